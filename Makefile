@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format schema migrations bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@$(PY) -m api check-redis
+	$(PY) -m api migrate
+	$(PY) -m api seed-demo
+	$(PY) -m api run
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+schema: $(STAMP)
+	$(PY) -m api export-schema
+
+# After changing models: writes the next migration of each app that changed.
+migrations: $(STAMP)
+	DATABASE_URL=sqlite://data/makemigrations.sqlite3 $(PY) -m tortoise -c core.database.TORTOISE_ORM makemigrations
+	rm -f data/makemigrations.sqlite3*
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,147 @@
+"""`python -m api <command>`: migrate, seed-demo, run, create-program, create-staff,
+create-api-key, export-schema, check-redis."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from core.database import close_database, init_database, migrate
+from core.errors import DomainError
+from core.redis import RedisUnavailable, create_redis, ensure_redis
+from core.settings import get_settings
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
+
+
+def export_schema_text() -> str:
+    from strawberry.printer import print_schema
+
+    from api.schema import schema
+
+    return print_schema(schema) + "\n"
+
+
+async def _with_database(work: Callable[[], Awaitable[None]]) -> None:
+    await init_database(get_settings().database_url)
+    try:
+        await work()
+    finally:
+        await close_database()
+
+
+async def _check_redis() -> None:
+    settings = get_settings()
+    redis = create_redis(settings.redis_url)
+    try:
+        await ensure_redis(redis, settings.redis_url)
+    finally:
+        await redis.aclose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m api", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply the committed migrations")
+    commands.add_parser("seed-demo", help="create or refresh the demo program (idempotent)")
+    commands.add_parser("export-schema", help="write schema.graphql from the code")
+    commands.add_parser("check-redis", help="exit 1 with one clear line if Redis does not answer")
+    run = commands.add_parser("run", help="serve the API and one arq worker; Ctrl-C stops both")
+    run.add_argument("--no-worker", action="store_true")
+    program = commands.add_parser("create-program")
+    program.add_argument("slug")
+    program.add_argument("--name", required=True)
+    program.add_argument("--currency", default="EUR")
+    staff = commands.add_parser("create-staff")
+    staff.add_argument("--program", required=True)
+    staff.add_argument("--email", required=True)
+    staff.add_argument("--password", required=True)
+    staff.add_argument("--role", default="ADMIN")
+    key = commands.add_parser("create-api-key", help="print a new integration key of a program")
+    key.add_argument("--program", required=True)
+    key.add_argument("--name", default="Point of sale")
+    args = parser.parse_args(argv)
+
+    try:
+        return _dispatch(args)
+    except DomainError as error:
+        print(f"error: {error.code}: {error.message}", file=sys.stderr)
+        return 1
+    except RedisUnavailable as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    match args.command:
+        case "migrate":
+            asyncio.run(migrate(settings.database_url))
+            print("migrations applied")
+        case "export-schema":
+            SCHEMA_PATH.write_text(export_schema_text())
+            print(f"wrote {SCHEMA_PATH}")
+        case "check-redis":
+            asyncio.run(_check_redis())
+        case "seed-demo":
+            from api.demo import seed_demo
+
+            asyncio.run(_with_database(seed_demo))
+        case "run":
+            return _run(settings.port, with_worker=not args.no_worker)
+        case "create-program":
+            from gamification.programs import create_program
+
+            async def create() -> None:
+                created = await create_program(args.slug, args.name, args.currency)
+                print(f"program {created.slug} created (id {created.id})")
+
+            asyncio.run(_with_database(create))
+        case "create-staff":
+            from gamification.staff import create_staff
+
+            async def create_user() -> None:
+                user = await create_staff(args.program, args.email, args.password, args.role)
+                print(f"staff {user.email} ({user.role.value}) created in {args.program}")
+
+            asyncio.run(_with_database(create_user))
+        case "create-api-key":
+            from gamification.api_keys import create_api_key
+            from gamification.programs import program_by_slug
+
+            async def create_key() -> None:
+                owner = await program_by_slug(args.program)
+                _, plaintext = await create_api_key(owner.id, args.name)
+                print(plaintext)
+
+            asyncio.run(_with_database(create_key))
+    return 0
+
+
+def _run(port: int, with_worker: bool) -> int:
+    import uvicorn
+
+    asyncio.run(_check_redis())
+    worker = (
+        subprocess.Popen([sys.executable, "-m", "arq", "workers.WorkerSettings"])
+        if with_worker
+        else None
+    )
+    try:
+        uvicorn.run("api.asgi:app", host="127.0.0.1", port=port, log_level="info")
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

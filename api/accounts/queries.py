@@ -1,0 +1,34 @@
+"""Account queries: `me` for members, `staffMe` for brand-team users."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+
+from api.accounts.types import Member, Program, StaffUser
+from api.context import Info
+from api.permissions import authenticated, member_only, staff_only
+from gamification.models import Program as ProgramModel
+from gamification.models import StaffUser as StaffUserModel
+
+
+@strawberry.type
+class AccountQueries:
+    @strawberry.field(extensions=member_only())
+    async def me(self, info: Info) -> Member:
+        member = await info.context.loaders.member.load(info.context.caller.member_id)
+        if member is None:
+            # The token outlived its member: the session is over.
+            raise GraphQLError(
+                "This account no longer exists.", extensions={"code": "UNAUTHENTICATED"}
+            )
+        return Member.from_model(member)
+
+    @strawberry.field(extensions=staff_only())
+    async def staff_me(self, info: Info) -> StaffUser:
+        staff = await StaffUserModel.get(id=info.context.caller.staff_id)
+        return StaffUser.from_model(staff)
+
+    @strawberry.field(extensions=authenticated(), description="The caller's own program.")
+    async def program(self, info: Info) -> Program:
+        return Program.from_model(await ProgramModel.get(id=info.context.program_id))

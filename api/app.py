@@ -1,0 +1,110 @@
+"""The Starlette application: lifespan (database, Redis, arq pool), routes and middleware."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+from redis.exceptions import RedisError
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from tortoise import connections
+
+from api.context import Services
+from api.graphql_view import GraphQLView
+from api.middleware import Authentication, BodySizeLimit
+from api.schema import build_schema
+from core.database import close_database, init_database
+from core.logging import configure_logging
+from core.redis import create_redis, ensure_redis
+from core.settings import Settings, get_settings
+from gamification import passwords
+from gamification.login_throttle import LoginThrottle, ThrottleLimits
+from gamification.sessions import TokenIssuer
+
+
+def build_services(settings: Settings) -> Services:
+    redis = create_redis(settings.redis_url)
+    return Services(
+        settings=settings,
+        redis=redis,
+        tokens=TokenIssuer(
+            settings.secret_bytes,
+            access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+            refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
+        ),
+        throttle=LoginThrottle(
+            redis,
+            ThrottleLimits(
+                attempts_per_email=settings.login_attempts_per_email,
+                attempts_per_address=settings.login_attempts_per_address,
+                signups_per_address=settings.signups_per_address,
+                window_seconds=settings.throttle_window_seconds,
+            ),
+        ),
+    )
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    services: Services = request.app.state.services
+    checks: dict[str, str] = {}
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as error:  # readiness reports any failure, it never raises
+        checks["database"] = f"error: {error.__class__.__name__}"
+    try:
+        await services.redis.ping()
+        checks["redis"] = "ok"
+    except (RedisError, OSError) as error:
+        checks["redis"] = f"error: {error.__class__.__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", **checks}, 200 if ready else 503
+    )
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    configure_logging(settings.json_logs)
+    passwords.configure("fast" if settings.environment == "test" else "standard")
+    services = build_services(settings)
+    graphql = GraphQLView(build_schema(settings), services)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await ensure_redis(services.redis, settings.redis_url)
+        await init_database(settings.database_url)
+        arq_pool: ArqRedis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+        app.state.arq = arq_pool
+        try:
+            yield
+        finally:
+            await arq_pool.aclose()
+            await services.redis.aclose()
+            await close_database()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+            Middleware(Authentication, tokens=services.tokens),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app

@@ -1,0 +1,48 @@
+"""The request context every resolver receives: the caller, shared services, loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import strawberry
+from redis.asyncio import Redis
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api.caller import Caller
+from api.loaders import Loaders
+from core.settings import Settings
+from gamification.login_throttle import LoginThrottle
+from gamification.sessions import TokenIssuer
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the lifespan builds once and every request shares."""
+
+    settings: Settings
+    redis: Redis
+    tokens: TokenIssuer
+    throttle: LoginThrottle
+
+
+@dataclass
+class Context:
+    request: Request
+    response: Response | None
+    caller: Caller
+    services: Services
+    loaders: Loaders = field(default_factory=Loaders)
+
+    @property
+    def client_address(self) -> str:
+        return self.request.client.host if self.request.client else "unknown"
+
+    @property
+    def program_id(self) -> int:
+        """The caller's program; only called behind a permission that requires one."""
+        assert self.caller.program_id is not None
+        return self.caller.program_id
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,72 @@
+"""The strawberry ASGI view: builds the per-request context and gives every error a code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from api.caller import ANONYMOUS
+from api.context import Context, Services
+
+log = structlog.get_logger("api.graphql")
+
+MASKED_MESSAGE = "Unexpected error."
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    """A bug or an outage, as opposed to a refusal the API meant to give."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, schema: Any, services: Services) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if services.settings.graphiql_enabled else None,
+            allow_queries_via_get=True,
+        )
+        self.services = services
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        assert isinstance(request, Request)
+        return Context(
+            request=request,
+            response=response if isinstance(response, Response) else None,
+            caller=request.scope.get("state", {}).get("caller", ANONYMOUS),
+            services=self.services,
+        )
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        data: GraphQLHTTPResponse = {"data": result.data}
+        if result.errors:
+            data["errors"] = [self._format(error) for error in result.errors]
+        if result.extensions:
+            data["extensions"] = result.extensions
+        return data
+
+    def _format(self, error: GraphQLError) -> dict[str, Any]:
+        formatted = dict(error.formatted)
+        extensions = dict(formatted.get("extensions") or {})
+        if _is_unexpected(error):
+            log.error("unexpected error", path=error.path, exc_info=error.original_error)
+            extensions["code"] = "INTERNAL_SERVER_ERROR"
+            if self.services.settings.mask_errors:
+                formatted["message"] = MASKED_MESSAGE
+        elif "code" not in extensions:
+            # Parse, validation and limiter errors: the document itself is at fault.
+            extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
+        formatted["extensions"] = extensions
+        return formatted

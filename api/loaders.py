@@ -1,0 +1,22 @@
+"""Dataloaders, created per request: one class per relation, results in key order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from strawberry.dataloader import DataLoader
+
+from gamification.models import Member
+
+
+async def _load_members(ids: Sequence[int]) -> list[Member | None]:
+    by_id = {m.id: m for m in await Member.filter(id__in=list(ids))}
+    return [by_id.get(i) for i in ids]
+
+
+@dataclass
+class Loaders:
+    member: DataLoader[int, Member | None] = field(
+        default_factory=lambda: DataLoader(load_fn=_load_members)
+    )

@@ -1,0 +1,1 @@
+"""Badges: definitions, criteria evaluated from domain events, awarding."""

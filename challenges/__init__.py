@@ -1,0 +1,1 @@
+"""Challenges: definitions, progress from domain events, closing."""

@@ -1,0 +1,1 @@
+"""What every package shares: settings, the clock, the domain errors, database and Redis wiring."""

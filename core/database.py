@@ -1,0 +1,76 @@
+"""Tortoise configuration, start-up and migrations: the one place that knows apps and URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+# Each domain package is one Tortoise app with its own committed migrations.
+APPS: dict[str, dict[str, Any]] = {
+    "gamification": {"models": ["gamification.models"], "migrations": "gamification.migrations"},
+}
+
+
+def normalise_url(url: str) -> str:
+    """Accept the usual spellings of PostgreSQL URLs; add pool sizes that suit one API process."""
+    for prefix in ("postgresql://", "postgresql+asyncpg://", "asyncpg://"):
+        if url.startswith(prefix):
+            url = "postgres://" + url[len(prefix) :]
+    if url.startswith("postgres://") and "maxsize" not in url:
+        url += ("&" if "?" in url else "?") + "minsize=1&maxsize=20"
+    return url
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": normalise_url(database_url)},
+        "apps": APPS,
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def is_postgres(database_url: str) -> bool:
+    return normalise_url(database_url).startswith("postgres://")
+
+
+def ensure_sqlite_directory(database_url: str) -> None:
+    """`sqlite://data/x.sqlite3` needs `data/` to exist before SQLite can create the file."""
+    if database_url.startswith("sqlite://"):
+        path = Path(database_url.removeprefix("sqlite://").split("?", 1)[0])
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+
+
+async def init_database(database_url: str) -> None:
+    ensure_sqlite_directory(database_url)
+    # The global fallback lets request tasks started by the ASGI server see the connections.
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+
+
+async def close_database() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate(database_url: str) -> None:
+    """Apply every committed migration of every app (idempotent)."""
+    ensure_sqlite_directory(database_url)
+    await tortoise_migrate(config=tortoise_config(database_url))
+    await Tortoise.close_connections()
+
+
+def cli_config() -> dict[str, Any]:
+    """For Tortoise's own CLI: `python -m tortoise -c core.database.TORTOISE_ORM makemigrations`."""
+    from core.settings import get_settings
+
+    return tortoise_config(get_settings().database_url)
+
+
+def __getattr__(name: str) -> Any:
+    # Computed on access so importing this module never reads the environment.
+    if name == "TORTOISE_ORM":
+        return cli_config()
+    raise AttributeError(name)

@@ -1,0 +1,70 @@
+"""The domain error family. Services raise these; the API turns them into `UserError`s in one place.
+
+Codes are stable: clients switch on them. Add codes, never rename them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    # Input validation
+    INVALID_INPUT = "INVALID_INPUT"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"
+    PASSWORD_TOO_LONG = "PASSWORD_TOO_LONG"
+    INVALID_DISPLAY_NAME = "INVALID_DISPLAY_NAME"
+    INVALID_SLUG = "INVALID_SLUG"
+    INVALID_CURRENCY = "INVALID_CURRENCY"
+    INVALID_ROLE = "INVALID_ROLE"
+    # Accounts and sessions
+    PROGRAM_NOT_FOUND = "PROGRAM_NOT_FOUND"
+    PROGRAM_EXISTS = "PROGRAM_EXISTS"
+    EMAIL_TAKEN = "EMAIL_TAKEN"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"
+    INVALID_REFERRAL_CODE = "INVALID_REFERRAL_CODE"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    MEMBER_NOT_FOUND = "MEMBER_NOT_FOUND"
+    MEMBER_BLOCKED = "MEMBER_BLOCKED"
+    NOT_FOUND = "NOT_FOUND"
+    # Value movements
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
+
+
+class DomainError(Exception):
+    """A refusal the caller can act on: it carries a stable code, a message and maybe a field."""
+
+    code: ErrorCode = ErrorCode.INVALID_INPUT
+
+    def __init__(self, code: ErrorCode | None = None, message: str = "", field: str | None = None):
+        if code is not None:
+            self.code = code
+        self.message = message or self.code.value.replace("_", " ").capitalize()
+        self.field = field
+        super().__init__(f"{self.code}: {self.message}")
+
+
+class ValidationFailed(DomainError):
+    """The input breaks a rule of shape or range."""
+
+
+class NotFound(DomainError):
+    """The thing does not exist for this caller (another program's thing does not exist either)."""
+
+    code = ErrorCode.NOT_FOUND
+
+
+class Refused(DomainError):
+    """Valid input, but the state of the world forbids it (not enough points, limit reached...)."""
+
+
+class ValidationErrors(DomainError):
+    """Several field errors found at once, reported together."""
+
+    def __init__(self, errors: list[DomainError]):
+        self.errors = errors
+        first = errors[0]
+        super().__init__(first.code, first.message, first.field)

@@ -1,0 +1,74 @@
+"""Settings read from the environment (and an optional `.env`), typed and validated once."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+INSECURE_DEV_SECRET = "dev-only-insecure-secret-change-me-0123456789"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite://data/loyalty.sqlite3"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    secret_key: SecretStr = SecretStr(INSECURE_DEV_SECRET)
+    port: int = 8000
+
+    access_token_ttl_seconds: int = 15 * 60
+    refresh_token_ttl_days: int = 30
+
+    # None means "on outside production".
+    graphiql: bool | None = None
+    introspection: bool | None = None
+
+    max_body_bytes: int = 1_000_000
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5_000
+
+    login_attempts_per_email: int = 5
+    login_attempts_per_address: int = 50
+    signups_per_address: int = 20
+    throttle_window_seconds: int = 15 * 60
+
+    log_json: bool | None = None
+
+    @model_validator(mode="after")
+    def _production_needs_a_secret(self) -> Settings:
+        secret = self.secret_key.get_secret_value()
+        if self.environment == "production" and (secret == INSECURE_DEV_SECRET or len(secret) < 32):
+            raise ValueError("SECRET_KEY must be set to at least 32 characters in production")
+        return self
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else self.environment != "production"
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.introspection is not None:
+            return self.introspection
+        return self.environment != "production"
+
+    @property
+    def mask_errors(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_json if self.log_json is not None else self.environment == "production"
+
+    @property
+    def secret_bytes(self) -> bytes:
+        return self.secret_key.get_secret_value().encode()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

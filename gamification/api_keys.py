@@ -1,0 +1,62 @@
+"""Integration API keys: `lk_<prefix>_<secret>`, shown once, stored as a SHA-256, revocable.
+
+The prefix finds the row by an index; the secret is compared in constant time against the hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from core.clock import clock
+from core.errors import ErrorCode, NotFound, ValidationFailed
+from gamification.models import ApiKey
+
+_PREFIX_BYTES = 6
+_SECRET_BYTES = 24
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def create_api_key(program_id: int, name: str) -> tuple[ApiKey, str]:
+    """The stored key and the plaintext, which is never seen again."""
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT, "A key name has 1 to 100 characters.", "name"
+        )
+    prefix = secrets.token_hex(_PREFIX_BYTES)
+    secret = secrets.token_urlsafe(_SECRET_BYTES)
+    key = await ApiKey.create(
+        program_id=program_id,
+        name=name,
+        prefix=prefix,
+        key_hash=_hash(secret),
+        created_at=clock.now(),
+    )
+    return key, f"lk_{prefix}_{secret}"
+
+
+async def authenticate_api_key(presented: str) -> ApiKey | None:
+    """The live key that `presented` is, or None."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != "lk" or len(parts[1]) != 2 * _PREFIX_BYTES:
+        return None
+    key = await ApiKey.get_or_none(prefix=parts[1], revoked_at__isnull=True)
+    if key is None or not hmac.compare_digest(key.key_hash, _hash(parts[2])):
+        return None
+    return key
+
+
+async def revoke_api_key(program_id: int, key_id: int) -> ApiKey:
+    """Revoke a key of this program (again is harmless) and return it."""
+    await ApiKey.filter(id=key_id, program_id=program_id, revoked_at__isnull=True).update(
+        revoked_at=clock.now()
+    )
+    key = await ApiKey.get_or_none(id=key_id, program_id=program_id)
+    if key is None:
+        raise NotFound(ErrorCode.NOT_FOUND, "No such API key.", "apiKeyId")
+    return key

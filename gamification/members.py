@@ -1,0 +1,136 @@
+"""Members: sign-up and log-in, with the validation and anti-enumeration rules they need."""
+
+from __future__ import annotations
+
+import secrets
+
+from email_validator import EmailNotValidError, validate_email
+from tortoise.exceptions import IntegrityError
+
+from core.clock import clock
+from core.errors import ErrorCode, NotFound, Refused, ValidationErrors, ValidationFailed
+from gamification import passwords
+from gamification.login_throttle import LoginThrottle
+from gamification.models import Member, Program
+from gamification.programs import program_by_slug
+
+# No 0/O, 1/I/L: codes are read aloud and typed by people.
+REFERRAL_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+REFERRAL_CODE_LENGTH = 8
+MAX_DISPLAY_NAME = 60
+
+
+def normalise_email(email: str, field: str = "email") -> str:
+    try:
+        result = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationFailed(
+            ErrorCode.INVALID_EMAIL, "This is not a valid email.", field
+        ) from None
+    return result.normalized.lower()
+
+
+def clean_display_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= MAX_DISPLAY_NAME or not name.isprintable():
+        raise ValidationFailed(
+            ErrorCode.INVALID_DISPLAY_NAME,
+            f"A display name has 1 to {MAX_DISPLAY_NAME} printable characters.",
+            "displayName",
+        )
+    return name
+
+
+def new_referral_code() -> str:
+    return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(REFERRAL_CODE_LENGTH))
+
+
+async def sign_up(
+    *,
+    program_slug: str,
+    email: str,
+    password: str,
+    display_name: str,
+    referral_code: str | None,
+    throttle: LoginThrottle,
+    client_address: str,
+) -> Member:
+    program = await program_by_slug(program_slug)
+    errors: list[ValidationFailed] = []
+    for check in (
+        lambda: normalise_email(email),
+        lambda: passwords.check_password_rules(password),
+        lambda: clean_display_name(display_name),
+    ):
+        try:
+            check()
+        except ValidationFailed as error:
+            errors.append(error)
+    if errors:
+        raise ValidationErrors(list(errors))
+    email = normalise_email(email)
+    display_name = clean_display_name(display_name)
+
+    referrer: Member | None = None
+    if referral_code:
+        referrer = await Member.get_or_none(
+            program_id=program.id, referral_code=referral_code.strip().upper()
+        )
+        if referrer is None:
+            raise ValidationFailed(
+                ErrorCode.INVALID_REFERRAL_CODE, "This referral code is unknown.", "referralCode"
+            )
+    await throttle.count_signup(program.id, client_address)
+    password_hash = await passwords.hash_password(password)
+    return await _insert_member(program, email, password_hash, display_name, referrer)
+
+
+async def _insert_member(
+    program: Program, email: str, password_hash: str, display_name: str, referrer: Member | None
+) -> Member:
+    for _ in range(5):
+        try:
+            return await Member.create(
+                program_id=program.id,
+                email=email,
+                password_hash=password_hash,
+                display_name=display_name,
+                referral_code=new_referral_code(),
+                referred_by_id=referrer.id if referrer else None,
+                created_at=clock.now(),
+            )
+        except IntegrityError:
+            if await Member.exists(program_id=program.id, email=email):
+                raise Refused(
+                    ErrorCode.EMAIL_TAKEN, "This email already has an account.", "email"
+                ) from None
+            # Otherwise the random referral code collided: draw another.
+    raise RuntimeError("could not draw a free referral code")
+
+
+async def log_in(
+    *,
+    program_slug: str,
+    email: str,
+    password: str,
+    throttle: LoginThrottle,
+    client_address: str,
+) -> Member:
+    """The member, or INVALID_CREDENTIALS whether the email is unknown or the password wrong."""
+    program = await program_by_slug(program_slug)
+    email = email.strip().lower()
+    await throttle.check_login(program.id, email, client_address)
+    member = await Member.get_or_none(program_id=program.id, email=email)
+    if not await passwords.verify_password(member.password_hash if member else None, password):
+        await throttle.record_failure(program.id, email, client_address)
+        raise Refused(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
+    assert member is not None
+    await throttle.record_success(program.id, email, client_address)
+    return member
+
+
+async def member_in_program(program_id: int, member_id: int) -> Member:
+    member = await Member.get_or_none(id=member_id, program_id=program_id)
+    if member is None:
+        raise NotFound(ErrorCode.MEMBER_NOT_FOUND, "No such member in this program.", "memberId")
+    return member

@@ -1,0 +1,54 @@
+"""Brand-team users: creation and log-in. Roles: ADMIN > MANAGER > ANALYST."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+
+from core.clock import clock
+from core.errors import ErrorCode, Refused, ValidationFailed
+from gamification import passwords
+from gamification.login_throttle import LoginThrottle
+from gamification.members import normalise_email
+from gamification.models import StaffRole, StaffUser
+from gamification.programs import program_by_slug
+
+
+async def create_staff(program_slug: str, email: str, password: str, role: str) -> StaffUser:
+    program = await program_by_slug(program_slug)
+    email = normalise_email(email)
+    passwords.check_password_rules(password)
+    try:
+        staff_role = StaffRole(role.upper())
+    except ValueError:
+        raise ValidationFailed(
+            ErrorCode.INVALID_ROLE, "A role is ADMIN, MANAGER or ANALYST.", "role"
+        ) from None
+    password_hash = await passwords.hash_password(password)
+    try:
+        return await StaffUser.create(
+            program_id=program.id,
+            email=email,
+            password_hash=password_hash,
+            role=staff_role,
+            created_at=clock.now(),
+        )
+    except IntegrityError:
+        raise Refused(ErrorCode.EMAIL_TAKEN, "This email already has a staff account.") from None
+
+
+async def staff_log_in(
+    *, program_slug: str, email: str, password: str, throttle: LoginThrottle, client_address: str
+) -> StaffUser:
+    program = await program_by_slug(program_slug)
+    email = email.strip().lower()
+    # Staff share the member counters' key space but not their keys: the email digest differs
+    # by a prefix, so a member and a staff user with one email are throttled apart.
+    throttle_email = f"staff:{email}"
+    await throttle.check_login(program.id, throttle_email, client_address)
+    staff = await StaffUser.get_or_none(program_id=program.id, email=email)
+    if not await passwords.verify_password(staff.password_hash if staff else None, password):
+        await throttle.record_failure(program.id, throttle_email, client_address)
+        raise Refused(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
+    assert staff is not None
+    await throttle.record_success(program.id, throttle_email, client_address)
+    return staff

@@ -1,0 +1,99 @@
+"""Build test state through the services and the API, never by raw inserts."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass
+
+from gamification.api_keys import create_api_key
+from gamification.models import Program
+from gamification.programs import create_program
+from gamification.staff import create_staff
+from tests.graphql import GraphQLClient
+
+_counter = itertools.count(1)
+
+SIGN_UP = """
+mutation SignUp($input: SignUpInput!) {
+  signUp(input: $input) {
+    accessToken refreshToken
+    member { id email displayName referralCode }
+    errors { code message field }
+  }
+}
+"""
+
+STAFF_LOG_IN = """
+mutation StaffLogIn($input: StaffLogInInput!) {
+  staffLogIn(input: $input) {
+    accessToken refreshToken
+    staff { id email role }
+    errors { code message field }
+  }
+}
+"""
+
+PASSWORD = "correct horse battery"
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{next(_counter)}-{uuid.uuid4().hex[:6]}"
+
+
+async def new_program(currency: str = "EUR", **settings: object) -> Program:
+    return await create_program(unique("prog"), "Test program", currency, dict(settings))
+
+
+@dataclass
+class SignedUpMember:
+    id: int
+    email: str
+    access_token: str
+    refresh_token: str
+    referral_code: str
+    client: GraphQLClient
+
+
+async def sign_up(
+    gql: GraphQLClient,
+    program: Program,
+    email: str | None = None,
+    display_name: str = "Test Member",
+    referral_code: str | None = None,
+) -> SignedUpMember:
+    email = email or f"{unique('member')}@example.com"
+    payload = await gql.mutate(
+        SIGN_UP,
+        {
+            "program": program.slug,
+            "email": email,
+            "password": PASSWORD,
+            "displayName": display_name,
+            "referralCode": referral_code,
+        },
+    )
+    assert payload["errors"] == [], payload["errors"]
+    return SignedUpMember(
+        id=int(payload["member"]["id"]),
+        email=email,
+        access_token=payload["accessToken"],
+        refresh_token=payload["refreshToken"],
+        referral_code=payload["member"]["referralCode"],
+        client=gql.as_token(payload["accessToken"]),
+    )
+
+
+async def staff_client(gql: GraphQLClient, program: Program, role: str = "ADMIN") -> GraphQLClient:
+    email = f"{unique(role.lower())}@brand.example"
+    await create_staff(program.slug, email, PASSWORD, role)
+    payload = await gql.mutate(
+        STAFF_LOG_IN, {"program": program.slug, "email": email, "password": PASSWORD}
+    )
+    assert payload["errors"] == [], payload["errors"]
+    return gql.as_token(payload["accessToken"])
+
+
+async def integration_client(gql: GraphQLClient, program: Program) -> GraphQLClient:
+    _, key = await create_api_key(program.id, "Test till")
+    return gql.as_api_key(key)

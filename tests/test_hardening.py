@@ -1,0 +1,94 @@
+"""Hostile documents and bodies: refused with a clear error and a code, never a 500."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.graphql import GraphQLClient
+
+# The schema is shallow so far: a low depth limit still shows the limiter at work.
+SETTINGS_OVERRIDES = {"max_query_depth": 1, "max_aliases": 5, "max_tokens": 400}
+
+
+async def test_a_deep_query_is_refused(gql: GraphQLClient) -> None:
+    deep = """
+    mutation { refreshSession(input: {refreshToken: "x"}) { member { id } } }
+    """
+    body = await gql.raw(deep)
+    assert body["data"] is None
+    assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_an_alias_bomb_is_refused(gql: GraphQLClient) -> None:
+    bomb = "query { " + " ".join(f"a{i}: __typename" for i in range(50)) + " }"
+    body = await gql.raw(bomb)
+    assert body["data"] is None
+    assert "aliases" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_a_document_with_too_many_tokens_is_refused(gql: GraphQLClient) -> None:
+    long_doc = "query { " + "__typename " * 500 + "}"
+    body = await gql.raw(long_doc)
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_a_syntax_error_has_a_code(gql: GraphQLClient) -> None:
+    body = await gql.raw("query { me ")
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_an_unknown_field_has_a_code(gql: GraphQLClient) -> None:
+    body = await gql.raw("query { nothingHere }")
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_an_oversized_body_is_refused_with_413(http: httpx.AsyncClient) -> None:
+    response = await http.post(
+        "/graphql",
+        content=b'{"query": "' + b"x" * 1_100_000 + b'"}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_an_oversized_streamed_body_is_refused_with_413(http: httpx.AsyncClient) -> None:
+    async def chunks():  # no content-length: the limit counts what arrives
+        for _ in range(20):
+            yield b"x" * 100_000
+
+    response = await http.post(
+        "/graphql", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+async def test_a_body_that_is_not_json_is_a_400(http: httpx.AsyncClient) -> None:
+    response = await http.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+
+
+async def test_wrong_variable_types_are_refused_with_a_code(gql: GraphQLClient) -> None:
+    document = "mutation($input: LogInInput!) { logIn(input: $input) { errors { code } } }"
+    body = await gql.raw(document, {"input": {"program": 12, "email": None}})
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_graphiql_is_served_in_development(http: httpx.AsyncClient) -> None:
+    # This module runs with environment=test, which is not production: GraphiQL is on.
+    response = await http.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+async def test_health_and_readiness(http: httpx.AsyncClient) -> None:
+    assert (await http.get("/healthz")).json() == {"status": "ok"}
+    ready = await http.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "database": "ok", "redis": "ok"}
