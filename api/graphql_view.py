@@ -15,6 +15,7 @@ from strawberry.types import ExecutionResult
 
 from api.caller import ANONYMOUS
 from api.context import Context, Services
+from core.errors import DomainError
 
 log = structlog.get_logger("api.graphql")
 
@@ -24,7 +25,7 @@ MASKED_MESSAGE = "Unexpected error."
 def _is_unexpected(error: GraphQLError) -> bool:
     """A bug or an outage, as opposed to a refusal the API meant to give."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return original is not None and not isinstance(original, GraphQLError | DomainError)
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -60,7 +61,12 @@ class GraphQLView(GraphQL[Context, None]):
     def _format(self, error: GraphQLError) -> dict[str, Any]:
         formatted = dict(error.formatted)
         extensions = dict(formatted.get("extensions") or {})
-        if _is_unexpected(error):
+        if isinstance(error.original_error, DomainError):
+            # A refusal raised by a query (mutations put theirs in the payload instead).
+            extensions["code"] = error.original_error.code.value
+            if error.original_error.field:
+                extensions["field"] = error.original_error.field
+        elif _is_unexpected(error):
             log.error("unexpected error", path=error.path, exc_info=error.original_error)
             extensions["code"] = "INTERNAL_SERVER_ERROR"
             if self.services.settings.mask_errors:

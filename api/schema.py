@@ -16,6 +16,7 @@ from strawberry.extensions.base_extension import SchemaExtension
 
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
+from api.points.mutations import PointsMutations
 from core.settings import Settings
 
 
@@ -25,7 +26,7 @@ class Query(AccountQueries):
 
 
 @strawberry.type
-class Mutation(AccountMutations):
+class Mutation(AccountMutations, PointsMutations):
     pass
 
 

@@ -97,3 +97,32 @@ async def staff_client(gql: GraphQLClient, program: Program, role: str = "ADMIN"
 async def integration_client(gql: GraphQLClient, program: Program) -> GraphQLClient:
     _, key = await create_api_key(program.id, "Test till")
     return gql.as_api_key(key)
+
+
+async def give_points(member_id: int, points: int, expires_at: object = None) -> None:
+    """Credit a lot through the ledger, as an earning would."""
+    from gamification import events, ledger
+    from gamification.models import LedgerKind, Member
+
+    async with events.atomic():
+        member = await Member.get(id=member_id)
+        await ledger.credit(
+            member,
+            points,
+            LedgerKind.BONUS,
+            expires_at=expires_at,  # type: ignore[arg-type]
+            reason="test credit",
+        )
+
+
+async def assert_ledger_consistent(member_id: int) -> int:
+    """Invariant 1: balance = sum of entries = sum of lots' remaining, and never negative."""
+    from gamification.models import LedgerEntry, Member
+
+    member = await Member.get(id=member_id)
+    entries = await LedgerEntry.filter(member_id=member_id)
+    assert member.points_balance == sum(e.delta for e in entries)
+    assert member.points_balance == sum(e.remaining or 0 for e in entries)
+    assert member.points_balance >= 0
+    assert all((e.remaining or 0) >= 0 for e in entries)
+    return member.points_balance

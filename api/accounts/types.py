@@ -7,7 +7,9 @@ from datetime import datetime
 import strawberry
 
 from api.errors import UserError
-from gamification import models
+from api.pagination import Connection, paginate
+from api.points.types import ExpiringPoints, LedgerEntry
+from gamification import models, points
 
 
 @strawberry.type
@@ -29,21 +31,48 @@ class Program:
 
 @strawberry.type
 class Member:
-    id: strawberry.ID
-    email: str
-    display_name: str
-    referral_code: str
-    created_at: datetime
+    model: strawberry.Private[models.Member]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.model.id))
+
+    @strawberry.field
+    def email(self) -> str:
+        return self.model.email
+
+    @strawberry.field
+    def display_name(self) -> str:
+        return self.model.display_name
+
+    @strawberry.field
+    def referral_code(self) -> str:
+        return self.model.referral_code
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.model.created_at
+
+    @strawberry.field
+    def points_balance(self) -> int:
+        return self.model.points_balance
+
+    @strawberry.field
+    async def ledger(
+        self, first: int | None = None, after: str | None = None
+    ) -> Connection[LedgerEntry]:
+        return await paginate(points.ledger_of(self.model.id), LedgerEntry.from_model, first, after)
+
+    @strawberry.field
+    async def expiring_points(self) -> ExpiringPoints | None:
+        expiring = await points.next_expiry(self.model.id)
+        if expiring is None:
+            return None
+        return ExpiringPoints(points=expiring.points, expires_at=expiring.expires_at)
 
     @classmethod
     def from_model(cls, member: models.Member) -> Member:
-        return cls(
-            id=strawberry.ID(str(member.id)),
-            email=member.email,
-            display_name=member.display_name,
-            referral_code=member.referral_code,
-            created_at=member.created_at,
-        )
+        return cls(model=member)
 
 
 StaffRole = strawberry.enum(models.StaffRole, name="StaffRole")

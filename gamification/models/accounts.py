@@ -1,4 +1,4 @@
-"""Tortoise models of the core domain. Every row belongs to exactly one program."""
+"""Programs, members, staff users, API keys and refresh tokens."""
 
 from __future__ import annotations
 
@@ -41,6 +41,12 @@ class Member(Model):
     )
     referred_by_id: int | None
     created_at = fields.DatetimeField()
+    # Always equal to the sum of this member's ledger entries; changed only together with one.
+    points_balance = fields.BigIntField(default=0)
+    tier: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "gamification.Tier", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    tier_id: int | None
 
     class Meta:
         table = "member"
@@ -61,10 +67,6 @@ class StaffUser(Model):
     class Meta:
         table = "staff_user"
         unique_together = (("program", "email"),)
-
-
-# Model docstrings become SQL table comments, and Tortoise does not escape quotes in them on
-# SQLite: models keep their explanations in comments.
 
 
 # An integration key. Only a SHA-256 of the secret is kept; the key is shown once.

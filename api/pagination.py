@@ -1,0 +1,76 @@
+"""Relay connections paginated in SQL: newest first by id, with a maximum page size."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+import strawberry
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from core.errors import ErrorCode, ValidationFailed
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+NodeT = TypeVar("NodeT")
+ModelT = TypeVar("ModelT", bound=Model)
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    node: NodeT
+    cursor: str
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+
+
+def encode_cursor(row_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{row_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        kind, _, raw = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind == "id" and raw.isdigit():
+            return int(raw)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise ValidationFailed(ErrorCode.INVALID_INPUT, "This cursor is not one we gave.", "after")
+
+
+async def paginate(
+    queryset: QuerySet[ModelT],
+    to_node: Callable[[ModelT], NodeT],
+    first: int | None,
+    after: str | None,
+) -> Connection[NodeT]:
+    """Newest first (descending id). `after` continues below the cursor's row."""
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    if not 0 <= size <= MAX_PAGE_SIZE:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT, f"`first` is between 0 and {MAX_PAGE_SIZE}.", "first"
+        )
+    if after is not None:
+        queryset = queryset.filter(id__lt=decode_cursor(after))
+    rows = await queryset.order_by("-id").limit(size + 1)
+    page = rows[:size]
+    edges = [Edge(node=to_node(row), cursor=encode_cursor(row.pk)) for row in page]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > size, end_cursor=edges[-1].cursor if edges else None
+        ),
+    )

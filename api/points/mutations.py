@@ -1,0 +1,36 @@
+"""Staff mutations on points."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Info
+from api.errors import returns_user_errors
+from api.ids import parse_id
+from api.permissions import staff_only
+from api.points.types import AdjustPointsInput, AdjustPointsPayload, LedgerEntry
+from gamification import ledger
+from gamification.members import member_in_program
+from gamification.models import StaffRole
+
+
+@strawberry.type
+class PointsMutations:
+    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @returns_user_errors(AdjustPointsPayload)
+    async def adjust_points(self, info: Info, input: AdjustPointsInput) -> AdjustPointsPayload:
+        member = await member_in_program(
+            info.context.program_id, parse_id(input.member_id, "memberId")
+        )
+        adjustment = await ledger.adjust(
+            member,
+            input.delta,
+            reason=input.reason,
+            staff_id=info.context.caller.staff_id,
+            idempotency_key=input.idempotency_key,
+        )
+        return AdjustPointsPayload(
+            entry=LedgerEntry.from_model(adjustment.entry),
+            member_id=strawberry.ID(str(member.id)),
+            points_balance=await ledger.balance_of(member.id),
+        )

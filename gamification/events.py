@@ -1,0 +1,115 @@
+"""Domain events: emitted inside the transaction of the change they describe, then published to the
+registered handlers (badges, challenges, leaderboards, webhooks) once that transaction commits.
+
+A handler that fails is logged and never breaks the caller: the event row is already committed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import structlog
+
+from tortoise.transactions import in_transaction
+
+from core.clock import clock
+from gamification.models import Event
+
+log = structlog.get_logger("gamification.events")
+
+
+class EventType(StrEnum):
+    MEMBER_SIGNED_UP = "MEMBER_SIGNED_UP"
+    PURCHASE_RECORDED = "PURCHASE_RECORDED"
+    PURCHASE_REFUNDED = "PURCHASE_REFUNDED"
+    POINTS_EARNED = "POINTS_EARNED"
+    POINTS_SPENT = "POINTS_SPENT"
+    POINTS_EXPIRED = "POINTS_EXPIRED"
+    POINTS_ADJUSTED = "POINTS_ADJUSTED"
+    POINTS_REVERSED = "POINTS_REVERSED"
+    TIER_CHANGED = "TIER_CHANGED"
+    MEMBERSHIP_ACTIVATED = "MEMBERSHIP_ACTIVATED"
+    MEMBERSHIP_ENDED = "MEMBERSHIP_ENDED"
+    REWARD_REDEEMED = "REWARD_REDEEMED"
+    REDEMPTION_USED = "REDEMPTION_USED"
+    REDEMPTION_CANCELLED = "REDEMPTION_CANCELLED"
+    REDEMPTION_EXPIRED = "REDEMPTION_EXPIRED"
+    BADGE_AWARDED = "BADGE_AWARDED"
+    CHALLENGE_JOINED = "CHALLENGE_JOINED"
+    CHALLENGE_COMPLETED = "CHALLENGE_COMPLETED"
+    REFERRAL_QUALIFIED = "REFERRAL_QUALIFIED"
+    GAME_PLAYED = "GAME_PLAYED"
+    PRIZE_WON = "PRIZE_WON"
+    CONTEST_ENTERED = "CONTEST_ENTERED"
+
+
+Handler = Callable[[Event], Awaitable[None]]
+_handlers: dict[str, list[Handler]] = defaultdict(list)
+
+
+def subscribe(event_type: EventType, handler: Handler) -> None:
+    """Register `handler` for `event_type` (at import time of the subscribing package)."""
+    if handler not in _handlers[event_type]:
+        _handlers[event_type].append(handler)
+
+
+_pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=None)
+
+
+@asynccontextmanager
+async def atomic() -> AsyncIterator[None]:
+    """A database transaction whose emitted events are published once it commits.
+
+    Inside another `atomic()` it joins the outer one: events wait for the outermost commit, and
+    nothing is published if it rolls back.
+    """
+    if _pending.get() is not None:
+        yield
+        return
+    events: list[Event] = []
+    token = _pending.set(events)
+    try:
+        async with in_transaction():
+            yield
+    finally:
+        _pending.reset(token)
+    await publish(events)
+
+
+async def emit(
+    event_type: EventType,
+    *,
+    program_id: int,
+    member_id: int | None,
+    data: dict[str, Any],
+    occurred_at: datetime | None = None,
+) -> Event:
+    """Write the event inside the current `atomic()` block; it is published after the commit."""
+    pending = _pending.get()
+    if pending is None:
+        raise RuntimeError("emit() belongs inside an atomic() block")
+    event = await Event.create(
+        program_id=program_id,
+        member_id=member_id,
+        type=event_type.value,
+        data=data,
+        occurred_at=occurred_at or clock.now(),
+    )
+    pending.append(event)
+    return event
+
+
+async def publish(events: Iterable[Event]) -> None:
+    """Run the handlers of committed events. Failures are logged, never raised."""
+    for event in events:
+        for handler in _handlers.get(event.type, ()):
+            try:
+                await handler(event)
+            except Exception:  # a handler's failure must not break the member's request
+                log.exception("event handler failed", event_id=event.id, handler=handler.__name__)

@@ -1,0 +1,316 @@
+"""The points ledger: every movement of points, and the only code that changes a balance.
+
+Rules that hold here, whatever the concurrency:
+- a balance changes only in the same transaction as the ledger entry that explains it, so the
+  balance always equals the sum of the member's entries;
+- a spend is one conditional UPDATE (`balance >= points`): it refuses rather than go below zero,
+  and the row it updates is locked until commit, so spends on one member queue up behind it;
+- positive entries are lots; spends consume the lots that expire soonest first (FIFO when every
+  lot lives as long), so `sum(remaining)` also equals the balance;
+- expiring a lot writes an EXPIRE entry for what is left of it, once: its `remaining` is taken by
+  a conditional UPDATE, so a second run (or a second worker) finds nothing left.
+
+Every function here must run inside `events.atomic()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
+from core.clock import clock
+from core.errors import ErrorCode, Refused, ValidationFailed
+from gamification import events
+from gamification.events import EventType
+from gamification.models import LedgerEntry, LedgerKind, Member, Program
+
+MAX_POINTS = 1_000_000_000
+
+
+class LedgerConflict(RuntimeError):
+    """A lot changed under a locked member row: a bug, never a business refusal."""
+
+
+def points_expiry(program: Program, earned_at: datetime) -> datetime | None:
+    """When points earned at `earned_at` lapse: the program's `points_validity_days`, or never."""
+    days = program.settings.get("points_validity_days")
+    return earned_at + timedelta(days=int(days)) if days else None
+
+
+def check_points(points: int, field: str = "points") -> None:
+    if not 0 < points <= MAX_POINTS:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT, f"Points are between 1 and {MAX_POINTS}.", field
+        )
+
+
+async def credit(
+    member: Member,
+    points: int,
+    kind: LedgerKind,
+    *,
+    expires_at: datetime | None,
+    reason: str = "",
+    reference: str | None = None,
+    staff_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> LedgerEntry:
+    """Add a lot of `points` to the member's balance."""
+    check_points(points)
+    now = clock.now()
+    entry = await LedgerEntry.create(
+        program_id=member.program_id,
+        member_id=member.id,
+        delta=points,
+        kind=kind,
+        reason=reason[:200],
+        reference=reference,
+        created_at=now,
+        expires_at=expires_at,
+        remaining=points,
+        staff_id=staff_id,
+        idempotency_key=idempotency_key,
+    )
+    await Member.filter(id=member.id).update(points_balance=F("points_balance") + points)
+    await events.emit(
+        EventType.POINTS_EARNED,
+        program_id=member.program_id,
+        member_id=member.id,
+        data={"points": points, "kind": kind.value, "reference": reference, "entry": entry.id},
+    )
+    return entry
+
+
+async def spend(
+    member: Member,
+    points: int,
+    kind: LedgerKind,
+    *,
+    reason: str = "",
+    reference: str | None = None,
+    staff_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> LedgerEntry:
+    """Take `points` from the balance, soonest-expiring lots first, or refuse with
+    INSUFFICIENT_POINTS and change nothing."""
+    check_points(points)
+    await expire_member_lots(member)
+    taken = await Member.filter(id=member.id, points_balance__gte=points).update(
+        points_balance=F("points_balance") - points
+    )
+    if not taken:
+        raise Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
+    return await _debit_lots(
+        member, points, kind, reason, reference, staff_id, idempotency_key, EventType.POINTS_SPENT
+    )
+
+
+async def claw_back(
+    member: Member, points: int, kind: LedgerKind, *, reason: str = "", reference: str | None = None
+) -> int:
+    """Take up to `points` back (a refund of what earned them): the balance goes to zero, never
+    below. Returns what was taken; the rest could not be recovered."""
+    check_points(points)
+    await expire_member_lots(member)
+    while True:
+        balance = (await Member.filter(id=member.id).values_list("points_balance", flat=True))[0]
+        take = min(points, balance)
+        if take == 0:
+            return 0
+        # Conditional on the balance read: a concurrent spend makes us read again.
+        if await Member.filter(id=member.id, points_balance=balance).update(
+            points_balance=F("points_balance") - take
+        ):
+            break
+    await _debit_lots(member, take, kind, reason, reference, None, None, EventType.POINTS_REVERSED)
+    return take
+
+
+async def _debit_lots(
+    member: Member,
+    points: int,
+    kind: LedgerKind,
+    reason: str,
+    reference: str | None,
+    staff_id: int | None,
+    idempotency_key: str | None,
+    event_type: EventType,
+) -> LedgerEntry:
+    # The member row is locked by the caller's UPDATE: no one else moves these lots now.
+    lots = await LedgerEntry.filter(member_id=member.id, remaining__gt=0).only(
+        "id", "remaining", "expires_at"
+    )
+    lots.sort(key=lambda lot: (lot.expires_at is None, lot.expires_at, lot.id))
+    left = points
+    for lot in lots:
+        if left == 0:
+            break
+        take = min(left, lot.remaining)
+        if not await LedgerEntry.filter(id=lot.id, remaining__gte=take).update(
+            remaining=F("remaining") - take
+        ):
+            raise LedgerConflict(f"lot {lot.id} changed under a locked member")
+        left -= take
+    if left:
+        raise LedgerConflict(f"member {member.id}: lots short of the balance by {left}")
+    entry = await LedgerEntry.create(
+        program_id=member.program_id,
+        member_id=member.id,
+        delta=-points,
+        kind=kind,
+        reason=reason[:200],
+        reference=reference,
+        created_at=clock.now(),
+        staff_id=staff_id,
+        idempotency_key=idempotency_key,
+    )
+    await events.emit(
+        event_type,
+        program_id=member.program_id,
+        member_id=member.id,
+        data={"points": points, "kind": kind.value, "reference": reference, "entry": entry.id},
+    )
+    return entry
+
+
+async def expire_lot(lot: LedgerEntry) -> int:
+    """Expire what is left of one due lot. Returns the points expired (0 if already done)."""
+    remaining = lot.remaining or 0
+    if remaining <= 0:
+        return 0
+    # Member row first, as every spend does: the same lock order everywhere, no deadlock.
+    if not await Member.filter(id=lot.member_id, points_balance__gte=remaining).update(
+        points_balance=F("points_balance") - remaining
+    ):
+        return 0
+    if not await LedgerEntry.filter(id=lot.id, remaining=remaining).update(remaining=0):
+        # Someone spent or expired it first: give the balance back (the transaction is ours).
+        await Member.filter(id=lot.member_id).update(points_balance=F("points_balance") + remaining)
+        return 0
+    await LedgerEntry.create(
+        program_id=lot.program_id,
+        member_id=lot.member_id,
+        delta=-remaining,
+        kind=LedgerKind.EXPIRE,
+        reason="Points expired",
+        reference=f"lot:{lot.id}",
+        created_at=clock.now(),
+    )
+    await events.emit(
+        EventType.POINTS_EXPIRED,
+        program_id=lot.program_id,
+        member_id=lot.member_id,
+        data={"points": remaining, "lot": lot.id, "expired_at": lot.expires_at.isoformat()}
+        if lot.expires_at
+        else {"points": remaining, "lot": lot.id},
+    )
+    return remaining
+
+
+async def expire_member_lots(member: Member) -> int:
+    """Expire the member's due lots now, so a spend never counts points that have lapsed."""
+    due = await LedgerEntry.filter(
+        member_id=member.id, remaining__gt=0, expires_at__lte=clock.now()
+    )
+    return sum([await expire_lot(lot) for lot in due])
+
+
+async def expire_due_lots(batch_size: int = 500) -> int:
+    """Expire every due lot of every program, one transaction per lot. Idempotent."""
+    expired = 0
+    while True:
+        due = await LedgerEntry.filter(remaining__gt=0, expires_at__lte=clock.now()).limit(
+            batch_size
+        )
+        if not due:
+            return expired
+        progressed = False
+        for lot in due:
+            async with events.atomic():
+                points = await expire_lot(lot)
+            expired += points
+            progressed = progressed or points > 0
+        if not progressed:
+            # Others took this whole batch meanwhile (or it cannot move): the next scan looks again.
+            return expired
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    entry: LedgerEntry
+    replayed: bool
+
+
+async def adjust(
+    member: Member, delta: int, *, reason: str, staff_id: int, idempotency_key: str
+) -> Adjustment:
+    """A staff correction, audited with the staff user. The same key again returns the first
+    adjustment; the same key with another delta or reason is IDEMPOTENCY_KEY_REUSED."""
+    reason = reason.strip()
+    if not 1 <= len(reason) <= 200:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT, "Give a reason (1-200 characters).", "reason"
+        )
+    if delta == 0:
+        raise ValidationFailed(ErrorCode.INVALID_INPUT, "An adjustment is not zero.", "delta")
+    check_key(idempotency_key)
+    previous = await LedgerEntry.get_or_none(member_id=member.id, idempotency_key=idempotency_key)
+    if previous is not None:
+        return Adjustment(_same_adjustment(previous, delta, reason), replayed=True)
+    try:
+        async with events.atomic():
+            if delta > 0:
+                program = await Program.get(id=member.program_id)
+                entry = await credit(
+                    member,
+                    delta,
+                    LedgerKind.ADJUST,
+                    expires_at=points_expiry(program, clock.now()),
+                    reason=reason,
+                    staff_id=staff_id,
+                    idempotency_key=idempotency_key,
+                )
+            else:
+                entry = await spend(
+                    member,
+                    -delta,
+                    LedgerKind.ADJUST,
+                    reason=reason,
+                    staff_id=staff_id,
+                    idempotency_key=idempotency_key,
+                )
+            await events.emit(
+                EventType.POINTS_ADJUSTED,
+                program_id=member.program_id,
+                member_id=member.id,
+                data={"points": delta, "reason": reason, "staff": staff_id, "entry": entry.id},
+            )
+    except IntegrityError:
+        # A concurrent request with the same key committed first.
+        previous = await LedgerEntry.get(member_id=member.id, idempotency_key=idempotency_key)
+        return Adjustment(_same_adjustment(previous, delta, reason), replayed=True)
+    return Adjustment(entry, replayed=False)
+
+
+def _same_adjustment(previous: LedgerEntry, delta: int, reason: str) -> LedgerEntry:
+    if previous.delta != delta or previous.reason != reason:
+        raise Refused(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            "This idempotency key was used for another adjustment.",
+            "idempotencyKey",
+        )
+    return previous
+
+
+def check_key(key: str, field: str = "idempotencyKey") -> None:
+    if not 1 <= len(key) <= 128 or not key.isprintable():
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT, "An idempotency key has 1 to 128 printable characters.", field
+        )
+
+
+async def balance_of(member_id: int) -> int:
+    return (await Member.filter(id=member_id).values_list("points_balance", flat=True))[0]

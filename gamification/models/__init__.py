@@ -1,0 +1,23 @@
+"""Tortoise models of the core domain, one module per concept. Every row belongs to one program.
+
+Model docstrings become SQL table comments, and Tortoise does not escape quotes in them on
+SQLite: models keep their explanations in comments.
+"""
+
+from gamification.models.accounts import ApiKey, Member, Program, RefreshToken, StaffRole, StaffUser
+from gamification.models.events import Event
+from gamification.models.ledger import LedgerEntry, LedgerKind
+from gamification.models.tiers import Tier
+
+__all__ = [
+    "ApiKey",
+    "Event",
+    "LedgerEntry",
+    "LedgerKind",
+    "Member",
+    "Program",
+    "RefreshToken",
+    "StaffRole",
+    "StaffUser",
+    "Tier",
+]

@@ -1,0 +1,26 @@
+"""Domain events: every meaningful change, written in the same transaction as the change."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+# One domain event (the outbox). `type` is an EventType value; `data` its JSON payload.
+class Event(Model):
+    id = fields.BigIntField(primary_key=True)
+    program: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "gamification.Program", related_name=False, on_delete=fields.RESTRICT
+    )
+    program_id: int
+    member: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "gamification.Member", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    member_id: int | None
+    type = fields.CharField(max_length=40)
+    data: dict = fields.JSONField(default=dict)
+    occurred_at = fields.DatetimeField()
+
+    class Meta:
+        table = "event"
+        indexes = (("member_id", "id"), ("program_id", "type", "id"))
