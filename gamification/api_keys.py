@@ -21,15 +21,18 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def create_api_key(program_id: int, name: str) -> tuple[ApiKey, str]:
-    """The stored key and the plaintext, which is never seen again."""
+async def create_api_key(
+    program_id: int, name: str, *, prefix: str | None = None, secret: str | None = None
+) -> tuple[ApiKey, str]:
+    """The stored key and the plaintext, which is never seen again. `prefix` and `secret` are
+    drawn at random unless given (only the public demo key gives them)."""
     name = name.strip()
     if not 1 <= len(name) <= 100:
         raise ValidationFailed(
             ErrorCode.INVALID_INPUT, "A key name has 1 to 100 characters.", "name"
         )
-    prefix = secrets.token_hex(_PREFIX_BYTES)
-    secret = secrets.token_urlsafe(_SECRET_BYTES)
+    prefix = prefix or secrets.token_hex(_PREFIX_BYTES)
+    secret = secret or secrets.token_urlsafe(_SECRET_BYTES)
     key = await ApiKey.create(
         program_id=program_id,
         name=name,

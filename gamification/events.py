@@ -15,7 +15,6 @@ from enum import StrEnum
 from typing import Any
 
 import structlog
-
 from tortoise.transactions import in_transaction
 
 from core.clock import clock

@@ -8,7 +8,14 @@ from email_validator import EmailNotValidError, validate_email
 from tortoise.exceptions import IntegrityError
 
 from core.clock import clock
-from core.errors import ErrorCode, NotFound, Refused, ValidationErrors, ValidationFailed
+from core.errors import (
+    DomainError,
+    ErrorCode,
+    NotFound,
+    Refused,
+    ValidationErrors,
+    ValidationFailed,
+)
 from gamification import passwords
 from gamification.login_throttle import LoginThrottle
 from gamification.models import Member, Program
@@ -55,22 +62,9 @@ async def sign_up(
     throttle: LoginThrottle,
     client_address: str,
 ) -> Member:
+    """A member's own sign-up: validated, throttled per client address, maybe referred."""
     program = await program_by_slug(program_slug)
-    errors: list[ValidationFailed] = []
-    for check in (
-        lambda: normalise_email(email),
-        lambda: passwords.check_password_rules(password),
-        lambda: clean_display_name(display_name),
-    ):
-        try:
-            check()
-        except ValidationFailed as error:
-            errors.append(error)
-    if errors:
-        raise ValidationErrors(list(errors))
-    email = normalise_email(email)
-    display_name = clean_display_name(display_name)
-
+    _validate_new_member(email, password, display_name)
     referrer: Member | None = None
     if referral_code:
         referrer = await Member.get_or_none(
@@ -81,13 +75,37 @@ async def sign_up(
                 ErrorCode.INVALID_REFERRAL_CODE, "This referral code is unknown.", "referralCode"
             )
     await throttle.count_signup(program.id, client_address)
-    password_hash = await passwords.hash_password(password)
-    return await _insert_member(program, email, password_hash, display_name, referrer)
+    return await register_member(program, email, password, display_name, referrer)
 
 
-async def _insert_member(
-    program: Program, email: str, password_hash: str, display_name: str, referrer: Member | None
+def _validate_new_member(email: str, password: str, display_name: str) -> None:
+    """Every field's error at once, so a form can show them together."""
+    errors: list[DomainError] = []
+    for check in (
+        lambda: normalise_email(email),
+        lambda: passwords.check_password_rules(password),
+        lambda: clean_display_name(display_name),
+    ):
+        try:
+            check()
+        except ValidationFailed as error:
+            errors.append(error)
+    if errors:
+        raise ValidationErrors(errors)
+
+
+async def register_member(
+    program: Program,
+    email: str,
+    password: str,
+    display_name: str,
+    referrer: Member | None = None,
 ) -> Member:
+    """Create a member (EMAIL_TAKEN if the email has an account in this program)."""
+    _validate_new_member(email, password, display_name)
+    email = normalise_email(email)
+    display_name = clean_display_name(display_name)
+    password_hash = await passwords.hash_password(password)
     for _ in range(5):
         try:
             return await Member.create(

@@ -53,8 +53,9 @@ async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
 
 @pytest.fixture(scope="module")
 async def redis_url() -> AsyncIterator[str]:
-    # Database 0 is for `make run`; each xdist worker takes its own database above it.
-    url = f"{BASE_REDIS_URL}/{1 + _worker_index()}"
+    # Database 0 is for `make run`; each xdist worker takes its own database above
+    # TEST_REDIS_DB (default 1), so two checkouts testing at once can be kept apart.
+    url = f"{BASE_REDIS_URL}/{int(os.environ.get('TEST_REDIS_DB', '1')) + _worker_index()}"
     redis = Redis.from_url(url)
     await redis.flushdb()
     await redis.aclose()

@@ -1,0 +1,54 @@
+"""The demo program, its staff, its member and its API key.
+
+The demo credentials are public. They exist for development only.
+"""
+
+from __future__ import annotations
+
+from gamification import members
+from gamification.api_keys import create_api_key
+from gamification.models import ApiKey, Member, Program, StaffUser
+from gamification.programs import create_program
+from gamification.staff import create_staff
+
+DEMO_SLUG = "demo"
+DEMO_STAFF_EMAIL = "admin@demo.example"
+DEMO_STAFF_PASSWORD = "demo-admin-password"
+DEMO_MEMBER_EMAIL = "member@demo.example"
+DEMO_MEMBER_PASSWORD = "demo-member-password"
+# A fixed key so that every run can print it; a real key is only ever shown once.
+DEMO_API_KEY_PREFIX = "de0de0de0de0"
+DEMO_API_KEY_SECRET = "demo-integration-secret-not-for-production"
+DEMO_API_KEY = f"lk_{DEMO_API_KEY_PREFIX}_{DEMO_API_KEY_SECRET}"
+
+
+async def seed(program: Program | None = None) -> tuple[Program, Member]:
+    """Create what is missing; return the demo program and the demo member."""
+    program = (
+        program
+        or await Program.get_or_none(slug=DEMO_SLUG)
+        or await create_program(DEMO_SLUG, "Demo Coffee Club", "EUR")
+    )
+    if not await StaffUser.exists(program_id=program.id, email=DEMO_STAFF_EMAIL):
+        await create_staff(DEMO_SLUG, DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, "ADMIN")
+    member = await Member.get_or_none(program_id=program.id, email=DEMO_MEMBER_EMAIL)
+    if member is None:
+        member = await members.register_member(
+            program, DEMO_MEMBER_EMAIL, DEMO_MEMBER_PASSWORD, "Dana Demo"
+        )
+    if not await ApiKey.exists(prefix=DEMO_API_KEY_PREFIX):
+        await create_api_key(
+            program.id, "Demo point of sale", prefix=DEMO_API_KEY_PREFIX, secret=DEMO_API_KEY_SECRET
+        )
+    return program, member
+
+
+def credentials() -> str:
+    return "\n".join(
+        [
+            f"Demo program '{DEMO_SLUG}' is ready.",
+            f"  member login: {DEMO_MEMBER_EMAIL} / {DEMO_MEMBER_PASSWORD}",
+            f"  staff login:  {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD} (ADMIN)",
+            f"  API key:      {DEMO_API_KEY}",
+        ]
+    )
