@@ -2,6 +2,19 @@
 registered handlers (badges, challenges, leaderboards, webhooks) once that transaction commits.
 
 A handler that fails is logged and never breaks the caller: the event row is already committed.
+
+The `data` of each type (ids are ints, money is a decimal string, times ISO-8601):
+- PURCHASE_RECORDED: purchase_id, external_id, total, currency, points, first_purchase,
+  lines [{sku, category, quantity, unit_price}]; `occurred_at` is the purchase's own time
+- PURCHASE_REFUNDED: purchase_id, refund_id, amount, points_reversed
+- POINTS_EARNED / POINTS_SPENT / POINTS_REVERSED: points, kind, reference, entry
+- POINTS_EXPIRED: points, lot; POINTS_ADJUSTED: points (signed), reason, staff, entry
+- TIER_CHANGED: from, to (tier ids or null), rank, reason
+- REWARD_REDEEMED: redemption_id, reward_id, points
+- BADGE_AWARDED: badge_id, level; CHALLENGE_JOINED / CHALLENGE_COMPLETED: challenge_id
+- REFERRAL_QUALIFIED (member = the referrer): referral_id, referee_id
+- GAME_PLAYED: game_id, play_id, won; PRIZE_WON: prize_id and game_id or contest_id
+- CONTEST_ENTERED: contest_id, entries
 """
 
 from __future__ import annotations
