@@ -8,6 +8,7 @@ from graphql import GraphQLError
 from strawberry.permission import BasePermission, PermissionExtension
 
 from api.caller import Caller
+from gamification.member_status import is_active
 from gamification.models import StaffRole
 
 # Higher roles can do everything lower ones can.
@@ -43,8 +44,17 @@ class IsAuthenticated(BasePermission):
 
 
 class IsMember(BasePermission):
-    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-        _check(info.context.caller, "member", "a member's session")
+    """A member whose account is still active: blocking or erasing a member ends their access
+    tokens at once (the row is read through the request's dataloader, shared with `me`)."""
+
+    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        caller: Caller = info.context.caller
+        _check(caller, "member", "a member's session")
+        member = await info.context.loaders.member.load(caller.member_id)
+        if not is_active(member):
+            raise GraphQLError(
+                "This session is no longer valid.", extensions={"code": "UNAUTHENTICATED"}
+            )
         return True
 
 

@@ -15,6 +15,8 @@ The `data` of each type (ids are ints, money is a decimal string, times ISO-8601
 - REFERRAL_QUALIFIED (member = the referrer): referral_id, referee_id
 - GAME_PLAYED: game_id, play_id, won; PRIZE_WON: prize_id and game_id or contest_id
 - CONTEST_ENTERED: contest_id, entries
+- MEMBER_BLOCKED: reason, staff; MEMBER_UNBLOCKED: staff; MEMBER_ANONYMISED: by ("member" or a
+  staff id)
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ log = structlog.get_logger("gamification.events")
 
 class EventType(StrEnum):
     MEMBER_SIGNED_UP = "MEMBER_SIGNED_UP"
+    MEMBER_BLOCKED = "MEMBER_BLOCKED"
+    MEMBER_UNBLOCKED = "MEMBER_UNBLOCKED"
+    MEMBER_ANONYMISED = "MEMBER_ANONYMISED"
     PURCHASE_RECORDED = "PURCHASE_RECORDED"
     PURCHASE_REFUNDED = "PURCHASE_REFUNDED"
     POINTS_EARNED = "POINTS_EARNED"

@@ -29,6 +29,23 @@ from gamification.models import LedgerEntry, LedgerKind, Member, Program
 
 MAX_POINTS = 1_000_000_000
 
+# What a blocked member cannot do: earn or spend. Corrections (staff adjustments, refunds of
+# purchases or of cancelled redemptions) and expiry still apply to them.
+BLOCKED_KINDS = frozenset(
+    {
+        LedgerKind.EARN,
+        LedgerKind.BONUS,
+        LedgerKind.PRIZE,
+        LedgerKind.REDEEM,
+        LedgerKind.GAME_PLAY,
+        LedgerKind.CONTEST_ENTRY,
+    }
+)
+
+
+def _blocked() -> Refused:
+    return Refused(ErrorCode.MEMBER_BLOCKED, "This member is blocked.")
+
 
 class LedgerConflict(RuntimeError):
     """A lot changed under a locked member row: a bug, never a business refusal."""
@@ -61,6 +78,13 @@ async def credit(
     """Add a lot of `points` to the member's balance."""
     check_points(points)
     now = clock.now()
+    # The balance first: it refuses a blocked member, and takes the member row lock early, as
+    # every other movement does.
+    movable = Member.filter(id=member.id)
+    if kind in BLOCKED_KINDS:
+        movable = movable.filter(blocked_at__isnull=True)
+    if not await movable.update(points_balance=F("points_balance") + points):
+        raise _blocked()
     entry = await LedgerEntry.create(
         program_id=member.program_id,
         member_id=member.id,
@@ -74,7 +98,6 @@ async def credit(
         staff_id=staff_id,
         idempotency_key=idempotency_key,
     )
-    await Member.filter(id=member.id).update(points_balance=F("points_balance") + points)
     await events.emit(
         EventType.POINTS_EARNED,
         program_id=member.program_id,
@@ -98,10 +121,12 @@ async def spend(
     INSUFFICIENT_POINTS and change nothing."""
     check_points(points)
     await expire_member_lots(member)
-    taken = await Member.filter(id=member.id, points_balance__gte=points).update(
-        points_balance=F("points_balance") - points
-    )
-    if not taken:
+    covered = Member.filter(id=member.id, points_balance__gte=points)
+    if kind in BLOCKED_KINDS:
+        covered = covered.filter(blocked_at__isnull=True)
+    if not await covered.update(points_balance=F("points_balance") - points):
+        if kind in BLOCKED_KINDS and await Member.exists(id=member.id, blocked_at__isnull=False):
+            raise _blocked()
         raise Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
     return await _debit_lots(
         member, points, kind, reason, reference, staff_id, idempotency_key, EventType.POINTS_SPENT

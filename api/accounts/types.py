@@ -70,6 +70,18 @@ class Member:
             return None
         return ExpiringPoints(points=expiring.points, expires_at=expiring.expires_at)
 
+    @strawberry.field(description="When staff blocked this member (null when not blocked).")
+    def blocked_at(self) -> datetime | None:
+        return self.model.blocked_at
+
+    @strawberry.field
+    def blocked_reason(self) -> str | None:
+        return self.model.blocked_reason or None
+
+    @strawberry.field(description="When this member's personal data was erased.")
+    def anonymised_at(self) -> datetime | None:
+        return self.model.anonymised_at
+
     @classmethod
     def from_model(cls, member: models.Member) -> Member:
         return cls(model=member)

@@ -47,6 +47,11 @@ class Member(Model):
         "gamification.Tier", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     tier_id: int | None
+    # A blocked member cannot earn, spend or play, and their tokens stop working.
+    blocked_at = fields.DatetimeField(null=True)
+    blocked_reason = fields.CharField(max_length=200, default="")
+    # Set when the member's personal data was erased; the accounting rows stay.
+    anonymised_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "member"

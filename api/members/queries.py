@@ -1,0 +1,51 @@
+"""Member queries for staff (view, search) and a member's own data export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.accounts.types import Member
+from api.context import Info
+from api.ids import parse_id
+from api.members.types import MemberFilter
+from api.pagination import Connection, paginate
+from api.permissions import member_only, staff_only
+from gamification import member_search, personal_data
+from gamification.members import member_in_program
+from gamification.models import Member as MemberModel
+
+
+@strawberry.type
+class MemberQueries:
+    @strawberry.field(extensions=staff_only(), description="One member of the program.")
+    async def member(self, info: Info, id: strawberry.ID) -> Member:
+        return Member.from_model(
+            await member_in_program(info.context.program_id, parse_id(id, "id"))
+        )
+
+    @strawberry.field(extensions=staff_only(), description="Members matching a filter.")
+    async def members(
+        self,
+        info: Info,
+        filter: MemberFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Member]:
+        criteria = member_search.MemberFilter(
+            text=filter.text if filter else None,
+            tier_id=parse_id(filter.tier_id, "tierId") if filter and filter.tier_id else None,
+            blocked=filter.blocked if filter else None,
+        )
+        queryset = member_search.search_members(info.context.program_id, criteria)
+        return await paginate(queryset, Member.from_model, first, after)
+
+    @strawberry.field(
+        extensions=member_only(), description="Everything held about you, as one JSON document."
+    )
+    async def export_my_data(self, info: Info) -> JSON:
+        member = await MemberModel.get(id=info.context.caller.member_id)
+        data: dict[str, Any] = await personal_data.export_member_data(member)
+        return data
