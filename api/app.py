@@ -17,6 +17,7 @@ from starlette.routing import Route
 from tortoise import connections
 
 from api.context import Services
+from api.exports import members_csv
 from api.graphql_view import GraphQLView
 from api.middleware import Authentication, BodySizeLimit
 from api.schema import build_schema
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/exports/members.csv", members_csv),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from tortoise.expressions import Q
@@ -27,3 +28,22 @@ def search_members(program_id: int, criteria: MemberFilter) -> QuerySet[Member]:
     if criteria.blocked is not None:
         query = query.filter(blocked_at__isnull=not criteria.blocked)
     return query
+
+
+async def iter_members(
+    program_id: int, criteria: MemberFilter, batch_size: int = 2_000
+) -> AsyncIterator[list[Member]]:
+    """The matching members in batches, by ascending id (keyset pagination: constant memory and
+    constant cost per batch, however many members there are)."""
+    last_id = 0
+    while True:
+        batch = (
+            await search_members(program_id, criteria)
+            .filter(id__gt=last_id)
+            .order_by("id")
+            .limit(batch_size)
+        )
+        if not batch:
+            return
+        yield batch
+        last_id = batch[-1].id
