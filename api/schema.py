@@ -19,11 +19,12 @@ from api.accounts.queries import AccountQueries
 from api.members.mutations import MemberMutations
 from api.members.queries import MemberQueries
 from api.points.mutations import PointsMutations
+from api.reports.queries import ReportQueries
 from core.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQueries, MemberQueries):
+class Query(AccountQueries, MemberQueries, ReportQueries):
     pass
 
 

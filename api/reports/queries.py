@@ -1,0 +1,39 @@
+"""Report queries for staff (ANALYST and up)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from api.context import Info
+from api.permissions import staff_only
+from api.reports.types import ProgramReport, ReportInterval
+from gamification import reports
+from gamification.models import Program
+
+
+@strawberry.type
+class ReportQueries:
+    @strawberry.field(extensions=staff_only(), description="The program's KPIs over [from, to).")
+    async def program_report(
+        self,
+        info: Info,
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
+        interval: ReportInterval | None = None,
+    ) -> ProgramReport:
+        program = await Program.get(id=info.context.program_id)
+        whole = await reports.program_report(program, from_, to)
+        series = (
+            [
+                ProgramReport.from_report(bucket)
+                for bucket in await reports.program_report_series(
+                    program, from_, to, interval.value
+                )
+            ]
+            if interval
+            else []
+        )
+        return ProgramReport.from_report(whole, series)

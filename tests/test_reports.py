@@ -1,0 +1,113 @@
+"""Program reports on a hand-computed data set."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from core.clock import clock
+from gamification import events, ledger
+from gamification.models import LedgerKind, Member
+from tests.builders import give_points, new_program, sign_up, staff_client
+from tests.graphql import GraphQLClient
+
+REPORT = """
+query($from: DateTime!, $to: DateTime!, $interval: ReportInterval) {
+  programReport(from: $from, to: $to, interval: $interval) {
+    start end membersTotal membersNew membersActive
+    pointsIssued pointsRedeemed pointsExpired pointsAdjusted pointsOutstanding
+    liability { amount currency } redemptionRate
+    tierDistribution { tierName members }
+    series { start end membersNew pointsIssued }
+  }
+}
+"""
+
+ADJUST = """
+mutation($input: AdjustPointsInput!) { adjustPoints(input: $input) { errors { code } } }
+"""
+
+JAN = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+async def test_ledger_figures_add_up_by_hand(gql: GraphQLClient) -> None:
+    # given, in January: two members; 100 + 50 issued, 30 redeemed, -10 and +5 adjusted,
+    # and 20 of a lot expiring on January 20th
+    program = await new_program(point_value="0.01")
+    manager = await staff_client(gql, program, "MANAGER")
+    analyst = await staff_client(gql, program, "ANALYST")
+    with clock.frozen_at(JAN + timedelta(days=2)) as time:
+        ann = await sign_up(gql, program)
+        bob = await sign_up(gql, program)
+        await give_points(ann.id, 100)
+        await give_points(bob.id, 50, JAN + timedelta(days=20))
+        async with events.atomic():
+            await ledger.spend(await Member.get(id=ann.id), 30, LedgerKind.REDEEM)
+        for delta, key in ((-10, "a1"), (5, "a2")):
+            await manager.mutate(
+                ADJUST,
+                {"memberId": str(ann.id), "delta": delta, "reason": "fix", "idempotencyKey": key},
+            )
+        async with events.atomic():
+            await ledger.spend(await Member.get(id=bob.id), 30, LedgerKind.REDEEM)
+        time.set(JAN + timedelta(days=21))
+        assert await ledger.expire_due_lots() == 20
+    # and in February a third member, and 7 more points
+    with clock.frozen_at(JAN + timedelta(days=40)):
+        cid = await sign_up(gql, program)
+        await give_points(cid.id, 7)
+
+    january = (
+        await analyst.query(
+            REPORT, {"from": JAN.isoformat(), "to": (JAN + timedelta(days=31)).isoformat()}
+        )
+    )["programReport"]
+    assert january["membersTotal"] == 2 and january["membersNew"] == 2
+    assert january["pointsIssued"] == 150
+    assert january["pointsRedeemed"] == 60
+    assert january["pointsExpired"] == 20
+    assert january["pointsAdjusted"] == -5
+    assert january["pointsOutstanding"] == 150 - 60 - 20 - 5
+    assert january["liability"] == {"amount": "0.65", "currency": "EUR"}
+    assert january["redemptionRate"] == "0.4000"
+
+    year = (
+        await analyst.query(
+            REPORT,
+            {
+                "from": JAN.isoformat(),
+                "to": (JAN + timedelta(days=59)).isoformat(),
+                "interval": "MONTH",
+            },
+        )
+    )["programReport"]
+    assert year["membersTotal"] == 3
+    assert year["pointsOutstanding"] == 72
+    assert [(b["membersNew"], b["pointsIssued"]) for b in year["series"]] == [(2, 150), (1, 7)]
+    assert year["tierDistribution"] == [{"tierName": None, "members": 3}]
+
+
+async def test_a_bad_period_is_a_coded_error(gql: GraphQLClient) -> None:
+    program = await new_program()
+    analyst = await staff_client(gql, program, "ANALYST")
+    body = await analyst.raw(
+        REPORT, {"from": JAN.isoformat(), "to": (JAN - timedelta(days=1)).isoformat()}
+    )
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    body = await analyst.raw(
+        REPORT,
+        {
+            "from": JAN.isoformat(),
+            "to": (JAN + timedelta(days=900)).isoformat(),
+            "interval": "DAY",
+        },
+    )
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+async def test_members_cannot_read_reports(gql: GraphQLClient) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program)
+    body = await member.client.raw(
+        REPORT, {"from": JAN.isoformat(), "to": (JAN + timedelta(days=1)).isoformat()}
+    )
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
