@@ -17,16 +17,18 @@ from strawberry.extensions.base_extension import SchemaExtension
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
 from api.points.mutations import PointsMutations
+from api.rewards.mutations import RewardMutations
+from api.rewards.queries import RewardQueries
 from core.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQueries):
+class Query(AccountQueries, RewardQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations, PointsMutations):
+class Mutation(AccountMutations, PointsMutations, RewardMutations):
     pass
 
 
