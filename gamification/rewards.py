@@ -295,6 +295,9 @@ def _int_range(value: Any, low: int, high: int, field: str, what: str) -> None:
 async def _clean(program_id: int, values: dict[str, Any]) -> dict[str, Any]:
     """Validate and normalise each given field (GraphQL field names in errors)."""
     clean = dict(values)
+    for key in ("name", "kind", "points_cost", "refund_on_expiry"):
+        if key in clean and clean[key] is None:
+            raise _invalid("This field cannot be cleared.", _camel(key))
     if "name" in clean:
         name = " ".join(str(clean["name"]).split())
         if not 1 <= len(name) <= 120 or not name.isprintable():
@@ -308,8 +311,6 @@ async def _clean(program_id: int, values: dict[str, Any]) -> dict[str, Any]:
         clean["kind"] = RewardKind(clean["kind"])
     if "points_cost" in clean:
         _int_range(clean["points_cost"], 0, MAX_POINTS, "pointsCost", "A cost")
-        if clean["points_cost"] is None:
-            raise _invalid("A reward has a cost (0 for free).", "pointsCost")
     if "stock" in clean:
         _int_range(clean["stock"], 0, MAX_STOCK, "stock", "Stock")
     _int_range(clean.get("limit_per_member"), 1, MAX_LIMIT, "limitPerMember", "A limit")
@@ -392,8 +393,6 @@ async def update_reward(reward: Reward, **changes: Any) -> Reward:
         raise TypeError(f"not editable: {sorted(unknown)}")
     clean = await _clean(reward.program_id, changes)
     for key, value in clean.items():
-        if key in ("name", "kind", "points_cost", "refund_on_expiry") and value is None:
-            raise _invalid("This field cannot be cleared.", _camel(key))
         setattr(reward, key, value)
     _check_whole(reward)
     reward.updated_at = clock.now()
