@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -67,13 +67,14 @@ def normalise_code(code: str) -> str | None:
 @dataclass(frozen=True)
 class Outcome:
     redemption: Redemption
+    member: Member  # as it is after the redemption (its balance included)
     replayed: bool
 
 
-async def _lock_member(member: Member) -> Member:
-    """Take the member's row lock for the rest of the transaction, and read it fresh."""
-    await Member.filter(id=member.id).update(points_balance=F("points_balance"))
-    return await Member.get(id=member.id)
+async def _lock_member(member_id: int) -> None:
+    """Take the member's row lock for the rest of the transaction (a no-op UPDATE). The balance
+    is not read here: the ledger's conditional spend refuses INSUFFICIENT_POINTS by itself."""
+    await Member.filter(id=member_id).update(points_balance=F("points_balance"))
 
 
 async def _take_stock(reward: Reward) -> None:
@@ -120,68 +121,66 @@ def _same_reward(previous: Redemption, reward_id: int) -> Redemption:
     return previous
 
 
-async def redeem(member: Member, reward_id: int, idempotency_key: str) -> Outcome:
+async def redeem(member_id: int, reward_id: int, idempotency_key: str) -> Outcome:
     """Spend the reward's cost and issue a redemption, all or nothing. The same key again
     answers the first redemption and changes nothing."""
     ledger.check_key(idempotency_key)
-    previous = await _existing(member.id, idempotency_key)
-    if previous is not None:
-        return Outcome(_same_reward(previous, reward_id), replayed=True)
-    reward = await Reward.get_or_none(id=reward_id, program_id=member.program_id)
-    if reward is None or reward.archived:
-        raise NotFound(ErrorCode.REWARD_NOT_FOUND, "No such reward.", "rewardId")
-    # Rules that do not move under us: refuse before taking any lock.
-    now = clock.now()
-    reason = window_reason(reward, now) or tier_reason(
-        reward, await member_tier_rank(member), await tier_ranks([reward.minimum_tier_id])
-    )
-    if reason is None and not await member_has_badge(member.id, reward.required_badge_id):
-        reason = UnavailableReason.BADGE_REQUIRED
-    if reason is not None:
-        raise refusal(reason)
     for _ in range(3):
         try:
-            return await _redeem_once(member, reward, idempotency_key, now)
+            return await _redeem_once(member_id, reward_id, idempotency_key)
         except IntegrityError:
             # Either a concurrent request with the same key committed first (the member lock
             # makes that rare), or the random code collided: then draw again.
-            previous = await _existing(member.id, idempotency_key)
+            previous = await _existing(member_id, idempotency_key)
             if previous is not None:
-                return Outcome(_same_reward(previous, reward_id), replayed=True)
+                member = await Member.get(id=member_id)
+                return Outcome(_same_reward(previous, reward_id), member, replayed=True)
     raise RuntimeError("could not draw a free redemption code")
 
 
-async def _redeem_once(
-    member: Member, reward: Reward, idempotency_key: str, now: datetime
-) -> Outcome:
+async def _redeem_once(member_id: int, reward_id: int, idempotency_key: str) -> Outcome:
+    # One transaction and one pooled connection for everything: each query outside it would
+    # take a connection from the pool and reset it, a round trip of its own.
     async with events.atomic():
-        locked = await _lock_member(member)
+        await _lock_member(member_id)
+        member = await Member.get(id=member_id)  # read under the lock: the balance is current
         previous = await _existing(member.id, idempotency_key)
         if previous is not None:
-            return Outcome(_same_reward(previous, reward.id), replayed=True)
-        if limit_reason(reward, await usage_of(member.id, reward, now)) is not None:
-            raise refusal(UnavailableReason.LIMIT_REACHED)
-        if locked.points_balance < reward.points_cost:
-            raise refusal(UnavailableReason.NOT_ENOUGH_POINTS)
+            return Outcome(_same_reward(previous, reward_id), member, replayed=True)
+        reward = await Reward.get_or_none(id=reward_id, program_id=member.program_id)
+        if reward is None or reward.archived:
+            raise NotFound(ErrorCode.REWARD_NOT_FOUND, "No such reward.", "rewardId")
+        now = clock.now()
+        reason = window_reason(reward, now) or tier_reason(
+            reward, await member_tier_rank(member), await tier_ranks([reward.minimum_tier_id])
+        )
+        if reason is None and not await member_has_badge(member.id, reward.required_badge_id):
+            reason = UnavailableReason.BADGE_REQUIRED
+        if reason is None:
+            reason = limit_reason(reward, await usage_of(member.id, reward, now))
+        if reason is not None:
+            raise refusal(reason)
         await _take_stock(reward)
         redemption = await _issue(
-            locked,
+            member,
             reward,
             points=reward.points_cost,
             source="redeem",
             idempotency_key=idempotency_key,
         )
         if reward.points_cost:
-            # Lapsed lots may still make this refuse: the whole transaction then rolls back.
+            # The ledger's conditional spend refuses INSUFFICIENT_POINTS (lapsed lots not
+            # counted): the whole transaction, stock and redemption included, then rolls back.
             await ledger.spend(
-                locked,
+                member,
                 reward.points_cost,
                 LedgerKind.REDEEM,
                 reason=f"Redeemed: {reward.name}",
                 reference=f"redemption:{redemption.id}",
             )
+            member.points_balance = await ledger.balance_of(member.id)
         await _emit_redeemed(redemption)
-    return Outcome(redemption, replayed=False)
+    return Outcome(redemption, member, replayed=False)
 
 
 async def grant_reward(
@@ -194,13 +193,13 @@ async def grant_reward(
     ledger.check_key(idempotency_key)
     if reward.program_id != member.program_id:
         raise NotFound(ErrorCode.REWARD_NOT_FOUND, "No such reward.", "rewardId")
-    locked = await _lock_member(member)
+    await _lock_member(member.id)
     previous = await _existing(member.id, idempotency_key)
     if previous is not None:
         return _same_reward(previous, reward.id)
     await _take_stock(reward)
     redemption = await _issue(
-        locked, reward, points=0, source=source, idempotency_key=idempotency_key
+        member, reward, points=0, source=source, idempotency_key=idempotency_key
     )
     await _emit_redeemed(redemption)
     return redemption
@@ -286,7 +285,7 @@ async def _undo(redemption: Redemption, status: RedemptionStatus, refund: bool) 
     """Move an ISSUED redemption to `status`, giving points and stock back if `refund`. Runs in
     the caller's atomic(). Returns the points refunded, or -1 if it was no longer ISSUED."""
     member = await Member.get(id=redemption.member_id)
-    await _lock_member(member)  # member before reward: the lock order of every redemption
+    await _lock_member(member.id)  # member before reward: the lock order of every redemption
     now = clock.now()
     stamp = {"cancelled_at": now} if status == RedemptionStatus.CANCELLED else {"expired_at": now}
     points = redemption.points_spent if refund else 0

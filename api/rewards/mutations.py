@@ -30,7 +30,6 @@ from api.rewards.types import (
 )
 from gamification import redemptions
 from gamification import rewards as catalog
-from gamification.models import Member as MemberModel
 from gamification.models import StaffRole
 
 _ID_FIELDS = {"minimum_tier_id": "minimumTierId", "required_badge_id": "requiredBadgeId"}
@@ -95,13 +94,14 @@ class RewardMutations:
     @strawberry.mutation(extensions=member_only())
     @returns_user_errors(RedeemRewardPayload)
     async def redeem_reward(self, info: Info, input: RedeemRewardInput) -> RedeemRewardPayload:
-        member = await MemberModel.get(id=info.context.caller.member_id)
         outcome = await redemptions.redeem(
-            member, parse_id(input.reward_id, "rewardId"), input.idempotency_key
+            info.context.caller.member_id,
+            parse_id(input.reward_id, "rewardId"),
+            input.idempotency_key,
         )
         return RedeemRewardPayload(
             redemption=Redemption.from_model(outcome.redemption),
-            member=Member.from_model(await MemberModel.get(id=member.id)),
+            member=Member.from_model(outcome.member),
         )
 
     @strawberry.mutation(extensions=integration_only())
