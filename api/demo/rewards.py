@@ -50,5 +50,9 @@ async def seed(program: Program, member: Member) -> None:
         },
     ]
     for values in catalog:
-        if not await Reward.exists(program_id=program.id, name=values["name"]):
+        existing = await Reward.get_or_none(program_id=program.id, name=values["name"])
+        if existing is None:
             await rewards.create_reward(program.id, **values)
+        elif values.get("minimum_tier_id") and existing.minimum_tier_id is None:
+            # Tiers were seeded after this reward was: make it the exclusive one it should be.
+            await rewards.update_reward(existing, minimum_tier_id=values["minimum_tier_id"])
