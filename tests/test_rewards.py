@@ -12,12 +12,14 @@ from tests.builders import give_points, integration_client, new_program, sign_up
 from tests.graphql import GraphQLClient, codes
 from tests.rewards_docs import (
     ARCHIVE_REWARD,
+    CANCEL,
     CREATE_REWARD,
     DONATIONS,
     REDEEM,
     RESTOCK_REWARD,
     REWARDS,
     UPDATE_REWARD,
+    USE,
     create_reward,
     redeem,
 )
@@ -269,3 +271,34 @@ async def test_a_donation_is_fulfilled_at_once_and_grows_the_total(gql: GraphQLC
     total = (await member.client.query(DONATIONS))["donationTotal"]
     assert total == {"points": 600, "amount": "7.00", "currency": "EUR", "redemptions": 2}
     assert (await manager.query(DONATIONS))["donationTotal"]["redemptions"] == 2
+
+
+async def test_a_limit_per_member_shows_and_frees_up_after_a_cancel(gql: GraphQLClient) -> None:
+    program = await new_program()
+    manager = await staff_client(gql, program, "MANAGER")
+    member = await sign_up(gql, program)
+    await give_points(member.id, 500)
+    once = await create_reward(manager, name="Once", pointsCost=100, limitPerMember=1)
+    redemption = (await redeem(member.client, once["id"], "once"))["redemption"]
+
+    async def reason() -> str | None:
+        edges = (await member.client.query(REWARDS))["rewards"]["edges"]
+        return edges[0]["node"]["unavailableReason"]
+
+    assert await reason() == "LIMIT_REACHED"
+    await manager.mutate(CANCEL, {"redemptionId": redemption["id"]})
+    assert await reason() is None
+
+
+async def test_a_donation_code_is_not_for_the_shop_nor_cancellable(gql: GraphQLClient) -> None:
+    program = await new_program()
+    manager = await staff_client(gql, program, "MANAGER")
+    till = await integration_client(gql, program)
+    member = await sign_up(gql, program)
+    await give_points(member.id, 100)
+    gift = await create_reward(manager, kind="DONATION", pointsCost=100, donationAmount="1")
+    redemption = (await redeem(member.client, gift["id"], "gift"))["redemption"]
+    assert codes(await till.mutate(USE, {"code": redemption["code"]})) == ["REDEMPTION_NOT_USABLE"]
+    payload = await manager.mutate(CANCEL, {"redemptionId": redemption["id"]})
+    assert codes(payload) == ["REDEMPTION_NOT_USABLE"]
+    assert (await member.client.query(DONATIONS))["donationTotal"]["amount"] == "1.00"
