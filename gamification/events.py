@@ -11,6 +11,8 @@ The `data` of each type (ids are ints, money is a decimal string, times ISO-8601
 - POINTS_EXPIRED: points, lot; POINTS_ADJUSTED: points (signed), reason, staff, entry
 - TIER_CHANGED: from, to (tier ids or null), rank, reason
 - REWARD_REDEEMED: redemption_id, reward_id, points
+- REDEMPTION_USED / REDEMPTION_CANCELLED / REDEMPTION_EXPIRED: redemption_id, reward_id,
+  points_refunded
 - BADGE_AWARDED: badge_id, level; CHALLENGE_JOINED / CHALLENGE_COMPLETED: challenge_id
 - REFERRAL_QUALIFIED (member = the referrer): referral_id, referee_id
 - GAME_PLAYED: game_id, play_id, won; PRIZE_WON: prize_id and game_id or contest_id

@@ -16,15 +16,18 @@ from core.logging import configure_logging
 from core.redis import create_redis
 from core.settings import get_settings
 from workers.points import expire_points
+from workers.rewards import expire_redemptions
 from workers.sessions import purge_refresh_tokens
 
-FUNCTIONS = [purge_refresh_tokens, expire_points]
+FUNCTIONS = [purge_refresh_tokens, expire_points, expire_redemptions]
 
 CRON_JOBS = [
     # Hourly: nothing depends on it being prompt.
     cron(purge_refresh_tokens, minute={7}, run_at_startup=False, timeout=300),
     # Every five minutes: a lot expires at most five minutes late, and spends expire inline.
     cron(expire_points, minute=set(range(0, 60, 5)), timeout=600),
+    # Every ten minutes: a shop refuses a lapsed code anyway; the scan refunds and tidies.
+    cron(expire_redemptions, minute=set(range(2, 60, 10)), timeout=600),
 ]
 
 

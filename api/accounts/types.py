@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -10,6 +11,9 @@ from api.errors import UserError
 from api.pagination import Connection, paginate
 from api.points.types import ExpiringPoints, LedgerEntry
 from gamification import models, points
+
+if TYPE_CHECKING:
+    from api.rewards.types import Redemption
 
 
 @strawberry.type
@@ -85,6 +89,16 @@ class Member:
     @classmethod
     def from_model(cls, member: models.Member) -> Member:
         return cls(model=member)
+
+    # --- rewards ---
+    @strawberry.field(description="The member's redemptions, newest first.")
+    async def redemptions(
+        self, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Redemption, strawberry.lazy("api.rewards.types")]]:
+        from api.rewards.types import Redemption
+        from gamification.redemptions import of_member
+
+        return await paginate(of_member(self.model.id), Redemption.from_model, first, after)
 
 
 StaffRole = strawberry.enum(models.StaffRole, name="StaffRole")

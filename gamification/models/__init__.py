@@ -7,6 +7,7 @@ SQLite: models keep their explanations in comments.
 from gamification.models.accounts import ApiKey, Member, Program, RefreshToken, StaffRole, StaffUser
 from gamification.models.events import Event
 from gamification.models.ledger import LedgerEntry, LedgerKind
+from gamification.models.rewards import Redemption, RedemptionStatus, Reward, RewardKind
 from gamification.models.tiers import Tier
 
 __all__ = [
@@ -16,7 +17,11 @@ __all__ = [
     "LedgerKind",
     "Member",
     "Program",
+    "Redemption",
+    "RedemptionStatus",
     "RefreshToken",
+    "Reward",
+    "RewardKind",
     "StaffRole",
     "StaffUser",
     "Tier",

@@ -1,0 +1,58 @@
+"""A small demo catalog: a coffee voucher, a tote bag with stock, an experience for the best tier
+(if the program has tiers) and a charity donation. Found by name, so a rerun adds nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from gamification import rewards
+from gamification.models import Member, Program, Reward, RewardKind, Tier
+
+
+async def seed(program: Program, member: Member) -> None:
+    top_tier = await Tier.filter(program_id=program.id, archived=False).order_by("-rank").first()
+    catalog: list[dict[str, Any]] = [
+        {
+            "name": "Free coffee",
+            "kind": RewardKind.VOUCHER,
+            "points_cost": 150,
+            "description": "Any coffee, any size, in any of our shops.",
+            "redemption_validity_days": 30,
+            "refund_on_expiry": True,
+            "limit_per_period": 1,
+            "limit_period_days": 7,
+        },
+        {
+            "name": "Canvas tote bag",
+            "kind": RewardKind.MERCHANDISE,
+            "points_cost": 600,
+            "stock": 50,
+            "limit_per_member": 1,
+            "description": "Our logo on organic cotton. Collect it in a shop.",
+            "redemption_validity_days": 90,
+        },
+        {
+            "name": "Roastery tour for two",
+            "kind": RewardKind.EXPERIENCE,
+            "points_cost": 2500,
+            "stock": 10,
+            "minimum_tier_id": top_tier.id if top_tier else None,
+            "description": "A morning at our roastery, with a tasting.",
+            "redemption_validity_days": 180,
+        },
+        {
+            "name": "Plant a tree",
+            "kind": RewardKind.DONATION,
+            "points_cost": 300,
+            "donation_amount": Decimal("3.00"),
+            "description": "We give 3 euros to a reforestation charity.",
+        },
+    ]
+    for values in catalog:
+        existing = await Reward.get_or_none(program_id=program.id, name=values["name"])
+        if existing is None:
+            await rewards.create_reward(program.id, **values)
+        elif values.get("minimum_tier_id") and existing.minimum_tier_id is None:
+            # Tiers were seeded after this reward was: make it the exclusive one it should be.
+            await rewards.update_reward(existing, minimum_tier_id=values["minimum_tier_id"])
