@@ -15,8 +15,17 @@ async def _load_members(ids: Sequence[int]) -> list[Member | None]:
     return [by_id.get(i) for i in ids]
 
 
+async def _load_display_names(ids: Sequence[int]) -> list[str | None]:
+    # One query for a whole leaderboard page: only the two columns it shows.
+    names = dict(await Member.filter(id__in=list(ids)).values_list("id", "display_name"))
+    return [names.get(i) for i in ids]
+
+
 @dataclass
 class Loaders:
     member: DataLoader[int, Member | None] = field(
         default_factory=lambda: DataLoader(load_fn=_load_members)
+    )
+    display_name: DataLoader[int, str | None] = field(
+        default_factory=lambda: DataLoader(load_fn=_load_display_names)
     )

@@ -16,17 +16,19 @@ from strawberry.extensions.base_extension import SchemaExtension
 
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
+from api.leaderboards.queries import LeaderboardQueries
 from api.points.mutations import PointsMutations
+from api.referrals.mutations import ReferralMutations
 from core.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQueries):
+class Query(AccountQueries, LeaderboardQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations, PointsMutations):
+class Mutation(AccountMutations, PointsMutations, ReferralMutations):
     pass
 
 

@@ -13,6 +13,7 @@ The `data` of each type (ids are ints, money is a decimal string, times ISO-8601
 - REWARD_REDEEMED: redemption_id, reward_id, points
 - BADGE_AWARDED: badge_id, level; CHALLENGE_JOINED / CHALLENGE_COMPLETED: challenge_id
 - REFERRAL_QUALIFIED (member = the referrer): referral_id, referee_id
+- REFERRAL_CAPPED / REFERRAL_REVERSED (member = the referrer): referral_id, referee_id
 - GAME_PLAYED: game_id, play_id, won; PRIZE_WON: prize_id and game_id or contest_id
 - CONTEST_ENTERED: contest_id, entries
 """
@@ -56,6 +57,8 @@ class EventType(StrEnum):
     CHALLENGE_JOINED = "CHALLENGE_JOINED"
     CHALLENGE_COMPLETED = "CHALLENGE_COMPLETED"
     REFERRAL_QUALIFIED = "REFERRAL_QUALIFIED"
+    REFERRAL_CAPPED = "REFERRAL_CAPPED"
+    REFERRAL_REVERSED = "REFERRAL_REVERSED"
     GAME_PLAYED = "GAME_PLAYED"
     PRIZE_WON = "PRIZE_WON"
     CONTEST_ENTERED = "CONTEST_ENTERED"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import strawberry
@@ -9,7 +10,8 @@ import strawberry
 from api.errors import UserError
 from api.pagination import Connection, paginate
 from api.points.types import ExpiringPoints, LedgerEntry
-from gamification import models, points
+from api.referrals.types import Referral, ReferralStats
+from gamification import models, points, referrals
 
 
 @strawberry.type
@@ -73,6 +75,17 @@ class Member:
     @classmethod
     def from_model(cls, member: models.Member) -> Member:
         return cls(model=member)
+
+    # --- referrals ---
+    @strawberry.field(description="The members I referred, newest first.")
+    async def referrals(self, first: int = 50) -> list[Referral]:
+        rows = await referrals.referrals_of(self.model.id, max(0, min(first, 100)))
+        return [Referral.from_model(r) for r in rows]
+
+    @strawberry.field
+    async def referral_stats(self) -> ReferralStats:
+        stats = await referrals.stats_of(self.model.id)
+        return ReferralStats(**dataclasses.asdict(stats))
 
 
 StaffRole = strawberry.enum(models.StaffRole, name="StaffRole")

@@ -7,6 +7,7 @@ SQLite: models keep their explanations in comments.
 from gamification.models.accounts import ApiKey, Member, Program, RefreshToken, StaffRole, StaffUser
 from gamification.models.events import Event
 from gamification.models.ledger import LedgerEntry, LedgerKind
+from gamification.models.referrals import Referral, ReferralStatus
 from gamification.models.tiers import Tier
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "LedgerKind",
     "Member",
     "Program",
+    "Referral",
+    "ReferralStatus",
     "RefreshToken",
     "StaffRole",
     "StaffUser",

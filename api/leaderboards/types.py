@@ -1,0 +1,57 @@
+"""GraphQL types of leaderboards, and the public view of a member others may see."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Info
+from gamification import leaderboards
+
+LeaderboardPeriod = strawberry.enum(leaderboards.Period, name="LeaderboardPeriod")
+
+
+@strawberry.type(description="What other members may see of a member: a display name only.")
+class PublicMember:
+    member_id: strawberry.Private[int]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.member_id))
+
+    @strawberry.field
+    async def display_name(self, info: Info) -> str:
+        return await info.context.loaders.display_name.load(self.member_id) or ""
+
+
+@strawberry.type
+class LeaderboardEntry:
+    rank: int
+    score: int
+    member: PublicMember
+
+    @classmethod
+    def of(cls, standing: leaderboards.Standing) -> LeaderboardEntry:
+        return cls(
+            rank=standing.rank,
+            score=standing.score,
+            member=PublicMember(member_id=standing.member_id),
+        )
+
+
+@strawberry.type
+class LeaderboardRank:
+    rank: int
+    score: int
+
+
+@strawberry.type
+class Leaderboard:
+    board: str
+    period: LeaderboardPeriod  # type: ignore[valid-type]
+    entries: list[LeaderboardEntry]
+    me: LeaderboardRank | None = strawberry.field(
+        description="The calling member's rank and score; null if not on the board."
+    )
+    around: list[LeaderboardEntry] = strawberry.field(
+        description="The members ranked just above and below the caller, the caller included."
+    )
