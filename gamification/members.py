@@ -67,13 +67,7 @@ async def sign_up(
     _validate_new_member(email, password, display_name)
     referrer: Member | None = None
     if referral_code:
-        referrer = await Member.get_or_none(
-            program_id=program.id, referral_code=referral_code.strip().upper()
-        )
-        if referrer is None:
-            raise ValidationFailed(
-                ErrorCode.INVALID_REFERRAL_CODE, "This referral code is unknown.", "referralCode"
-            )
+        referrer = await referrals.member_by_code(program.id, referral_code)
     await throttle.count_signup(program.id, client_address)
     return await register_member(program, email, password, display_name, referrer)
 

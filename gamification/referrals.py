@@ -108,7 +108,13 @@ def month_start(at: datetime) -> datetime:
 
 
 async def member_by_code(program_id: int, code: str) -> Member:
-    referrer = await Member.get_or_none(program_id=program_id, referral_code=code.strip().upper())
+    """The member of this program with this referral code, or INVALID_REFERRAL_CODE."""
+    code = code.strip().upper()
+    # Codes are short and alphanumeric; anything else is unknown without asking the database.
+    valid = 1 <= len(code) <= 16 and code.isascii() and code.isalnum()
+    referrer = None
+    if valid:
+        referrer = await Member.get_or_none(program_id=program_id, referral_code=code)
     if referrer is None:
         raise ValidationFailed(
             ErrorCode.INVALID_REFERRAL_CODE, "This referral code is unknown.", "referralCode"
@@ -145,6 +151,12 @@ async def apply_referral_code(member: Member, code: str) -> Referral:
         # Serialise code entries of the program (rare): two members entering each other's codes
         # at once would otherwise both pass the loop check. A no-op UPDATE locks the row.
         await Program.filter(id=program.id).update(slug=F("slug"))
+        # Read again under the lock: the rows read before it may be stale.
+        referrer = await Member.get(id=referrer.id)
+        if await Referral.exists(referee_id=member.id) or await Member.exists(
+            id=member.id, referred_by_id__not_isnull=True
+        ):
+            raise Refused(ErrorCode.ALREADY_REFERRED, "You were already referred.", "referralCode")
         if await _chain_reaches(referrer, member.id):
             raise Refused(
                 ErrorCode.REFERRAL_LOOP,
@@ -154,7 +166,7 @@ async def apply_referral_code(member: Member, code: str) -> Referral:
         taken = await Member.filter(id=member.id, referred_by_id=None).update(
             referred_by_id=referrer.id
         )
-        if not taken or await Referral.exists(referee_id=member.id):
+        if not taken:
             raise Refused(ErrorCode.ALREADY_REFERRED, "You were already referred.", "referralCode")
         return await record_referral(program, referrer, member)
 
