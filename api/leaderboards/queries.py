@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Info
-from api.leaderboards.types import Leaderboard, LeaderboardEntry, LeaderboardPeriod, LeaderboardRank
+from api.leaderboards.types import Leaderboard, LeaderboardPeriod, LeaderboardRank, entries_of
 from api.permissions import authenticated
 from gamification import leaderboards
 
@@ -31,10 +31,12 @@ class LeaderboardQueries:
             around=around,
             member_id=caller.member_id if caller.kind == "member" else None,
         )
+        # Top and around together: one batched display-name query for the whole answer.
+        entries = await entries_of(info, view.entries + view.around)
         return Leaderboard(
             board=board,
             period=period,
-            entries=[LeaderboardEntry.of(s) for s in view.entries],
+            entries=entries[: len(view.entries)],
             me=LeaderboardRank(rank=view.me.rank, score=view.me.score) if view.me else None,
-            around=[LeaderboardEntry.of(s) for s in view.around],
+            around=entries[len(view.entries) :],
         )

@@ -13,6 +13,8 @@ LeaderboardPeriod = strawberry.enum(leaderboards.Period, name="LeaderboardPeriod
 @strawberry.type(description="What other members may see of a member: a display name only.")
 class PublicMember:
     member_id: strawberry.Private[int]
+    # Set when the caller already batched the names (a leaderboard page), else loaded here.
+    known_name: strawberry.Private[str | None] = None
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -20,6 +22,8 @@ class PublicMember:
 
     @strawberry.field
     async def display_name(self, info: Info) -> str:
+        if self.known_name is not None:
+            return self.known_name
         return await info.context.loaders.display_name.load(self.member_id) or ""
 
 
@@ -29,13 +33,18 @@ class LeaderboardEntry:
     score: int
     member: PublicMember
 
-    @classmethod
-    def of(cls, standing: leaderboards.Standing) -> LeaderboardEntry:
-        return cls(
-            rank=standing.rank,
-            score=standing.score,
-            member=PublicMember(member_id=standing.member_id),
+
+async def entries_of(info: Info, standings: list[leaderboards.Standing]) -> list[LeaderboardEntry]:
+    """Entries with their display names fetched by one batched lookup (the dataloader)."""
+    names = await info.context.loaders.display_name.load_many([s.member_id for s in standings])
+    return [
+        LeaderboardEntry(
+            rank=s.rank,
+            score=s.score,
+            member=PublicMember(member_id=s.member_id, known_name=name or ""),
         )
+        for s, name in zip(standings, names, strict=True)
+    ]
 
 
 @strawberry.type
