@@ -32,16 +32,15 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 from core.clock import clock
 from core.database import close_database, init_database, migrate, normalise_url
 from core.redis import create_redis
 
+ROOT = Path(__file__).resolve().parent.parent
+
 PORT = 8105
 QUERY = (
-    "query { leaderboard(board: \"points\", first: 10, around: 5) "
+    'query { leaderboard(board: "points", first: 10, around: 5) '
     "{ entries { rank score member { displayName } } me { rank score } "
     "around { rank score member { displayName } } } }"
 )
@@ -199,10 +198,7 @@ async def main() -> None:
                 )
             ).json()
         board = body["data"]["leaderboard"]
-        print(
-            f"sample: top {board['entries'][0]}, me {board['me']}, "
-            f"{len(board['around'])} around"
-        )
+        print(f"sample: top {board['entries'][0]}, me {board['me']}, {len(board['around'])} around")
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             body_literal = json.dumps(json.dumps({"query": QUERY}))
             script.write(WRK_SCRIPT.format(body=body_literal, token=token))
