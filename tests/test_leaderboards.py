@@ -4,9 +4,12 @@ and rebuilt from the database to the very same boards (invariant 7)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from redis.asyncio import Redis
+from tortoise.log import db_client_logger
 
 from core.clock import clock
 from gamification import events, leaderboards, ledger
@@ -330,3 +333,17 @@ async def test_bad_leaderboard_requests_get_codes(gql: GraphQLClient) -> None:
     manager = await staff_client(gql, program, "ANALYST")
     body = await manager.query(LEADERBOARD, {"board": "points"})
     assert body["leaderboard"]["me"] is None
+
+
+async def test_a_leaderboard_page_reads_display_names_in_one_query(
+    gql: GraphQLClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    program = await new_program()
+    members = [await sign_up(gql, program, display_name=f"N{i}") for i in range(15)]
+    for i, member in enumerate(members):
+        await give_points(member.id, 10 + i)
+    with caplog.at_level(logging.DEBUG, logger=db_client_logger.name):
+        view = await board(members[7], first=10, around=5)
+    assert len(view["entries"]) == 10 and len(view["around"]) == 11
+    member_reads = [r for r in caplog.records if 'FROM "member"' in r.getMessage()]
+    assert len(member_reads) == 1, [r.getMessage() for r in member_reads]
