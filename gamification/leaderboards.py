@@ -3,8 +3,9 @@ rebuilt from the database (the source of truth) on demand. See docs/leaderboards
 
 Keys (every key of a program carries the hash tag `{p<id>}`, so it runs on Redis Cluster):
 - `lb:{p7}:points:all`, `lb:{p7}:points:m2026-11`, `lb:{p7}:points:w2026-W47`: the boards;
-- `<board key>:seen:<yyyymmdd>`: ids of the events applied to the board that day, so an event
-  applied twice counts once (kept SEEN_DAYS after that day).
+- `<board key>:seen`: the ids of the changes applied to that board (a sorted set scored by the
+  change's time, pruned after SEEN_WINDOW), so a change applied twice counts once. It belongs to
+  its board: a rebuild swaps both together.
 MONTH and WEEK (ISO week) boards expire KEY_MARGIN after their period ends.
 
 Scores: `value * 2**bits + tie`, where `tie = 2**bits - 1 - tick` and `tick` counts the time units
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -49,7 +49,7 @@ POINTS_KINDS = frozenset(
 )
 
 KEY_MARGIN = timedelta(days=7)
-SEEN_DAYS = 7
+SEEN_WINDOW = timedelta(days=2)
 # Events younger than this at a rebuild are re-applied after the swap (idempotently), so an
 # event committed while the board was being rebuilt is not lost.
 CATCH_UP = timedelta(minutes=10)
@@ -142,20 +142,17 @@ def board_key(program_id: int, board: str, win: Window) -> str:
     return f"lb:{{p{program_id}}}:{board}:{win.tag}"
 
 
-def seen_key(key: str, at: datetime) -> str:
-    return f"{key}:seen:{at.astimezone(UTC):%Y%m%d}"
+def seen_key(key: str) -> str:
+    return f"{key}:seen"
 
 
-def _seen_expire(at: datetime) -> datetime:
-    day = at.astimezone(UTC).date()
-    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1 + SEEN_DAYS)
-
-
-# Check-and-apply in one atomic step: the event id joins the day's applied set, or nothing
+# Check-and-apply in one atomic step: the change's id joins the board's applied set, or nothing
 # happens; then the value moves by the delta and the tie keeps the latest change.
-# KEYS: board, seen. ARGV: member, delta, tie, 2**bits, event id, board expiry, seen expiry.
+# KEYS: board, seen. ARGV: member, delta, tie, 2**bits, change id, board expiry (0: never),
+# change time (epoch seconds), prune applied ids older than this (epoch seconds).
 _APPLY = """
-if redis.call('SADD', KEYS[2], ARGV[5]) == 0 then return 0 end
+if redis.call('ZADD', KEYS[2], 'NX', ARGV[7], ARGV[5]) == 0 then return 0 end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[8])
 local m = tonumber(ARGV[4])
 local value = tonumber(ARGV[2])
 local tie = tonumber(ARGV[3])
@@ -168,8 +165,10 @@ if current then
   if old_tie < tie then tie = old_tie end
 end
 redis.call('ZADD', KEYS[1], string.format('%.0f', value * m + tie), ARGV[1])
-if tonumber(ARGV[6]) > 0 then redis.call('EXPIREAT', KEYS[1], ARGV[6]) end
-redis.call('EXPIREAT', KEYS[2], ARGV[7])
+if tonumber(ARGV[6]) > 0 then
+  redis.call('EXPIREAT', KEYS[1], ARGV[6])
+  redis.call('EXPIREAT', KEYS[2], ARGV[6])
+end
 return 1
 """
 
@@ -196,22 +195,37 @@ async def add_score(
         if expire_at is not None and expire_at <= now:
             continue  # that board is gone; a late event does not resurrect it
         key = board_key(program_id, board, win)
-        applied += int(
-            await redis.eval(
-                _APPLY,
-                2,
-                key,
-                seen_key(key, at),
-                str(member_id),
-                str(delta),
-                str(win.tie(at)),
-                str(1 << win.spec.bits),
-                event_id,
-                str(int(expire_at.timestamp())) if expire_at else "0",
-                str(int(_seen_expire(at).timestamp())),
-            )
-        )
+        applied += await _apply(redis, key, seen_key(key), win, member_id, delta, at, event_id)
     return applied
+
+
+async def _apply(
+    redis: Redis,
+    key: str,
+    seen: str,
+    win: Window,
+    member_id: int,
+    delta: int,
+    at: datetime,
+    change_id: str,
+) -> int:
+    expire_at = win.expire_at
+    return int(
+        await redis.eval(
+            _APPLY,
+            2,
+            key,
+            seen,
+            str(member_id),
+            str(delta),
+            str(win.tie(at)),
+            str(1 << win.spec.bits),
+            change_id,
+            str(int(expire_at.timestamp())) if expire_at else "0",
+            str(int(at.timestamp())),
+            str(int((clock.now() - SEEN_WINDOW).timestamp())),
+        )
+    )
 
 
 # --- reading ---
@@ -299,8 +313,11 @@ class Change:
 class BoardSource(Protocol):
     """Where a family of boards comes from in the database."""
 
-    async def totals(self, program_id: int, board: str, win: Window) -> list[Total]:
-        """Per member: the value over the window and the time of the last change."""
+    async def totals(
+        self, program_id: int, board: str, win: Window, before: datetime
+    ) -> list[Total]:
+        """Per member: the value of the window's changes made before `before`, and the time of
+        the last of them."""
         ...
 
     async def changes_since(
@@ -321,9 +338,12 @@ def _aware(value: datetime | str) -> datetime:
 
 
 class PointsSource:
-    async def totals(self, program_id: int, board: str, win: Window) -> list[Total]:
+    async def totals(
+        self, program_id: int, board: str, win: Window, before: datetime
+    ) -> list[Total]:
         rows = (
             await _points_entries(program_id, win)
+            .filter(created_at__lt=before)
             .annotate(total=Sum("delta"), last=Max("created_at"))
             .group_by("member_id")
             .values_list("member_id", "total", "last")
@@ -354,9 +374,13 @@ def _points_entries(program_id: int, win: Window):  # type: ignore[no-untyped-de
 class ReferralsSource:
     # Value: the referrals qualified in the window (by qualification time) that still stand.
     # A reversal takes its referral off the period it qualified in, at its own time.
-    async def totals(self, program_id: int, board: str, win: Window) -> list[Total]:
+    async def totals(
+        self, program_id: int, board: str, win: Window, before: datetime
+    ) -> list[Total]:
         totals: dict[int, list] = {}
         for change in await self._changes(program_id, win, None):
+            if change.at >= before:
+                continue
             value_last = totals.setdefault(change.member_id, [0, change.at])
             value_last[0] += change.delta
             value_last[1] = max(value_last[1], change.at)
@@ -407,39 +431,57 @@ def source_of(board: str) -> BoardSource:
 async def rebuild(
     redis: Redis, program_id: int, board: str, period: Period, at: datetime | None = None
 ) -> int:
-    """Recompute one board from the database into a new key and RENAME it over the live one,
-    so readers see the old board or the new one, never a half-built one. Returns its size."""
+    """Recompute one board from the database into new keys and RENAME them over the live ones,
+    so readers see the old board or the new one, never a half-built one. Returns its size.
+
+    The board is the aggregate of the changes older than CATCH_UP (settled: no transaction
+    still writes them) plus the recent changes applied one by one, with their ids, into a new
+    applied set that replaces the old one together with the board. Changes committed after
+    that read are then applied through the usual idempotent path (catch-up), so none is lost
+    or counted twice, even with handlers running meanwhile."""
     source = source_of(board)
     started = clock.now()
     win = window(period, at or started)
     key = board_key(program_id, board, win)
+    seen = seen_key(key)
+    if win.expire_at is not None and win.expire_at <= started:
+        return 0  # that period's board has expired: nothing to keep
     since = started - CATCH_UP
-    # Recent changes are marked applied before the swap: their handlers, maybe still on their
-    # way, then skip them instead of counting them on top of the rebuilt board.
+    settled = await source.totals(program_id, board, win, since)
     recent = await source.changes_since(program_id, board, win, since)
-    totals = await source.totals(program_id, board, win)
-    temporary = f"{key}:rebuild:{uuid.uuid4().hex}"
-    for start in range(0, len(totals), ZADD_BATCH * 10):
+    suffix = f":rebuild:{uuid.uuid4().hex}"
+    new_key, new_seen = key + suffix, seen + suffix
+    for start in range(0, len(settled), ZADD_BATCH * 10):
         async with redis.pipeline(transaction=False) as pipe:
-            for chunk in range(start, min(start + ZADD_BATCH * 10, len(totals)), ZADD_BATCH):
+            for chunk in range(start, min(start + ZADD_BATCH * 10, len(settled)), ZADD_BATCH):
                 pipe.zadd(
-                    temporary,
+                    new_key,
                     {
                         str(t.member_id): win.score(t.value, t.last_at)
-                        for t in totals[chunk : chunk + ZADD_BATCH]
+                        for t in settled[chunk : chunk + ZADD_BATCH]
                     },
                 )
             await pipe.execute()
-    await _mark_seen(redis, key, recent)
+    for change in recent:
+        await _apply(
+            redis, new_key, new_seen, win, change.member_id, change.delta, change.at, change.id
+        )
     async with redis.pipeline(transaction=True) as pipe:
-        if totals:
-            pipe.rename(temporary, key)
+        if settled or recent:
+            pipe.rename(new_key, key)
             if win.expire_at is not None:
                 pipe.expireat(key, win.expire_at)
         else:
             pipe.delete(key)
+        if recent:
+            pipe.rename(new_seen, seen)
+            if win.expire_at is not None:
+                pipe.expireat(seen, win.expire_at)
+        else:
+            pipe.delete(seen)
         await pipe.execute()
-    # Catch up with what committed while we read: applied once, thanks to the seen sets.
+    # Catch up with what committed since the read (its handlers may have written to the old
+    # board): applied once, thanks to the new applied set.
     for change in await source.changes_since(program_id, board, win, since):
         await add_score(
             redis,
@@ -451,23 +493,7 @@ async def rebuild(
             change.id,
             change.period_at,
         )
-    return len(totals)
-
-
-async def _mark_seen(redis: Redis, key: str, changes: list[Change]) -> None:
-    by_key: dict[str, list[str]] = defaultdict(list)
-    expiry: dict[str, datetime] = {}
-    for change in changes:
-        seen = seen_key(key, change.at)
-        by_key[seen].append(change.id)
-        expiry[seen] = _seen_expire(change.at)
-    if not by_key:
-        return
-    async with redis.pipeline(transaction=False) as pipe:
-        for seen, ids in by_key.items():
-            pipe.sadd(seen, *ids)
-            pipe.expireat(seen, expiry[seen])
-        await pipe.execute()
+    return await redis.zcard(key)
 
 
 async def rebuild_program(
