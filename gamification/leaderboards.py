@@ -210,20 +210,21 @@ async def _apply(
     change_id: str,
 ) -> int:
     expire_at = win.expire_at
+    # EVALSHA, loading the script on the first NOSCRIPT: the text is not sent every time.
+    apply = redis.register_script(_APPLY)
     return int(
-        await redis.eval(
-            _APPLY,
-            2,
-            key,
-            seen,
-            str(member_id),
-            str(delta),
-            str(win.tie(at)),
-            str(1 << win.spec.bits),
-            change_id,
-            str(int(expire_at.timestamp())) if expire_at else "0",
-            str(int(at.timestamp())),
-            str(int((clock.now() - SEEN_WINDOW).timestamp())),
+        await apply(
+            keys=[key, seen],
+            args=[
+                str(member_id),
+                str(delta),
+                str(win.tie(at)),
+                str(1 << win.spec.bits),
+                change_id,
+                str(int(expire_at.timestamp())) if expire_at else "0",
+                str(int(at.timestamp())),
+                str(int((clock.now() - SEEN_WINDOW).timestamp())),
+            ],
         )
     )
 
