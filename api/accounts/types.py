@@ -7,7 +7,9 @@ from datetime import datetime
 
 import strawberry
 
+from api.context import Info
 from api.errors import UserError
+from api.leaderboards.types import names_of
 from api.pagination import Connection, paginate
 from api.points.types import ExpiringPoints, LedgerEntry
 from api.referrals.types import Referral, ReferralStats
@@ -78,9 +80,10 @@ class Member:
 
     # --- referrals ---
     @strawberry.field(description="The members I referred, newest first.")
-    async def referrals(self, first: int = 50) -> list[Referral]:
+    async def referrals(self, info: Info, first: int = 50) -> list[Referral]:
         rows = await referrals.referrals_of(self.model.id, max(0, min(first, 100)))
-        return [Referral.from_model(r) for r in rows]
+        names = await names_of(info, [r.referee_id for r in rows])
+        return [Referral.from_model(r, name) for r, name in zip(rows, names, strict=True)]
 
     @strawberry.field
     async def referral_stats(self) -> ReferralStats:

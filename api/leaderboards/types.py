@@ -13,18 +13,19 @@ LeaderboardPeriod = strawberry.enum(leaderboards.Period, name="LeaderboardPeriod
 @strawberry.type(description="What other members may see of a member: a display name only.")
 class PublicMember:
     member_id: strawberry.Private[int]
-    # Set when the caller already batched the names (a leaderboard page), else loaded here.
-    known_name: strawberry.Private[str | None] = None
+    # Filled by the resolver that made the list, from one batched lookup (names_of): a plain
+    # field, so a page of entries costs no query and no coroutine per entry.
+    display_name: str
 
     @strawberry.field
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.member_id))
 
-    @strawberry.field
-    async def display_name(self, info: Info) -> str:
-        if self.known_name is not None:
-            return self.known_name
-        return await info.context.loaders.display_name.load(self.member_id) or ""
+
+async def names_of(info: Info, member_ids: list[int]) -> list[str]:
+    """Display names in order, through the request's batched dataloader."""
+    names = await info.context.loaders.display_name.load_many(member_ids)
+    return [name or "" for name in names]
 
 
 @strawberry.type
@@ -36,12 +37,12 @@ class LeaderboardEntry:
 
 async def entries_of(info: Info, standings: list[leaderboards.Standing]) -> list[LeaderboardEntry]:
     """Entries with their display names fetched by one batched lookup (the dataloader)."""
-    names = await info.context.loaders.display_name.load_many([s.member_id for s in standings])
+    names = await names_of(info, [s.member_id for s in standings])
     return [
         LeaderboardEntry(
             rank=s.rank,
             score=s.score,
-            member=PublicMember(member_id=s.member_id, known_name=name or ""),
+            member=PublicMember(member_id=s.member_id, display_name=name),
         )
         for s, name in zip(standings, names, strict=True)
     ]

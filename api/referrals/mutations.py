@@ -24,4 +24,4 @@ class ReferralMutations:
     ) -> ApplyReferralCodePayload:
         member = await Member.get(id=info.context.caller.member_id)
         referral = await referrals.apply_referral_code(member, input.code)
-        return ApplyReferralCodePayload(referral=Referral.from_model(referral))
+        return ApplyReferralCodePayload(referral=Referral.from_model(referral, member.display_name))

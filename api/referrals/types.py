@@ -25,11 +25,11 @@ class Referral:
     points_earned: int
 
     @classmethod
-    def from_model(cls, referral: models.Referral) -> Referral:
+    def from_model(cls, referral: models.Referral, referee_name: str) -> Referral:
         return cls(
             id=strawberry.ID(str(referral.id)),
             status=referrals.shown_status(referral, clock.now()),
-            referee=PublicMember(member_id=referral.referee_id),
+            referee=PublicMember(member_id=referral.referee_id, display_name=referee_name),
             created_at=referral.created_at,
             expires_at=referral.expires_at,
             qualified_at=referral.qualified_at,
