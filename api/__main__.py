@@ -1,5 +1,5 @@
 """`python -m api <command>`: migrate, seed-demo, run, create-program, create-staff,
-create-api-key, export-schema, check-redis."""
+create-api-key, export-schema, check-redis, rebuild-leaderboards."""
 
 from __future__ import annotations
 
@@ -64,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     key = commands.add_parser("create-api-key", help="print a new integration key of a program")
     key.add_argument("--program", required=True)
     key.add_argument("--name", default="Point of sale")
+    rebuild = commands.add_parser(
+        "rebuild-leaderboards", help="recompute leaderboards from the database (atomic swap)"
+    )
+    rebuild.add_argument("--program", help="program slug (default: every program)")
+    rebuild.add_argument("--board", help="referrals, points or challenge:<id> (default: all)")
+    rebuild.add_argument("--period", choices=["ALL_TIME", "MONTH", "WEEK"])
+    rebuild.add_argument("--at", help="ISO time inside the period to rebuild (default: now)")
     args = parser.parse_args(argv)
 
     try:
@@ -91,6 +98,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             from api.demo import seed_demo
 
             asyncio.run(_with_database(seed_demo))
+        case "rebuild-leaderboards":
+            asyncio.run(_with_database(lambda: _rebuild_leaderboards(args)))
         case "run":
             return _run(settings.port, with_worker=not args.no_worker)
         case "create-program":
@@ -120,6 +129,39 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             asyncio.run(_with_database(create_key))
     return 0
+
+
+async def _rebuild_leaderboards(args: argparse.Namespace) -> None:
+    from datetime import UTC, datetime
+
+    from gamification import leaderboards
+    from gamification.models import Program
+    from gamification.programs import program_by_slug
+
+    settings = get_settings()
+    redis = create_redis(settings.redis_url)
+    try:
+        await ensure_redis(redis, settings.redis_url)
+        at = datetime.fromisoformat(args.at) if args.at else None
+        if at is not None and at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        programs = (
+            [(await program_by_slug(args.program)).id]
+            if args.program
+            else await Program.all().values_list("id", flat=True)
+        )
+        for program_id in programs:
+            sizes = await leaderboards.rebuild_program(
+                redis,
+                program_id,
+                boards=[args.board] if args.board else None,
+                periods=[leaderboards.Period(args.period)] if args.period else None,
+                at=at,
+            )
+            for key, size in sizes.items():
+                print(f"{key}: {size} members")
+    finally:
+        await redis.aclose()
 
 
 def _run(port: int, with_worker: bool) -> int:

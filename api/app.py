@@ -25,7 +25,7 @@ from core.database import close_database, init_database
 from core.logging import configure_logging
 from core.redis import create_redis, ensure_redis
 from core.settings import Settings, get_settings
-from gamification import passwords
+from gamification import leaderboards, passwords
 from gamification.login_throttle import LoginThrottle, ThrottleLimits
 from gamification.sessions import TokenIssuer
 
@@ -88,9 +88,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await init_database(settings.database_url)
         arq_pool: ArqRedis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
         app.state.arq = arq_pool
+        leaderboards.use_redis(services.redis)  # event handlers feed the boards with it
         try:
             yield
         finally:
+            if leaderboards.bound_redis() is services.redis:
+                leaderboards.use_redis(None)
             await arq_pool.aclose()
             await services.redis.aclose()
             await close_database()

@@ -20,6 +20,12 @@ async def _load_rewards(ids: Sequence[int]) -> list[Reward | None]:
     return [by_id.get(i) for i in ids]
 
 
+async def _load_display_names(ids: Sequence[int]) -> list[str | None]:
+    # One query for a whole leaderboard page: only the two columns it shows.
+    names = dict(await Member.filter(id__in=list(ids)).values_list("id", "display_name"))
+    return [names.get(i) for i in ids]
+
+
 @dataclass
 class Loaders:
     member: DataLoader[int, Member | None] = field(
@@ -27,4 +33,7 @@ class Loaders:
     )
     reward: DataLoader[int, Reward | None] = field(
         default_factory=lambda: DataLoader(load_fn=_load_rewards)
+    )
+    display_name: DataLoader[int, str | None] = field(
+        default_factory=lambda: DataLoader(load_fn=_load_display_names)
     )

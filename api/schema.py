@@ -16,9 +16,11 @@ from strawberry.extensions.base_extension import SchemaExtension
 
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
+from api.leaderboards.queries import LeaderboardQueries
 from api.members.mutations import MemberMutations
 from api.members.queries import MemberQueries
 from api.points.mutations import PointsMutations
+from api.referrals.mutations import ReferralMutations
 from api.reports.queries import ReportQueries
 from api.rewards.mutations import RewardMutations
 from api.rewards.queries import RewardQueries
@@ -26,12 +28,14 @@ from core.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQueries, MemberQueries, ReportQueries, RewardQueries):
+class Query(AccountQueries, MemberQueries, ReportQueries, RewardQueries, LeaderboardQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations, PointsMutations, MemberMutations, RewardMutations):
+class Mutation(
+    AccountMutations, PointsMutations, MemberMutations, RewardMutations, ReferralMutations
+):
     pass
 
 

@@ -15,6 +15,7 @@ The `data` of each type (ids are ints, money is a decimal string, times ISO-8601
   points_refunded
 - BADGE_AWARDED: badge_id, level; CHALLENGE_JOINED / CHALLENGE_COMPLETED: challenge_id
 - REFERRAL_QUALIFIED (member = the referrer): referral_id, referee_id
+- REFERRAL_CAPPED / REFERRAL_REVERSED (member = the referrer): referral_id, referee_id
 - GAME_PLAYED: game_id, play_id, won; PRIZE_WON: prize_id and game_id or contest_id
 - CONTEST_ENTERED: contest_id, entries
 - MEMBER_BLOCKED: reason, staff; MEMBER_UNBLOCKED: staff; MEMBER_ANONYMISED: by ("member" or a
@@ -63,6 +64,8 @@ class EventType(StrEnum):
     CHALLENGE_JOINED = "CHALLENGE_JOINED"
     CHALLENGE_COMPLETED = "CHALLENGE_COMPLETED"
     REFERRAL_QUALIFIED = "REFERRAL_QUALIFIED"
+    REFERRAL_CAPPED = "REFERRAL_CAPPED"
+    REFERRAL_REVERSED = "REFERRAL_REVERSED"
     GAME_PLAYED = "GAME_PLAYED"
     PRIZE_WON = "PRIZE_WON"
     CONTEST_ENTERED = "CONTEST_ENTERED"

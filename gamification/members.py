@@ -16,7 +16,7 @@ from core.errors import (
     ValidationErrors,
     ValidationFailed,
 )
-from gamification import passwords
+from gamification import events, passwords, referrals
 from gamification.login_throttle import LoginThrottle
 from gamification.models import Member, Program
 from gamification.programs import program_by_slug
@@ -67,13 +67,7 @@ async def sign_up(
     _validate_new_member(email, password, display_name)
     referrer: Member | None = None
     if referral_code:
-        referrer = await Member.get_or_none(
-            program_id=program.id, referral_code=referral_code.strip().upper()
-        )
-        if referrer is None:
-            raise ValidationFailed(
-                ErrorCode.INVALID_REFERRAL_CODE, "This referral code is unknown.", "referralCode"
-            )
+        referrer = await referrals.member_by_code(program.id, referral_code)
     await throttle.count_signup(program.id, client_address)
     return await register_member(program, email, password, display_name, referrer)
 
@@ -108,15 +102,21 @@ async def register_member(
     password_hash = await passwords.hash_password(password)
     for _ in range(5):
         try:
-            return await Member.create(
-                program_id=program.id,
-                email=email,
-                password_hash=password_hash,
-                display_name=display_name,
-                referral_code=new_referral_code(),
-                referred_by_id=referrer.id if referrer else None,
-                created_at=clock.now(),
-            )
+            # One transaction per attempt: a referred member and their PENDING referral are
+            # created together or not at all (and a failed attempt leaves nothing behind).
+            async with events.atomic():
+                member = await Member.create(
+                    program_id=program.id,
+                    email=email,
+                    password_hash=password_hash,
+                    display_name=display_name,
+                    referral_code=new_referral_code(),
+                    referred_by_id=referrer.id if referrer else None,
+                    created_at=clock.now(),
+                )
+                if referrer is not None:
+                    await referrals.record_referral(program, referrer, member)
+            return member
         except IntegrityError:
             if await Member.exists(program_id=program.id, email=email):
                 raise Refused(

@@ -126,3 +126,66 @@ async def assert_ledger_consistent(member_id: int) -> int:
     assert member.points_balance >= 0
     assert all((e.remaining or 0) >= 0 for e in entries)
     return member.points_balance
+
+
+# --- referrals and leaderboards ---
+
+
+async def record_purchase_event(
+    member_id: int,
+    total: str,
+    *,
+    purchase_id: int | None = None,
+    currency: str = "EUR",
+    occurred_at: object = None,
+) -> int:
+    """Emit PURCHASE_RECORDED as recordPurchase does (the purchases feature lives on another
+    branch): the event is written in a transaction and published to its handlers after commit.
+    Returns the purchase id used."""
+    from core.clock import clock
+    from gamification import events
+    from gamification.events import EventType
+    from gamification.models import Member
+
+    member = await Member.get(id=member_id)
+    purchase_id = purchase_id or next(_counter) + 1_000_000
+    async with events.atomic():
+        await events.emit(
+            EventType.PURCHASE_RECORDED,
+            program_id=member.program_id,
+            member_id=member.id,
+            data={
+                "purchase_id": purchase_id,
+                "external_id": f"ext-{purchase_id}",
+                "total": total,
+                "currency": currency,
+                "points": 0,
+                "first_purchase": False,
+                "lines": [],
+            },
+            occurred_at=occurred_at or clock.now(),  # type: ignore[arg-type]
+        )
+    return purchase_id
+
+
+async def refund_purchase_event(
+    member_id: int, purchase_id: int, amount: str, refund_id: str | None = None
+) -> None:
+    """Emit PURCHASE_REFUNDED as refundPurchase does."""
+    from gamification import events
+    from gamification.events import EventType
+    from gamification.models import Member
+
+    member = await Member.get(id=member_id)
+    async with events.atomic():
+        await events.emit(
+            EventType.PURCHASE_REFUNDED,
+            program_id=member.program_id,
+            member_id=member.id,
+            data={
+                "purchase_id": purchase_id,
+                "refund_id": refund_id or unique("refund"),
+                "amount": amount,
+                "points_reversed": 0,
+            },
+        )

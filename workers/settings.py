@@ -15,11 +15,13 @@ from core.database import close_database, init_database
 from core.logging import configure_logging
 from core.redis import create_redis
 from core.settings import get_settings
+from gamification import leaderboards, referrals  # noqa: F401  (subscribe their handlers)
+from workers.leaderboards import rebuild_leaderboards
 from workers.points import expire_points
 from workers.rewards import expire_redemptions
 from workers.sessions import purge_refresh_tokens
 
-FUNCTIONS = [purge_refresh_tokens, expire_points, expire_redemptions]
+FUNCTIONS = [purge_refresh_tokens, expire_points, expire_redemptions, rebuild_leaderboards]
 
 CRON_JOBS = [
     # Hourly: nothing depends on it being prompt.
@@ -28,6 +30,8 @@ CRON_JOBS = [
     cron(expire_points, minute=set(range(0, 60, 5)), timeout=600),
     # Every ten minutes: a shop refuses a lapsed code anyway; the scan refunds and tidies.
     cron(expire_redemptions, minute=set(range(2, 60, 10)), timeout=600),
+    # Nightly: repairs any board an event handler missed (a crash between commit and publish).
+    cron(rebuild_leaderboards, hour={3}, minute={17}, run_at_startup=False, timeout=1800),
 ]
 
 
@@ -37,6 +41,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     await init_database(settings.database_url)
     ctx["settings"] = settings
     ctx["app_redis"] = create_redis(settings.redis_url)
+    leaderboards.use_redis(ctx["app_redis"])  # events handled in jobs feed the boards too
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:

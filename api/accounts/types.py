@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from api.context import Info
 from api.errors import UserError
+from api.leaderboards.types import names_of
 from api.pagination import Connection, paginate
 from api.points.types import ExpiringPoints, LedgerEntry
-from gamification import models, points
+from api.referrals.types import Referral, ReferralStats
+from gamification import models, points, referrals
 
 if TYPE_CHECKING:
     from api.rewards.types import Redemption
@@ -99,6 +103,18 @@ class Member:
         from gamification.redemptions import of_member
 
         return await paginate(of_member(self.model.id), Redemption.from_model, first, after)
+
+    # --- referrals ---
+    @strawberry.field(description="The members I referred, newest first.")
+    async def referrals(self, info: Info, first: int = 50) -> list[Referral]:
+        rows = await referrals.referrals_of(self.model.id, max(0, min(first, 100)))
+        names = await names_of(info, [r.referee_id for r in rows])
+        return [Referral.from_model(r, name) for r, name in zip(rows, names, strict=True)]
+
+    @strawberry.field
+    async def referral_stats(self) -> ReferralStats:
+        stats = await referrals.stats_of(self.model.id)
+        return ReferralStats(**dataclasses.asdict(stats))
 
 
 StaffRole = strawberry.enum(models.StaffRole, name="StaffRole")

@@ -7,6 +7,7 @@ SQLite: models keep their explanations in comments.
 from gamification.models.accounts import ApiKey, Member, Program, RefreshToken, StaffRole, StaffUser
 from gamification.models.events import Event
 from gamification.models.ledger import LedgerEntry, LedgerKind
+from gamification.models.referrals import Referral, ReferralStatus
 from gamification.models.rewards import Redemption, RedemptionStatus, Reward, RewardKind
 from gamification.models.tiers import Tier
 
@@ -19,6 +20,8 @@ __all__ = [
     "Program",
     "Redemption",
     "RedemptionStatus",
+    "Referral",
+    "ReferralStatus",
     "RefreshToken",
     "Reward",
     "RewardKind",

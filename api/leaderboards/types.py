@@ -1,0 +1,67 @@
+"""GraphQL types of leaderboards, and the public view of a member others may see."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Info
+from gamification import leaderboards
+
+LeaderboardPeriod = strawberry.enum(leaderboards.Period, name="LeaderboardPeriod")
+
+
+@strawberry.type(description="What other members may see of a member: a display name only.")
+class PublicMember:
+    member_id: strawberry.Private[int]
+    # Filled by the resolver that made the list, from one batched lookup (names_of): a plain
+    # field, so a page of entries costs no query and no coroutine per entry.
+    display_name: str
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.member_id))
+
+
+async def names_of(info: Info, member_ids: list[int]) -> list[str]:
+    """Display names in order, through the request's batched dataloader."""
+    names = await info.context.loaders.display_name.load_many(member_ids)
+    return [name or "" for name in names]
+
+
+@strawberry.type
+class LeaderboardEntry:
+    rank: int
+    score: int
+    member: PublicMember
+
+
+async def entries_of(info: Info, standings: list[leaderboards.Standing]) -> list[LeaderboardEntry]:
+    """Entries with their display names fetched by one batched lookup (the dataloader)."""
+    names = await names_of(info, [s.member_id for s in standings])
+    return [
+        LeaderboardEntry(
+            rank=s.rank,
+            score=s.score,
+            member=PublicMember(member_id=s.member_id, display_name=name),
+        )
+        for s, name in zip(standings, names, strict=True)
+    ]
+
+
+@strawberry.type
+class LeaderboardRank:
+    rank: int
+    score: int
+
+
+@strawberry.type
+class Leaderboard:
+    board: str
+    period: LeaderboardPeriod  # type: ignore[valid-type]
+    entries: list[LeaderboardEntry]
+    me: LeaderboardRank | None = strawberry.field(
+        description="The calling member's rank and score; null if not on the board."
+    )
+    around: list[LeaderboardEntry] = strawberry.field(
+        description="The members ranked just above and below the caller, the caller included."
+    )

@@ -1,0 +1,27 @@
+"""Member mutations on referrals."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Info
+from api.errors import returns_user_errors
+from api.permissions import member_only
+from api.referrals.types import ApplyReferralCodeInput, ApplyReferralCodePayload, Referral
+from gamification import referrals
+from gamification.models import Member
+
+
+@strawberry.type
+class ReferralMutations:
+    @strawberry.mutation(
+        extensions=member_only(),
+        description="Enter a friend's referral code shortly after signing up without one.",
+    )
+    @returns_user_errors(ApplyReferralCodePayload)
+    async def apply_referral_code(
+        self, info: Info, input: ApplyReferralCodeInput
+    ) -> ApplyReferralCodePayload:
+        member = await Member.get(id=info.context.caller.member_id)
+        referral = await referrals.apply_referral_code(member, input.code)
+        return ApplyReferralCodePayload(referral=Referral.from_model(referral, member.display_name))
