@@ -16,17 +16,19 @@ from strawberry.extensions.base_extension import SchemaExtension
 
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
+from api.games.mutations import GameMutations
+from api.games.queries import GameQueries
 from api.points.mutations import PointsMutations
 from core.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQueries):
+class Query(AccountQueries, GameQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations, PointsMutations):
+class Mutation(AccountMutations, PointsMutations, GameMutations):
     pass
 
 

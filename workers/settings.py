@@ -15,16 +15,20 @@ from core.database import close_database, init_database
 from core.logging import configure_logging
 from core.redis import create_redis
 from core.settings import get_settings
+from workers.contests import draw_contest, scan_contests
 from workers.points import expire_points
 from workers.sessions import purge_refresh_tokens
 
 FUNCTIONS = [purge_refresh_tokens, expire_points]
+FUNCTIONS += [draw_contest, scan_contests]  # games
 
 CRON_JOBS = [
     # Hourly: nothing depends on it being prompt.
     cron(purge_refresh_tokens, minute={7}, run_at_startup=False, timeout=300),
     # Every five minutes: a lot expires at most five minutes late, and spends expire inline.
     cron(expire_points, minute=set(range(0, 60, 5)), timeout=600),
+    # Every minute: a contest is drawn within a minute or so of closing (games).
+    cron(scan_contests, minute=None, second={30}, timeout=60),
 ]
 
 

@@ -5,19 +5,49 @@ SQLite: models keep their explanations in comments.
 """
 
 from gamification.models.accounts import ApiKey, Member, Program, RefreshToken, StaffRole, StaffUser
+from gamification.models.contests import (
+    Contest,
+    ContestEntry,
+    ContestMemberEntries,
+    ContestPrize,
+    ContestWinner,
+)
 from gamification.models.events import Event
+from gamification.models.games import (
+    GameMode,
+    GamePlay,
+    GamePlayCounter,
+    GamePrize,
+    InstantWinGame,
+    PrizeClaim,
+    PrizeKind,
+    WinningMoment,
+)
 from gamification.models.ledger import LedgerEntry, LedgerKind
 from gamification.models.tiers import Tier
 
 __all__ = [
     "ApiKey",
+    "Contest",
+    "ContestEntry",
+    "ContestMemberEntries",
+    "ContestPrize",
+    "ContestWinner",
     "Event",
+    "GameMode",
+    "GamePlay",
+    "GamePlayCounter",
+    "GamePrize",
+    "InstantWinGame",
     "LedgerEntry",
     "LedgerKind",
     "Member",
+    "PrizeClaim",
+    "PrizeKind",
     "Program",
     "RefreshToken",
     "StaffRole",
     "StaffUser",
     "Tier",
+    "WinningMoment",
 ]
