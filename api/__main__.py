@@ -1,5 +1,5 @@
 """`python -m api <command>`: migrate, seed-demo, run, create-program, create-staff,
-create-api-key, export-schema, check-redis."""
+create-api-key, export-schema, check-redis, verify-draw."""
 
 from __future__ import annotations
 
@@ -64,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     key = commands.add_parser("create-api-key", help="print a new integration key of a program")
     key.add_argument("--program", required=True)
     key.add_argument("--name", default="Point of sale")
+    verify = commands.add_parser(
+        "verify-draw", help="recompute a drawn contest's winners from its public record"
+    )
+    verify.add_argument("record", help="the draw record as JSON (docs/games.md), or - for stdin")
     args = parser.parse_args(argv)
 
     try:
@@ -87,6 +91,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"wrote {SCHEMA_PATH}")
         case "check-redis":
             asyncio.run(_check_redis())
+        case "verify-draw":
+            return _verify_draw(args.record)
         case "seed-demo":
             from api.demo import seed_demo
 
@@ -120,6 +126,22 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             asyncio.run(_with_database(create_key))
     return 0
+
+
+def _verify_draw(source: str) -> int:
+    """Print the recomputed winners and checks as JSON; exit 1 if a published value disagrees."""
+    import json
+
+    from gamification.draws import verify
+
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text()
+        result = verify(json.loads(text))
+    except (OSError, KeyError, TypeError, ValueError) as error:
+        print(f"error: not a draw record: {error!r}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2))
+    return 0 if result["ok"] else 1
 
 
 def _run(port: int, with_worker: bool) -> int:

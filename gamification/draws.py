@@ -132,14 +132,18 @@ def draw_winners(
 
 
 def verify(record: dict) -> dict:  # type: ignore[type-arg]
-    """Recompute a published draw. `record` is the verify-draw JSON format (docs/games.md):
-    {"seed", "seedCommitment"?, "entryListHash"?, "allowMultipleWins", "prizes": [{"id",
-    "quantity"}], "entries": [{"id", "memberId", "entries"}], "winners"?: [...]}."""
+    """Recompute a published draw. `record` is the `contest` object of the public GraphQL query
+    (docs/games.md), or the whole response around it:
+    {"seed", "seedCommitment"?, "entryListHash"?, "allowMultipleWins"?, "prizes": [{"id",
+    "quantity"}] in draw order, "entryList": [{"id", "memberId", "entries"}], "winners"?:
+    [{"slot", "entryId", "prize": {"id"}}]}."""
+    if "data" in record:
+        record = record["data"]["contest"]
     seed = bytes.fromhex(record["seed"])
     entries = EntryList()
     entries.add(
         (int(e["id"]), int(e["memberId"]), int(e["entries"]))
-        for e in sorted(record["entries"], key=lambda e: int(e["id"]))
+        for e in sorted(record["entryList"], key=lambda e: int(e["id"]))
     )
     prizes = [(int(p["id"]), int(p["quantity"])) for p in record["prizes"]]
     winners = draw_winners(seed, entries, prizes, bool(record.get("allowMultipleWins", False)))
@@ -161,10 +165,9 @@ def verify(record: dict) -> dict:  # type: ignore[type-arg]
     if record.get("entryListHash"):
         checks["entryListHashMatches"] = entries.hash == record["entryListHash"]
     if record.get("winners") is not None:
-        published = [
-            (int(w["slot"]), int(w["prizeId"]), int(w["entryId"])) for w in record["winners"]
-        ]
-        published.sort()
+        published = sorted(
+            (int(w["slot"]), int(w["prize"]["id"]), int(w["entryId"])) for w in record["winners"]
+        )
         checks["winnersMatch"] = published == [(w.slot, w.prize_id, w.entry_id) for w in winners]
     result["checks"] = checks
     result["ok"] = all(checks.values())
