@@ -19,8 +19,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.functions import Count
 
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
@@ -227,12 +229,24 @@ async def games_of(program_id: int) -> list[InstantWinGame]:
     ).order_by("starts_at", "id")
 
 
-async def prizes_left(game_ids: list[int]) -> dict[int, int]:
-    left = dict.fromkeys(game_ids, 0)
-    for game_id, remaining in await GamePrize.filter(game_id__in=game_ids).values_list(
-        "game_id", "remaining"
-    ):
-        left[game_id] += remaining
+async def prizes_left(games: list[InstantWinGame]) -> dict[int, int]:
+    """Prize units not won yet: unclaimed moments (MOMENTS) or stock left (PROBABILITY)."""
+    left = {game.id: 0 for game in games}
+    by_moments = [g.id for g in games if g.mode == GameMode.MOMENTS]
+    by_stock = [g.id for g in games if g.mode != GameMode.MOMENTS]
+    if by_moments:
+        for game_id, count in (
+            await WinningMoment.filter(game_id__in=by_moments, play_id=None)
+            .annotate(count=Count("id"))
+            .group_by("game_id")
+            .values_list("game_id", "count")
+        ):
+            left[game_id] = count
+    if by_stock:
+        for game_id, remaining in await GamePrize.filter(game_id__in=by_stock).values_list(
+            "game_id", "remaining"
+        ):
+            left[game_id] += remaining
     return left
 
 
@@ -345,24 +359,32 @@ async def _claim_prize(game: InstantWinGame, played: GamePlay, now: datetime) ->
     if game.mode == GameMode.PROBABILITY:
         return await _claim_by_odds(game)
     while True:
-        candidate = (
-            await WinningMoment.filter(game_id=game.id, play_id=None, at__lte=now)
+        query = (
+            WinningMoment.filter(game_id=game.id, play_id=None, at__lte=now)
             .order_by("at", "id")
             .limit(1)
-            .values_list("id", "prize_id")
         )
+        if _skip_locked():
+            # PostgreSQL: pass over moments that concurrent plays are claiming right now,
+            # instead of queueing behind their locks (if such a play rolls back, its moment is
+            # free again for the next play). The conditional UPDATE below stays the guard.
+            query = query.select_for_update(skip_locked=True)
+        candidate = await query.only("id", "prize_id")
         if not candidate:
             return None
-        moment_id, prize_id = candidate[0]
+        moment_id, prize_id = candidate[0].id, candidate[0].prize_id
         # Only one play can move play_id from null: a loser of the race looks again.
         if await WinningMoment.filter(id=moment_id, play_id=None).update(
             play_id=played.id, claimed_at=now
         ):
-            await GamePrize.filter(id=prize_id, remaining__gt=0).update(
-                remaining=F("remaining") - 1
-            )
+            # No stock row to decrement: in this mode the unclaimed moments are the stock
+            # (a shared counter would serialise every winning play on one row lock).
             played.moment_id = moment_id
             return await GamePrize.get(id=prize_id)
+
+
+def _skip_locked() -> bool:
+    return connections.get("default").capabilities.dialect == "postgres"
 
 
 async def _claim_by_odds(game: InstantWinGame) -> GamePrize | None:

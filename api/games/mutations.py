@@ -80,7 +80,7 @@ async def _caller_member(info: Info) -> MemberModel:
 
 async def _game_node(game_id: int, program_id: int) -> InstantWinGame:
     game = await instant_win.game_in_program(program_id, game_id)
-    return InstantWinGame.from_model(game, (await instant_win.prizes_left([game.id]))[game.id])
+    return InstantWinGame.from_model(game, (await instant_win.prizes_left([game]))[game.id])
 
 
 @strawberry.type

@@ -26,13 +26,13 @@ class GameQueries:
     )
     async def instant_win_games(self, info: Info) -> list[InstantWinGame]:
         games = await instant_win.games_of(info.context.program_id)
-        left = await instant_win.prizes_left([g.id for g in games])
+        left = await instant_win.prizes_left(games)
         return [InstantWinGame.from_model(g, left[g.id]) for g in games]
 
     @strawberry.field(extensions=staff_only())
     async def instant_win_game(self, info: Info, id: strawberry.ID) -> InstantWinGame:
         game = await instant_win.game_in_program(info.context.program_id, parse_id(id, "id"))
-        left = await instant_win.prizes_left([game.id])
+        left = await instant_win.prizes_left([game])
         return InstantWinGame.from_model(game, left[game.id])
 
     @strawberry.field(extensions=staff_only(), description="Plays of a game, newest first.")
