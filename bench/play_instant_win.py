@@ -1,13 +1,14 @@
 """Benchmark: playInstantWin at 64 connections against one uvicorn process on PostgreSQL.
 
-    .venv/bin/python bench/play_instant_win.py [--duration 15] [--connections 64]
+    .venv/bin/python bench/play_instant_win.py [--duration 15] [--connections 64] [--all-win]
 
 Creates a scratch database (dropped at the end), a program, 640 members with points and a
 MOMENTS game (play cost 1, 2,000 prize units over a 30-day window that opened an hour ago, so
 a few moments are past and most plays lose, as in a real game; `--all-win` puts half of the
-moments in the past so that every play wins, the heaviest path), starts `uvicorn api.asgi:app` on port 8104, and drives it with wrk (/usr/bin/wrk), each
-request a new idempotency key and one of the members' tokens. Prints plays/s and latency
-percentiles, then checks the database: plays recorded, winners = moments claimed, ledgers exact.
+moments in the past so that every play wins, the heaviest path). Starts uvicorn on port 8104
+and drives it with wrk (/usr/bin/wrk): each request a new idempotency key and one of the
+members' tokens. Prints a baseline (`me` query), plays/s and latency percentiles, then checks
+the database: plays recorded, winners = moments claimed, ledgers exact.
 """
 
 from __future__ import annotations
