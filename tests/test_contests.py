@@ -363,3 +363,20 @@ async def test_bad_contests_get_codes(gql: GraphQLClient) -> None:
         assert payload["contest"] is None and payload["errors"][0]["field"] == field, overrides
     member = await sign_up(gql, program)
     assert await member.client.error_code(DRAW, {"input": {"contestId": "1"}}) == "FORBIDDEN"
+
+
+async def test_a_frozen_contest_takes_no_more_entries(gql: GraphQLClient) -> None:
+    # given an open contest whose entry list a draw has frozen (a draw that raced the closing)
+    program = await new_program()
+    with clock.frozen_at(T0 + timedelta(hours=1)):
+        staff = await staff_client(gql, program)
+        contest = await create_contest(staff, entryCost=1)
+        member = await sign_up(gql, program)
+        await give_points(member.id, 10)
+        assert (await enter(member, contest["id"], "before"))["errors"] == []
+        model = await contests.contest_in_program(program.id, int(contest["id"]))
+        frozen = await contests.freeze(model)
+        # when the member enters again, then it is refused and nothing is spent
+        assert codes(await enter(member, contest["id"], "after")) == ["CONTEST_CLOSED"]
+        assert await assert_ledger_consistent(member.id) == 9
+        assert len(frozen) == 1 and (await contests.load_entry_list(model.id)).hash == frozen.hash
