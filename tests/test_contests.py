@@ -18,7 +18,13 @@ from starlette.applications import Starlette
 from api.__main__ import main as cli
 from core.clock import clock
 from gamification import contests, draws
-from gamification.models import ContestWinner, Event, LedgerEntry, LedgerKind, PrizeClaim
+from gamification.models import (
+    ContestWinner,
+    Event,
+    LedgerEntry,
+    LedgerKind,
+    PrizeClaim,
+)
 from tests.builders import (
     SignedUpMember,
     assert_ledger_consistent,
@@ -380,3 +386,43 @@ async def test_a_frozen_contest_takes_no_more_entries(gql: GraphQLClient) -> Non
         assert codes(await enter(member, contest["id"], "after")) == ["CONTEST_CLOSED"]
         assert await assert_ledger_consistent(member.id) == 9
         assert len(frozen) == 1 and (await contests.load_entry_list(model.id)).hash == frozen.hash
+
+
+async def test_entries_racing_the_freeze_are_either_in_the_frozen_list_or_refused(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    with clock.frozen_at(T0 + timedelta(hours=1)):
+        staff = await staff_client(gql, program)
+        contest = await create_contest(staff, maxEntriesPerMember=10)
+        people = [await sign_up(gql, program) for _ in range(20)]
+        model = await contests.contest_in_program(program.id, int(contest["id"]))
+
+        some_in = asyncio.Event()
+        done = 0
+
+        async def counted_entry(person: SignedUpMember, key: str) -> dict:
+            nonlocal done
+            result = await enter(person, contest["id"], key)
+            done += 1
+            if done == 5:
+                some_in.set()
+            return result
+
+        async def freeze_midway() -> draws.EntryList:
+            # once some entries are in, while most are still in flight
+            await some_in.wait()
+            return await contests.freeze(model)
+
+        results = await asyncio.gather(
+            *(counted_entry(p, f"r{i}") for p in people for i in range(10)),
+            freeze_midway(),
+        )
+        frozen = results[-1]
+        accepted = [r for r in results[:-1] if not r["errors"]]
+        assert all(codes(r) == ["CONTEST_CLOSED"] for r in results[:-1] if r["errors"])
+        # then the frozen list is exactly the entries that were accepted
+        assert len(frozen) == len(accepted)
+        # (PostgreSQL interleaves them; SQLite queues the freeze behind every entry in flight)
+        assert len(accepted) >= 5
+        assert (await contests.load_entry_list(model.id)).hash == frozen.hash
