@@ -421,3 +421,19 @@ async def test_a_game_of_one_program_is_invisible_to_another(gql: GraphQLClient)
         assert codes(await staff_b.mutate(UPDATE_GAME, {"gameId": game["id"], "name": "Mine"})) == [
             "NOT_FOUND"
         ]
+
+
+async def test_hostile_odds_and_times_get_codes_not_500(gql: GraphQLClient) -> None:
+    program = await new_program()
+    staff = await staff_client(gql, program)
+    for odds in ("NaN", "sNaN", "Infinity", "-0.5", "0", "0.0000001"):
+        payload = await staff.mutate(
+            CREATE_GAME, game_input(mode="PROBABILITY", winProbability=odds)
+        )
+        assert codes(payload) == ["INVALID_INPUT"], odds
+    naive = await staff.mutate(CREATE_GAME, game_input(startsAt="2031-01-01T00:00:00"))
+    assert codes(naive) == ["INVALID_INPUT"]
+    body = await staff.raw(
+        CREATE_GAME, {"input": game_input(mode="PROBABILITY", winProbability="abc")}
+    )
+    assert body["errors"][0]["extensions"]["code"] != "INTERNAL_SERVER_ERROR"
