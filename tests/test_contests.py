@@ -34,6 +34,7 @@ from tests.builders import (
     staff_client,
 )
 from tests.graphql import GraphQLClient, codes
+from workers.contests import scan_contests
 from workers.settings import WorkerSettings
 
 SETTINGS_OVERRIDES = {"access_token_ttl_seconds": 30 * 86400}
@@ -253,8 +254,13 @@ async def test_the_cron_scan_enqueues_each_due_contest_once(
         _, _, contest, _ = await contest_with_entries(gql, members=4)
         time.set(T0 + DAY + timedelta(minutes=1))
         pool = app.state.arq
+        # two scans (two cron ticks, or two workers) enqueue each due contest's draw once
+        assert int(contest["id"]) in await contests.due_contests()
+        assert await scan_contests({"redis": pool}) >= 1
+        assert await scan_contests({"redis": pool}) == 0
         await pool.enqueue_job("scan_contests")
-        await run_worker(redis_url)
+        worker = await run_worker(redis_url)
+        assert worker.jobs_failed == 0
         assert await ContestWinner.filter(contest_id=int(contest["id"])).count() == 4
         # a second scan finds nothing due
         assert await contests.due_contests() == []
