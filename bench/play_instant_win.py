@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -182,6 +183,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--all-win", action="store_true")
+    parser.add_argument("--profile", help="write a cProfile of the server to this file")
     args = parser.parse_args()
 
     name = f"bench_games_{uuid.uuid4().hex[:8]}"
@@ -202,6 +204,7 @@ def main() -> int:
         server = subprocess.Popen(
             [
                 sys.executable,
+                *(["-m", "cProfile", "-o", args.profile] if args.profile else []),
                 "-m",
                 "uvicorn",
                 "api.asgi:app",
@@ -275,8 +278,8 @@ def main() -> int:
             f"playInstantWin: {rps:.0f} plays/s, p50 {p50}, p99 {p99} "
             f"({args.connections} connections, {args.duration} s, one uvicorn process)"
         )
-        server.terminate()
-        server.wait(timeout=20)
+        server.send_signal(signal.SIGINT)  # a clean stop (and the profile written, if any)
+        server.wait(timeout=60)
         server = None
         print("database check:", asyncio.run(check(database_url, member_ids)))
     finally:
