@@ -61,9 +61,12 @@ ME = "query { me { id pointsBalance } }"
 LUA = r"""
 local tokens = {%(tokens)s}
 local game = "%(game)s"
+local run = "%(run)s"
 local query = %(query)s
-local counter = 0
-local thread_id = 0
+-- Globals, not locals: wrk's thread:set and thread:get only reach a thread's globals.
+counter = 0
+thread_id = 0
+failures = 0
 local threads = {}
 
 function setup(thread)
@@ -75,7 +78,7 @@ function request()
   counter = counter + 1
   local token = tokens[(counter * 7 + thread_id * 13) %% #tokens + 1]
   local body = '{"query":' .. query .. ',"variables":{"input":{"gameId":"' .. game ..
-    '","idempotencyKey":"b' .. thread_id .. '-' .. counter .. '"}}}'
+    '","idempotencyKey":"' .. run .. thread_id .. '-' .. counter .. '"}}}'
   if game == "" then
     body = '{"query":' .. query .. '}'
   end
@@ -85,7 +88,6 @@ function request()
   }, body)
 end
 
-local failures = 0
 function response(status, headers, body)
   if status ~= 200 or string.find(body, '"errors":%%[{') or string.find(body, '"errors":%%[ {') then
     failures = failures + 1
@@ -165,6 +167,19 @@ async def check(database_url: str, member_ids: list[int]) -> dict[str, int]:
         await close_database()
 
 
+def write_script(tokens: list[str], game_id: str, query: str, run: str) -> str:
+    """A wrk script; `run` prefixes the idempotency keys so that runs never replay each other."""
+    script = LUA % {
+        "tokens": ",".join(f'"{t}"' for t in tokens),
+        "game": game_id,
+        "run": run,
+        "query": json.dumps(json.dumps(query)),
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    return f.name
+
+
 def wait_ready(timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -217,30 +232,19 @@ def main() -> int:
             env=env,
         )
         wait_ready()
-        script = LUA % {
-            "tokens": ",".join(f'"{t}"' for t in tokens),
-            "game": game_id,
-            "query": json.dumps(json.dumps(PLAY)),
-        }
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-            f.write(script)
-        # The machine's state: the same connections on a trivial `me` query.
-        baseline = LUA % {
-            "tokens": ",".join(f'"{t}"' for t in tokens),
-            "game": "",
-            "query": json.dumps(json.dumps(ME)),
-        }
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as b:
-            b.write(baseline)
+        warm_up = write_script(tokens, game_id, PLAY, "w")
+        measured = write_script(tokens, game_id, PLAY, "m")
+        baseline = write_script(tokens, "", ME, "me")
         me_out = subprocess.run(
             [
                 "/usr/bin/wrk",
                 f"-t{args.threads}",
                 f"-c{args.connections}",
                 "-d5s",
-                "--latency",
+                "--timeout",
+                "10s",
                 "-s",
-                b.name,
+                baseline,
                 f"http://127.0.0.1:{PORT}/",
             ],
             capture_output=True,
@@ -251,7 +255,7 @@ def main() -> int:
         print(f"baseline `me` query: {me_rps} req/s at {args.connections} connections")
         # A short warm-up, then the measured run.
         subprocess.run(
-            ["/usr/bin/wrk", "-t2", "-c16", "-d2s", "-s", f.name, f"http://127.0.0.1:{PORT}/"],
+            ["/usr/bin/wrk", "-t2", "-c16", "-d2s", "-s", warm_up, f"http://127.0.0.1:{PORT}/"],
             capture_output=True,
             check=True,
         )
@@ -262,8 +266,10 @@ def main() -> int:
                 f"-c{args.connections}",
                 f"-d{args.duration}s",
                 "--latency",
+                "--timeout",
+                "10s",  # wrk leaves requests slower than its timeout out of the percentiles
                 "-s",
-                f.name,
+                measured,
                 f"http://127.0.0.1:{PORT}/",
             ],
             capture_output=True,
