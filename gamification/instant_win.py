@@ -23,6 +23,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
@@ -430,7 +431,7 @@ async def _award(member: Member, game: InstantWinGame, played: GamePlay, prize: 
     )
 
 
-def plays_of(game_id: int, won_only: bool = False):  # type: ignore[no-untyped-def]
+def plays_of(game_id: int, won_only: bool = False) -> QuerySet[GamePlay]:
     """The game's plays, for staff (a queryset the API paginates)."""
     query = GamePlay.filter(game_id=game_id)
     return query.filter(won=True) if won_only else query

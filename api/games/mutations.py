@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 import strawberry
 
@@ -36,6 +37,8 @@ from gamification import contests, instant_win
 from gamification.models import GameMode, StaffRole
 from gamification.models import Member as MemberModel
 from workers.contests import enqueue_draw
+
+T = TypeVar("T")
 
 
 def _prizes(prizes: list[PrizeInput]) -> list[instant_win.PrizeInput]:
@@ -148,7 +151,7 @@ class GameMutations:
             if value is None
         )
 
-        def given(value):  # type: ignore[no-untyped-def]
+        def given(value: T) -> T | None:
             return None if value is strawberry.UNSET else value
 
         badge = given(input.required_badge_id)
