@@ -1,5 +1,5 @@
 """`python -m api <command>`: migrate, seed-demo, run, create-program, create-staff,
-create-api-key, export-schema, check-redis, rebuild-leaderboards."""
+create-api-key, export-schema, check-redis, rebuild-leaderboards, verify-draw."""
 
 from __future__ import annotations
 
@@ -71,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     rebuild.add_argument("--board", help="referrals, points or challenge:<id> (default: all)")
     rebuild.add_argument("--period", choices=["ALL_TIME", "MONTH", "WEEK"])
     rebuild.add_argument("--at", help="ISO time inside the period to rebuild (default: now)")
+    verify = commands.add_parser(
+        "verify-draw", help="recompute a drawn contest's winners from its public record"
+    )
+    verify.add_argument("record", help="the draw record as JSON (docs/games.md), or - for stdin")
     args = parser.parse_args(argv)
 
     try:
@@ -94,6 +98,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"wrote {SCHEMA_PATH}")
         case "check-redis":
             asyncio.run(_check_redis())
+        case "verify-draw":
+            return _verify_draw(args.record)
         case "seed-demo":
             from api.demo import seed_demo
 
@@ -162,6 +168,22 @@ async def _rebuild_leaderboards(args: argparse.Namespace) -> None:
                 print(f"{key}: {size} members")
     finally:
         await redis.aclose()
+
+
+def _verify_draw(source: str) -> int:
+    """Print the recomputed winners and checks as JSON; exit 1 if a published value disagrees."""
+    import json
+
+    from gamification.draws import verify
+
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text()
+        result = verify(json.loads(text))
+    except (OSError, KeyError, TypeError, ValueError) as error:
+        print(f"error: not a draw record: {error!r}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2))
+    return 0 if result["ok"] else 1
 
 
 def _run(port: int, with_worker: bool) -> int:

@@ -16,6 +16,8 @@ from strawberry.extensions.base_extension import SchemaExtension
 
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
+from api.games.mutations import GameMutations
+from api.games.queries import GameQueries
 from api.leaderboards.queries import LeaderboardQueries
 from api.members.mutations import MemberMutations
 from api.members.queries import MemberQueries
@@ -28,13 +30,25 @@ from core.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQueries, MemberQueries, ReportQueries, RewardQueries, LeaderboardQueries):
+class Query(
+    AccountQueries,
+    MemberQueries,
+    ReportQueries,
+    RewardQueries,
+    LeaderboardQueries,
+    GameQueries,
+):
     pass
 
 
 @strawberry.type
 class Mutation(
-    AccountMutations, PointsMutations, MemberMutations, RewardMutations, ReferralMutations
+    AccountMutations,
+    PointsMutations,
+    MemberMutations,
+    RewardMutations,
+    ReferralMutations,
+    GameMutations,
 ):
     pass
 

@@ -16,7 +16,8 @@ The `data` of each type (ids are ints, money is a decimal string, times ISO-8601
 - BADGE_AWARDED: badge_id, level; CHALLENGE_JOINED / CHALLENGE_COMPLETED: challenge_id
 - REFERRAL_QUALIFIED (member = the referrer): referral_id, referee_id
 - REFERRAL_CAPPED / REFERRAL_REVERSED (member = the referrer): referral_id, referee_id
-- GAME_PLAYED: game_id, play_id, won; PRIZE_WON: prize_id and game_id or contest_id
+- GAME_PLAYED: game_id, play_id, won; PRIZE_WON: prize_id and game_id or contest_id, kind
+  (POINTS/REWARD/PRIZE), and play_id (games) or slot (contests)
 - CONTEST_ENTERED: contest_id, entries
 - MEMBER_BLOCKED: reason, staff; MEMBER_UNBLOCKED: staff; MEMBER_ANONYMISED: by ("member" or a
   staff id)

@@ -16,12 +16,20 @@ from core.logging import configure_logging
 from core.redis import create_redis
 from core.settings import get_settings
 from gamification import leaderboards, referrals  # noqa: F401  (subscribe their handlers)
+from workers.contests import draw_contest, scan_contests
 from workers.leaderboards import rebuild_leaderboards
 from workers.points import expire_points
 from workers.rewards import expire_redemptions
 from workers.sessions import purge_refresh_tokens
 
-FUNCTIONS = [purge_refresh_tokens, expire_points, expire_redemptions, rebuild_leaderboards]
+FUNCTIONS = [
+    purge_refresh_tokens,
+    expire_points,
+    expire_redemptions,
+    rebuild_leaderboards,
+    draw_contest,
+    scan_contests,
+]
 
 CRON_JOBS = [
     # Hourly: nothing depends on it being prompt.
@@ -32,6 +40,8 @@ CRON_JOBS = [
     cron(expire_redemptions, minute=set(range(2, 60, 10)), timeout=600),
     # Nightly: repairs any board an event handler missed (a crash between commit and publish).
     cron(rebuild_leaderboards, hour={3}, minute={17}, run_at_startup=False, timeout=1800),
+    # Every minute: a contest is drawn within a minute or so of closing (games).
+    cron(scan_contests, minute=None, second={30}, timeout=60),
 ]
 
 

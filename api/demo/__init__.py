@@ -6,11 +6,11 @@ seeds itself in its own module, in the order below (later parts may use earlier 
 
 from __future__ import annotations
 
-from api.demo import accounts, referrals, rewards
+from api.demo import accounts, games, referrals, rewards
 
 
 async def seed_demo() -> None:
     program, member = await accounts.seed()
-    for part in (rewards, referrals):  # each feature's `seed(program, member)`, in order
+    for part in (rewards, games, referrals):  # each feature's `seed(program, member)`, in order
         await part.seed(program, member)
     print(accounts.credentials())

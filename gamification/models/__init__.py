@@ -5,7 +5,24 @@ SQLite: models keep their explanations in comments.
 """
 
 from gamification.models.accounts import ApiKey, Member, Program, RefreshToken, StaffRole, StaffUser
+from gamification.models.contests import (
+    Contest,
+    ContestEntry,
+    ContestMemberEntries,
+    ContestPrize,
+    ContestWinner,
+)
 from gamification.models.events import Event
+from gamification.models.games import (
+    GameMode,
+    GamePlay,
+    GamePlayCounter,
+    GamePrize,
+    InstantWinGame,
+    PrizeClaim,
+    PrizeKind,
+    WinningMoment,
+)
 from gamification.models.ledger import LedgerEntry, LedgerKind
 from gamification.models.referrals import Referral, ReferralStatus
 from gamification.models.rewards import Redemption, RedemptionStatus, Reward, RewardKind
@@ -13,10 +30,22 @@ from gamification.models.tiers import Tier
 
 __all__ = [
     "ApiKey",
+    "Contest",
+    "ContestEntry",
+    "ContestMemberEntries",
+    "ContestPrize",
+    "ContestWinner",
     "Event",
+    "GameMode",
+    "GamePlay",
+    "GamePlayCounter",
+    "GamePrize",
+    "InstantWinGame",
     "LedgerEntry",
     "LedgerKind",
     "Member",
+    "PrizeClaim",
+    "PrizeKind",
     "Program",
     "Redemption",
     "RedemptionStatus",
@@ -28,4 +57,5 @@ __all__ = [
     "StaffRole",
     "StaffUser",
     "Tier",
+    "WinningMoment",
 ]

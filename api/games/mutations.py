@@ -1,0 +1,227 @@
+"""Mutations of instant-win games and contests: members play and enter, staff configure."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import TypeVar
+
+import strawberry
+
+from api.accounts.types import Member
+from api.context import Info
+from api.errors import returns_user_errors
+from api.games.types import (
+    ArchiveInstantWinGameInput,
+    Contest,
+    ContestEntry,
+    ContestIdInput,
+    ContestPayload,
+    CreateContestInput,
+    CreateInstantWinGameInput,
+    DrawContestPayload,
+    EnterContestInput,
+    EnterContestPayload,
+    GamePlay,
+    InstantWinGame,
+    InstantWinGamePayload,
+    PlayInstantWinInput,
+    PlayInstantWinPayload,
+    PrizeInput,
+    UpdateContestInput,
+    UpdateInstantWinGameInput,
+)
+from api.ids import parse_id
+from api.permissions import member_only, staff_only
+from core.errors import ErrorCode, NotFound, ValidationFailed
+from gamification import contests, instant_win
+from gamification.models import GameMode, StaffRole
+from gamification.models import Member as MemberModel
+from workers.contests import enqueue_draw
+
+T = TypeVar("T")
+
+
+def _prizes(prizes: list[PrizeInput]) -> list[instant_win.PrizeInput]:
+    return [
+        instant_win.PrizeInput(
+            name=p.name,
+            kind=p.kind,
+            quantity=p.quantity,
+            points=p.points,
+            reward_id=parse_id(p.reward_id, f"prizes.{i}.rewardId") if p.reward_id else None,
+        )
+        for i, p in enumerate(prizes)
+    ]
+
+
+def _odds_ppm(probability: Decimal | None) -> int:
+    if probability is None:
+        return 0
+    try:
+        ppm = probability * 1_000_000
+        if ppm != ppm.to_integral_value() or not 0 < ppm <= 1_000_000:
+            raise InvalidOperation
+    except InvalidOperation:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT,
+            "Odds are above 0 and at most 1, to the millionth.",
+            "winProbability",
+        ) from None
+    return int(ppm)
+
+
+def _optional_id(raw: strawberry.ID | None, field: str) -> int | None:
+    return parse_id(raw, field) if raw is not None else None
+
+
+async def _caller_member(info: Info) -> MemberModel:
+    member = await info.context.loaders.member.load(info.context.caller.member_id)
+    if member is None:
+        raise NotFound(ErrorCode.MEMBER_NOT_FOUND, "This account no longer exists.")
+    return member
+
+
+async def _game_node(game_id: int, program_id: int) -> InstantWinGame:
+    game = await instant_win.game_in_program(program_id, game_id)
+    return InstantWinGame.from_model(game, (await instant_win.prizes_left([game]))[game.id])
+
+
+@strawberry.type
+class GameMutations:
+    @strawberry.mutation(extensions=member_only())
+    @returns_user_errors(PlayInstantWinPayload)
+    async def play_instant_win(
+        self, info: Info, input: PlayInstantWinInput
+    ) -> PlayInstantWinPayload:
+        member = await _caller_member(info)
+        result = await instant_win.play(
+            member, parse_id(input.game_id, "gameId"), input.idempotency_key
+        )
+        return PlayInstantWinPayload(
+            play=GamePlay.from_model(result.play, result.prize),
+            member=Member.from_model(await MemberModel.get(id=member.id)),
+        )
+
+    @strawberry.mutation(extensions=member_only())
+    @returns_user_errors(EnterContestPayload)
+    async def enter_contest(self, info: Info, input: EnterContestInput) -> EnterContestPayload:
+        member = await _caller_member(info)
+        result = await contests.enter(
+            member, parse_id(input.contest_id, "contestId"), input.entries, input.idempotency_key
+        )
+        return EnterContestPayload(
+            entry=ContestEntry.from_model(result.entry),
+            member=Member.from_model(await MemberModel.get(id=member.id)),
+        )
+
+    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @returns_user_errors(InstantWinGamePayload)
+    async def create_instant_win_game(
+        self, info: Info, input: CreateInstantWinGameInput
+    ) -> InstantWinGamePayload:
+        game = await instant_win.create_game(
+            info.context.program_id,
+            name=input.name,
+            starts_at=input.starts_at,
+            ends_at=input.ends_at,
+            prizes_in=_prizes(input.prizes),
+            play_cost=input.play_cost,
+            mode=GameMode(input.mode),
+            win_odds_ppm=_odds_ppm(input.win_probability),
+            max_plays_per_day=input.max_plays_per_day,
+            max_plays_total=input.max_plays_total,
+            min_tier_rank=input.min_tier_rank,
+            required_badge_id=_optional_id(input.required_badge_id, "requiredBadgeId"),
+        )
+        return InstantWinGamePayload(game=await _game_node(game.id, game.program_id))
+
+    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @returns_user_errors(InstantWinGamePayload)
+    async def update_instant_win_game(
+        self, info: Info, input: UpdateInstantWinGameInput
+    ) -> InstantWinGamePayload:
+        clear = frozenset(
+            field
+            for field, value in (
+                ("max_plays_per_day", input.max_plays_per_day),
+                ("max_plays_total", input.max_plays_total),
+                ("min_tier_rank", input.min_tier_rank),
+                ("required_badge_id", input.required_badge_id),
+            )
+            if value is None
+        )
+
+        def given(value: T) -> T | None:
+            return None if value is strawberry.UNSET else value
+
+        badge = given(input.required_badge_id)
+        game = await instant_win.update_game(
+            info.context.program_id,
+            parse_id(input.game_id, "gameId"),
+            name=given(input.name),
+            max_plays_per_day=given(input.max_plays_per_day),
+            max_plays_total=given(input.max_plays_total),
+            min_tier_rank=given(input.min_tier_rank),
+            required_badge_id=_optional_id(badge, "requiredBadgeId"),
+            clear=clear,
+        )
+        return InstantWinGamePayload(game=await _game_node(game.id, game.program_id))
+
+    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @returns_user_errors(InstantWinGamePayload)
+    async def archive_instant_win_game(
+        self, info: Info, input: ArchiveInstantWinGameInput
+    ) -> InstantWinGamePayload:
+        game = await instant_win.archive_game(
+            info.context.program_id, parse_id(input.game_id, "gameId")
+        )
+        return InstantWinGamePayload(game=await _game_node(game.id, game.program_id))
+
+    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @returns_user_errors(ContestPayload)
+    async def create_contest(self, info: Info, input: CreateContestInput) -> ContestPayload:
+        contest = await contests.create_contest(
+            info.context.program_id,
+            name=input.name,
+            opens_at=input.opens_at,
+            closes_at=input.closes_at,
+            prizes_in=_prizes(input.prizes),
+            entry_cost=input.entry_cost,
+            max_entries_per_member=input.max_entries_per_member,
+            min_tier_rank=input.min_tier_rank,
+            required_badge_id=_optional_id(input.required_badge_id, "requiredBadgeId"),
+            allow_multiple_wins=input.allow_multiple_wins,
+        )
+        return ContestPayload(contest=Contest.from_model(contest))
+
+    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @returns_user_errors(ContestPayload)
+    async def update_contest(self, info: Info, input: UpdateContestInput) -> ContestPayload:
+        contest = await contests.update_contest(
+            info.context.program_id,
+            parse_id(input.contest_id, "contestId"),
+            name=input.name,
+            max_entries_per_member=input.max_entries_per_member,
+        )
+        return ContestPayload(contest=Contest.from_model(contest))
+
+    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @returns_user_errors(ContestPayload)
+    async def archive_contest(self, info: Info, input: ContestIdInput) -> ContestPayload:
+        contest = await contests.archive_contest(
+            info.context.program_id, parse_id(input.contest_id, "contestId")
+        )
+        return ContestPayload(contest=Contest.from_model(contest))
+
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Enqueue the contest's draw now rather than at the next scan (same job id).",
+    )
+    @returns_user_errors(DrawContestPayload)
+    async def draw_contest(self, info: Info, input: ContestIdInput) -> DrawContestPayload:
+        contest = await contests.contest_in_program(
+            info.context.program_id, parse_id(input.contest_id, "contestId")
+        )
+        contests.check_drawable(contest)
+        enqueued = await enqueue_draw(info.context.request.app.state.arq, contest.id)
+        return DrawContestPayload(contest=Contest.from_model(contest), enqueued=enqueued)

@@ -1,0 +1,92 @@
+"""Queries of instant-win games and contests: members see the running ones, staff see more."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Info
+from api.games.types import (
+    Contest,
+    GamePlay,
+    InstantWinGame,
+    InstantWinMoments,
+    WinningMoment,
+)
+from api.ids import parse_id
+from api.pagination import Connection, paginate
+from api.permissions import authenticated, staff_only
+from gamification import contests, instant_win
+from gamification.models import GamePrize
+
+
+@strawberry.type
+class GameQueries:
+    @strawberry.field(
+        extensions=authenticated(), description="Games of the program not archived and not over."
+    )
+    async def instant_win_games(self, info: Info) -> list[InstantWinGame]:
+        games = await instant_win.games_of(info.context.program_id)
+        left = await instant_win.prizes_left(games)
+        return [InstantWinGame.from_model(g, left[g.id]) for g in games]
+
+    @strawberry.field(extensions=staff_only())
+    async def instant_win_game(self, info: Info, id: strawberry.ID) -> InstantWinGame:
+        game = await instant_win.game_in_program(info.context.program_id, parse_id(id, "id"))
+        left = await instant_win.prizes_left([game])
+        return InstantWinGame.from_model(game, left[game.id])
+
+    @strawberry.field(extensions=staff_only(), description="Plays of a game, newest first.")
+    async def instant_win_plays(
+        self,
+        info: Info,
+        game_id: strawberry.ID,
+        won_only: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[GamePlay]:
+        game = await instant_win.game_in_program(
+            info.context.program_id, parse_id(game_id, "gameId")
+        )
+        prizes = {p.id: p for p in await GamePrize.filter(game_id=game.id)}
+        return await paginate(
+            instant_win.plays_of(game.id, won_only),
+            lambda play: GamePlay.from_model(play, prizes.get(play.prize_id or 0)),
+            first,
+            after,
+        )
+
+    @strawberry.field(
+        extensions=staff_only(), description="Every winning moment, claimed or not (staff only)."
+    )
+    async def instant_win_moments(self, info: Info, game_id: strawberry.ID) -> InstantWinMoments:
+        game = await instant_win.game_in_program(
+            info.context.program_id, parse_id(game_id, "gameId")
+        )
+        names = dict(await GamePrize.filter(game_id=game.id).values_list("id", "name"))
+        moments = await instant_win.moments_of(game.id)
+        claimed = sum(1 for m in moments if m.play_id is not None)
+        return InstantWinMoments(
+            claimed=claimed,
+            unclaimed=len(moments) - claimed,
+            moments=[
+                WinningMoment(
+                    id=strawberry.ID(str(m.id)),
+                    at=m.at,
+                    prize_name=names.get(m.prize_id, ""),
+                    claimed=m.play_id is not None,
+                    claimed_at=m.claimed_at,
+                    play_id=strawberry.ID(str(m.play_id)) if m.play_id else None,
+                )
+                for m in moments
+            ],
+        )
+
+    @strawberry.field(extensions=authenticated(), description="Contests of the program.")
+    async def contests(self, info: Info) -> list[Contest]:
+        return [Contest.from_model(c) for c in await contests.contests_of(info.context.program_id)]
+
+    @strawberry.field(extensions=authenticated())
+    async def contest(self, info: Info, id: strawberry.ID) -> Contest:
+        return Contest.from_model(
+            await contests.contest_in_program(info.context.program_id, parse_id(id, "id"))
+        )
