@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from gamification.models import Member
+from gamification.models import Member, Tier
 
 
 async def _load_members(ids: Sequence[int]) -> list[Member | None]:
@@ -15,8 +15,16 @@ async def _load_members(ids: Sequence[int]) -> list[Member | None]:
     return [by_id.get(i) for i in ids]
 
 
+async def _load_tiers(ids: Sequence[int]) -> list[Tier | None]:
+    by_id = {t.id: t for t in await Tier.filter(id__in=list(ids))}
+    return [by_id.get(i) for i in ids]
+
+
 @dataclass
 class Loaders:
     member: DataLoader[int, Member | None] = field(
         default_factory=lambda: DataLoader(load_fn=_load_members)
+    )
+    tier: DataLoader[int, Tier | None] = field(
+        default_factory=lambda: DataLoader(load_fn=_load_tiers)
     )

@@ -16,17 +16,22 @@ from strawberry.extensions.base_extension import SchemaExtension
 
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
+from api.earning_rules.mutations import EarningRuleMutations, EarningRuleQueries
 from api.points.mutations import PointsMutations
+from api.purchases.mutations import PurchaseMutations, PurchaseQueries
+from api.tiers.mutations import TierMutations, TierQueries
 from core.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQueries):
+class Query(AccountQueries, PurchaseQueries, TierQueries, EarningRuleQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations, PointsMutations):
+class Mutation(
+    AccountMutations, PointsMutations, PurchaseMutations, TierMutations, EarningRuleMutations
+):
     pass
 
 

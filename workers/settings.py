@@ -17,14 +17,18 @@ from core.redis import create_redis
 from core.settings import get_settings
 from workers.points import expire_points
 from workers.sessions import purge_refresh_tokens
+from workers.tiers import end_memberships, review_tiers
 
-FUNCTIONS = [purge_refresh_tokens, expire_points]
+FUNCTIONS = [purge_refresh_tokens, expire_points, review_tiers, end_memberships]
 
 CRON_JOBS = [
     # Hourly: nothing depends on it being prompt.
     cron(purge_refresh_tokens, minute={7}, run_at_startup=False, timeout=300),
     # Every five minutes: a lot expires at most five minutes late, and spends expire inline.
     cron(expire_points, minute=set(range(0, 60, 5)), timeout=600),
+    # Every ten minutes: a review or a membership end is at most ten minutes late.
+    cron(review_tiers, minute=set(range(2, 60, 10)), timeout=600),
+    cron(end_memberships, minute=set(range(4, 60, 10)), timeout=600),
 ]
 
 

@@ -9,7 +9,8 @@ import strawberry
 from api.errors import UserError
 from api.pagination import Connection, paginate
 from api.points.types import ExpiringPoints, LedgerEntry
-from gamification import models, points
+from api.tiers.types import Tier, TierProgress
+from gamification import models, points, tiers
 
 
 @strawberry.type
@@ -73,6 +74,25 @@ class Member:
     @classmethod
     def from_model(cls, member: models.Member) -> Member:
         return cls(model=member)
+
+    # --- points engine ---
+    @strawberry.field
+    async def tier(self, info: strawberry.Info) -> Tier | None:
+        if self.model.tier_id is None:
+            return None
+        tier = await info.context.loaders.tier.load(self.model.tier_id)
+        return Tier.from_model(tier) if tier else None
+
+    @strawberry.field
+    async def tier_progress(self) -> TierProgress:
+        progress = await tiers.tier_progress(self.model)
+        return TierProgress(
+            current=Tier.from_model(progress.current) if progress.current else None,
+            next=Tier.from_model(progress.next) if progress.next else None,
+            qualifying_points=progress.qualifying_points,
+            points_to_next=progress.points_to_next,
+            review_date=progress.review_date,
+        )
 
 
 StaffRole = strawberry.enum(models.StaffRole, name="StaffRole")
