@@ -35,7 +35,10 @@ class EarningRule:
     @classmethod
     def from_model(cls, rule: models.EarningRule) -> EarningRule:
         def dec(value: object) -> Decimal | None:
-            return Decimal(str(value)) if value is not None else None
+            # Trailing zeros of the column's scale say nothing: "2", not "2.0000".
+            return (
+                Decimal(format(Decimal(str(value)).normalize(), "f")) if value is not None else None
+            )
 
         return cls(
             id=strawberry.ID(str(rule.id)),

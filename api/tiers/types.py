@@ -28,7 +28,10 @@ class Tier:
             name=tier.name,
             rank=tier.rank,
             qualifying_threshold=tier.qualifying_threshold,
-            earning_multiplier=Decimal(tier.earning_multiplier),
+            # Trailing zeros of the column's scale say nothing: "1.5", not "1.500".
+            earning_multiplier=Decimal(
+                format(Decimal(str(tier.earning_multiplier)).normalize(), "f")
+            ),
             perks=tier.perks,
             archived=tier.archived,
         )
