@@ -148,6 +148,7 @@ def _member_tier(member: Member, program_tiers: list[Tier]) -> Tier | None:
 class RecordedPurchase:
     purchase: Purchase
     replayed: bool
+    tiers: tuple[Tier, ...] = ()
 
     @property
     def breakdown(self) -> list[RulePoints]:
@@ -179,9 +180,8 @@ async def record_purchase(
             "lines": [[ln.sku, ln.category, ln.quantity, str(ln.unit_price)] for ln in lines],
         }
     )
-    previous = await Purchase.get_or_none(program_id=program.id, external_id=external_id)
-    if previous is not None:
-        return RecordedPurchase(_same_purchase(previous, print_), replayed=True)
+    # No look-up before the transaction: a retry is rare, and its insert fails on the unique
+    # index and replays (one query less for every new purchase).
     rules = await earning_rules.rules_of(program.id)
     program_tiers = await tiers.tiers_of(program.id)
     try:
@@ -262,7 +262,7 @@ async def record_purchase(
         # A concurrent request with the same external id committed first.
         previous = await Purchase.get(program_id=program.id, external_id=external_id)
         return RecordedPurchase(_same_purchase(previous, print_), replayed=True)
-    return RecordedPurchase(purchase, replayed=False)
+    return RecordedPurchase(purchase, replayed=False, tiers=tuple(program_tiers))
 
 
 def _same_purchase(previous: Purchase, print_: str) -> Purchase:

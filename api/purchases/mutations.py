@@ -60,6 +60,8 @@ class PurchaseMutations:
             total=input.total,
             lines=[line.to_line() for line in input.lines],
         )
+        for tier in recorded.tiers:  # the member's tier then needs no query
+            info.context.loaders.tier.prime(tier.id, tier)
         return RecordPurchasePayload(
             purchase=Purchase.from_model(recorded.purchase),
             member=await _member(recorded.purchase.member_id),
