@@ -58,7 +58,7 @@ async def _shop(gql: GraphQLClient, rate: str = "1"):
 
 async def test_a_purchase_earns_its_points_as_one_lot_with_an_event(gql: GraphQLClient) -> None:
     # given a program earning 1 point per euro, lots valid 365 days
-    program, member, till = await _shop(gql)
+    _program, member, till = await _shop(gql)
     # when a purchase of 42.50 is recorded
     payload = await till.mutate(
         RECORD_PURCHASE, purchase_input(member.id, "o-1", [("A", "coffee", 1, "42.50")])
@@ -93,7 +93,7 @@ async def test_a_purchase_earns_its_points_as_one_lot_with_an_event(gql: GraphQL
 
 
 async def test_members_are_found_by_email_or_referral_code(gql: GraphQLClient) -> None:
-    program, member, till = await _shop(gql)
+    _program, member, till = await _shop(gql)
     by_email = purchase_input(member.id)
     by_email["member"] = {"email": member.email.upper()}
     by_code = purchase_input(member.id)
@@ -123,7 +123,7 @@ async def test_50_concurrent_duplicates_of_one_external_id_credit_once(gql: Grap
 
 
 async def test_the_same_external_id_with_another_body_is_refused(gql: GraphQLClient) -> None:
-    program, member, till = await _shop(gql)
+    _program, member, till = await _shop(gql)
     first = purchase_input(member.id, "o-7", [("A", None, 1, "10.00")])
     assert (await till.mutate(RECORD_PURCHASE, first))["errors"] == []
     again = await till.mutate(RECORD_PURCHASE, first)
@@ -134,7 +134,7 @@ async def test_the_same_external_id_with_another_body_is_refused(gql: GraphQLCli
 
 
 async def test_every_validation_error_has_its_code(gql: GraphQLClient) -> None:
-    program, member, till = await _shop(gql)
+    _program, member, till = await _shop(gql)
 
     def with_(**changes: object) -> dict[str, object]:
         input = purchase_input(member.id, lines=[("A", None, 2, "5.00")])
@@ -170,7 +170,7 @@ async def test_every_validation_error_has_its_code(gql: GraphQLClient) -> None:
 async def test_a_key_of_another_program_never_reaches_a_member(gql: GraphQLClient) -> None:
     # given a member of program A and the key of program B
     _, member, _ = await _shop(gql)
-    other_program, _, other_till = await _shop(gql)
+    _other_program, _, other_till = await _shop(gql)
     # when B's key reports a purchase for A's member by id, email or referral code
     for ref in (
         {"id": str(member.id)},
@@ -185,14 +185,14 @@ async def test_a_key_of_another_program_never_reaches_a_member(gql: GraphQLClien
 
 
 async def test_members_and_staff_cannot_record_purchases(gql: GraphQLClient) -> None:
-    program, member, _ = await _shop(gql)
+    _program, member, _ = await _shop(gql)
     input = purchase_input(member.id)
     assert await member.client.error_code(RECORD_PURCHASE, {"input": input}) == "FORBIDDEN"
     assert await gql.error_code(RECORD_PURCHASE, {"input": input}) == "UNAUTHENTICATED"
 
 
 async def test_a_whole_refund_reverses_exactly_what_was_earned(gql: GraphQLClient) -> None:
-    program, member, till = await _shop(gql, rate="1.5")
+    _program, member, till = await _shop(gql, rate="1.5")
     await till.mutate(RECORD_PURCHASE, purchase_input(member.id, "r-1", [("A", None, 3, "11.11")]))
     payload = await till.mutate(REFUND, {"externalId": "r-1", "refundId": "rf-1"})
     assert payload["errors"] == []
@@ -209,7 +209,7 @@ async def test_a_whole_refund_reverses_exactly_what_was_earned(gql: GraphQLClien
 
 async def test_partial_refunds_reverse_in_proportion_and_add_up(gql: GraphQLClient) -> None:
     # given a purchase of 100.00 earning 100 points
-    program, member, till = await _shop(gql)
+    _program, member, till = await _shop(gql)
     lines = [("A", None, 2, "30.00"), ("B", None, 4, "10.00")]
     await till.mutate(RECORD_PURCHASE, purchase_input(member.id, "p-1", lines))
     # when one B line (10.00), then 33.33, then the rest are refunded
@@ -226,7 +226,7 @@ async def test_partial_refunds_reverse_in_proportion_and_add_up(gql: GraphQLClie
 
 
 async def test_refunding_more_than_was_bought_is_refused(gql: GraphQLClient) -> None:
-    program, member, till = await _shop(gql)
+    _program, member, till = await _shop(gql)
     await till.mutate(RECORD_PURCHASE, purchase_input(member.id, "x-1", [("A", None, 2, "5.00")]))
     too_much = await till.mutate(REFUND, {"externalId": "x-1", "refundId": "1", "amount": "10.01"})
     assert codes(too_much) == ["REFUND_EXCEEDS_PURCHASE"]
@@ -254,7 +254,7 @@ async def test_refunding_more_than_was_bought_is_refused(gql: GraphQLClient) -> 
 
 async def test_a_refund_takes_the_balance_to_zero_and_records_the_rest(gql: GraphQLClient) -> None:
     # given a member who spent most of a purchase's 100 points
-    program, member, till = await _shop(gql)
+    _program, member, till = await _shop(gql)
     manager_payload = await till.mutate(
         RECORD_PURCHASE, purchase_input(member.id, "s-1", [("A", None, 1, "100.00")])
     )
@@ -274,7 +274,7 @@ async def test_a_refund_takes_the_balance_to_zero_and_records_the_rest(gql: Grap
 
 
 async def test_concurrent_refunds_with_one_refund_id_reverse_once(gql: GraphQLClient) -> None:
-    program, member, till = await _shop(gql)
+    _program, member, till = await _shop(gql)
     await till.mutate(RECORD_PURCHASE, purchase_input(member.id, "c-1", [("A", None, 1, "80.00")]))
     input = {"externalId": "c-1", "refundId": "same", "amount": "20.00"}
     results = await asyncio.gather(*(till.mutate(REFUND, input) for _ in range(30)))
@@ -286,7 +286,7 @@ async def test_concurrent_refunds_with_one_refund_id_reverse_once(gql: GraphQLCl
 
 
 async def test_concurrent_distinct_refunds_never_exceed_the_purchase(gql: GraphQLClient) -> None:
-    program, member, till = await _shop(gql)
+    _program, member, till = await _shop(gql)
     await till.mutate(RECORD_PURCHASE, purchase_input(member.id, "d-1", [("A", None, 1, "50.00")]))
     results = await asyncio.gather(
         *(
@@ -323,7 +323,7 @@ async def test_preview_writes_nothing_and_matches_the_recorded_purchase(
 
 async def test_purchases_fill_lots_that_are_spent_oldest_first(gql: GraphQLClient) -> None:
     # given two purchases recorded a day apart (lots expiring a day apart)
-    program, member, till = await _shop(gql)
+    _program, member, till = await _shop(gql)
     start = clock.now()
     with clock.frozen_at(start) as time:
         await till.mutate(
@@ -361,3 +361,31 @@ async def test_rounding_modes_of_the_base_rule(gql: GraphQLClient) -> None:
             RECORD_PURCHASE, purchase_input(member.id, unique("o"), [("A", None, 1, "25.00")])
         )
         assert payload["purchase"]["pointsEarned"] == expected, rounding
+
+
+async def test_concurrent_first_purchases_get_the_welcome_bonus_once(gql: GraphQLClient) -> None:
+    # given a welcome bonus and a member who never bought anything
+    program, member, till = await _shop(gql)
+    await add_rule(program, name="Welcome", kind=EarningRuleKind.FIRST_PURCHASE, fixed_points=50)
+    # when ten different purchases arrive at once
+    results = await asyncio.gather(
+        *(
+            till.mutate(
+                RECORD_PURCHASE, purchase_input(member.id, f"w-{i}", [("A", None, 1, "1.00")])
+            )
+            for i in range(10)
+        )
+    )
+    # then exactly one of them is the first purchase
+    assert all(r["errors"] == [] for r in results)
+    assert sum(1 for r in results if r["purchase"]["firstPurchase"]) == 1
+    assert await assert_ledger_consistent(member.id) == 10 + 50
+
+
+async def test_a_key_of_another_program_cannot_refund_a_purchase(gql: GraphQLClient) -> None:
+    _, member, till = await _shop(gql)
+    _, _, other_till = await _shop(gql)
+    await till.mutate(RECORD_PURCHASE, purchase_input(member.id, "mine", [("A", None, 1, "9.00")]))
+    refused = await other_till.mutate(REFUND, {"externalId": "mine", "refundId": "x"})
+    assert codes(refused) == ["PURCHASE_NOT_FOUND"]
+    assert await assert_ledger_consistent(member.id) == 9

@@ -55,7 +55,9 @@ mutation($input: UpdateTierInput!) {
 }
 """
 ARCHIVE_TIER = """
-mutation($input: ArchiveTierInput!) { archiveTier(input: $input) { tier { archived } errors { code } } }
+mutation($input: ArchiveTierInput!) {
+  archiveTier(input: $input) { tier { archived } errors { code } }
+}
 """
 CREATE_PLAN = """
 mutation($input: CreateMembershipPlanInput!) {
@@ -103,7 +105,7 @@ async def _buy(till: GraphQLClient, member_id: int, amount: str, external_id: st
 async def test_a_purchase_that_crosses_a_threshold_upgrades_in_the_same_request(
     gql: GraphQLClient,
 ) -> None:
-    program, member, till, _ = await _program(gql)
+    _, member, till, _ = await _program(gql)
     assert (await _buy(till, member.id, "99.00"))["member"]["tier"] == {"name": "Bronze", "rank": 0}
     # when the next purchase reaches exactly 100 qualifying points
     payload = await _buy(till, member.id, "1.00")
@@ -119,7 +121,7 @@ async def test_a_purchase_that_crosses_a_threshold_upgrades_in_the_same_request(
 
 async def test_a_tier_is_lost_only_at_the_review_date(gql: GraphQLClient) -> None:
     # given a Silver member (reviews every 30 days, qualifying over 30 days)
-    program, member, till, _ = await _program(gql, tier_window_days=30)
+    _, member, till, _ = await _program(gql, tier_window_days=30)
     start = clock.now()
     with clock.frozen_at(start) as time:
         await _buy(till, member.id, "150.00", "big")
@@ -141,7 +143,7 @@ async def test_a_tier_is_lost_only_at_the_review_date(gql: GraphQLClient) -> Non
 
 
 async def test_grace_keeps_the_tier_one_more_period(gql: GraphQLClient) -> None:
-    program, member, till, _ = await _program(gql, tier_window_days=30, tier_grace=True)
+    _, member, till, _ = await _program(gql, tier_window_days=30, tier_grace=True)
     start = clock.now()
     with clock.frozen_at(start) as time:
         await _buy(till, member.id, "120.00")
@@ -154,7 +156,7 @@ async def test_grace_keeps_the_tier_one_more_period(gql: GraphQLClient) -> None:
 
 
 async def test_a_review_keeps_a_member_who_still_qualifies(gql: GraphQLClient) -> None:
-    program, member, till, _ = await _program(gql, tier_window_days=30)
+    _, member, till, _ = await _program(gql, tier_window_days=30)
     start = clock.now()
     with clock.frozen_at(start) as time:
         await _buy(till, member.id, "120.00")
