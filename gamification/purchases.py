@@ -52,9 +52,9 @@ class MemberRef:
     referral_code: str | None = None
 
 
-async def find_member(program_id: int, ref: MemberRef) -> Member:
+async def find_member(program_id: int, ref: MemberRef, *, lock: bool = False) -> Member:
     """The member of this program that `ref` names, or MEMBER_NOT_FOUND (also when the member
-    exists in another program)."""
+    exists in another program). `lock`: read it FOR UPDATE (inside a transaction)."""
     given = [v for v in (ref.id, ref.email, ref.referral_code) if v is not None]
     if len(given) != 1:
         raise ValidationFailed(
@@ -62,15 +62,15 @@ async def find_member(program_id: int, ref: MemberRef) -> Member:
             "Name the member by one of id, email or referralCode.",
             "member",
         )
+    members = Member.filter(program_id=program_id)
     if ref.id is not None:
-        member = await Member.get_or_none(id=ref.id, program_id=program_id)
+        members = members.filter(id=ref.id)
     elif ref.email is not None:
-        member = await Member.get_or_none(program_id=program_id, email=ref.email.strip().lower())
+        members = members.filter(email=ref.email.strip().lower())
     else:
         assert ref.referral_code is not None
-        member = await Member.get_or_none(
-            program_id=program_id, referral_code=ref.referral_code.strip().upper()
-        )
+        members = members.filter(referral_code=ref.referral_code.strip().upper())
+    member = await (members.select_for_update() if lock else members).first()
     if member is None:
         raise NotFound(ErrorCode.MEMBER_NOT_FOUND, "No such member in this program.", "member")
     return member
@@ -148,6 +148,8 @@ def _member_tier(member: Member, program_tiers: list[Tier]) -> Tier | None:
 class RecordedPurchase:
     purchase: Purchase
     replayed: bool
+    # For a new purchase: the member as it was at commit, and the program's tiers.
+    member: Member | None = None
     tiers: tuple[Tier, ...] = ()
 
     @property
@@ -170,25 +172,27 @@ async def record_purchase(
     ledger.check_key(external_id, "externalId")
     _check_time(occurred_at)
     total = validate_basket(program, currency, total, lines)
-    member = await find_member(program.id, member_ref)
-    print_ = fingerprint(
-        {
-            "member": member.id,
-            "occurred_at": occurred_at.isoformat(),
-            "currency": currency,
-            "total": str(total),
-            "lines": [[ln.sku, ln.category, ln.quantity, str(ln.unit_price)] for ln in lines],
-        }
-    )
     # No look-up before the transaction: a retry is rare, and its insert fails on the unique
     # index and replays (one query less for every new purchase).
     rules = await earning_rules.rules_of(program.id)
     program_tiers = await tiers.tiers_of(program.id)
     try:
         async with events.atomic():
-            # Lock the member row first (as every ledger write does): purchases of one member
-            # queue here, so "first purchase" and the tier upgrade see each other.
-            await Member.filter(id=member.id).update(points_balance=F("points_balance"))
+            # The member row is read locked, first (as every ledger write takes it): purchases of
+            # one member queue here, so "first purchase", the balance and the tier upgrade see
+            # each other. (SQLite runs one transaction at a time.)
+            member = await find_member(program.id, member_ref, lock=True)
+            print_ = fingerprint(
+                {
+                    "member": member.id,
+                    "occurred_at": occurred_at.isoformat(),
+                    "currency": currency,
+                    "total": str(total),
+                    "lines": [
+                        [ln.sku, ln.category, ln.quantity, str(ln.unit_price)] for ln in lines
+                    ],
+                }
+            )
             first = not await Purchase.exists(member_id=member.id)
             evaluation = earning_rules.evaluate(
                 rules,
@@ -258,11 +262,13 @@ async def record_purchase(
                 },
             )
             await tiers.upgrade_after_earning(member, program, program_tiers)
+            # Exact: the row is ours until commit.
+            member.points_balance += evaluation.points
     except IntegrityError:
         # A concurrent request with the same external id committed first.
         previous = await Purchase.get(program_id=program.id, external_id=external_id)
         return RecordedPurchase(_same_purchase(previous, print_), replayed=True)
-    return RecordedPurchase(purchase, replayed=False, tiers=tuple(program_tiers))
+    return RecordedPurchase(purchase, replayed=False, member=member, tiers=tuple(program_tiers))
 
 
 def _same_purchase(previous: Purchase, print_: str) -> Purchase:

@@ -380,6 +380,9 @@ async def test_concurrent_first_purchases_get_the_welcome_bonus_once(gql: GraphQ
     assert all(r["errors"] == [] for r in results)
     assert sum(1 for r in results if r["purchase"]["firstPurchase"]) == 1
     assert await assert_ledger_consistent(member.id) == 10 + 50
+    # and each answer's balance is the one its own purchase left (they queued on the member)
+    balances = sorted(r["member"]["pointsBalance"] for r in results)
+    assert len(set(balances)) == 10 and balances[-1] == 60
 
 
 async def test_a_key_of_another_program_cannot_refund_a_purchase(gql: GraphQLClient) -> None:

@@ -64,7 +64,9 @@ class PurchaseMutations:
             info.context.loaders.tier.prime(tier.id, tier)
         return RecordPurchasePayload(
             purchase=Purchase.from_model(recorded.purchase),
-            member=await _member(recorded.purchase.member_id),
+            member=Member.from_model(recorded.member)
+            if recorded.member is not None
+            else await _member(recorded.purchase.member_id),
             replayed=recorded.replayed,
         )
 
