@@ -36,6 +36,7 @@ from typing import Any
 
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, ValidationFailed
+from gamification import engine_cache
 from gamification.models import EarningRule, EarningRuleKind, Rounding, Tier
 
 _ROUNDING = {
@@ -220,6 +221,7 @@ async def create_rule(program_id: int, **values: Any) -> EarningRule:
     rule.priority = 0
     await _apply(rule, values)
     await rule.save()
+    engine_cache.forget(program_id)
     return rule
 
 
@@ -227,6 +229,7 @@ async def update_rule(program_id: int, rule_id: int, **changes: Any) -> EarningR
     rule = await rule_in_program(program_id, rule_id)
     await _apply(rule, changes)
     await rule.save()
+    engine_cache.forget(program_id)
     return rule
 
 
@@ -235,6 +238,7 @@ async def archive_rule(program_id: int, rule_id: int) -> EarningRule:
     if not rule.archived:
         rule.archived = True
         await rule.save(update_fields=["archived"])
+    engine_cache.forget(program_id)
     return rule
 
 

@@ -19,7 +19,7 @@ from tortoise.expressions import F
 
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
-from gamification import earning_rules, events, ledger, tiers
+from gamification import earning_rules, engine_cache, events, ledger, tiers
 from gamification.earning_rules import BasketLine, Evaluation, RulePoints
 from gamification.events import EventType
 from gamification.fingerprints import fingerprint
@@ -174,8 +174,8 @@ async def record_purchase(
     total = validate_basket(program, currency, total, lines)
     # No look-up before the transaction: a retry is rare, and its insert fails on the unique
     # index and replays (one query less for every new purchase).
-    rules = await earning_rules.rules_of(program.id)
-    program_tiers = await tiers.tiers_of(program.id)
+    engine = await engine_cache.snapshot(program.id)
+    rules, program_tiers = engine.rules, list(engine.tiers)
     try:
         async with events.atomic():
             # The member row is read locked, first (as every ledger write takes it): purchases of

@@ -13,7 +13,7 @@ from tortoise.functions import Sum
 
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
-from gamification import events
+from gamification import engine_cache, events
 from gamification.events import EventType
 from gamification.models import (
     Member,
@@ -49,7 +49,7 @@ async def create_tier(
             ErrorCode.INVALID_INPUT, "A multiplier is above 0 and at most 100.", "earningMultiplier"
         )
     try:
-        return await Tier.create(
+        tier = await Tier.create(
             program_id=program_id,
             name=name,
             rank=rank,
@@ -60,6 +60,8 @@ async def create_tier(
         )
     except IntegrityError:
         raise Refused(ErrorCode.INVALID_INPUT, "A tier of this rank exists.", "rank") from None
+    engine_cache.forget(program_id)
+    return tier
 
 
 async def set_member_tier(member: Member, tier: Tier | None, reason: str) -> bool:
@@ -290,6 +292,7 @@ async def update_tier(program_id: int, tier_id: int, **changes: Any) -> Tier:
         await tier.save()
     except IntegrityError:
         raise Refused(ErrorCode.INVALID_INPUT, "A tier of this rank exists.", "rank") from None
+    engine_cache.forget(program_id)
     return tier
 
 
@@ -299,6 +302,7 @@ async def archive_tier(program_id: int, tier_id: int) -> Tier:
     if not tier.archived:
         tier.archived = True
         await tier.save(update_fields=["archived"])
+    engine_cache.forget(program_id)
     return tier
 
 

@@ -30,7 +30,7 @@ from api.purchases.types import (
 )
 from api.tiers.types import Membership
 from core.errors import ErrorCode, ValidationFailed
-from gamification import memberships, purchases
+from gamification import engine_cache, memberships, purchases
 from gamification.models import Member as MemberModel
 from gamification.models import Program
 from gamification.purchases import RefundLine
@@ -51,8 +51,9 @@ class PurchaseMutations:
     async def record_purchase(
         self, info: Info, input: RecordPurchaseInput
     ) -> RecordPurchasePayload:
+        engine = await engine_cache.snapshot(info.context.program_id)
         recorded = await purchases.record_purchase(
-            await _program(info),
+            engine.program,
             input.member.to_ref(),
             external_id=input.external_id,
             occurred_at=input.occurred_at,
