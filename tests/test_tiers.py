@@ -254,3 +254,31 @@ async def test_staff_manage_tiers_and_plans(gql: GraphQLClient) -> None:
     ]
     analyst = await staff_client(gql, program, "ANALYST")
     assert await analyst.error_code(CREATE_TIER, {"input": {"name": "x", "rank": 9}}) == "FORBIDDEN"
+
+
+async def test_two_workers_reviewing_at_once_review_each_member_once(gql: GraphQLClient) -> None:
+    from workers.tiers import end_memberships, review_tiers
+
+    _, member, till, _ = await _program(gql, tier_window_days=30)
+    start = clock.now()
+    with clock.frozen_at(start) as time:
+        await _buy(till, member.id, "150.00")
+        time.advance(timedelta(days=31))
+        await asyncio.gather(review_tiers({}), review_tiers({}), end_memberships({}))
+        changes = await Event.filter(member_id=member.id, type="TIER_CHANGED").order_by("id")
+        # Silver on the purchase, Bronze at the review: once
+        assert [c.data["rank"] for c in changes] == [1, 0]
+        assert await _shown_tier(member.id) == "Bronze"
+
+
+async def test_a_spend_basis_counts_money_net_of_refunds(gql: GraphQLClient) -> None:
+    program = await new_program(tier_basis="spend")
+    await tiers.create_tier(program.id, "Bronze", 0, 0)
+    await tiers.create_tier(program.id, "Silver", 1, 250)
+    member = await sign_up(gql, program)
+    till = await integration_client(gql, program)
+    # no earning rule at all: spend alone qualifies
+    assert (await _buy(till, member.id, "249.99"))["member"]["tier"]["name"] == "Bronze"
+    assert (await _buy(till, member.id, "0.01"))["member"]["tier"]["name"] == "Silver"
+    progress = (await member.client.query(ME_TIER))["me"]["tierProgress"]
+    assert progress["qualifyingPoints"] == 250 and progress["next"] is None
