@@ -95,6 +95,8 @@ async def activate_membership(member: Member, plan_id: int, external_id: str) ->
         raise Refused(ErrorCode.PLAN_NOT_FOUND, "This plan is no longer sold.", "planId")
     try:
         async with events.atomic():
+            # The member row locked, as purchases take it: tier moves of one member queue up.
+            member = await Member.filter(id=member.id).select_for_update().get()
             now = clock.now()
             latest = (
                 await Membership.filter(
@@ -156,7 +158,7 @@ async def end_membership(membership_id: int) -> bool:
         if not claimed:
             return False
         membership = await Membership.get(id=membership_id)
-        member = await Member.get(id=membership.member_id)
+        member = await Member.filter(id=membership.member_id).select_for_update().get()
         await events.emit(
             EventType.MEMBERSHIP_ENDED,
             program_id=member.program_id,

@@ -204,7 +204,8 @@ async def review_tier(status_id: int) -> bool:
         status = await MemberTierStatus.get_or_none(id=status_id)
         if status is None or status.review_at is None or status.review_at > now:
             return False
-        member = await Member.get(id=status.member_id)
+        # The member row locked, as purchases take it: tier moves of one member queue up.
+        member = await Member.filter(id=status.member_id).select_for_update().get()
         program = await Program.get(id=member.program_id)
         rules = TierRules.of(program)
         tiers = await tiers_of(program.id)

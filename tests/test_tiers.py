@@ -282,3 +282,41 @@ async def test_a_spend_basis_counts_money_net_of_refunds(gql: GraphQLClient) -> 
     assert (await _buy(till, member.id, "0.01"))["member"]["tier"]["name"] == "Silver"
     progress = (await member.client.query(ME_TIER))["me"]["tierProgress"]
     assert progress["qualifyingPoints"] == 250 and progress["next"] is None
+
+
+async def test_concurrent_activations_move_the_tier_once(gql: GraphQLClient) -> None:
+    program, member, till, (_, _, gold) = await _program(gql)
+    plan = await memberships.create_plan(
+        program.id, name="Gold Club", tier_id=gold.id, duration_days=30, price=Decimal(10)
+    )
+    results = await asyncio.gather(
+        *(
+            till.mutate(
+                ACTIVATE,
+                {"member": {"id": str(member.id)}, "planId": str(plan.id), "externalId": f"v{i}"},
+            )
+            for i in range(5)
+        )
+    )
+    assert all(r["errors"] == [] for r in results)
+    # five memberships, one after another, and one move to Gold
+    ends = sorted(r["membership"]["endsAt"] for r in results)
+    assert len(set(ends)) == 5
+    assert await Event.filter(member_id=member.id, type="TIER_CHANGED").count() == 1
+
+
+async def test_previews_are_for_members_and_integrations_only(gql: GraphQLClient) -> None:
+    program, member, _, _ = await _program(gql)
+    manager = await staff_client(gql, program, "MANAGER")
+    preview = """
+    query($input: PreviewPurchaseInput!) { previewPurchase(input: $input) { pointsEarned } }
+    """
+    lines = {"input": {"lines": [{"sku": "A", "quantity": 1, "unitPrice": "5.00"}]}}
+    assert await manager.error_code(preview, lines) == "FORBIDDEN"
+    assert await gql.error_code(preview, lines) == "UNAUTHENTICATED"
+    bad = {"input": {"lines": [{"sku": "A", "quantity": 0, "unitPrice": "5.00"}]}}
+    assert await member.client.error_code(preview, bad) == "INVALID_QUANTITY"
+    assert await member.client.error_code(RULES_LIST) == "FORBIDDEN"
+
+
+RULES_LIST = "query { earningRules { id } }"
