@@ -159,7 +159,7 @@ def evaluate(
     if tier is not None and Decimal(tier.earning_multiplier) != 1:
         contributions[None] = subtotal * (Decimal(tier.earning_multiplier) - 1)
         named[None] = (
-            f"Tier {tier.name} x{Decimal(tier.earning_multiplier).normalize()}",
+            f"Tier {tier.name} x{format(Decimal(tier.earning_multiplier).normalize(), 'f')}",
             TIER_KIND,
         )
 
@@ -168,7 +168,7 @@ def evaluate(
         add(bonus, Decimal(bonus.fixed_points or 0))
 
     breakdown = tuple(
-        RulePoints(rule_id, *named[rule_id][:1], named[rule_id][1], _round(amount, rounding))
+        RulePoints(rule_id, named[rule_id][0], named[rule_id][1], _round(amount, rounding))
         for rule_id, amount in contributions.items()
     )
     return Evaluation(max(0, sum(item.points for item in breakdown)), breakdown)
