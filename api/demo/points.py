@@ -65,7 +65,11 @@ async def seed(program: Program, member: Member) -> None:
         "Welcome bonus": {"kind": EarningRuleKind.FIRST_PURCHASE, "fixed_points": 100},
     }
     for name, values in rules.items():
-        if not await EarningRule.exists(program_id=program.id, name=name):
+        existing = EarningRule.filter(program_id=program.id, name=name, archived=False)
+        if values["kind"] == EarningRuleKind.CAMPAIGN:
+            # A campaign that has run its course is replaced, so the demo always has one running.
+            existing = existing.filter(ends_at__gt=now)
+        if not await existing.exists():
             await earning_rules.create_rule(program.id, name=name, **values)
     if "Gold" in by_name and not await MembershipPlan.exists(program_id=program.id):
         await memberships.create_plan(
