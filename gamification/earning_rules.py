@@ -47,6 +47,7 @@ _ROUNDING = {
 MAX_MULTIPLIER = Decimal(100)
 MAX_RATE = Decimal(10_000)
 MAX_FIXED_POINTS = 1_000_000
+MAX_MIN_TOTAL = Decimal(1_000_000_000)
 TIER_KIND = "TIER"
 
 
@@ -291,6 +292,14 @@ def _need(condition: bool, message: str, field: str) -> None:
 
 
 def _check_kind(rule: EarningRule) -> None:
+    for field, name in (
+        ("points_per_unit", "pointsPerUnit"),
+        ("multiplier", "multiplier"),
+        ("min_total", "minTotal"),
+    ):
+        value = getattr(rule, field)
+        # NaN and infinities would make every comparison below raise.
+        _need(value is None or Decimal(value).is_finite(), "Give a finite number.", name)
     kind = rule.kind
     m = rule.multiplier
     if m is not None:
@@ -334,5 +343,7 @@ def _check_kind(rule: EarningRule) -> None:
         )
     elif kind == EarningRuleKind.MINIMUM_BASKET:
         _need(
-            rule.min_total is not None and rule.min_total > 0, "Give a minimum total.", "minTotal"
+            rule.min_total is not None and Decimal(0) < rule.min_total <= MAX_MIN_TOTAL,
+            "Give a minimum total (up to 1,000,000,000).",
+            "minTotal",
         )

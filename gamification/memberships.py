@@ -70,7 +70,8 @@ async def _apply(plan: MembershipPlan, **values: Any) -> None:
         raise ValidationFailed(
             ErrorCode.INVALID_INPUT, "A duration is 1 to 3660 days.", "durationDays"
         )
-    if not Decimal(0) <= plan.price <= Decimal("1000000000"):
+    price = Decimal(plan.price)
+    if not price.is_finite() or not Decimal(0) <= price <= Decimal("1000000000"):
         raise ValidationFailed(ErrorCode.INVALID_AMOUNT, "A price is not negative.", "price")
     await tiers.tier_in_program(plan.program_id, plan.tier_id)
 

@@ -40,6 +40,10 @@ async def create_tier(
         )
     if not 0 <= rank <= 1000:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, "A rank is between 0 and 1000.", "rank")
+    if not Decimal(earning_multiplier).is_finite():
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT, "Give a finite number.", "earningMultiplier"
+        )
     if qualifying_threshold < 0:
         raise ValidationFailed(
             ErrorCode.INVALID_INPUT, "A threshold is not negative.", "qualifyingThreshold"
@@ -318,7 +322,7 @@ def _check_tier(name: str, rank: int, threshold: int, multiplier: Decimal) -> No
         raise ValidationFailed(
             ErrorCode.INVALID_INPUT, "A threshold is not negative.", "qualifyingThreshold"
         )
-    if not Decimal(0) < multiplier <= Decimal(100):
+    if not multiplier.is_finite() or not Decimal(0) < multiplier <= Decimal(100):
         raise ValidationFailed(
             ErrorCode.INVALID_INPUT, "A multiplier is above 0 and at most 100.", "earningMultiplier"
         )

@@ -250,3 +250,21 @@ async def test_staff_manage_rules_and_campaigns(gql: GraphQLClient) -> None:
     assert await analyst.error_code(ARCHIVE_RULE, {"input": {"ruleId": rule_id}}) == "FORBIDDEN"
     stranger = await staff_client(gql, await new_program(), "ADMIN")
     assert codes(await stranger.mutate(ARCHIVE_RULE, {"ruleId": rule_id})) == ["NOT_FOUND"]
+
+
+async def test_hostile_numbers_get_codes_never_a_500(gql: GraphQLClient) -> None:
+    program = await new_program()
+    manager = await staff_client(gql, program, "MANAGER")
+    for value in ("NaN", "Infinity", "-Infinity", "1e400", "-1"):
+        for input in (
+            {"name": "x", "kind": "BASE_RATE", "pointsPerUnit": value},
+            {"name": "x", "kind": "PRODUCT", "sku": "A", "multiplier": value},
+            {"name": "x", "kind": "MINIMUM_BASKET", "minTotal": value},
+        ):
+            payload = await manager.mutate(CREATE_RULE, input)
+            assert codes(payload) == ["INVALID_RULE"], (input, payload)
+        tier = await manager.mutate(
+            "mutation($input: CreateTierInput!) { createTier(input: $input) { errors { code } } }",
+            {"name": "T", "rank": 7, "earningMultiplier": value},
+        )
+        assert codes(tier) == ["INVALID_INPUT"], (value, tier)

@@ -392,3 +392,20 @@ async def test_a_key_of_another_program_cannot_refund_a_purchase(gql: GraphQLCli
     refused = await other_till.mutate(REFUND, {"externalId": "mine", "refundId": "x"})
     assert codes(refused) == ["PURCHASE_NOT_FOUND"]
     assert await assert_ledger_consistent(member.id) == 9
+
+
+async def test_hostile_amounts_get_codes_never_a_500(gql: GraphQLClient) -> None:
+    _, member, till = await _shop(gql)
+    await till.mutate(RECORD_PURCHASE, purchase_input(member.id, "h-1", [("A", None, 1, "5.00")]))
+    for value in ("NaN", "Infinity", "-Infinity", "1e400", "1e-400"):
+        input = purchase_input(member.id, lines=[("A", None, 1, "5.00")])
+        input["total"] = value
+        assert codes(await till.mutate(RECORD_PURCHASE, input)) == ["INVALID_AMOUNT"], value
+        input = purchase_input(member.id, lines=[("A", None, 1, value)], total="5.00")
+        assert codes(await till.mutate(RECORD_PURCHASE, input)) == ["INVALID_AMOUNT"], value
+        refund = {"externalId": "h-1", "refundId": f"h-{value}", "amount": value}
+        assert codes(await till.mutate(REFUND, refund)) == ["INVALID_AMOUNT"], value
+    naive = purchase_input(member.id)
+    naive["occurredAt"] = "2026-01-01T10:00:00"
+    assert codes(await till.mutate(RECORD_PURCHASE, naive)) == ["INVALID_INPUT"]
+    assert await assert_ledger_consistent(member.id) == 5

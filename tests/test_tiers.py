@@ -238,6 +238,11 @@ async def test_staff_manage_tiers_and_plans(gql: GraphQLClient) -> None:
         CREATE_PLAN, {"name": "VIP", "tierId": tier_id, "durationDays": 0, "price": "49.00"}
     )
     assert codes(bad) == ["INVALID_INPUT"]
+    for price in ("NaN", "-1", "1e400"):
+        hostile = await manager.mutate(
+            CREATE_PLAN, {"name": "VIP", "tierId": tier_id, "durationDays": 3, "price": price}
+        )
+        assert codes(hostile) == ["INVALID_AMOUNT"], price
     longer = await manager.mutate(UPDATE_PLAN, {"planId": plan["plan"]["id"], "durationDays": 400})
     assert longer["plan"]["durationDays"] == 400
     lists = await manager.query(LISTS)
