@@ -293,8 +293,9 @@ async def preview_purchase(
     """What `record_purchase` would earn for this basket now. Writes nothing."""
     at = _check_time(occurred_at) if occurred_at else clock.now()
     total = validate_basket(program, currency or program.currency, total, lines)
-    rules = await earning_rules.rules_of(program.id)
-    program_tiers = await tiers.tiers_of(program.id)
+    # The same snapshot of rules and tiers as record_purchase reads.
+    engine = await engine_cache.snapshot(program.id)
+    rules, program_tiers = engine.rules, list(engine.tiers)
     first = not await Purchase.exists(member_id=member.id)
     return earning_rules.evaluate(
         rules, lines, total, at=at, tier=_member_tier(member, program_tiers), first_purchase=first
