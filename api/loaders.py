@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from gamification.models import Member, Reward
+from gamification.models import Member, Reward, Tier
 
 
 async def _load_members(ids: Sequence[int]) -> list[Member | None]:
@@ -26,6 +26,11 @@ async def _load_display_names(ids: Sequence[int]) -> list[str | None]:
     return [names.get(i) for i in ids]
 
 
+async def _load_tiers(ids: Sequence[int]) -> list[Tier | None]:
+    by_id = {t.id: t for t in await Tier.filter(id__in=list(ids))}
+    return [by_id.get(i) for i in ids]
+
+
 @dataclass
 class Loaders:
     member: DataLoader[int, Member | None] = field(
@@ -36,4 +41,7 @@ class Loaders:
     )
     display_name: DataLoader[int, str | None] = field(
         default_factory=lambda: DataLoader(load_fn=_load_display_names)
+    )
+    tier: DataLoader[int, Tier | None] = field(
+        default_factory=lambda: DataLoader(load_fn=_load_tiers)
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as tortoise_migrate
 
 # Each domain package is one Tortoise app with its own committed migrations.
@@ -24,9 +26,29 @@ def normalise_url(url: str) -> str:
     return url
 
 
+class LeanConnection(asyncpg.Connection):  # type: ignore[misc]
+    """An asyncpg connection that skips the reset query (advisory unlock, CLOSE ALL, UNLISTEN,
+    RESET ALL) when it goes back to the pool. That query is one more round trip for every
+    statement run outside a transaction (measured: 4 of the 17 round trips of a
+    recordPurchase). We keep no session state: use SET LOCAL and transaction-level advisory
+    locks. Open transactions are still rolled back by asyncpg."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
+def _connection(database_url: str) -> str | dict[str, Any]:
+    url = normalise_url(database_url)
+    if not url.startswith("postgres://"):
+        return url
+    config = expand_db_url(url)
+    config["credentials"]["connection_class"] = LeanConnection
+    return config
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": normalise_url(database_url)},
+        "connections": {"default": _connection(database_url)},
         "apps": APPS,
         "use_tz": True,
         "timezone": "UTC",

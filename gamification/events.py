@@ -10,6 +10,8 @@ The `data` of each type (ids are ints, money is a decimal string, times ISO-8601
 - POINTS_EARNED / POINTS_SPENT / POINTS_REVERSED: points, kind, reference, entry
 - POINTS_EXPIRED: points, lot; POINTS_ADJUSTED: points (signed), reason, staff, entry
 - TIER_CHANGED: from, to (tier ids or null), rank, reason
+- MEMBERSHIP_ACTIVATED: membership_id, plan_id, tier_id, ends_at; MEMBERSHIP_ENDED: membership_id,
+  plan_id
 - REWARD_REDEEMED: redemption_id, reward_id, points
 - REDEMPTION_USED / REDEMPTION_CANCELLED / REDEMPTION_EXPIRED: redemption_id, reward_id,
   points_refunded

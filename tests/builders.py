@@ -189,3 +189,53 @@ async def refund_purchase_event(
                 "points_reversed": 0,
             },
         )
+
+
+# --- points engine ---
+
+RECORD_PURCHASE = """
+mutation Record($input: RecordPurchaseInput!) {
+  recordPurchase(input: $input) {
+    purchase { id externalId pointsEarned firstPurchase breakdown { rule ruleId kind points } }
+    member { id pointsBalance tier { name rank } }
+    replayed
+    errors { code field message }
+  }
+}
+"""
+
+
+def purchase_input(
+    member_id: int,
+    external_id: str | None = None,
+    lines: list[tuple[str, str | None, int, str]] | None = None,
+    *,
+    occurred_at: object = None,
+    currency: str = "EUR",
+    total: str | None = None,
+) -> dict[str, object]:
+    """A recordPurchase input; lines are (sku, category, quantity, unit price)."""
+    from decimal import Decimal
+
+    from core.clock import clock
+
+    lines = lines if lines is not None else [("SKU-1", "coffee", 1, "10.00")]
+    moment = occurred_at or clock.now()
+    return {
+        "member": {"id": str(member_id)},
+        "externalId": external_id or unique("order"),
+        "occurredAt": moment.isoformat(),  # type: ignore[attr-defined]
+        "currency": currency,
+        "total": total
+        if total is not None
+        else str(sum((Decimal(p) * q for _, _, q, p in lines), Decimal("0.00"))),
+        "lines": [{"sku": s, "category": c, "quantity": q, "unitPrice": p} for s, c, q, p in lines],
+    }
+
+
+async def add_rule(program: Program, **values: object) -> int:
+    """Create an earning rule through the service; returns its id."""
+    from gamification import earning_rules
+
+    rule = await earning_rules.create_rule(program.id, **values)
+    return rule.id

@@ -21,6 +21,7 @@ from workers.leaderboards import rebuild_leaderboards
 from workers.points import expire_points
 from workers.rewards import expire_redemptions
 from workers.sessions import purge_refresh_tokens
+from workers.tiers import end_memberships, review_tiers
 
 FUNCTIONS = [
     purge_refresh_tokens,
@@ -29,6 +30,8 @@ FUNCTIONS = [
     rebuild_leaderboards,
     draw_contest,
     scan_contests,
+    review_tiers,
+    end_memberships,
 ]
 
 CRON_JOBS = [
@@ -42,6 +45,9 @@ CRON_JOBS = [
     cron(rebuild_leaderboards, hour={3}, minute={17}, run_at_startup=False, timeout=1800),
     # Every minute: a contest is drawn within a minute or so of closing (games).
     cron(scan_contests, minute=None, second={30}, timeout=60),
+    # Every ten minutes: a review or a membership end is at most ten minutes late.
+    cron(review_tiers, minute=set(range(2, 60, 10)), timeout=600),
+    cron(end_memberships, minute=set(range(4, 60, 10)), timeout=600),
 ]
 
 

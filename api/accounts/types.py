@@ -18,6 +18,8 @@ from gamification import models, points, referrals
 
 if TYPE_CHECKING:
     from api.rewards.types import Redemption
+from api.tiers.types import Tier, TierProgress
+from gamification import tiers
 
 
 @strawberry.type
@@ -115,6 +117,25 @@ class Member:
     async def referral_stats(self) -> ReferralStats:
         stats = await referrals.stats_of(self.model.id)
         return ReferralStats(**dataclasses.asdict(stats))
+
+    # --- points engine ---
+    @strawberry.field
+    async def tier(self, info: strawberry.Info) -> Tier | None:
+        if self.model.tier_id is None:
+            return None
+        tier = await info.context.loaders.tier.load(self.model.tier_id)
+        return Tier.from_model(tier) if tier else None
+
+    @strawberry.field
+    async def tier_progress(self) -> TierProgress:
+        progress = await tiers.tier_progress(self.model)
+        return TierProgress(
+            current=Tier.from_model(progress.current) if progress.current else None,
+            next=Tier.from_model(progress.next) if progress.next else None,
+            qualifying_points=progress.qualifying_points,
+            points_to_next=progress.points_to_next,
+            review_date=progress.review_date,
+        )
 
 
 StaffRole = strawberry.enum(models.StaffRole, name="StaffRole")

@@ -6,11 +6,12 @@ seeds itself in its own module, in the order below (later parts may use earlier 
 
 from __future__ import annotations
 
-from api.demo import accounts, games, referrals, rewards
+from api.demo import accounts, games, points, referrals, rewards
 
 
 async def seed_demo() -> None:
     program, member = await accounts.seed()
-    for part in (rewards, games, referrals):  # each feature's `seed(program, member)`, in order
+    # Points first: tiers, rules and purchases are what the other parts build on.
+    for part in (points, rewards, games, referrals):
         await part.seed(program, member)
     print(accounts.credentials())

@@ -12,6 +12,7 @@ from gamification.models.contests import (
     ContestPrize,
     ContestWinner,
 )
+from gamification.models.earning_rules import EarningRule, EarningRuleKind, Rounding
 from gamification.models.events import Event
 from gamification.models.games import (
     GameMode,
@@ -24,6 +25,8 @@ from gamification.models.games import (
     WinningMoment,
 )
 from gamification.models.ledger import LedgerEntry, LedgerKind
+from gamification.models.memberships import Membership, MembershipPlan, MemberTierStatus
+from gamification.models.purchases import Purchase, PurchaseLine, Refund
 from gamification.models.referrals import Referral, ReferralStatus
 from gamification.models.rewards import Redemption, RedemptionStatus, Reward, RewardKind
 from gamification.models.tiers import Tier
@@ -35,6 +38,8 @@ __all__ = [
     "ContestMemberEntries",
     "ContestPrize",
     "ContestWinner",
+    "EarningRule",
+    "EarningRuleKind",
     "Event",
     "GameMode",
     "GamePlay",
@@ -44,16 +49,23 @@ __all__ = [
     "LedgerEntry",
     "LedgerKind",
     "Member",
+    "MemberTierStatus",
+    "Membership",
+    "MembershipPlan",
     "PrizeClaim",
     "PrizeKind",
     "Program",
+    "Purchase",
+    "PurchaseLine",
     "Redemption",
     "RedemptionStatus",
     "Referral",
     "ReferralStatus",
     "RefreshToken",
+    "Refund",
     "Reward",
     "RewardKind",
+    "Rounding",
     "StaffRole",
     "StaffUser",
     "Tier",

@@ -1,0 +1,158 @@
+"""Integration mutations (recordPurchase, refundPurchase, activateMembership) and the
+previewPurchase query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.permission import BasePermission, PermissionExtension
+
+from api.accounts.types import Member
+from api.caller import Caller
+from api.context import Info
+from api.errors import returns_user_errors
+from api.ids import parse_id
+from api.permissions import integration_only
+from api.purchases.types import (
+    ActivateMembershipInput,
+    ActivateMembershipPayload,
+    PointsBreakdown,
+    PreviewPurchaseInput,
+    Purchase,
+    PurchasePreview,
+    RecordPurchaseInput,
+    RecordPurchasePayload,
+    Refund,
+    RefundPurchaseInput,
+    RefundPurchasePayload,
+)
+from api.tiers.types import Membership
+from core.errors import ErrorCode, ValidationFailed
+from gamification import engine_cache, memberships, purchases
+from gamification.models import Member as MemberModel
+from gamification.models import Program
+from gamification.purchases import RefundLine
+
+
+async def _program(info: Info) -> Program:
+    return await Program.get(id=info.context.program_id)
+
+
+async def _member(member_id: int) -> Member:
+    return Member.from_model(await MemberModel.get(id=member_id))
+
+
+@strawberry.type
+class PurchaseMutations:
+    @strawberry.mutation(extensions=integration_only())
+    @returns_user_errors(RecordPurchasePayload)
+    async def record_purchase(
+        self, info: Info, input: RecordPurchaseInput
+    ) -> RecordPurchasePayload:
+        engine = await engine_cache.snapshot(info.context.program_id)
+        recorded = await purchases.record_purchase(
+            engine.program,
+            input.member.to_ref(),
+            external_id=input.external_id,
+            occurred_at=input.occurred_at,
+            currency=input.currency,
+            total=input.total,
+            lines=[line.to_line() for line in input.lines],
+        )
+        for tier in recorded.tiers:  # the member's tier then needs no query
+            info.context.loaders.tier.prime(tier.id, tier)
+        return RecordPurchasePayload(
+            purchase=Purchase.from_model(recorded.purchase),
+            member=Member.from_model(recorded.member)
+            if recorded.member is not None
+            else await _member(recorded.purchase.member_id),
+            replayed=recorded.replayed,
+        )
+
+    @strawberry.mutation(extensions=integration_only())
+    @returns_user_errors(RefundPurchasePayload)
+    async def refund_purchase(
+        self, info: Info, input: RefundPurchaseInput
+    ) -> RefundPurchasePayload:
+        result = await purchases.refund_purchase(
+            info.context.program_id,
+            input.external_id,
+            input.refund_id,
+            lines=[RefundLine(line.sku, line.quantity) for line in input.lines]
+            if input.lines is not None
+            else None,
+            amount=input.amount,
+        )
+        return RefundPurchasePayload(
+            purchase=Purchase.from_model(result.purchase),
+            refund=Refund.from_model(result.refund),
+            member=await _member(result.purchase.member_id),
+            replayed=result.replayed,
+        )
+
+    @strawberry.mutation(extensions=integration_only())
+    @returns_user_errors(ActivateMembershipPayload)
+    async def activate_membership(
+        self, info: Info, input: ActivateMembershipInput
+    ) -> ActivateMembershipPayload:
+        member = await purchases.find_member(info.context.program_id, input.member.to_ref())
+        activation = await memberships.activate_membership(
+            member, parse_id(input.plan_id, "planId"), input.external_id
+        )
+        return ActivateMembershipPayload(
+            membership=Membership.from_model(activation.membership),
+            member=await _member(member.id),
+            replayed=activation.replayed,
+        )
+
+
+class IsMemberOrIntegration(BasePermission):
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        caller: Caller = info.context.caller
+        if caller.kind in ("anonymous", "invalid"):
+            raise GraphQLError(
+                caller.problem or "Authentication is required.",
+                extensions={"code": "UNAUTHENTICATED"},
+            )
+        if caller.kind not in ("member", "integration"):
+            raise GraphQLError(
+                "This needs a member's session or an integration API key.",
+                extensions={"code": "FORBIDDEN"},
+            )
+        return True
+
+
+@strawberry.type
+class PurchaseQueries:
+    @strawberry.field(
+        extensions=[
+            PermissionExtension(permissions=[IsMemberOrIntegration()], use_directives=False)
+        ],
+        description="The points a basket would earn now, with the breakdown. Writes nothing.",
+    )
+    async def preview_purchase(self, info: Info, input: PreviewPurchaseInput) -> PurchasePreview:
+        caller = info.context.caller
+        if caller.kind == "member":
+            if input.member is not None:
+                raise ValidationFailed(
+                    ErrorCode.INVALID_INPUT, "Members preview their own basket.", "member"
+                )
+            member = await MemberModel.get(id=caller.member_id)
+        else:
+            if input.member is None:
+                raise ValidationFailed(ErrorCode.INVALID_INPUT, "Name the member.", "member")
+            member = await purchases.find_member(info.context.program_id, input.member.to_ref())
+        evaluation = await purchases.preview_purchase(
+            await _program(info),
+            member,
+            lines=[line.to_line() for line in input.lines],
+            currency=input.currency,
+            total=input.total,
+            occurred_at=input.occurred_at,
+        )
+        return PurchasePreview(
+            points_earned=evaluation.points,
+            breakdown=[PointsBreakdown.from_item(item) for item in evaluation.breakdown],
+        )
