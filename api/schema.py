@@ -26,6 +26,7 @@ from api.points.mutations import PointsMutations
 from api.purchases.mutations import PurchaseMutations, PurchaseQueries
 from api.referrals.mutations import ReferralMutations
 from api.reports.queries import ReportQueries
+from api.reports.segments import SegmentMutations, SegmentQueries
 from api.rewards.mutations import RewardMutations
 from api.rewards.queries import RewardQueries
 from api.tiers.mutations import TierMutations, TierQueries
@@ -43,6 +44,7 @@ class Query(
     PurchaseQueries,
     TierQueries,
     EarningRuleQueries,
+    SegmentQueries,
 ):
     pass
 
@@ -58,6 +60,7 @@ class Mutation(
     PurchaseMutations,
     TierMutations,
     EarningRuleMutations,
+    SegmentMutations,
 ):
     pass
 

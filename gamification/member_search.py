@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from gamification.models import Member
+from gamification.models import Member, MemberSegment
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,8 @@ class MemberFilter:
     text: str | None = None  # part of the email or display name
     tier_id: int | None = None
     blocked: bool | None = None
+    segment: str | None = None  # as of the last segmentation run
+    abc_class: str | None = None
 
 
 def search_members(program_id: int, criteria: MemberFilter) -> QuerySet[Member]:
@@ -27,6 +29,13 @@ def search_members(program_id: int, criteria: MemberFilter) -> QuerySet[Member]:
         query = query.filter(tier_id=criteria.tier_id)
     if criteria.blocked is not None:
         query = query.filter(blocked_at__isnull=not criteria.blocked)
+    if criteria.segment is not None or criteria.abc_class is not None:
+        segmented = MemberSegment.filter(program_id=program_id)
+        if criteria.segment is not None:
+            segmented = segmented.filter(segment=criteria.segment)
+        if criteria.abc_class is not None:
+            segmented = segmented.filter(abc_class=criteria.abc_class)
+        query = query.filter(id__in=Subquery(segmented.values("member_id")))
     return query
 
 

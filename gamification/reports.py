@@ -24,12 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+from tortoise import connections
 from tortoise.functions import Count, Sum
 
 from core.errors import ErrorCode, ValidationFailed
 from gamification.events import EventType
-from gamification.models import Event, LedgerEntry, LedgerKind, Member, Program, Tier
+from gamification.models import Event, LedgerEntry, LedgerKind, Member, Program, Purchase, Tier
 
 MAX_SERIES_BUCKETS = 400
 
@@ -149,6 +151,41 @@ async def _tier_distribution(program_id: int) -> list[TierCount]:
     return sorted(counts, key=lambda c: (c.tier_id is not None, c.tier_id or 0))
 
 
+async def _scalar(sql: str, params: list[Any]) -> Any:
+    """One value from raw SQL written with `?` placeholders (PostgreSQL wants $1, $2...)."""
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        parts = sql.split("?")
+        sql = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
+    _, rows = await connection.execute_query(sql, params)
+    return next(iter(dict(rows[0]).values())) if rows else None
+
+
+async def _purchase_figures(report: ProgramReport, program_id: int) -> None:
+    purchases = Purchase.filter(
+        program_id=program_id, occurred_at__gte=report.start, occurred_at__lt=report.end
+    )
+    totals = await purchases.annotate(
+        n=Count("id"), gross=Sum("total"), refunded=Sum("refunded_amount")
+    ).values("n", "gross", "refunded")
+    row = totals[0] if totals else {}
+    report.purchases = int(row.get("n") or 0)
+    gross = Decimal(str(row.get("gross") or 0))
+    refunded = Decimal(str(row.get("refunded") or 0))
+    report.revenue = (gross - refunded).quantize(Decimal("0.01"))
+    if report.purchases:
+        report.average_basket = (report.revenue / report.purchases).quantize(Decimal("0.01"))
+    window = [program_id, report.start, report.end]
+    buyers = await purchases.annotate(n=Count("member_id", distinct=True)).values("n")
+    repeaters = await _scalar(
+        "SELECT COUNT(*) AS n FROM (SELECT member_id FROM purchase"
+        " WHERE program_id = ? AND occurred_at >= ? AND occurred_at < ?"
+        " GROUP BY member_id HAVING COUNT(*) >= 2) AS repeaters",
+        window,
+    )
+    report.repeat_purchase_rate = ratio(int(repeaters or 0), int(buyers[0]["n"] or 0))
+
+
 async def program_report(program: Program, start: datetime, end: datetime) -> ProgramReport:
     check_period(start, end)
     report = ProgramReport(start=start, end=end, currency=program.currency)
@@ -156,6 +193,7 @@ async def program_report(program: Program, start: datetime, end: datetime) -> Pr
     report.members_total = await members.filter(created_at__lt=end).count()
     report.members_new = await members.filter(created_at__gte=start, created_at__lt=end).count()
     report.members_active = await _active_members(program.id, start, end)
+    await _purchase_figures(report, program.id)
 
     by_kind = await _ledger_sums(program.id, start, end)
     report.points_issued = sum(by_kind.get(k.value, 0) for k in EARNING_KINDS)

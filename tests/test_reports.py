@@ -6,8 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 from core.clock import clock
 from gamification import events, ledger
-from gamification.models import LedgerKind, Member
-from tests.builders import give_points, new_program, sign_up, staff_client
+from gamification.models import EarningRuleKind, LedgerKind, Member
+from tests.builders import (
+    RECORD_PURCHASE,
+    add_rule,
+    give_points,
+    integration_client,
+    new_program,
+    purchase_input,
+    sign_up,
+    staff_client,
+)
 from tests.graphql import GraphQLClient
 
 REPORT = """
@@ -111,3 +120,58 @@ async def test_members_cannot_read_reports(gql: GraphQLClient) -> None:
         REPORT, {"from": JAN.isoformat(), "to": (JAN + timedelta(days=1)).isoformat()}
     )
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+REFUND = """
+mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) { errors { code } } }
+"""
+
+SALES = """
+query($from: DateTime!, $to: DateTime!) {
+  programReport(from: $from, to: $to) {
+    membersActive purchases revenue { amount currency } averageBasket { amount }
+    repeatPurchaseRate pointsIssued pointsReversed
+  }
+}
+"""
+
+
+async def test_sales_figures_count_refunds_and_repeat_buyers(gql: GraphQLClient) -> None:
+    # given: Ann buys 40.00 and 20.00 (then 10.00 of it is refunded), Bob buys 30.00 once,
+    # and Cid buys in the next month
+    program = await new_program()
+    await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=1)
+    till = await integration_client(gql, program)
+    analyst = await staff_client(gql, program, "ANALYST")
+    day = JAN + timedelta(days=3)
+    with clock.frozen_at(day):
+        ann, bob, cid = [await sign_up(gql, program) for _ in range(3)]
+        for member, external_id, price in (
+            (ann, "a1", "40.00"),
+            (ann, "a2", "20.00"),
+            (bob, "b1", "30.00"),
+        ):
+            payload = await till.mutate(
+                RECORD_PURCHASE,
+                purchase_input(member.id, external_id, [("S", "c", 1, price)], occurred_at=day),
+            )
+            assert payload["errors"] == []
+        await till.mutate(REFUND, {"externalId": "a2", "refundId": "r1", "amount": "10.00"})
+        await till.mutate(
+            RECORD_PURCHASE,
+            purchase_input(
+                cid.id, "c1", [("S", "c", 1, "99.00")], occurred_at=JAN + timedelta(days=40)
+            ),
+        )
+    january = (
+        await analyst.query(
+            SALES, {"from": JAN.isoformat(), "to": (JAN + timedelta(days=31)).isoformat()}
+        )
+    )["programReport"]
+    assert january["purchases"] == 3
+    assert january["revenue"] == {"amount": "80.00", "currency": "EUR"}
+    assert january["averageBasket"] == {"amount": "26.67"}
+    assert january["membersActive"] == 2
+    assert january["repeatPurchaseRate"] == "0.5000"
+    assert january["pointsIssued"] == 90
+    assert january["pointsReversed"] == 10

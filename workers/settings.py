@@ -10,6 +10,7 @@ from typing import Any
 
 from arq.connections import RedisSettings
 from arq.cron import cron
+from arq.worker import func
 
 from core.database import close_database, init_database
 from core.logging import configure_logging
@@ -20,6 +21,7 @@ from workers.contests import draw_contest, scan_contests
 from workers.leaderboards import rebuild_leaderboards
 from workers.points import expire_points
 from workers.rewards import expire_redemptions
+from workers.segments import compute_all_segments, compute_segments
 from workers.sessions import purge_refresh_tokens
 from workers.tiers import end_memberships, review_tiers
 
@@ -32,6 +34,9 @@ FUNCTIONS = [
     scan_contests,
     review_tiers,
     end_memberships,
+    # A big program takes longer than the default job timeout.
+    func(compute_segments, timeout=900),
+    compute_all_segments,
 ]
 
 CRON_JOBS = [
@@ -47,6 +52,8 @@ CRON_JOBS = [
     cron(scan_contests, minute=None, second={30}, timeout=60),
     # Every ten minutes: a review or a membership end is at most ten minutes late.
     cron(review_tiers, minute=set(range(2, 60, 10)), timeout=600),
+    # Nightly: RFM and ABC segments of every program (staff can ask for a run at any time).
+    cron(compute_all_segments, hour={2}, minute={41}, run_at_startup=False, timeout=300),
     cron(end_memberships, minute=set(range(4, 60, 10)), timeout=600),
 ]
 

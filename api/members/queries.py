@@ -38,6 +38,8 @@ class MemberQueries:
             text=filter.text if filter else None,
             tier_id=parse_id(filter.tier_id, "tierId") if filter and filter.tier_id else None,
             blocked=filter.blocked if filter else None,
+            segment=filter.segment.value if filter and filter.segment else None,
+            abc_class=filter.abc_class.value if filter and filter.abc_class else None,
         )
         queryset = member_search.search_members(info.context.program_id, criteria)
         return await paginate(queryset, Member.from_model, first, after)

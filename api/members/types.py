@@ -6,6 +6,7 @@ import strawberry
 
 from api.accounts.types import Member
 from api.errors import UserError
+from api.reports.segments import AbcClass, Segment
 
 
 @strawberry.input
@@ -13,6 +14,8 @@ class MemberFilter:
     text: str | None = None
     tier_id: strawberry.ID | None = None
     blocked: bool | None = None
+    segment: Segment | None = None  # type: ignore[valid-type]
+    abc_class: AbcClass | None = None  # type: ignore[valid-type]
 
 
 @strawberry.input

@@ -29,6 +29,7 @@ from gamification.models.memberships import Membership, MembershipPlan, MemberTi
 from gamification.models.purchases import Purchase, PurchaseLine, Refund
 from gamification.models.referrals import Referral, ReferralStatus
 from gamification.models.rewards import Redemption, RedemptionStatus, Reward, RewardKind
+from gamification.models.segments import MemberSegment
 from gamification.models.tiers import Tier
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerKind",
     "Member",
+    "MemberSegment",
     "MemberTierStatus",
     "Membership",
     "MembershipPlan",
