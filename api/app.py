@@ -24,7 +24,8 @@ from core.database import close_database, init_database
 from core.logging import configure_logging
 from core.redis import create_redis, ensure_redis
 from core.settings import Settings, get_settings
-from gamification import passwords
+from gamification import passwords, webhooks
+from gamification.handlers import install_handlers
 from gamification.login_throttle import LoginThrottle, ThrottleLimits
 from gamification.sessions import TokenIssuer
 
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     configure_logging(settings.json_logs)
     passwords.configure("fast" if settings.environment == "test" else "standard")
     services = build_services(settings)
+    install_handlers()
     graphql = GraphQLView(build_schema(settings), services)
 
     @asynccontextmanager
@@ -87,9 +89,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await init_database(settings.database_url)
         arq_pool: ArqRedis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
         app.state.arq = arq_pool
+        webhooks.use_queue(arq_pool)
         try:
             yield
         finally:
+            webhooks.use_queue(None)
             await arq_pool.aclose()
             await services.redis.aclose()
             await close_database()

@@ -16,17 +16,25 @@ from strawberry.extensions.base_extension import SchemaExtension
 
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
+from api.badges.mutations import BadgeMutations
+from api.badges.queries import BadgeQueries
+from api.challenges.mutations import ChallengeMutations
+from api.challenges.queries import ChallengeQueries
 from api.points.mutations import PointsMutations
+from api.webhooks.mutations import WebhookMutations
+from api.webhooks.queries import WebhookQueries
 from core.settings import Settings
 
 
 @strawberry.type
-class Query(AccountQueries):
+class Query(AccountQueries, BadgeQueries, ChallengeQueries, WebhookQueries):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutations, PointsMutations):
+class Mutation(
+    AccountMutations, PointsMutations, BadgeMutations, ChallengeMutations, WebhookMutations
+):
     pass
 
 

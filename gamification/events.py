@@ -2,6 +2,11 @@
 registered handlers (badges, challenges, leaderboards, webhooks) once that transaction commits.
 
 A handler that fails is logged and never breaks the caller: the event row is already committed.
+Each handler runs in its own transaction that also records (event, handler) in `event_handling`
+(unique), so a handler's work is applied once however often it is run; an event is `settled` once
+every handler of its type has run, and `retry_unsettled()` (an arq cron scan) re-runs the handlers
+that failed or never ran (a crash between commit and publish). Handlers must be idempotent within
+their transaction, which the unique row gives them.
 
 The `data` of each type (ids are ints, money is a decimal string, times ISO-8601):
 - PURCHASE_RECORDED: purchase_id, external_id, total, currency, points, first_purchase,
@@ -11,7 +16,8 @@ The `data` of each type (ids are ints, money is a decimal string, times ISO-8601
 - POINTS_EXPIRED: points, lot; POINTS_ADJUSTED: points (signed), reason, staff, entry
 - TIER_CHANGED: from, to (tier ids or null), rank, reason
 - REWARD_REDEEMED: redemption_id, reward_id, points
-- BADGE_AWARDED: badge_id, level; CHALLENGE_JOINED / CHALLENGE_COMPLETED: challenge_id
+- BADGE_AWARDED: badge_id, level (and name, points); CHALLENGE_JOINED / CHALLENGE_COMPLETED:
+  challenge_id (and name, points)
 - REFERRAL_QUALIFIED (member = the referrer): referral_id, referee_id
 - GAME_PLAYED: game_id, play_id, won; PRIZE_WON: prize_id and game_id or contest_id
 - CONTEST_ENTERED: contest_id, entries
@@ -23,15 +29,16 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 import structlog
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.clock import clock
-from gamification.models import Event
+from gamification.models import Event, EventHandling
 
 log = structlog.get_logger("gamification.events")
 
@@ -72,6 +79,9 @@ def subscribe(event_type: EventType, handler: Handler) -> None:
 
 
 _pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=None)
+_after_commit: ContextVar[list[Callable[[], Awaitable[None]]] | None] = ContextVar(
+    "after_commit", default=None
+)
 
 
 @asynccontextmanager
@@ -85,13 +95,30 @@ async def atomic() -> AsyncIterator[None]:
         yield
         return
     events: list[Event] = []
+    callbacks: list[Callable[[], Awaitable[None]]] = []
     token = _pending.set(events)
+    callbacks_token = _after_commit.set(callbacks)
     try:
         async with in_transaction():
             yield
     finally:
         _pending.reset(token)
+        _after_commit.reset(callbacks_token)
+    for callback in callbacks:
+        try:
+            await callback()
+        except Exception:  # best effort by contract: what it does must also be found by a scan
+            log.exception("after-commit callback failed")
     await publish(events)
+
+
+def after_commit(callback: Callable[[], Awaitable[None]]) -> None:
+    """Run `callback` once the current `atomic()` block commits (never if it rolls back). For
+    best-effort side effects such as enqueueing a job; a scan must be able to redo them."""
+    callbacks = _after_commit.get()
+    if callbacks is None:
+        raise RuntimeError("after_commit() belongs inside an atomic() block")
+    callbacks.append(callback)
 
 
 async def emit(
@@ -117,11 +144,77 @@ async def emit(
     return event
 
 
+def handler_name(handler: Handler) -> str:
+    """The stable name under which a handler's processing is recorded."""
+    return f"{handler.__module__}.{handler.__qualname__}"[:100]
+
+
+def handlers_of(event_type: str) -> list[Handler]:
+    return list(_handlers.get(event_type, ()))
+
+
+async def run_handler(event: Event, handler: Handler) -> bool:
+    """Run one handler on one committed event, at most once in effect. True when it is done (now
+    or before); False when it failed (logged; the scan will run it again)."""
+    name = handler_name(handler)
+    try:
+        async with atomic():
+            # First, so that a concurrent run of the same pair waits here and then fails.
+            await EventHandling.create(event_id=event.id, handler=name, handled_at=clock.now())
+            await handler(event)
+        return True
+    except IntegrityError:
+        # Done by someone else meanwhile, or the handler's own constraint refused a duplicate.
+        if await EventHandling.exists(event_id=event.id, handler=name):
+            return True
+        log.exception("event handler failed", event_id=event.id, handler=name)
+        return False
+    except Exception:  # a handler's failure must not break the member's request
+        log.exception("event handler failed", event_id=event.id, handler=name)
+        return False
+
+
 async def publish(events: Iterable[Event]) -> None:
-    """Run the handlers of committed events. Failures are logged, never raised."""
+    """Run the handlers of committed events. Failures are logged, never raised: the event stays
+    unsettled and the scan runs its missing handlers again."""
+    settled: list[int] = []
     for event in events:
-        for handler in _handlers.get(event.type, ()):
-            try:
-                await handler(event)
-            except Exception:  # a handler's failure must not break the member's request
-                log.exception("event handler failed", event_id=event.id, handler=handler.__name__)
+        done = True
+        for handler in handlers_of(event.type):
+            done = await run_handler(event, handler) and done
+        if done:
+            settled.append(event.id)
+    if settled:
+        try:
+            await Event.filter(id__in=settled).update(settled_at=clock.now())
+        except Exception:  # the scan settles them later; the caller's change is committed
+            log.exception("settling events failed", events=settled)
+
+
+async def retry_unsettled(grace: timedelta = timedelta(minutes=1), batch_size: int = 200) -> int:
+    """Run again the handlers that have not processed events older than `grace` (younger ones are
+    probably being published right now). Returns how many events it settled. Idempotent."""
+    settled = 0
+    last_id = 0
+    while True:
+        rows = (
+            await Event.filter(
+                settled_at__isnull=True, id__gt=last_id, occurred_at__lte=clock.now() - grace
+            )
+            .order_by("id")
+            .limit(batch_size)
+        )
+        if not rows:
+            return settled
+        for event in rows:
+            last_id = event.id
+            done_names = set(
+                await EventHandling.filter(event_id=event.id).values_list("handler", flat=True)
+            )
+            done = True
+            for handler in handlers_of(event.type):
+                if handler_name(handler) not in done_names:
+                    done = await run_handler(event, handler) and done
+            if done:
+                await Event.filter(id=event.id).update(settled_at=clock.now())
+                settled += 1

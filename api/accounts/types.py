@@ -6,9 +6,13 @@ from datetime import datetime
 
 import strawberry
 
+from api.activity.types import ActivityItem
+from api.badges.types import Badge, MemberBadge
 from api.errors import UserError
 from api.pagination import Connection, paginate
 from api.points.types import ExpiringPoints, LedgerEntry
+from badges import awarding
+from gamification import activity as gamification_activity
 from gamification import models, points
 
 
@@ -69,6 +73,24 @@ class Member:
         if expiring is None:
             return None
         return ExpiringPoints(points=expiring.points, expires_at=expiring.expires_at)
+
+    # --- engagement ---
+    @strawberry.field(description="Your own events, newest first, each with a readable text.")
+    async def activity(
+        self, first: int | None = None, after: str | None = None
+    ) -> Connection[ActivityItem]:
+        return await paginate(
+            gamification_activity.feed_of(self.model.id), ActivityItem.from_model, first, after
+        )
+
+    @strawberry.field(description="Badge levels earned, newest first.")
+    async def badges(self) -> list[MemberBadge]:
+        return [
+            MemberBadge(
+                badge=Badge.from_model(badge), level=award.level, awarded_at=award.awarded_at
+            )
+            for award, badge in await awarding.member_awards(self.model.id)
+        ]
 
     @classmethod
     def from_model(cls, member: models.Member) -> Member:

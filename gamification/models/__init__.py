@@ -5,13 +5,15 @@ SQLite: models keep their explanations in comments.
 """
 
 from gamification.models.accounts import ApiKey, Member, Program, RefreshToken, StaffRole, StaffUser
-from gamification.models.events import Event
+from gamification.models.events import Event, EventHandling
 from gamification.models.ledger import LedgerEntry, LedgerKind
 from gamification.models.tiers import Tier
+from gamification.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery, WebhookStatus
 
 __all__ = [
     "ApiKey",
     "Event",
+    "EventHandling",
     "LedgerEntry",
     "LedgerKind",
     "Member",
@@ -20,4 +22,8 @@ __all__ = [
     "StaffRole",
     "StaffUser",
     "Tier",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookStatus",
 ]
