@@ -131,7 +131,7 @@ async def test_a_spend_badge_counts_money_to_the_cent(gql: GraphQLClient) -> Non
 
 
 async def test_a_points_earned_badge_sums_credited_points(gql: GraphQLClient) -> None:
-    program, member, staff = await setup(gql)
+    _program, member, staff = await setup(gql)
     badge = await create_badge(staff, criteria="POINTS_EARNED", thresholds=["50"])
     await give_points(member.id, 49)
     assert await levels_of(member.id, badge) == []
@@ -233,6 +233,7 @@ async def test_20_concurrent_events_award_each_level_exactly_once(gql: GraphQLCl
     progress = await BadgeProgress.get(member_id=member.id, badge_id=int(leveled))
     assert progress.value == 20
     assert await assert_ledger_consistent(member.id) == 3 * 5 + 7
+    assert not await Event.filter(program_id=program.id, settled_at__isnull=True).exists()
 
 
 async def test_a_hidden_badge_shows_only_once_earned(gql: GraphQLClient) -> None:
@@ -288,7 +289,7 @@ async def test_events_outside_the_window_or_after_archiving_do_not_count(
 
 
 async def test_bad_definitions_are_refused_with_codes(gql: GraphQLClient) -> None:
-    program, member, staff = await setup(gql)
+    _program, member, staff = await setup(gql)
     cases = [
         ({"criteria": "SPEND", "thresholds": []}, "INVALID_CRITERIA"),
         ({"criteria": "SPEND", "thresholds": ["10", "5"]}, "INVALID_CRITERIA"),
@@ -320,7 +321,7 @@ async def test_bad_definitions_are_refused_with_codes(gql: GraphQLClient) -> Non
 
 
 async def test_staff_of_another_program_cannot_touch_a_badge(gql: GraphQLClient) -> None:
-    program, member, staff = await setup(gql)
+    _program, _member, staff = await setup(gql)
     badge = await create_badge(staff, criteria="SPEND", thresholds=["10"])
     stranger = await staff_client(gql, await new_program(), "ADMIN")
     payload = await stranger.mutate(UPDATE_BADGE, {"badgeId": badge, "name": "Mine"})
@@ -339,7 +340,7 @@ async def test_staff_of_another_program_cannot_touch_a_badge(gql: GraphQLClient)
 
 
 async def test_events_of_another_program_never_move_a_badge(gql: GraphQLClient) -> None:
-    program, member, staff = await setup(gql)
+    _program, _member, staff = await setup(gql)
     badge = await create_badge(
         staff, criteria="EVENT_COUNT", eventType="PURCHASE_RECORDED", thresholds=["1"]
     )
