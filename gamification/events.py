@@ -78,6 +78,12 @@ def subscribe(event_type: EventType, handler: Handler) -> None:
         _handlers[event_type].append(handler)
 
 
+def unsubscribe(event_type: EventType, handler: Handler) -> None:
+    """Remove a handler (tests; plugins being unloaded)."""
+    if handler in _handlers.get(event_type, ()):
+        _handlers[event_type].remove(handler)
+
+
 _pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=None)
 _after_commit: ContextVar[list[Callable[[], Awaitable[None]]] | None] = ContextVar(
     "after_commit", default=None
