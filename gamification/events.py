@@ -2,11 +2,12 @@
 registered handlers (badges, challenges, leaderboards, webhooks) once that transaction commits.
 
 A handler that fails is logged and never breaks the caller: the event row is already committed.
-Each handler runs in its own transaction that also records (event, handler) in `event_handling`
-(unique), so a handler's work is applied once however often it is run; an event is `settled` once
-every handler of its type has run, and `retry_unsettled()` (an arq cron scan) re-runs the handlers
-that failed or never ran (a crash between commit and publish). Handlers must be idempotent within
-their transaction, which the unique row gives them.
+The handlers of the events of one commit run together in one transaction, each in a savepoint.
+An event is claimed by setting its `settled_at` (a conditional UPDATE), so its handlers' work is
+applied once however often it is published; when a handler fails, the event goes back to
+unsettled, the handlers that succeeded are recorded in `event_handling`, and `retry_unsettled()`
+(an arq cron scan) later runs the others again; it also finds events whose process died between
+commit and publish. So a handler needs no idempotency of its own beyond its transaction.
 
 The `data` of each type (ids are ints, money is a decimal string, times ISO-8601):
 - PURCHASE_RECORDED: purchase_id, external_id, total, currency, points, first_purchase,
@@ -34,7 +35,6 @@ from enum import StrEnum
 from typing import Any
 
 import structlog
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.clock import clock
@@ -159,47 +159,77 @@ def handlers_of(event_type: str) -> list[Handler]:
     return list(_handlers.get(event_type, ()))
 
 
-async def run_handler(event: Event, handler: Handler) -> bool:
-    """Run one handler on one committed event, at most once in effect. True when it is done (now
-    or before); False when it failed (logged; the scan will run it again)."""
-    name = handler_name(handler)
+async def _run_isolated(event: Event, handler: Handler) -> bool:
+    """Run one handler inside a savepoint of the current transaction: if it fails, its writes,
+    its locks, and the events and callbacks it queued are undone, and the others go on."""
+    pending, callbacks = _pending.get(), _after_commit.get()
+    assert pending is not None and callbacks is not None
+    marks = len(pending), len(callbacks)
     try:
-        async with atomic():
-            # First, so that a concurrent run of the same pair waits here and then fails.
-            await EventHandling.create(event_id=event.id, handler=name, handled_at=clock.now())
+        async with in_transaction():
             await handler(event)
         return True
-    except IntegrityError:
-        # Done by someone else meanwhile, or the handler's own constraint refused a duplicate.
-        if await EventHandling.exists(event_id=event.id, handler=name):
-            return True
-        log.exception("event handler failed", event_id=event.id, handler=name)
-        return False
     except Exception:  # a handler's failure must not break the member's request
-        log.exception("event handler failed", event_id=event.id, handler=name)
+        del pending[marks[0] :]
+        del callbacks[marks[1] :]
+        log.exception("event handler failed", event_id=event.id, handler=handler_name(handler))
         return False
+
+
+async def _handle(event: Event, *, rerun: bool) -> bool:
+    """Process one event inside the current `atomic()` block. Returns whether it is settled.
+
+    The claim is a conditional UPDATE of the event row (settled_at null -> now): a concurrent
+    publisher of the same event waits on that row and then finds it settled, so a handler's work
+    is never applied twice. If some handler fails, the event goes back to unsettled and the
+    handlers that succeeded are recorded, so the scan only runs the others again."""
+    if not await Event.filter(id=event.id, settled_at__isnull=True).update(
+        settled_at=clock.now()
+    ):
+        return True  # someone else settled it
+    done: set[str] = set()
+    if rerun:
+        done = set(await EventHandling.filter(event_id=event.id).values_list("handler", flat=True))
+    succeeded: list[str] = []
+    failed = False
+    for handler in handlers_of(event.type):
+        name = handler_name(handler)
+        if name in done:
+            continue
+        if await _run_isolated(event, handler):
+            succeeded.append(name)
+        else:
+            failed = True
+    if not failed:
+        return True
+    await Event.filter(id=event.id).update(settled_at=None)
+    now = clock.now()
+    await EventHandling.bulk_create(
+        [EventHandling(event_id=event.id, handler=name, handled_at=now) for name in succeeded],
+        ignore_conflicts=True,
+    )
+    return False
 
 
 async def publish(events: Iterable[Event]) -> None:
-    """Run the handlers of committed events. Failures are logged, never raised: the event stays
-    unsettled and the scan runs its missing handlers again."""
-    settled: list[int] = []
-    for event in events:
-        done = True
-        for handler in handlers_of(event.type):
-            done = await run_handler(event, handler) and done
-        if done:
-            settled.append(event.id)
-    if settled:
-        try:
-            await Event.filter(id__in=settled).update(settled_at=clock.now())
-        except Exception:  # the scan settles them later; the caller's change is committed
-            log.exception("settling events failed", events=settled)
+    """Run the handlers of committed events, all in one transaction (one commit however many
+    handlers), each handler in its own savepoint. Failures are logged, never raised: the event
+    stays unsettled and the scan runs its missing handlers again."""
+    batch = list(events)
+    if not batch:
+        return
+    try:
+        async with atomic():
+            for event in batch:
+                await _handle(event, rerun=False)
+    except Exception:  # the caller's change is committed; the scan finishes the work
+        log.exception("publishing events failed", events=[e.id for e in batch])
 
 
 async def retry_unsettled(grace: timedelta = timedelta(minutes=1), batch_size: int = 200) -> int:
     """Run again the handlers that have not processed events older than `grace` (younger ones are
-    probably being published right now). Returns how many events it settled. Idempotent."""
+    probably being published right now). Returns how many events it settled. Idempotent, and
+    safe in several workers at once."""
     settled = 0
     last_id = 0
     while True:
@@ -214,13 +244,8 @@ async def retry_unsettled(grace: timedelta = timedelta(minutes=1), batch_size: i
             return settled
         for event in rows:
             last_id = event.id
-            done_names = set(
-                await EventHandling.filter(event_id=event.id).values_list("handler", flat=True)
-            )
-            done = True
-            for handler in handlers_of(event.type):
-                if handler_name(handler) not in done_names:
-                    done = await run_handler(event, handler) and done
-            if done:
-                await Event.filter(id=event.id).update(settled_at=clock.now())
-                settled += 1
+            try:
+                async with atomic():
+                    settled += await _handle(event, rerun=True)
+            except Exception:
+                log.exception("re-running event handlers failed", event_id=event.id)

@@ -94,8 +94,12 @@ async def test_a_failing_handler_does_not_break_the_request_and_is_rerun_by_the_
             event = await Event.get(member_id=member.id, type="POINTS_ADJUSTED")
             assert event.settled_at is None
             assert len(flaky.calls) == 1
-            name = events.handler_name(flaky)
-            assert not await EventHandling.exists(event_id=event.id, handler=name)
+            # the handlers that succeeded are recorded, so the scan will not run them again
+            done = set(
+                await EventHandling.filter(event_id=event.id).values_list("handler", flat=True)
+            )
+            assert events.handler_name(flaky) not in done
+            assert "badges.awarding.on_event" in done
 
             # a young event is left to its live publication
             await run_scan(app, redis_url)
@@ -106,7 +110,6 @@ async def test_a_failing_handler_does_not_break_the_request_and_is_rerun_by_the_
             worker = await run_scan(app, redis_url)
             assert worker.jobs_failed == 0
             assert flaky.calls == [event.id, event.id]
-            assert await EventHandling.exists(event_id=event.id, handler=name)
             assert (await Event.get(id=event.id)).settled_at is not None
 
             # and a settled event is never run again

@@ -6,11 +6,11 @@ seeds itself in its own module, in the order below (later parts may use earlier 
 
 from __future__ import annotations
 
-from api.demo import accounts
+from api.demo import accounts, engagement
 
 
 async def seed_demo() -> None:
     program, member = await accounts.seed()
-    for part in ():  # each feature's `seed(program, member)`, in order
+    for part in (engagement,):  # each feature's `seed(program, member)`, in order
         await part.seed(program, member)
     print(accounts.credentials())
