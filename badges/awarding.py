@@ -11,6 +11,7 @@ own transaction, so it is applied once per event (see gamification.events).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from badges import criteria as kinds
 from badges.models import Badge, BadgeAward, BadgeProgress
@@ -32,40 +33,59 @@ async def on_event(event: Event) -> None:
     """Event handler: move the progress of every badge that listens to this event."""
     if event.member_id is None:
         return
+    member_id = event.member_id
     badges = await Badge.filter(
         program_id=event.program_id, listens_to=event.type, archived_at__isnull=True
-    )
+    ).order_by("id")
+    changes: list[tuple[Badge, kinds.Change]] = []
     for badge in badges:
-        if not is_active(badge, event.occurred_at):
-            continue
-        change = kinds.change_for(badge.criteria, badge.params, event.data, event.occurred_at)
-        if change is not None:
-            await _progress(badge, event.member_id, change)
-
-
-async def _locked_progress(badge: Badge, member_id: int) -> BadgeProgress:
+        if is_active(badge, event.occurred_at):
+            change = kinds.change_for(badge.criteria, badge.params, event.data, event.occurred_at)
+            if change is not None:
+                changes.append((badge, change))
+    if not changes:
+        return
+    rows = await _locked_progress(member_id, [badge.id for badge, _ in changes])
     now = clock.now()
-    # The UPDATE takes the row lock until commit; the first event of a member creates the row.
-    if not await BadgeProgress.filter(member_id=member_id, badge_id=badge.id).update(
-        updated_at=now
-    ):
+    updated: list[BadgeProgress] = []
+    awards: list[tuple[Badge, int]] = []
+    for badge, change in changes:
+        progress = rows[badge.id]
+        value, period = kinds.apply(change, progress.value, progress.period)
+        level = max(progress.level, kinds.level_for(badge.thresholds, value))
+        if (value, period, level) == (progress.value, progress.period, progress.level):
+            continue
+        awards += [(badge, n) for n in range(progress.level + 1, level + 1)]
+        progress.value, progress.period, progress.level = value, period, level
+        progress.updated_at = now
+        updated.append(progress)
+    if updated:
+        await BadgeProgress.bulk_update(updated, fields=["value", "period", "level", "updated_at"])
+    for badge, level in awards:
+        await _award(badge, member_id, level)
+
+
+async def _locked_progress(member_id: int, badge_ids: list[int]) -> dict[int, BadgeProgress]:
+    """The member's progress rows for these badges, locked until commit (in badge order, so two
+    transactions never wait on each other in a cycle); missing rows are created first."""
+
+    def query() -> Any:
+        return (
+            BadgeProgress.filter(member_id=member_id, badge_id__in=badge_ids)
+            .order_by("badge_id")
+            .select_for_update()
+        )
+
+    rows = {p.badge_id: p for p in await query()}
+    missing = [badge_id for badge_id in badge_ids if badge_id not in rows]
+    if missing:
+        now = clock.now()
         await BadgeProgress.bulk_create(
-            [BadgeProgress(member_id=member_id, badge_id=badge.id, updated_at=now)],
+            [BadgeProgress(member_id=member_id, badge_id=b, updated_at=now) for b in missing],
             ignore_conflicts=True,
         )
-        await BadgeProgress.filter(member_id=member_id, badge_id=badge.id).update(updated_at=now)
-    return await BadgeProgress.get(member_id=member_id, badge_id=badge.id)
-
-
-async def _progress(badge: Badge, member_id: int, change: kinds.Change) -> None:
-    progress = await _locked_progress(badge, member_id)
-    value, period = kinds.apply(change, progress.value, progress.period)
-    level = max(progress.level, kinds.level_for(badge.thresholds, value))
-    if (value, period, level) == (progress.value, progress.period, progress.level):
-        return
-    await BadgeProgress.filter(id=progress.id).update(value=value, period=period, level=level)
-    for new_level in range(progress.level + 1, level + 1):
-        await _award(badge, member_id, new_level)
+        rows = {p.badge_id: p for p in await query()}
+    return rows
 
 
 async def _award(badge: Badge, member_id: int, level: int) -> None:
@@ -99,7 +119,7 @@ async def _award(badge: Badge, member_id: int, level: int) -> None:
 async def grant(badge: Badge, member_id: int) -> bool:
     """Award the badge's first level (a challenge's reward), once. Inside `events.atomic()`.
     Returns whether it was awarded now."""
-    progress = await _locked_progress(badge, member_id)
+    progress = (await _locked_progress(member_id, [badge.id]))[badge.id]
     if progress.level >= 1:
         return False
     await BadgeProgress.filter(id=progress.id).update(level=1, value=max(progress.value, 1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from challenges.definitions import from_units
 from challenges.models import Challenge, ChallengeKind, ChallengeParticipant, ChallengeStatus
-from challenges.progress import reward_contributors, standings
+from challenges.progress import community_totals, reward_contributors, standings
 from core.clock import clock
 
 RESULT_TOP = 10
@@ -14,13 +14,15 @@ async def close_challenge(challenge: Challenge) -> bool:
     """Close one ended challenge. Returns whether this call closed it (False if already closed)."""
     if challenge.kind == ChallengeKind.COLLECTIVE:
         await reward_contributors(challenge.id)  # any a crash left out
+    await challenge.refresh_from_db()
     top = await standings(challenge.id, limit=RESULT_TOP)
+    total = (await community_totals([challenge]))[challenge.id]
     results = {
         "participants": await ChallengeParticipant.filter(challenge_id=challenge.id).count(),
         "completed": await ChallengeParticipant.filter(
             challenge_id=challenge.id, completed_at__isnull=False
         ).count(),
-        "community_total": str(from_units(challenge.metric, challenge.community_total)),
+        "community_total": str(from_units(challenge.metric, total)),
         "target": str(from_units(challenge.metric, challenge.target)),
         "reached": challenge.reached_at is not None,
         "top": [

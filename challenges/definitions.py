@@ -194,8 +194,11 @@ async def archive_challenge(program_id: int, challenge_id: int) -> Challenge:
 
 async def program_challenges(
     program_id: int, member_id: int | None
-) -> list[tuple[Challenge, ChallengeParticipant | None]]:
-    """Challenges not archived, newest start first, with the member's participation (2 queries)."""
+) -> list[tuple[Challenge, ChallengeParticipant | None, int]]:
+    """Challenges not archived, newest start first, with the member's participation and the
+    community total (3 queries however many challenges)."""
+    from challenges.progress import community_totals
+
     rows = (
         await Challenge.filter(program_id=program_id)
         .exclude(status=ChallengeStatus.ARCHIVED)
@@ -210,4 +213,5 @@ async def program_challenges(
                 member_id=member_id, challenge_id__in=[c.id for c in rows]
             )
         }
-    return [(c, mine.get(c.id)) for c in rows]
+    totals = await community_totals(rows)
+    return [(c, mine.get(c.id), totals[c.id]) for c in rows]

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from badges import awarding
@@ -122,55 +123,83 @@ async def on_event(event: Event) -> None:
     """Event handler: add this event to every running challenge it counts for."""
     if event.member_id is None:
         return
+    member_id = event.member_id
     running = await Challenge.filter(
         program_id=event.program_id,
         listens_to=event.type,
         status=ChallengeStatus.ACTIVE,
         starts_at__lte=event.occurred_at,
         ends_at__gt=event.occurred_at,
-    )
+    ).order_by("id")
+    counted: list[tuple[Challenge, int]] = []
     for challenge in running:
         if challenge.kind == ChallengeKind.COLLECTIVE and challenge.reached_at is not None:
             continue
         amount = metric_amount(challenge, event)
         if amount > 0:
-            await _count(challenge, event.member_id, amount, event.occurred_at)
-
-
-async def _count(challenge: Challenge, member_id: int, amount: int, occurred_at: datetime) -> None:
+            counted.append((challenge, amount))
+    if not counted:
+        return
     now = clock.now()
-    participant = await ChallengeParticipant.get_or_none(
-        challenge_id=challenge.id, member_id=member_id
-    )
-    if participant is None:
-        if challenge.enrolment == Enrolment.OPT_IN or not await _eligible(challenge, member_id):
-            return
-        try:
-            await _enrol(challenge, member_id, challenge.starts_at)
-        except Refused:
-            return  # full: this member does not take part
-    elif occurred_at < participant.joined_at:
-        return  # before joining
-    # The UPDATE locks the participant row: one member's events are counted one at a time. A
-    # completed participant counts no more.
-    if not await ChallengeParticipant.filter(
-        challenge_id=challenge.id, member_id=member_id, completed_at__isnull=True
-    ).update(progress=F("progress") + amount, progress_at=now):
-        return
-    participant = await ChallengeParticipant.get(challenge_id=challenge.id, member_id=member_id)
-    if challenge.kind == ChallengeKind.INDIVIDUAL:
-        await Challenge.filter(id=challenge.id).update(
-            community_total=F("community_total") + amount
+    # Lock the member's participant rows in challenge order: no cycles between transactions.
+    rows = {
+        p.challenge_id: p
+        for p in await ChallengeParticipant.filter(
+            member_id=member_id, challenge_id__in=[c.id for c, _ in counted]
         )
-        if participant.progress >= challenge.target and await ChallengeParticipant.filter(
-            id=participant.id, completed_at__isnull=True
-        ).update(completed_at=now):
-            await _reward(challenge, member_id)
-        return
+        .order_by("challenge_id")
+        .select_for_update()
+    }
+    changed: list[ChallengeParticipant] = []
+    completed: list[Challenge] = []
+    collective: list[tuple[Challenge, int]] = []
+    for challenge, amount in counted:
+        participant = rows.get(challenge.id)
+        if participant is None:
+            participant = await _auto_enrol(challenge, member_id)
+            if participant is None:
+                continue
+        if event.occurred_at < participant.joined_at or participant.completed_at is not None:
+            continue  # before joining, or already completed: nothing more counts
+        participant.progress += amount
+        participant.progress_at = now
+        if challenge.kind == ChallengeKind.INDIVIDUAL and participant.progress >= challenge.target:
+            participant.completed_at = now
+            completed.append(challenge)
+        if challenge.kind == ChallengeKind.COLLECTIVE:
+            collective.append((challenge, amount))
+        changed.append(participant)
+    if changed:
+        await ChallengeParticipant.bulk_update(
+            changed, fields=["progress", "progress_at", "completed_at"]
+        )
+    for challenge in completed:
+        await _reward(challenge, member_id)
+    # The community totals are hot rows shared by every member: updated last, so they stay
+    # locked only until the commit that follows.
+    for challenge, amount in collective:
+        await _add_to_community(challenge, amount, now)
+
+
+async def _auto_enrol(challenge: Challenge, member_id: int) -> ChallengeParticipant | None:
+    if challenge.enrolment == Enrolment.OPT_IN or not await _eligible(challenge, member_id):
+        return None
+    try:
+        await _enrol(challenge, member_id, challenge.starts_at)
+    except Refused:
+        return None  # full: this member does not take part
+    return (
+        await ChallengeParticipant.filter(challenge_id=challenge.id, member_id=member_id)
+        .select_for_update()
+        .first()
+    )
+
+
+async def _add_to_community(challenge: Challenge, amount: int, now: datetime) -> None:
     if not await Challenge.filter(id=challenge.id, reached_at__isnull=True).update(
         community_total=F("community_total") + amount
     ):
-        return  # reached meanwhile: the participant's share is kept, the total is final
+        return  # reached meanwhile: the member's share is kept, the total is final
     total = (await Challenge.filter(id=challenge.id).values_list("community_total", flat=True))[0]
     if total >= challenge.target and await Challenge.filter(
         id=challenge.id, reached_at__isnull=True
@@ -180,6 +209,23 @@ async def _count(challenge: Challenge, member_id: int, amount: int, occurred_at:
             await reward_contributors(challenge.id)
 
         events.after_commit(reward_all)
+
+
+async def community_totals(challenges: list[Challenge]) -> dict[int, int]:
+    """The community's total per challenge: kept on the row for COLLECTIVE ones, summed over the
+    participants (one grouped query) for INDIVIDUAL ones, which have no shared hot row."""
+    totals = {c.id: c.community_total for c in challenges if c.kind == ChallengeKind.COLLECTIVE}
+    individual = [c.id for c in challenges if c.kind == ChallengeKind.INDIVIDUAL]
+    if individual:
+        rows = (
+            await ChallengeParticipant.filter(challenge_id__in=individual)
+            .annotate(total=Sum("progress"))
+            .group_by("challenge_id")
+            .values("challenge_id", "total")
+        )
+        sums = {row["challenge_id"]: int(row["total"] or 0) for row in rows}
+        totals.update({cid: sums.get(cid, 0) for cid in individual})
+    return totals
 
 
 async def _reward(challenge: Challenge, member_id: int) -> bool:

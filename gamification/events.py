@@ -183,9 +183,7 @@ async def _handle(event: Event, *, rerun: bool) -> bool:
     publisher of the same event waits on that row and then finds it settled, so a handler's work
     is never applied twice. If some handler fails, the event goes back to unsettled and the
     handlers that succeeded are recorded, so the scan only runs the others again."""
-    if not await Event.filter(id=event.id, settled_at__isnull=True).update(
-        settled_at=clock.now()
-    ):
+    if not await Event.filter(id=event.id, settled_at__isnull=True).update(settled_at=clock.now()):
         return True  # someone else settled it
     done: set[str] = set()
     if rerun:

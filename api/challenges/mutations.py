@@ -46,7 +46,8 @@ class ChallengeMutations:
             challenge_id=challenge.id, member_id=member.id
         )
         await challenge.refresh_from_db()
-        return JoinChallengePayload(challenge=Challenge.from_model(challenge, participant))
+        (total,) = (await progress.community_totals([challenge])).values()
+        return JoinChallengePayload(challenge=Challenge.from_model(challenge, participant, total))
 
     @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
     @returns_user_errors(CreateChallengePayload)

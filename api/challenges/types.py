@@ -31,6 +31,7 @@ class ChallengeProgress:
 class Challenge:
     model: strawberry.Private[models.Challenge]
     participant: strawberry.Private[models.ChallengeParticipant | None] = None
+    community: strawberry.Private[int | None] = None
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -103,7 +104,8 @@ class Challenge:
 
     @strawberry.field(description="The community's total so far (live).")
     def community_progress(self) -> Decimal:
-        return from_units(self.model.metric, self.model.community_total)
+        total = self.community if self.community is not None else self.model.community_total
+        return from_units(self.model.metric, total)
 
     @strawberry.field(description="When a COLLECTIVE challenge's community reached the target.")
     def reached_at(self) -> datetime | None:
@@ -132,8 +134,9 @@ class Challenge:
         cls,
         challenge: models.Challenge,
         participant: models.ChallengeParticipant | None = None,
+        community: int | None = None,
     ) -> Challenge:
-        return cls(model=challenge, participant=participant)
+        return cls(model=challenge, participant=participant, community=community)
 
 
 @strawberry.input
