@@ -98,7 +98,8 @@ async def define_engagement(program: Program) -> None:
             criteria,
             BadgeFields(
                 name=f"Badge {i}",
-                thresholds=[Decimal(5 + i), Decimal(50 + i), Decimal(500 + i)],
+                # High enough that the run measures evaluation, not a cascade of awards.
+                thresholds=[Decimal(5000 + i), Decimal(50000 + i), Decimal(500000 + i)],
                 points=10,
             ),
             event_type=params.get("event_type"),

@@ -209,13 +209,40 @@ async def _handle(event: Event, *, rerun: bool) -> bool:
     return False
 
 
+class _Contended(Exception):
+    """Some event of the batch was already claimed: go the careful way."""
+
+
+async def _handle_all_at_once(batch: list[Event]) -> None:
+    # One claim for the batch, then every handler straight through: the common case, about a
+    # third fewer round trips than savepoints around each handler.
+    ids = [event.id for event in batch]
+    if await Event.filter(id__in=ids, settled_at__isnull=True).update(
+        settled_at=clock.now()
+    ) != len(ids):
+        raise _Contended
+    for event in batch:
+        for handler in handlers_of(event.type):
+            await handler(event)
+
+
 async def publish(events: Iterable[Event]) -> None:
     """Run the handlers of committed events, all in one transaction (one commit however many
-    handlers), each handler in its own savepoint. Failures are logged, never raised: the event
-    stays unsettled and the scan runs its missing handlers again."""
+    handlers). If anything fails, that transaction is rolled back and the batch is run again
+    with each handler in its own savepoint, so one failing handler costs only its own work.
+    Failures are logged, never raised: the event stays unsettled and the scan runs its missing
+    handlers again."""
     batch = list(events)
     if not batch:
         return
+    try:
+        async with atomic():
+            await _handle_all_at_once(batch)
+        return
+    except _Contended:
+        pass
+    except Exception:
+        log.warning("event handlers failed: retrying each in isolation", exc_info=True)
     try:
         async with atomic():
             for event in batch:
