@@ -15,6 +15,7 @@ from typing import Any
 
 from badges import criteria as kinds
 from badges.models import Badge, BadgeAward, BadgeProgress
+from core.bulk import write_back
 from core.clock import clock
 from gamification import events, ledger
 from gamification.events import EventType
@@ -59,8 +60,7 @@ async def on_event(event: Event) -> None:
         progress.value, progress.period, progress.level = value, period, level
         progress.updated_at = now
         updated.append(progress)
-    if updated:
-        await BadgeProgress.bulk_update(updated, fields=["value", "period", "level", "updated_at"])
+    await write_back(BadgeProgress, updated, ["value", "period", "level", "updated_at"])
     for badge, level in awards:
         await _award(badge, member_id, level)
 

@@ -34,6 +34,7 @@ from challenges.models import (
     ChallengeStatus,
     Enrolment,
 )
+from core.bulk import write_back
 from core.clock import clock
 from core.errors import ErrorCode, Refused
 from gamification import events, ledger
@@ -169,10 +170,7 @@ async def on_event(event: Event) -> None:
         if challenge.kind == ChallengeKind.COLLECTIVE:
             collective.append((challenge, amount))
         changed.append(participant)
-    if changed:
-        await ChallengeParticipant.bulk_update(
-            changed, fields=["progress", "progress_at", "completed_at"]
-        )
+    await write_back(ChallengeParticipant, changed, ["progress", "progress_at", "completed_at"])
     for challenge in completed:
         await _reward(challenge, member_id)
     # The community totals are hot rows shared by every member: updated last, so they stay
