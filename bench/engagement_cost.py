@@ -6,7 +6,8 @@ commit, in the caller's task, as in a real request. Three set-ups, same work:
 
   bare       no event handlers at all (the points engine alone)
   handlers   badges, challenges and webhooks subscribed, but nothing defined
-  loaded     20 active badges and 10 active challenges (individual and collective)
+  loaded     20 active badges and 10 active challenges (6 individual, 4 collective)
+  loaded-ind the same with the 10 challenges all individual (no shared hot row)
 
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
        .venv/bin/python bench/engagement_cost.py [--purchases 600] [--concurrency 8]
@@ -83,7 +84,7 @@ async def purchase(member: Member, program: Program, n: int) -> None:
         )
 
 
-async def define_engagement(program: Program) -> None:
+async def define_engagement(program: Program, collective: bool = True) -> None:
     kinds: list[tuple[BadgeCriteria, dict[str, str]]] = [
         (BadgeCriteria.EVENT_COUNT, {"event_type": "PURCHASE_RECORDED"}),
         (BadgeCriteria.SPEND, {}),
@@ -117,7 +118,7 @@ async def define_engagement(program: Program) -> None:
         await create_challenge(
             program.id,
             metric,
-            ChallengeKind.COLLECTIVE if i % 3 == 0 else ChallengeKind.INDIVIDUAL,
+            ChallengeKind.COLLECTIVE if collective and i % 3 == 0 else ChallengeKind.INDIVIDUAL,
             Enrolment.AUTOMATIC,
             ChallengeFields(
                 name=f"Challenge {i}",
@@ -130,10 +131,12 @@ async def define_engagement(program: Program) -> None:
         )
 
 
-async def measure(label: str, purchases: int, concurrency: int, load: bool) -> float:
+async def measure(
+    label: str, purchases: int, concurrency: int, load: bool, collective: bool = True
+) -> float:
     program = await create_program(f"bench-{uuid.uuid4().hex[:8]}", "Bench", "EUR", {})
     if load:
-        await define_engagement(program)
+        await define_engagement(program, collective)
     team = [
         await members.register_member(program, f"m{i}@bench.example", "bench-password-1", "M")
         for i in range(concurrency * 4)
@@ -172,17 +175,19 @@ async def main() -> None:
         from gamification import passwords
 
         passwords.configure("fast")
-        results: dict[str, float] = {}
         for concurrency in (1, args.concurrency):
             remove_handlers()
             bare = await measure("bare", args.purchases, concurrency, load=False)
             install_handlers()
             idle = await measure("handlers", args.purchases, concurrency, load=False)
             loaded = await measure("loaded", args.purchases, concurrency, load=True)
-            results[f"c{concurrency}"] = loaded / bare
+            individual = await measure(
+                "loaded-ind", args.purchases, concurrency, load=True, collective=False
+            )
             print(
                 f"  concurrency {concurrency}: handlers/bare {idle / bare:.0%}, "
-                f"loaded/bare {loaded / bare:.0%}"
+                f"loaded/bare {loaded / bare:.0%}, "
+                f"loaded without collective challenges/bare {individual / bare:.0%}"
             )
         await Tortoise.close_connections()
     finally:

@@ -192,4 +192,9 @@ class Migration(migrations.Migration):
             model_name="Event",
             index=Index(fields=["settled_at", "id"]),
         ),
+        # Events from before the outbox scan existed were published when they happened: mark them
+        # settled, or the scan would run today's handlers (and webhooks) on the whole history.
+        ops.RunSQL(
+            "UPDATE event SET settled_at = occurred_at WHERE settled_at IS NULL", reverse_sql=""
+        ),
     ]
