@@ -400,3 +400,32 @@ async def test_the_closing_scan_ends_challenges_once_and_stores_results(
     # an ended challenge counts nothing more
     await record_purchase_event(member.id, program.id, occurred_at=NOW)
     assert (await mine(member.client, challenge))["myProgress"]["value"] == "1"
+
+
+async def test_20_concurrent_joins_fill_a_challenge_exactly_to_its_maximum(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    staff = await staff_client(gql, program, "MANAGER")
+    challenge = await create_challenge(staff, maxParticipants=5)
+    members = [await sign_up(gql, program) for _ in range(20)]
+    results = await asyncio.gather(
+        *(m.client.mutate(JOIN, {"challengeId": challenge}) for m in members)
+    )
+    assert sorted(tuple(codes(r)) for r in results) == [()] * 5 + [("CHALLENGE_FULL",)] * 15
+    assert await ChallengeParticipant.filter(challenge_id=int(challenge)).count() == 5
+    assert (await Challenge.get(id=int(challenge))).participants == 5
+
+
+async def test_one_member_joining_ten_times_at_once_joins_once(gql: GraphQLClient) -> None:
+    program = await new_program()
+    staff = await staff_client(gql, program, "MANAGER")
+    challenge = await create_challenge(staff, maxParticipants=3)
+    member = await sign_up(gql, program)
+    results = await asyncio.gather(
+        *(member.client.mutate(JOIN, {"challengeId": challenge}) for _ in range(10))
+    )
+    assert all(r["errors"] == [] for r in results)
+    assert (await Challenge.get(id=int(challenge))).participants == 1
+    joined = await Event.filter(member_id=member.id, type="CHALLENGE_JOINED").count()
+    assert joined == 1

@@ -259,3 +259,18 @@ async def test_staff_manage_webhooks_and_archived_ones_receive_nothing(
     await run_worker(settings, redis_url)
     assert event_id not in receiver.delivered_ids()
     assert not await WebhookDelivery.exists(event_id=event_id)
+
+
+async def test_a_delivery_job_is_queued_once_whatever_asks_for_it(
+    gql: GraphQLClient, receiver: Receiver, settings: Settings, redis_url: str
+) -> None:
+    receiver.received.clear()
+    receiver.failures = 0
+    program, _, _ = await register(gql, receiver.url, ["PURCHASE_RECORDED"])
+    member = await sign_up(gql, program)
+    event_id = await record_purchase_event(member.id, program.id)
+    delivery = await WebhookDelivery.get(event_id=event_id)
+    # the fan-out queued it already: the scan or a retry asking again adds nothing
+    assert not await webhooks.enqueue_delivery(delivery.id)
+    await run_worker(settings, redis_url)
+    assert receiver.delivered_ids() == [event_id]
