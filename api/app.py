@@ -25,7 +25,8 @@ from core.database import close_database, init_database
 from core.logging import configure_logging
 from core.redis import create_redis, ensure_redis
 from core.settings import Settings, get_settings
-from gamification import leaderboards, passwords
+from gamification import leaderboards, passwords, webhooks
+from gamification.handlers import install_handlers
 from gamification.login_throttle import LoginThrottle, ThrottleLimits
 from gamification.sessions import TokenIssuer
 
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     configure_logging(settings.json_logs)
     passwords.configure("fast" if settings.environment == "test" else "standard")
     services = build_services(settings)
+    install_handlers()
     graphql = GraphQLView(build_schema(settings), services)
 
     @asynccontextmanager
@@ -89,9 +91,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         arq_pool: ArqRedis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
         app.state.arq = arq_pool
         leaderboards.use_redis(services.redis)  # event handlers feed the boards with it
+        webhooks.use_queue(arq_pool)
         try:
             yield
         finally:
+            webhooks.use_queue(None)
             if leaderboards.bound_redis() is services.redis:
                 leaderboards.use_redis(None)
             await arq_pool.aclose()

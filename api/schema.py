@@ -16,6 +16,10 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
+from api.badges.mutations import BadgeMutations
+from api.badges.queries import BadgeQueries
+from api.challenges.mutations import ChallengeMutations
+from api.challenges.queries import ChallengeQueries
 from api.earning_rules.mutations import EarningRuleMutations, EarningRuleQueries
 from api.games.mutations import GameMutations
 from api.games.queries import GameQueries
@@ -30,6 +34,8 @@ from api.reports.segments import SegmentMutations, SegmentQueries
 from api.rewards.mutations import RewardMutations
 from api.rewards.queries import RewardQueries
 from api.tiers.mutations import TierMutations, TierQueries
+from api.webhooks.mutations import WebhookMutations
+from api.webhooks.queries import WebhookQueries
 from core.settings import Settings
 
 
@@ -45,6 +51,9 @@ class Query(
     TierQueries,
     EarningRuleQueries,
     SegmentQueries,
+    BadgeQueries,
+    ChallengeQueries,
+    WebhookQueries,
 ):
     pass
 
@@ -61,6 +70,9 @@ class Mutation(
     TierMutations,
     EarningRuleMutations,
     SegmentMutations,
+    BadgeMutations,
+    ChallengeMutations,
+    WebhookMutations,
 ):
     pass
 

@@ -13,6 +13,8 @@ from tortoise.migrations.api import migrate as tortoise_migrate
 # Each domain package is one Tortoise app with its own committed migrations.
 APPS: dict[str, dict[str, Any]] = {
     "gamification": {"models": ["gamification.models"], "migrations": "gamification.migrations"},
+    "badges": {"models": ["badges.models"], "migrations": "badges.migrations"},
+    "challenges": {"models": ["challenges.models"], "migrations": "challenges.migrations"},
 }
 
 

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
 
     log_json: bool | None = None
 
+    # Webhook retries wait base, 2 x base, 4 x base... seconds (capped at an hour).
+    webhook_retry_base_seconds: float = 30.0
+    webhook_max_attempts: int = 8
+    webhook_timeout_seconds: float = 10.0
+
     @model_validator(mode="after")
     def _production_needs_a_secret(self) -> Settings:
         secret = self.secret_key.get_secret_value()

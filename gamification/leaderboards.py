@@ -586,12 +586,14 @@ async def on_referral_event(event: Event) -> None:
     )
 
 
-for _type in (
-    EventType.POINTS_EARNED,
-    EventType.POINTS_SPENT,
-    EventType.POINTS_REVERSED,
-    EventType.POINTS_ADJUSTED,
-):
-    events.subscribe(_type, on_points_event)
-events.subscribe(EventType.REFERRAL_QUALIFIED, on_referral_event)
-events.subscribe(EventType.REFERRAL_REVERSED, on_referral_event)
+def install() -> None:
+    """Subscribe the board updates (see gamification/handlers.py)."""
+    for event_type in (
+        EventType.POINTS_EARNED,
+        EventType.POINTS_SPENT,
+        EventType.POINTS_REVERSED,
+        EventType.POINTS_ADJUSTED,
+    ):
+        events.subscribe(event_type, on_points_event)
+    events.subscribe(EventType.REFERRAL_QUALIFIED, on_referral_event)
+    events.subscribe(EventType.REFERRAL_REVERSED, on_referral_event)

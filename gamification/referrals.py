@@ -372,8 +372,10 @@ async def on_purchase_refunded(event: Event) -> None:
     await refunded(referral, purchase_id, event.occurred_at)
 
 
-events.subscribe(EventType.PURCHASE_RECORDED, on_purchase_recorded)
-events.subscribe(EventType.PURCHASE_REFUNDED, on_purchase_refunded)
+def install() -> None:
+    """Subscribe qualification and the refund rule (see gamification/handlers.py)."""
+    events.subscribe(EventType.PURCHASE_RECORDED, on_purchase_recorded)
+    events.subscribe(EventType.PURCHASE_REFUNDED, on_purchase_refunded)
 
 
 # --- read side ---

@@ -239,3 +239,65 @@ async def add_rule(program: Program, **values: object) -> int:
 
     rule = await earning_rules.create_rule(program.id, **values)
     return rule.id
+
+
+# --- engagement: domain events as the purchase and referral engines will emit them ---
+
+
+async def emit_event(
+    event_type: str,
+    member_id: int,
+    program_id: int,
+    data: dict[str, object],
+    occurred_at: object = None,
+) -> int:
+    """Emit one event through events.atomic(), the path every service takes. Returns its id."""
+    from gamification import events
+    from gamification.events import EventType
+
+    async with events.atomic():
+        event = await events.emit(
+            EventType(event_type),
+            program_id=program_id,
+            member_id=member_id,
+            data=data,
+            occurred_at=occurred_at,  # type: ignore[arg-type]
+        )
+    return event.id
+
+
+async def purchase_event(
+    member_id: int,
+    program_id: int,
+    total: str = "10.00",
+    lines: list[dict[str, object]] | None = None,
+    occurred_at: object = None,
+    currency: str = "EUR",
+) -> int:
+    """A PURCHASE_RECORDED event with the contract's data (gamification/events.py)."""
+    purchase_id = next(_counter)
+    return await emit_event(
+        "PURCHASE_RECORDED",
+        member_id,
+        program_id,
+        {
+            "purchase_id": purchase_id,
+            "external_id": f"ext-{purchase_id}",
+            "total": total,
+            "currency": currency,
+            "points": 0,
+            "first_purchase": False,
+            "lines": lines
+            or [{"sku": "SKU-1", "category": "misc", "quantity": 1, "unit_price": total}],
+        },
+        occurred_at,
+    )
+
+
+async def qualify_referral_event(referrer_id: int, program_id: int, referee_id: int = 0) -> int:
+    return await emit_event(
+        "REFERRAL_QUALIFIED",
+        referrer_id,
+        program_id,
+        {"referral_id": next(_counter), "referee_id": referee_id},
+    )

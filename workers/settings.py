@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from arq.connections import RedisSettings
 from arq.cron import cron
 from arq.worker import func
@@ -16,14 +17,18 @@ from core.database import close_database, init_database
 from core.logging import configure_logging
 from core.redis import create_redis
 from core.settings import get_settings
-from gamification import leaderboards, referrals  # noqa: F401  (subscribe their handlers)
+from gamification import leaderboards, webhooks
+from gamification.handlers import install_handlers
+from workers.challenges import close_challenges
 from workers.contests import draw_contest, scan_contests
+from workers.events import retry_event_handlers
 from workers.leaderboards import rebuild_leaderboards
 from workers.points import expire_points
 from workers.rewards import expire_redemptions
 from workers.segments import compute_all_segments, compute_segments
 from workers.sessions import purge_refresh_tokens
 from workers.tiers import end_memberships, review_tiers
+from workers.webhooks import deliver_webhook, requeue_lost_webhook_deliveries
 
 FUNCTIONS = [
     purge_refresh_tokens,
@@ -37,6 +42,11 @@ FUNCTIONS = [
     # A big program takes longer than the default job timeout.
     func(compute_segments, timeout=900),
     compute_all_segments,
+    retry_event_handlers,
+    # Our own attempt count ends the retries (webhook_max_attempts); arq's is a backstop above it.
+    func(deliver_webhook, max_tries=50, timeout=60),
+    requeue_lost_webhook_deliveries,
+    close_challenges,
 ]
 
 CRON_JOBS = [
@@ -55,6 +65,11 @@ CRON_JOBS = [
     # Nightly: RFM and ABC segments of every program (staff can ask for a run at any time).
     cron(compute_all_segments, hour={2}, minute={41}, run_at_startup=False, timeout=300),
     cron(end_memberships, minute=set(range(4, 60, 10)), timeout=600),
+    # Every minute: a failed event handler is re-run about a minute later.
+    cron(retry_event_handlers, timeout=300),
+    cron(requeue_lost_webhook_deliveries, minute=set(range(2, 60, 5)), timeout=120),
+    # Every minute: a challenge closes at most a minute after its end.
+    cron(close_challenges, second={30}, timeout=300),
 ]
 
 
@@ -65,9 +80,14 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["settings"] = settings
     ctx["app_redis"] = create_redis(settings.redis_url)
     leaderboards.use_redis(ctx["app_redis"])  # events handled in jobs feed the boards too
+    ctx["http"] = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
+    install_handlers()
+    webhooks.use_queue(ctx["redis"])  # the worker's own arq pool
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    webhooks.use_queue(None)
+    await ctx["http"].aclose()
     await ctx["app_redis"].aclose()
     await close_database()
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from api.activity.types import ActivityItem
+from api.badges.types import Badge, MemberBadge
 from api.context import Info
 from api.errors import UserError
 from api.leaderboards.types import names_of
@@ -19,6 +21,8 @@ from gamification import models, points, referrals
 if TYPE_CHECKING:
     from api.rewards.types import Redemption
 from api.tiers.types import Tier, TierProgress
+from badges import awarding
+from gamification import activity as gamification_activity
 from gamification import tiers
 
 
@@ -91,6 +95,24 @@ class Member:
     @strawberry.field(description="When this member's personal data was erased.")
     def anonymised_at(self) -> datetime | None:
         return self.model.anonymised_at
+
+    # --- engagement ---
+    @strawberry.field(description="Your own events, newest first, each with a readable text.")
+    async def activity(
+        self, first: int | None = None, after: str | None = None
+    ) -> Connection[ActivityItem]:
+        return await paginate(
+            gamification_activity.feed_of(self.model.id), ActivityItem.from_model, first, after
+        )
+
+    @strawberry.field(description="Badge levels earned, newest first.")
+    async def badges(self) -> list[MemberBadge]:
+        return [
+            MemberBadge(
+                badge=Badge.from_model(badge), level=award.level, awarded_at=award.awarded_at
+            )
+            for award, badge in await awarding.member_awards(self.model.id)
+        ]
 
     @classmethod
     def from_model(cls, member: models.Member) -> Member:

@@ -6,12 +6,16 @@ seeds itself in its own module, in the order below (later parts may use earlier 
 
 from __future__ import annotations
 
-from api.demo import accounts, games, points, referrals, rewards
+from api.demo import accounts, engagement, games, points, referrals, rewards
+from gamification.handlers import install_handlers
 
 
 async def seed_demo() -> None:
+    # The demo's purchases and plays feed badges, challenges and boards like any others.
+    install_handlers()
     program, member = await accounts.seed()
-    # Points first: tiers, rules and purchases are what the other parts build on.
-    for part in (points, rewards, games, referrals):
+    # Points first: tiers, rules and purchases are what the other parts build on; badges and
+    # challenges come before the purchases of the referrals part, so those count toward them.
+    for part in (points, rewards, games, engagement, referrals):
         await part.seed(program, member)
     print(accounts.credentials())

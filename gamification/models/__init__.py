@@ -13,7 +13,7 @@ from gamification.models.contests import (
     ContestWinner,
 )
 from gamification.models.earning_rules import EarningRule, EarningRuleKind, Rounding
-from gamification.models.events import Event
+from gamification.models.events import Event, EventHandling
 from gamification.models.games import (
     GameMode,
     GamePlay,
@@ -31,6 +31,7 @@ from gamification.models.referrals import Referral, ReferralStatus
 from gamification.models.rewards import Redemption, RedemptionStatus, Reward, RewardKind
 from gamification.models.segments import MemberSegment
 from gamification.models.tiers import Tier
+from gamification.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery, WebhookStatus
 
 __all__ = [
     "ApiKey",
@@ -42,6 +43,7 @@ __all__ = [
     "EarningRule",
     "EarningRuleKind",
     "Event",
+    "EventHandling",
     "GameMode",
     "GamePlay",
     "GamePlayCounter",
@@ -71,5 +73,9 @@ __all__ = [
     "StaffRole",
     "StaffUser",
     "Tier",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookStatus",
     "WinningMoment",
 ]

@@ -20,7 +20,25 @@ class Event(Model):
     type = fields.CharField(max_length=40)
     data: dict = fields.JSONField(default=dict)
     occurred_at = fields.DatetimeField()
+    # When every handler of its type has processed it; null rows are re-run by the outbox scan.
+    settled_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "event"
-        indexes = (("member_id", "id"), ("program_id", "type", "id"))
+        indexes = (("member_id", "id"), ("program_id", "type", "id"), ("settled_at", "id"))
+
+
+# One handler's successful processing of one event, written in the handler's own transaction:
+# the unique pair is what makes a re-run (by the scan, or a second worker) do nothing.
+class EventHandling(Model):
+    id = fields.BigIntField(primary_key=True)
+    event: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "gamification.Event", related_name=False, on_delete=fields.CASCADE
+    )
+    event_id: int
+    handler = fields.CharField(max_length=100)
+    handled_at = fields.DatetimeField()
+
+    class Meta:
+        table = "event_handling"
+        unique_together = (("event", "handler"),)

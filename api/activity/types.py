@@ -1,0 +1,30 @@
+"""The member's activity feed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gamification import activity
+from gamification.models import Event
+
+
+@strawberry.type
+class ActivityItem:
+    id: strawberry.ID
+    type: str
+    text: str = strawberry.field(description="A sentence to show the member.")
+    occurred_at: datetime
+    data: JSON
+
+    @classmethod
+    def from_model(cls, event: Event) -> ActivityItem:
+        return cls(
+            id=strawberry.ID(str(event.id)),
+            type=event.type,
+            text=activity.describe(event.type, event.data),
+            occurred_at=event.occurred_at,
+            data=event.data,
+        )

@@ -1,0 +1,24 @@
+"""Challenge queries."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.challenges.types import Challenge
+from api.context import Info
+from api.permissions import authenticated
+from challenges.definitions import program_challenges
+
+
+@strawberry.type
+class ChallengeQueries:
+    @strawberry.field(
+        extensions=authenticated(),
+        description="The program's challenges (scheduled, running and ended), newest first, "
+        "with the calling member's progress.",
+    )
+    async def challenges(self, info: Info) -> list[Challenge]:
+        caller = info.context.caller
+        member_id = caller.member_id if caller.kind == "member" else None
+        rows = await program_challenges(info.context.program_id, member_id)
+        return [Challenge.from_model(c, p, total) for c, p, total in rows]

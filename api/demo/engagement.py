@@ -1,0 +1,100 @@
+"""Demo badges and challenges: a first-purchase badge, a five-purchase badge with levels, a
+category badge, and an individual and a collective challenge running now."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from badges.definitions import BadgeFields, create_badge
+from badges.models import Badge, BadgeCriteria
+from challenges import progress
+from challenges.definitions import ChallengeFields, create_challenge
+from challenges.models import Challenge, ChallengeKind, ChallengeMetric, Enrolment
+from core.clock import clock
+from gamification import events
+from gamification.handlers import install_handlers
+from gamification.models import Member, Program
+
+
+async def _badge(program: Program, name: str, criteria: BadgeCriteria, **kwargs: object) -> Badge:
+    existing = await Badge.get_or_none(program_id=program.id, name=name)
+    if existing is not None:
+        return existing
+    fields = BadgeFields(name=name, **kwargs)  # type: ignore[arg-type]
+    return await create_badge(
+        program.id,
+        criteria,
+        fields,
+        event_type="PURCHASE_RECORDED" if criteria == BadgeCriteria.EVENT_COUNT else None,
+        category="coffee" if criteria == BadgeCriteria.PRODUCT_QUANTITY else None,
+    )
+
+
+async def _challenge(
+    program: Program, name: str, metric: ChallengeMetric, kind: ChallengeKind, **kwargs: object
+) -> Challenge:
+    existing = await Challenge.get_or_none(program_id=program.id, name=name)
+    if existing is not None:
+        return existing
+    enrolment = Enrolment.OPT_IN if kind == ChallengeKind.INDIVIDUAL else Enrolment.AUTOMATIC
+    now = clock.now()
+    fields = ChallengeFields(
+        name=name, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=30), **kwargs
+    )  # type: ignore[arg-type]
+    return await create_challenge(
+        program.id,
+        metric,
+        kind,
+        enrolment,
+        fields,
+        category="coffee" if metric == ChallengeMetric.QUANTITY else None,
+    )
+
+
+async def seed(program: Program, member: Member) -> None:
+    install_handlers()
+    await _badge(
+        program,
+        "First sip",
+        BadgeCriteria.EVENT_COUNT,
+        description="Your first purchase.",
+        thresholds=[Decimal(1)],
+        points=50,
+    )
+    await _badge(
+        program,
+        "Regular",
+        BadgeCriteria.EVENT_COUNT,
+        description="Bronze at 5 purchases, silver at 10, gold at 25.",
+        thresholds=[Decimal(5), Decimal(10), Decimal(25)],
+        points=100,
+    )
+    await _badge(
+        program,
+        "Coffee lover",
+        BadgeCriteria.PRODUCT_QUANTITY,
+        description="Ten coffees.",
+        thresholds=[Decimal(10)],
+        points=75,
+    )
+    visits = await _challenge(
+        program,
+        "Three visits this month",
+        ChallengeMetric.PURCHASES,
+        ChallengeKind.INDIVIDUAL,
+        description="Join, then buy three times before the end.",
+        target=Decimal(3),
+        reward_points=150,
+    )
+    await _challenge(
+        program,
+        "A thousand coffees together",
+        ChallengeMetric.QUANTITY,
+        ChallengeKind.COLLECTIVE,
+        description="When the community has bought 1,000 coffees, every contributor gets 200.",
+        target=Decimal(1000),
+        reward_points=200,
+    )
+    async with events.atomic():
+        await progress.join(visits, member)  # joining again is harmless

@@ -1,0 +1,161 @@
+"""Evaluating badges from events, incrementally, and awarding them at most once per level.
+
+For each event, one query finds the program's active badges that listen to its type; each one's
+progress row (member, badge) is locked by an UPDATE, read, changed and written back, and every
+level whose threshold the new value reaches and that was not yet awarded is awarded. The lock
+serialises concurrent events of one member on one badge (PostgreSQL), SQLite serialises writers,
+and the unique (member, badge, level) award is the last guard. This runs in the event handler's
+own transaction, so it is applied once per event (see gamification.events).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from badges import criteria as kinds
+from badges.models import Badge, BadgeAward, BadgeProgress
+from core.bulk import write_back
+from core.clock import clock
+from gamification import events, ledger
+from gamification.events import EventType
+from gamification.models import Event, LedgerKind, Member, Program
+
+
+def is_active(badge: Badge, at: datetime) -> bool:
+    return (
+        badge.archived_at is None
+        and (badge.starts_at is None or badge.starts_at <= at)
+        and (badge.ends_at is None or at < badge.ends_at)
+    )
+
+
+async def on_event(event: Event) -> None:
+    """Event handler: move the progress of every badge that listens to this event."""
+    if event.member_id is None:
+        return
+    member_id = event.member_id
+    badges = await Badge.filter(
+        program_id=event.program_id, listens_to=event.type, archived_at__isnull=True
+    ).order_by("id")
+    changes: list[tuple[Badge, kinds.Change]] = []
+    for badge in badges:
+        if is_active(badge, event.occurred_at):
+            change = kinds.change_for(badge.criteria, badge.params, event.data, event.occurred_at)
+            if change is not None:
+                changes.append((badge, change))
+    if not changes:
+        return
+    rows = await _locked_progress(member_id, [badge.id for badge, _ in changes])
+    now = clock.now()
+    updated: list[BadgeProgress] = []
+    awards: list[tuple[Badge, int]] = []
+    for badge, change in changes:
+        progress = rows[badge.id]
+        value, period = kinds.apply(change, progress.value, progress.period)
+        level = max(progress.level, kinds.level_for(badge.thresholds, value))
+        if (value, period, level) == (progress.value, progress.period, progress.level):
+            continue
+        awards += [(badge, n) for n in range(progress.level + 1, level + 1)]
+        progress.value, progress.period, progress.level = value, period, level
+        progress.updated_at = now
+        updated.append(progress)
+    await write_back(BadgeProgress, updated, ["value", "period", "level", "updated_at"])
+    for badge, level in awards:
+        await _award(badge, member_id, level)
+
+
+async def _locked_progress(member_id: int, badge_ids: list[int]) -> dict[int, BadgeProgress]:
+    """The member's progress rows for these badges, locked until commit (in badge order, so two
+    transactions never wait on each other in a cycle); missing rows are created first."""
+
+    def query() -> Any:
+        return (
+            BadgeProgress.filter(member_id=member_id, badge_id__in=badge_ids)
+            .order_by("badge_id")
+            .select_for_update()
+        )
+
+    rows = {p.badge_id: p for p in await query()}
+    missing = [badge_id for badge_id in badge_ids if badge_id not in rows]
+    if missing:
+        now = clock.now()
+        await BadgeProgress.bulk_create(
+            [BadgeProgress(member_id=member_id, badge_id=b, updated_at=now) for b in missing],
+            ignore_conflicts=True,
+        )
+        rows = {p.badge_id: p for p in await query()}
+    return rows
+
+
+async def _award(badge: Badge, member_id: int, level: int) -> None:
+    now = clock.now()
+    await BadgeAward.create(
+        program_id=badge.program_id,
+        badge_id=badge.id,
+        member_id=member_id,
+        level=level,
+        awarded_at=now,
+    )
+    if badge.points:
+        member = await Member.get(id=member_id)
+        program = await Program.get(id=badge.program_id)
+        await ledger.credit(
+            member,
+            badge.points,
+            LedgerKind.BONUS,
+            expires_at=ledger.points_expiry(program, now),
+            reason=f"Badge: {badge.name}"[:200],
+            reference=f"badge:{badge.id}",
+        )
+    await events.emit(
+        EventType.BADGE_AWARDED,
+        program_id=badge.program_id,
+        member_id=member_id,
+        data={"badge_id": badge.id, "level": level, "name": badge.name, "points": badge.points},
+    )
+
+
+async def grant(badge: Badge, member_id: int) -> bool:
+    """Award the badge's first level (a challenge's reward), once. Inside `events.atomic()`.
+    Returns whether it was awarded now."""
+    progress = (await _locked_progress(member_id, [badge.id]))[badge.id]
+    if progress.level >= 1:
+        return False
+    await BadgeProgress.filter(id=progress.id).update(level=1, value=max(progress.value, 1))
+    await _award(badge, member_id, 1)
+    return True
+
+
+async def member_awards(member_id: int) -> list[tuple[BadgeAward, Badge]]:
+    """A member's earned badge levels, newest first, with their badges (two queries)."""
+    awards = await BadgeAward.filter(member_id=member_id).order_by("-awarded_at", "-id")
+    badges = {b.id: b for b in await Badge.filter(id__in={a.badge_id for a in awards})}
+    return [(award, badges[award.badge_id]) for award in awards]
+
+
+async def visible_badges(
+    program_id: int, member_id: int | None, include_hidden: bool = False
+) -> list[tuple[Badge, BadgeProgress | None]]:
+    """Badges a member can see (not archived; hidden ones only once earned), with their progress.
+    Staff (no member) see hidden ones too when `include_hidden`."""
+    badges = await Badge.filter(program_id=program_id, archived_at__isnull=True).order_by("id")
+    progress: dict[int, BadgeProgress] = {}
+    if member_id is not None:
+        progress = {
+            p.badge_id: p
+            for p in await BadgeProgress.filter(
+                member_id=member_id, badge_id__in=[b.id for b in badges]
+            )
+        }
+    shown = [
+        b
+        for b in badges
+        if not b.hidden or include_hidden or (b.id in progress and progress[b.id].level > 0)
+    ]
+    return [(b, progress.get(b.id)) for b in shown]
+
+
+def install() -> None:
+    for event_type in EventType:
+        events.subscribe(event_type, on_event)

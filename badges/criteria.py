@@ -1,0 +1,115 @@
+"""What each criteria kind reads from an event: the event type it listens to, and the change one
+event makes to a member's progress. Pure functions: no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from badges.models import BadgeCriteria
+from gamification.events import EventType
+
+# Progress is an integer in each kind's unit; money is counted in cents.
+MONEY_SCALE = 100
+# Points that do not count as "earned": corrections and refunds of spent points.
+NOT_EARNED_KINDS = frozenset({"ADJUST", "REDEMPTION_REFUND"})
+_EPOCH_MONDAY = date(2000, 1, 3)
+
+FIXED_EVENT_TYPE: dict[BadgeCriteria, EventType] = {
+    BadgeCriteria.SPEND: EventType.PURCHASE_RECORDED,
+    BadgeCriteria.POINTS_EARNED: EventType.POINTS_EARNED,
+    BadgeCriteria.PRODUCT_QUANTITY: EventType.PURCHASE_RECORDED,
+    BadgeCriteria.TIER_REACHED: EventType.TIER_CHANGED,
+    BadgeCriteria.CHALLENGES_COMPLETED: EventType.CHALLENGE_COMPLETED,
+    BadgeCriteria.REFERRALS_QUALIFIED: EventType.REFERRAL_QUALIFIED,
+}
+
+
+def scale(criteria: BadgeCriteria) -> int:
+    return MONEY_SCALE if criteria == BadgeCriteria.SPEND else 1
+
+
+def listens_to(criteria: BadgeCriteria, params: dict[str, Any]) -> str:
+    if criteria in FIXED_EVENT_TYPE:
+        return FIXED_EVENT_TYPE[criteria].value
+    if criteria == BadgeCriteria.MANUAL:
+        return ""
+    return str(params.get("event_type") or EventType.PURCHASE_RECORDED.value)
+
+
+@dataclass(frozen=True)
+class Change:
+    how: Literal["add", "max", "week"]
+    amount: int
+
+
+def money_units(value: Any) -> int:
+    try:
+        return int((Decimal(str(value)) * MONEY_SCALE).to_integral_value())
+    except (InvalidOperation, ValueError):
+        return 0
+
+
+def week_number(moment: datetime) -> int:
+    """Weeks since a Monday: consecutive ISO weeks have consecutive numbers."""
+    return (moment.date() - _EPOCH_MONDAY).days // 7
+
+
+def line_quantity(data: dict[str, Any], params: dict[str, Any]) -> int:
+    sku, category = params.get("sku"), params.get("category")
+    total = 0
+    for line in data.get("lines") or ():
+        if (sku and line.get("sku") == sku) or (category and line.get("category") == category):
+            try:
+                total += max(int(line.get("quantity") or 0), 0)
+            except (TypeError, ValueError):
+                continue
+    return total
+
+
+def change_for(
+    criteria: BadgeCriteria, params: dict[str, Any], data: dict[str, Any], occurred_at: datetime
+) -> Change | None:
+    """The change one event of the listened type makes, or None when it makes none."""
+    match criteria:
+        case BadgeCriteria.EVENT_COUNT | BadgeCriteria.CHALLENGES_COMPLETED:
+            return Change("add", 1)
+        case BadgeCriteria.REFERRALS_QUALIFIED:
+            return Change("add", 1)
+        case BadgeCriteria.SPEND:
+            amount = money_units(data.get("total"))
+            return Change("add", amount) if amount > 0 else None
+        case BadgeCriteria.POINTS_EARNED:
+            points = int(data.get("points") or 0)
+            if points <= 0 or data.get("kind") in NOT_EARNED_KINDS:
+                return None
+            return Change("add", points)
+        case BadgeCriteria.PRODUCT_QUANTITY:
+            quantity = line_quantity(data, params)
+            return Change("add", quantity) if quantity > 0 else None
+        case BadgeCriteria.WEEKLY_STREAK:
+            return Change("week", week_number(occurred_at))
+        case BadgeCriteria.TIER_REACHED:
+            rank = data.get("rank")
+            return Change("max", int(rank)) if rank is not None else None
+    return None
+
+
+def apply(change: Change, value: int, period: int | None) -> tuple[int, int | None]:
+    """The new (value, period) of a progress row after `change`."""
+    if change.how == "add":
+        return value + change.amount, period
+    if change.how == "max":
+        return max(value, change.amount), period
+    week = change.amount
+    if period is None or week > period + 1:
+        return 1, week  # first week, or the streak broke: start again
+    if week == period + 1:
+        return value + 1, week
+    return value, period  # same week again, or an older event arriving late
+
+
+def level_for(thresholds: list[int], value: int) -> int:
+    return sum(1 for threshold in thresholds if value >= threshold)

@@ -1,0 +1,340 @@
+"""Challenge progress from events, joining, rewards and rankings.
+
+- Only events of the listened type whose `occurred_at` is inside [starts_at, ends_at) count, and
+  for OPT_IN challenges only those at or after the member joined. AUTOMATIC challenges enrol an
+  eligible member at their first counted event (as if joined at the start).
+- INDIVIDUAL: the first event that brings a member to the target completes and rewards them, in
+  that event's handler transaction (once: a conditional UPDATE on `completed_at`).
+- COLLECTIVE: every counted event adds to `community_total`; the event that reaches the target
+  sets `reached_at` (conditional UPDATE, once). After that commit every contributor (progress > 0)
+  is rewarded, each in its own transaction with a conditional UPDATE on `rewarded_at`; the closing
+  scan does it again for any that a crash left out. Events after the target is reached no longer
+  count.
+- Lock order: participant row, then challenge row, then the member (ledger): never the reverse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.functions import Sum
+from tortoise.transactions import in_transaction
+
+from badges import awarding
+from badges.criteria import line_quantity, money_units
+from badges.models import Badge
+from challenges.models import (
+    Challenge,
+    ChallengeKind,
+    ChallengeMetric,
+    ChallengeParticipant,
+    ChallengeStatus,
+    Enrolment,
+)
+from core.bulk import write_back
+from core.clock import clock
+from core.errors import ErrorCode, Refused
+from gamification import events, ledger
+from gamification.events import EventType
+from gamification.models import Event, LedgerKind, Member, Program, Tier
+
+
+def metric_amount(challenge: Challenge, event: Event) -> int:
+    data = event.data
+    match challenge.metric:
+        case ChallengeMetric.PURCHASES | ChallengeMetric.REFERRALS:
+            return 1
+        case ChallengeMetric.SPEND:
+            return max(money_units(data.get("total")), 0)
+        case ChallengeMetric.QUANTITY:
+            return line_quantity(data, {"sku": challenge.sku, "category": challenge.category})
+        case ChallengeMetric.POINTS_EARNED:
+            if data.get("kind") in ("ADJUST", "REDEMPTION_REFUND"):
+                return 0
+            return max(int(data.get("points") or 0), 0)
+    return 0
+
+
+def is_running(challenge: Challenge, at: datetime) -> bool:
+    return (
+        challenge.status == ChallengeStatus.ACTIVE and challenge.starts_at <= at < challenge.ends_at
+    )
+
+
+async def _eligible(challenge: Challenge, member_id: int) -> bool:
+    if challenge.min_tier_rank is None:
+        return True
+    tier_id = (await Member.filter(id=member_id).values_list("tier_id", flat=True))[0]
+    if tier_id is None:
+        return False
+    rank = (await Tier.filter(id=tier_id).values_list("rank", flat=True))[0]
+    return rank >= challenge.min_tier_rank
+
+
+class _Full(Exception):
+    pass
+
+
+async def _enrol(challenge: Challenge, member_id: int, joined_at: datetime) -> bool:
+    """Create the participant row and count it against `max_participants`, or neither. Returns
+    whether it was created now (False: it already existed). Raises CHALLENGE_FULL."""
+    try:
+        async with in_transaction():  # a savepoint inside the caller's transaction
+            await ChallengeParticipant.create(
+                challenge_id=challenge.id, member_id=member_id, joined_at=joined_at
+            )
+            counter = Challenge.filter(id=challenge.id)
+            if challenge.max_participants is not None:
+                counter = counter.filter(participants__lt=challenge.max_participants)
+            if not await counter.update(participants=F("participants") + 1):
+                raise _Full
+    except IntegrityError:
+        return False
+    except _Full:
+        raise Refused(ErrorCode.CHALLENGE_FULL, "This challenge is full.", "challengeId") from None
+    return True
+
+
+async def join(challenge: Challenge, member: Member) -> bool:
+    """A member joins (inside `events.atomic()`). Joining twice is harmless: returns False."""
+    now = clock.now()
+    if challenge.status != ChallengeStatus.ACTIVE or now >= challenge.ends_at:
+        raise Refused(ErrorCode.CHALLENGE_NOT_OPEN, "This challenge is over.", "challengeId")
+    if not await _eligible(challenge, member.id):
+        raise Refused(
+            ErrorCode.CHALLENGE_NOT_ELIGIBLE, "Your tier cannot join this one.", "challengeId"
+        )
+    # Automatic challenges count from their start; opt-in ones from the moment of joining.
+    joined_at = challenge.starts_at if challenge.enrolment == Enrolment.AUTOMATIC else now
+    if not await _enrol(challenge, member.id, min(joined_at, now)):
+        return False
+    await events.emit(
+        EventType.CHALLENGE_JOINED,
+        program_id=challenge.program_id,
+        member_id=member.id,
+        data={"challenge_id": challenge.id, "name": challenge.name},
+    )
+    return True
+
+
+async def on_event(event: Event) -> None:
+    """Event handler: add this event to every running challenge it counts for."""
+    if event.member_id is None:
+        return
+    member_id = event.member_id
+    running = await Challenge.filter(
+        program_id=event.program_id,
+        listens_to=event.type,
+        status=ChallengeStatus.ACTIVE,
+        starts_at__lte=event.occurred_at,
+        ends_at__gt=event.occurred_at,
+    ).order_by("id")
+    counted: list[tuple[Challenge, int]] = []
+    for challenge in running:
+        if challenge.kind == ChallengeKind.COLLECTIVE and challenge.reached_at is not None:
+            continue
+        amount = metric_amount(challenge, event)
+        if amount > 0:
+            counted.append((challenge, amount))
+    if not counted:
+        return
+    now = clock.now()
+    # Lock the member's participant rows in challenge order: no cycles between transactions.
+    rows = {
+        p.challenge_id: p
+        for p in await ChallengeParticipant.filter(
+            member_id=member_id, challenge_id__in=[c.id for c, _ in counted]
+        )
+        .order_by("challenge_id")
+        .select_for_update()
+    }
+    changed: list[ChallengeParticipant] = []
+    completed: list[Challenge] = []
+    collective: list[tuple[Challenge, int]] = []
+    for challenge, amount in counted:
+        participant = rows.get(challenge.id)
+        if participant is None:
+            participant = await _auto_enrol(challenge, member_id)
+            if participant is None:
+                continue
+        if event.occurred_at < participant.joined_at or participant.completed_at is not None:
+            continue  # before joining, or already completed: nothing more counts
+        participant.progress += amount
+        participant.progress_at = now
+        if challenge.kind == ChallengeKind.INDIVIDUAL and participant.progress >= challenge.target:
+            participant.completed_at = now
+            completed.append(challenge)
+        if challenge.kind == ChallengeKind.COLLECTIVE:
+            collective.append((challenge, amount))
+        changed.append(participant)
+    await write_back(ChallengeParticipant, changed, ["progress", "progress_at", "completed_at"])
+    for challenge in completed:
+        await _reward(challenge, member_id)
+    # The community totals are hot rows shared by every member: updated last, so they stay
+    # locked only until the commit that follows.
+    for challenge, amount in collective:
+        await _add_to_community(challenge, amount, now)
+
+
+async def _auto_enrol(challenge: Challenge, member_id: int) -> ChallengeParticipant | None:
+    if challenge.enrolment == Enrolment.OPT_IN or not await _eligible(challenge, member_id):
+        return None
+    try:
+        await _enrol(challenge, member_id, challenge.starts_at)
+    except Refused:
+        return None  # full: this member does not take part
+    return (
+        await ChallengeParticipant.filter(challenge_id=challenge.id, member_id=member_id)
+        .select_for_update()
+        .first()
+    )
+
+
+async def _increment_community(challenge_id: int, amount: int) -> int | None:
+    """Add to the community total unless the target was reached; the new total, or None."""
+    db = Challenge._meta.db
+    if db.capabilities.dialect == "postgres":
+        # One round trip on the hottest row of the program. (A CTE, because Tortoise's client
+        # drops the rows of a statement that starts with UPDATE.)
+        _, rows = await db.execute_query(
+            'WITH added AS (UPDATE "challenge" SET "community_total"="community_total"+$1 '
+            'WHERE "id"=$2 AND "reached_at" IS NULL RETURNING "community_total") '
+            'SELECT "community_total" FROM added',
+            [amount, challenge_id],
+        )
+        return int(rows[0]["community_total"]) if rows else None
+    if not await Challenge.filter(id=challenge_id, reached_at__isnull=True).update(
+        community_total=F("community_total") + amount
+    ):
+        return None
+    return (await Challenge.filter(id=challenge_id).values_list("community_total", flat=True))[0]
+
+
+async def _add_to_community(challenge: Challenge, amount: int, now: datetime) -> None:
+    total = await _increment_community(challenge.id, amount)
+    if total is None:
+        return  # reached meanwhile: the member's share is kept, the total is final
+    if total >= challenge.target and await Challenge.filter(
+        id=challenge.id, reached_at__isnull=True
+    ).update(reached_at=now):
+
+        async def reward_all() -> None:
+            await reward_contributors(challenge.id)
+
+        events.after_commit(reward_all)
+
+
+async def community_totals(challenges: list[Challenge]) -> dict[int, int]:
+    """The community's total per challenge: kept on the row for COLLECTIVE ones, summed over the
+    participants (one grouped query) for INDIVIDUAL ones, which have no shared hot row."""
+    totals = {c.id: c.community_total for c in challenges if c.kind == ChallengeKind.COLLECTIVE}
+    individual = [c.id for c in challenges if c.kind == ChallengeKind.INDIVIDUAL]
+    if individual:
+        rows = (
+            await ChallengeParticipant.filter(challenge_id__in=individual)
+            .annotate(total=Sum("progress"))
+            .group_by("challenge_id")
+            .values("challenge_id", "total")
+        )
+        sums = {row["challenge_id"]: int(row["total"] or 0) for row in rows}
+        totals.update({cid: sums.get(cid, 0) for cid in individual})
+    return totals
+
+
+async def _reward(challenge: Challenge, member_id: int) -> bool:
+    """Give the reward once (conditional on `rewarded_at`). Inside `events.atomic()`."""
+    now = clock.now()
+    if not await ChallengeParticipant.filter(
+        challenge_id=challenge.id, member_id=member_id, rewarded_at__isnull=True
+    ).update(rewarded_at=now):
+        return False
+    await ChallengeParticipant.filter(
+        challenge_id=challenge.id, member_id=member_id, completed_at__isnull=True
+    ).update(completed_at=now)
+    if challenge.reward_points:
+        member = await Member.get(id=member_id)
+        program = await Program.get(id=challenge.program_id)
+        await ledger.credit(
+            member,
+            challenge.reward_points,
+            LedgerKind.BONUS,
+            expires_at=ledger.points_expiry(program, now),
+            reason=f"Challenge: {challenge.name}"[:200],
+            reference=f"challenge:{challenge.id}",
+        )
+    if challenge.reward_badge_id is not None:
+        badge = await Badge.get(id=challenge.reward_badge_id)
+        await awarding.grant(badge, member_id)
+    await events.emit(
+        EventType.CHALLENGE_COMPLETED,
+        program_id=challenge.program_id,
+        member_id=member_id,
+        data={
+            "challenge_id": challenge.id,
+            "name": challenge.name,
+            "points": challenge.reward_points,
+        },
+    )
+    return True
+
+
+async def reward_contributors(challenge_id: int) -> int:
+    """Reward every contributor of a reached COLLECTIVE challenge not rewarded yet, one
+    transaction each. Idempotent; returns how many it rewarded now."""
+    challenge = await Challenge.get(id=challenge_id)
+    if challenge.kind != ChallengeKind.COLLECTIVE or challenge.reached_at is None:
+        return 0
+    rewarded = 0
+    pending = await ChallengeParticipant.filter(
+        challenge_id=challenge.id, progress__gt=0, rewarded_at__isnull=True
+    ).values_list("member_id", flat=True)
+    for member_id in pending:
+        async with events.atomic():
+            rewarded += await _reward(challenge, member_id)
+    return rewarded
+
+
+@dataclass(frozen=True)
+class Standing:
+    member_id: int
+    progress: int
+    reached_at: datetime | None
+
+
+async def standings(challenge_id: int, limit: int = 100, offset: int = 0) -> list[Standing]:
+    """The ranking by a database query: most progress first, ties to whoever got there first.
+    What a Redis leaderboard can be fed (or rebuilt) from."""
+    rows = (
+        await ChallengeParticipant.filter(challenge_id=challenge_id, progress__gt=0)
+        .order_by("-progress", "progress_at", "id")
+        .offset(offset)
+        .limit(limit)
+        .values_list("member_id", "progress", "progress_at")
+    )
+    return [Standing(member_id, progress, at) for member_id, progress, at in rows]
+
+
+async def rank_of(challenge_id: int, member_id: int) -> int | None:
+    """1-based rank of a member (None without progress): one COUNT of those ahead."""
+    me = await ChallengeParticipant.get_or_none(challenge_id=challenge_id, member_id=member_id)
+    if me is None or me.progress <= 0:
+        return None
+    ahead = await ChallengeParticipant.filter(
+        challenge_id=challenge_id, progress__gt=me.progress
+    ).count()
+    tied_before = await ChallengeParticipant.filter(
+        challenge_id=challenge_id, progress=me.progress, progress_at__lt=me.progress_at
+    ).count()
+    return ahead + tied_before + 1
+
+
+def install() -> None:
+    for event_type in (
+        EventType.PURCHASE_RECORDED,
+        EventType.POINTS_EARNED,
+        EventType.REFERRAL_QUALIFIED,
+    ):
+        events.subscribe(event_type, on_event)

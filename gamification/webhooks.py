@@ -1,0 +1,252 @@
+"""Signed webhooks: staff register endpoints; every event of a type they chose is delivered to
+them at least once, as JSON signed like Stripe does, with retries and exponential backoff.
+
+- Fan-out is an event handler: it writes one `WebhookDelivery` per (endpoint, event), unique, in
+  the handler's transaction, then enqueues one arq job per delivery whose job id is derived from
+  the delivery, so it is queued once.
+- The job POSTs the body with `Loyalty-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of
+  "<t>.<body>" under the endpoint's secret>` and records each attempt. A non-2xx answer or a
+  network error is retried after base x 2^(n-1) seconds, up to `webhook_max_attempts`.
+- A cron scan re-enqueues pending deliveries whose job Redis may have lost.
+- The body carries the event id: receivers deduplicate on it (at least once means maybe twice).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import httpx
+import structlog
+from arq.connections import ArqRedis
+
+from core.clock import clock
+from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
+from gamification import events
+from gamification.events import EventType
+from gamification.models import Event, Webhook, WebhookAttempt, WebhookDelivery, WebhookStatus
+
+log = structlog.get_logger("gamification.webhooks")
+
+SIGNATURE_HEADER = "Loyalty-Signature"
+EVENT_ID_HEADER = "Loyalty-Event-Id"
+DELIVER_JOB = "deliver_webhook"
+MAX_URL = 500
+MIN_SECRET = 16
+MAX_BACKOFF_SECONDS = 3600.0
+
+# The arq pool the fan-out enqueues on. Set at start-up by the API and the worker; without it the
+# deliveries are still written and the scan enqueues them (it is not needed for correctness).
+_queue: ArqRedis | None = None
+
+
+def use_queue(queue: ArqRedis | None) -> None:
+    global _queue
+    _queue = queue
+
+
+def delivery_job_id(delivery_id: int) -> str:
+    return f"webhook-delivery:{delivery_id}"
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The header value for `body` sent at `timestamp`."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def verify(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
+    """What a receiver does: the signature matches and the timestamp is recent (no replays)."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(time.time() - timestamp) > tolerance:
+        return False
+    expected = sign(secret, timestamp, body).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+def _clean_url(url: str) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationFailed(
+            ErrorCode.INVALID_URL, "A webhook URL is an http(s) URL up to 500 characters.", "url"
+        )
+    return url
+
+
+def _clean_event_types(event_types: list[str]) -> list[str]:
+    known = {t.value for t in EventType}
+    cleaned = sorted({t.strip().upper() for t in event_types})
+    if not cleaned or any(t not in known for t in cleaned):
+        raise ValidationFailed(
+            ErrorCode.INVALID_EVENT_TYPE, "Give one or more known event types.", "eventTypes"
+        )
+    return cleaned
+
+
+async def create_webhook(
+    program_id: int, url: str, event_types: list[str], secret: str | None = None
+) -> tuple[Webhook, str]:
+    """Register an endpoint. Returns it and its secret (generated unless given), shown once."""
+    url = _clean_url(url)
+    types = _clean_event_types(event_types)
+    if secret is None:
+        secret = "whsec_" + secrets.token_urlsafe(32)
+    elif not MIN_SECRET <= len(secret) <= 200:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT, "A secret has 16 to 200 characters.", "secret"
+        )
+    webhook = await Webhook.create(
+        program_id=program_id, url=url, secret=secret, event_types=types, created_at=clock.now()
+    )
+    return webhook, secret
+
+
+async def archive_webhook(program_id: int, webhook_id: int) -> Webhook:
+    webhook = await Webhook.get_or_none(id=webhook_id, program_id=program_id)
+    if webhook is None:
+        raise NotFound(ErrorCode.NOT_FOUND, "No such webhook.", "webhookId")
+    if webhook.archived_at is not None:
+        raise Refused(ErrorCode.ALREADY_ARCHIVED, "This webhook is archived.", "webhookId")
+    now = clock.now()
+    await Webhook.filter(id=webhook.id, archived_at__isnull=True).update(archived_at=now)
+    webhook.archived_at = now
+    return webhook
+
+
+def event_body(event: Event) -> bytes:
+    body = {
+        "id": event.id,
+        "type": event.type,
+        "programId": event.program_id,
+        "memberId": event.member_id,
+        "occurredAt": event.occurred_at.isoformat(),
+        "data": event.data,
+    }
+    return json.dumps(body, separators=(",", ":"), sort_keys=True, default=str).encode()
+
+
+async def fan_out(event: Event) -> None:
+    """Event handler: one delivery per active endpoint that wants this type."""
+    endpoints = await Webhook.filter(program_id=event.program_id, archived_at__isnull=True)
+    wanted = [w for w in endpoints if event.type in w.event_types]
+    if not wanted:
+        return
+    now = clock.now()
+    created: list[int] = []
+    for webhook in wanted:
+        delivery = await WebhookDelivery.create(
+            webhook_id=webhook.id, event_id=event.id, next_attempt_at=now, created_at=now
+        )
+        created.append(delivery.id)
+
+    async def enqueue() -> None:
+        for delivery_id in created:
+            await enqueue_delivery(delivery_id)
+
+    events.after_commit(enqueue)
+
+
+async def enqueue_delivery(delivery_id: int, defer: float | None = None) -> bool:
+    if _queue is None:
+        return False
+    job = await _queue.enqueue_job(
+        DELIVER_JOB, delivery_id, _job_id=delivery_job_id(delivery_id), _defer_by=defer
+    )
+    return job is not None
+
+
+def backoff_seconds(base: float, attempt: int) -> float:
+    return min(base * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+
+
+async def attempt_delivery(
+    delivery_id: int,
+    *,
+    client: httpx.AsyncClient,
+    max_attempts: int,
+    retry_base_seconds: float,
+) -> tuple[WebhookStatus, float | None]:
+    """One attempt of one delivery. Returns its status and, when it must be tried again, after
+    how many seconds. Safe to call for a delivery already settled (does nothing)."""
+    delivery = await WebhookDelivery.get_or_none(id=delivery_id)
+    if delivery is None or delivery.status != WebhookStatus.PENDING:
+        return (delivery.status if delivery else WebhookStatus.FAILED), None
+    number = delivery.attempts + 1
+    # Claim the attempt number: two runs of the same job never both send attempt n.
+    if not await WebhookDelivery.filter(id=delivery.id, attempts=delivery.attempts).update(
+        attempts=number
+    ):
+        return WebhookStatus.PENDING, None
+    webhook = await Webhook.get(id=delivery.webhook_id)
+    event = await Event.get(id=delivery.event_id)
+    body = event_body(event)
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: sign(webhook.secret, timestamp, body),
+        EVENT_ID_HEADER: str(event.id),
+        "User-Agent": "loyalty-webhooks/1",
+    }
+    started = time.perf_counter()
+    status_code: int | None = None
+    error = ""
+    try:
+        response = await client.post(webhook.url, content=body, headers=headers)
+        status_code = response.status_code
+        if not 200 <= status_code < 300:
+            error = f"HTTP {status_code}"
+    except httpx.HTTPError as problem:
+        error = f"{problem.__class__.__name__}: {problem}"[:300]
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    now = clock.now()
+    await WebhookAttempt.create(
+        delivery_id=delivery.id,
+        number=number,
+        attempted_at=now,
+        status_code=status_code,
+        error=error,
+        duration_ms=duration_ms,
+    )
+    if not error:
+        await WebhookDelivery.filter(id=delivery.id).update(
+            status=WebhookStatus.DELIVERED, delivered_at=now, next_attempt_at=None
+        )
+        return WebhookStatus.DELIVERED, None
+    if number >= max_attempts:
+        await WebhookDelivery.filter(id=delivery.id).update(
+            status=WebhookStatus.FAILED, next_attempt_at=None
+        )
+        log.warning("webhook delivery failed for good", delivery=delivery.id, error=error)
+        return WebhookStatus.FAILED, None
+    wait = backoff_seconds(retry_base_seconds, number)
+    await WebhookDelivery.filter(id=delivery.id).update(
+        next_attempt_at=now + timedelta(seconds=wait)
+    )
+    return WebhookStatus.PENDING, wait
+
+
+async def lost_deliveries(older_than: timedelta, limit: int = 500) -> list[int]:
+    """Pending deliveries whose next attempt is long overdue: their job was probably lost."""
+    return list(
+        await WebhookDelivery.filter(
+            status=WebhookStatus.PENDING, next_attempt_at__lte=clock.now() - older_than
+        )
+        .order_by("id")
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
+
+
+def install() -> None:
+    for event_type in EventType:
+        events.subscribe(event_type, fan_out)

@@ -1,0 +1,429 @@
+"""Challenges: progress only inside the window and after joining, individual and collective
+completion rewarded once (under concurrency too), joining rules, and idempotent closing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from arq import Worker
+from arq.connections import RedisSettings
+from starlette.applications import Starlette
+
+from badges.models import BadgeAward
+from challenges.models import Challenge, ChallengeParticipant
+from challenges.progress import rank_of, standings
+from core.clock import clock
+from gamification import events
+from gamification.models import Event, Member
+from gamification.tiers import create_tier, set_member_tier
+from tests.builders import (
+    assert_ledger_consistent,
+    give_points,
+    new_program,
+    purchase_event,
+    qualify_referral_event,
+    sign_up,
+    staff_client,
+)
+from tests.graphql import GraphQLClient, codes
+from workers.settings import WorkerSettings
+
+CREATE_CHALLENGE = """
+mutation($input: CreateChallengeInput!) {
+  createChallenge(input: $input) {
+    challenge { id name kind metric enrolment target status }
+    errors { code field message }
+  }
+}
+"""
+UPDATE_CHALLENGE = """
+mutation($input: UpdateChallengeInput!) {
+  updateChallenge(input: $input) { challenge { id target name } errors { code field } }
+}
+"""
+ARCHIVE_CHALLENGE = """
+mutation($input: ArchiveChallengeInput!) {
+  archiveChallenge(input: $input) { challenge { id status } errors { code field } }
+}
+"""
+JOIN = """
+mutation($input: JoinChallengeInput!) {
+  joinChallenge(input: $input) {
+    challenge { id participants myProgress { value completed } }
+    errors { code field }
+  }
+}
+"""
+CHALLENGES = """
+query {
+  challenges {
+    id name kind startsAt endsAt target status
+    myProgress { value completed } communityProgress results
+  }
+}
+"""
+CREATE_BADGE = """
+mutation($input: CreateBadgeInput!) {
+  createBadge(input: $input) { badge { id } errors { code } }
+}
+"""
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+async def create_challenge(staff: GraphQLClient, **fields: Any) -> str:
+    values = {
+        "name": "Buy three",
+        "metric": "PURCHASES",
+        "kind": "INDIVIDUAL",
+        "target": "3",
+        "startsAt": (NOW - timedelta(days=1)).isoformat(),
+        "endsAt": (NOW + timedelta(days=1)).isoformat(),
+        "enrolment": "OPT_IN",
+        **fields,
+    }
+    payload = await staff.mutate(CREATE_CHALLENGE, values)
+    assert payload["errors"] == [], payload["errors"]
+    return payload["challenge"]["id"]
+
+
+async def mine(client: GraphQLClient, challenge_id: str) -> dict[str, Any]:
+    rows = (await client.query(CHALLENGES))["challenges"]
+    return next(c for c in rows if c["id"] == challenge_id)
+
+
+async def completions(challenge_id: str) -> list[int]:
+    rows = await Event.filter(type="CHALLENGE_COMPLETED")
+    return sorted(e.member_id for e in rows if e.data["challenge_id"] == int(challenge_id))
+
+
+async def run_worker(app: Starlette, redis_url: str, *jobs: str) -> Worker:
+    for job in jobs:
+        await app.state.arq.enqueue_job(job)
+    worker = Worker(
+        functions=WorkerSettings.functions,
+        redis_settings=RedisSettings.from_dsn(redis_url),
+        burst=True,
+        poll_delay=0.05,
+        handle_signals=False,
+    )
+    await worker.main()
+    await worker.close()
+    return worker
+
+
+async def test_an_opt_in_challenge_counts_only_after_joining_and_rewards_once(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program)
+    staff = await staff_client(gql, program, "MANAGER")
+    badge = (await staff.mutate(CREATE_BADGE, {"name": "Finisher", "criteria": "MANUAL"}))["badge"][
+        "id"
+    ]
+    challenge = await create_challenge(staff, rewardPoints=50, rewardBadgeId=badge)
+
+    # a purchase before joining does not count
+    await purchase_event(member.id, program.id, occurred_at=NOW - timedelta(hours=1))
+    assert (await mine(member.client, challenge))["myProgress"] is None
+    payload = await member.client.mutate(JOIN, {"challengeId": challenge})
+    assert payload["errors"] == []
+    assert payload["challenge"]["myProgress"] == {"value": "0", "completed": False}
+    # joining again is harmless
+    again = await member.client.mutate(JOIN, {"challengeId": challenge})
+    assert again["errors"] == [] and again["challenge"]["participants"] == 1
+    await purchase_event(member.id, program.id, occurred_at=NOW - timedelta(minutes=30))
+
+    for _ in range(3):
+        await purchase_event(member.id, program.id)
+    view = await mine(member.client, challenge)
+    assert view["myProgress"] == {"value": "3", "completed": True}
+    await purchase_event(member.id, program.id)
+    view = await mine(member.client, challenge)
+    assert view["myProgress"] == {"value": "3", "completed": True}
+
+    assert await completions(challenge) == [member.id]
+    assert await assert_ledger_consistent(member.id) == 50
+    assert await BadgeAward.filter(member_id=member.id, badge_id=int(badge)).count() == 1
+    joined = await Event.filter(member_id=member.id, type="CHALLENGE_JOINED").count()
+    assert joined == 1
+
+
+async def test_events_outside_the_window_do_not_count(gql: GraphQLClient) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program)
+    staff = await staff_client(gql, program, "MANAGER")
+    challenge = await create_challenge(
+        staff,
+        enrolment="AUTOMATIC",
+        metric="SPEND",
+        target="100.00",
+        startsAt=NOW.isoformat(),
+        endsAt=(NOW + timedelta(days=2)).isoformat(),
+    )
+    await purchase_event(member.id, program.id, "80.00", occurred_at=NOW - timedelta(seconds=1))
+    await purchase_event(member.id, program.id, "80.00", occurred_at=NOW + timedelta(days=2))
+    assert (await mine(member.client, challenge))["myProgress"] is None
+
+    await purchase_event(member.id, program.id, "60.50", occurred_at=NOW)
+    await purchase_event(member.id, program.id, "39.49", occurred_at=NOW + timedelta(days=1))
+    view = await mine(member.client, challenge)
+    assert view["myProgress"] == {"value": "99.99", "completed": False}
+    assert view["communityProgress"] == "99.99"
+    await purchase_event(member.id, program.id, "0.01", occurred_at=NOW + timedelta(days=1))
+    assert (await mine(member.client, challenge))["myProgress"]["completed"] is True
+
+
+async def test_quantity_points_and_referral_metrics(gql: GraphQLClient) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program)
+    staff = await staff_client(gql, program, "MANAGER")
+    coffee = await create_challenge(
+        staff, enrolment="AUTOMATIC", metric="QUANTITY", category="coffee", target="4"
+    )
+    points = await create_challenge(
+        staff, enrolment="AUTOMATIC", metric="POINTS_EARNED", target="100"
+    )
+    referrals = await create_challenge(staff, enrolment="AUTOMATIC", metric="REFERRALS", target="2")
+    lines = [
+        {"sku": "ESP", "category": "coffee", "quantity": 3, "unit_price": "2.00"},
+        {"sku": "CAKE", "category": "food", "quantity": 2, "unit_price": "4.00"},
+    ]
+    await purchase_event(member.id, program.id, "14.00", lines=lines)
+    await give_points(member.id, 60)
+    await qualify_referral_event(member.id, program.id)
+    assert (await mine(member.client, coffee))["myProgress"]["value"] == "3"
+    assert (await mine(member.client, points))["myProgress"]["value"] == "60"
+    assert (await mine(member.client, referrals))["myProgress"]["value"] == "1"
+
+    await purchase_event(member.id, program.id, "2.00", lines=lines[:1])
+    await give_points(member.id, 40)
+    await qualify_referral_event(member.id, program.id)
+    assert await completions(coffee) == [member.id]
+    assert await completions(points) == [member.id]
+    assert await completions(referrals) == [member.id]
+
+
+async def test_20_concurrent_events_complete_an_individual_challenge_once(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program)
+    staff = await staff_client(gql, program, "MANAGER")
+    challenge = await create_challenge(staff, enrolment="AUTOMATIC", target="5", rewardPoints=30)
+    await asyncio.gather(*(purchase_event(member.id, program.id) for _ in range(20)))
+    assert await completions(challenge) == [member.id]
+    assert await assert_ledger_consistent(member.id) == 30
+    assert not await Event.filter(program_id=program.id, settled_at__isnull=True).exists()
+    participant = await ChallengeParticipant.get(member_id=member.id, challenge_id=int(challenge))
+    assert participant.progress == 5  # nothing counts once completed
+
+
+async def test_a_collective_challenge_rewards_every_contributor_once_when_reached(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    staff = await staff_client(gql, program, "MANAGER")
+    members = [await sign_up(gql, program) for _ in range(4)]
+    bystander = await sign_up(gql, program)
+    challenge = await create_challenge(
+        staff,
+        kind="COLLECTIVE",
+        enrolment="AUTOMATIC",
+        metric="SPEND",
+        target="100.00",
+        rewardPoints=20,
+    )
+    await purchase_event(members[0].id, program.id, "40.00")
+    await purchase_event(members[1].id, program.id, "40.00")
+    view = await mine(members[0].client, challenge)
+    assert view["communityProgress"] == "80.00"
+    assert view["myProgress"] == {"value": "40.00", "completed": False}
+    assert await completions(challenge) == []
+
+    # the last two race to the target
+    await asyncio.gather(
+        purchase_event(members[2].id, program.id, "15.00"),
+        purchase_event(members[3].id, program.id, "15.00"),
+    )
+    contributors = sorted(m.id for m in members)
+    assert await completions(challenge) == contributors
+    for m in members:
+        assert await assert_ledger_consistent(m.id) == 20
+        assert (await mine(m.client, challenge))["myProgress"]["completed"] is True
+    assert await assert_ledger_consistent(bystander.id) == 0
+    assert (await mine(bystander.client, challenge))["myProgress"] is None
+
+    # after the target is reached nothing more counts or pays
+    await purchase_event(bystander.id, program.id, "50.00")
+    assert await completions(challenge) == contributors
+    row = await Challenge.get(id=int(challenge))
+    assert row.reached_at is not None and row.community_total == 11000
+
+
+async def test_20_members_racing_a_collective_target_are_each_rewarded_once(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    staff = await staff_client(gql, program, "MANAGER")
+    members = [await sign_up(gql, program) for _ in range(20)]
+    challenge = await create_challenge(
+        staff, kind="COLLECTIVE", enrolment="AUTOMATIC", target="10", rewardPoints=5
+    )
+    await asyncio.gather(*(purchase_event(m.id, program.id) for m in members))
+    rewarded = await completions(challenge)
+    assert len(rewarded) == len(set(rewarded)) >= 10
+    for m in members:
+        assert await assert_ledger_consistent(m.id) == (5 if m.id in rewarded else 0)
+    # no handler failed (a deadlock would leave its event unsettled)
+    assert not await Event.filter(program_id=program.id, settled_at__isnull=True).exists()
+
+
+async def test_joining_rules(gql: GraphQLClient) -> None:
+    program = await new_program()
+    staff = await staff_client(gql, program, "MANAGER")
+    first, second = await sign_up(gql, program), await sign_up(gql, program)
+    small = await create_challenge(staff, maxParticipants=1)
+    assert (await first.client.mutate(JOIN, {"challengeId": small}))["errors"] == []
+    assert codes(await second.client.mutate(JOIN, {"challengeId": small})) == ["CHALLENGE_FULL"]
+
+    gold_only = await create_challenge(staff, minTierRank=2)
+    assert codes(await first.client.mutate(JOIN, {"challengeId": gold_only})) == [
+        "CHALLENGE_NOT_ELIGIBLE"
+    ]
+    gold = await create_tier(program.id, "Gold", 2)
+    row = await Member.get(id=first.id)
+    async with events.atomic():
+        await set_member_tier(row, gold, "test")
+    assert (await first.client.mutate(JOIN, {"challengeId": gold_only}))["errors"] == []
+
+    over = await create_challenge(
+        staff,
+        startsAt=(NOW - timedelta(days=3)).isoformat(),
+        endsAt=(NOW - timedelta(days=2)).isoformat(),
+    )
+    assert codes(await first.client.mutate(JOIN, {"challengeId": over})) == ["CHALLENGE_NOT_OPEN"]
+    archived = await create_challenge(staff)
+    await staff.mutate(ARCHIVE_CHALLENGE, {"challengeId": archived})
+    assert codes(await first.client.mutate(JOIN, {"challengeId": archived})) == [
+        "CHALLENGE_NOT_OPEN"
+    ]
+
+    elsewhere = await create_challenge(await staff_client(gql, await new_program(), "MANAGER"))
+    assert codes(await first.client.mutate(JOIN, {"challengeId": elsewhere})) == ["NOT_FOUND"]
+    assert codes(await first.client.mutate(JOIN, {"challengeId": "x"})) == ["NOT_FOUND"]
+    assert await staff.error_code(JOIN, {"input": {"challengeId": small}}) == "FORBIDDEN"
+
+
+async def test_bad_definitions_are_refused_with_codes(gql: GraphQLClient) -> None:
+    program = await new_program()
+    staff = await staff_client(gql, program, "MANAGER")
+    cases = [
+        ({"target": "0"}, "INVALID_INPUT"),
+        ({"target": "1.5"}, "INVALID_INPUT"),
+        ({"endsAt": (NOW - timedelta(days=2)).isoformat()}, "INVALID_WINDOW"),
+        ({"metric": "QUANTITY"}, "INVALID_CRITERIA"),
+        ({"rewardPoints": -5}, "INVALID_INPUT"),
+        ({"maxParticipants": 0}, "INVALID_INPUT"),
+        ({"rewardBadgeId": "999999"}, "NOT_FOUND"),
+        ({"name": " "}, "INVALID_INPUT"),
+    ]
+    for fields, code in cases:
+        values = {
+            "name": "x",
+            "metric": "PURCHASES",
+            "kind": "INDIVIDUAL",
+            "target": "3",
+            "startsAt": NOW.isoformat(),
+            "endsAt": (NOW + timedelta(days=1)).isoformat(),
+            **fields,
+        }
+        payload = await staff.mutate(CREATE_CHALLENGE, values)
+        assert code in codes(payload), (fields, payload)
+    challenge = await create_challenge(staff)
+    payload = await staff.mutate(UPDATE_CHALLENGE, {"challengeId": challenge, "target": "5"})
+    assert payload["challenge"]["target"] == "5"
+    stranger = await staff_client(gql, await new_program(), "ADMIN")
+    payload = await stranger.mutate(UPDATE_CHALLENGE, {"challengeId": challenge, "name": "x"})
+    assert codes(payload) == ["NOT_FOUND"]
+
+
+async def test_ranking_goes_to_progress_then_to_whoever_got_there_first(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    staff = await staff_client(gql, program, "MANAGER")
+    a, b, c = [await sign_up(gql, program) for _ in range(3)]
+    challenge = await create_challenge(staff, enrolment="AUTOMATIC", target="100")
+    with clock.frozen_at(NOW) as time:
+        await purchase_event(b.id, program.id)
+        time.advance(timedelta(seconds=1))
+        await purchase_event(a.id, program.id)
+        time.advance(timedelta(seconds=1))
+        await purchase_event(c.id, program.id)
+        await purchase_event(c.id, program.id)
+    ranked = await standings(int(challenge))
+    assert [s.member_id for s in ranked] == [c.id, b.id, a.id]
+    assert [s.progress for s in ranked] == [2, 1, 1]
+    assert await rank_of(int(challenge), a.id) == 3
+
+
+async def test_the_closing_scan_ends_challenges_once_and_stores_results(
+    gql: GraphQLClient, app: Starlette, redis_url: str
+) -> None:
+    program = await new_program()
+    staff = await staff_client(gql, program, "MANAGER")
+    member = await sign_up(gql, program)
+    challenge = await create_challenge(staff, enrolment="AUTOMATIC", target="2")
+    running = await create_challenge(
+        staff, enrolment="AUTOMATIC", endsAt=(NOW + timedelta(days=30)).isoformat()
+    )
+    await purchase_event(member.id, program.id)
+    with clock.frozen_at(NOW + timedelta(days=2)):
+        first = await run_worker(app, redis_url, "close_challenges")
+        second = await run_worker(app, redis_url, "close_challenges")
+    assert first.jobs_failed == 0 and second.jobs_failed == 0
+    view = await mine(member.client, challenge)
+    assert view["status"] == "ENDED"
+    results = view["results"]
+    assert results["participants"] == 1 and results["completed"] == 0
+    assert results["top"][0]["member_id"] == member.id
+    assert (await mine(member.client, running))["status"] == "ACTIVE"
+    closed_at = (await Challenge.get(id=int(challenge))).closed_at
+    with clock.frozen_at(NOW + timedelta(days=3)):
+        await run_worker(app, redis_url, "close_challenges")
+    assert (await Challenge.get(id=int(challenge))).closed_at == closed_at
+    # an ended challenge counts nothing more
+    await purchase_event(member.id, program.id, occurred_at=NOW)
+    assert (await mine(member.client, challenge))["myProgress"]["value"] == "1"
+
+
+async def test_20_concurrent_joins_fill_a_challenge_exactly_to_its_maximum(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    staff = await staff_client(gql, program, "MANAGER")
+    challenge = await create_challenge(staff, maxParticipants=5)
+    members = [await sign_up(gql, program) for _ in range(20)]
+    results = await asyncio.gather(
+        *(m.client.mutate(JOIN, {"challengeId": challenge}) for m in members)
+    )
+    assert sorted(tuple(codes(r)) for r in results) == [()] * 5 + [("CHALLENGE_FULL",)] * 15
+    assert await ChallengeParticipant.filter(challenge_id=int(challenge)).count() == 5
+    assert (await Challenge.get(id=int(challenge))).participants == 5
+
+
+async def test_one_member_joining_ten_times_at_once_joins_once(gql: GraphQLClient) -> None:
+    program = await new_program()
+    staff = await staff_client(gql, program, "MANAGER")
+    challenge = await create_challenge(staff, maxParticipants=3)
+    member = await sign_up(gql, program)
+    results = await asyncio.gather(
+        *(member.client.mutate(JOIN, {"challengeId": challenge}) for _ in range(10))
+    )
+    assert all(r["errors"] == [] for r in results)
+    assert (await Challenge.get(id=int(challenge))).participants == 1
+    joined = await Event.filter(member_id=member.id, type="CHALLENGE_JOINED").count()
+    assert joined == 1

@@ -1,0 +1,207 @@
+"""The outbox: a failing handler never breaks the request nor loses the event, the scan re-runs
+it, handlers apply each event once however often they run; and the member's activity feed."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from arq import Worker
+from arq.connections import RedisSettings
+from starlette.applications import Starlette
+
+from badges.models import BadgeProgress
+from core.clock import clock
+from gamification import events
+from gamification.events import EventType
+from gamification.models import Event, EventHandling
+from tests.builders import (
+    give_points,
+    new_program,
+    purchase_event,
+    sign_up,
+    staff_client,
+)
+from tests.graphql import GraphQLClient
+from workers.settings import WorkerSettings
+
+ADJUST = """
+mutation($input: AdjustPointsInput!) {
+  adjustPoints(input: $input) { pointsBalance errors { code } }
+}
+"""
+CREATE_BADGE = """
+mutation($input: CreateBadgeInput!) { createBadge(input: $input) { badge { id } errors { code } } }
+"""
+ACTIVITY = """
+query($first: Int, $after: String) {
+  me {
+    activity(first: $first, after: $after) {
+      edges { node { id type text occurredAt data } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+
+
+async def run_scan(app: Starlette, redis_url: str) -> Worker:
+    await app.state.arq.enqueue_job("retry_event_handlers")
+    worker = Worker(
+        functions=WorkerSettings.functions,
+        redis_settings=RedisSettings.from_dsn(redis_url),
+        burst=True,
+        poll_delay=0.05,
+        handle_signals=False,
+    )
+    await worker.main()
+    await worker.close()
+    return worker
+
+
+class FlakyHandler:
+    """A subscriber that fails its first `failures` calls, as a crashing consumer would."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls: list[int] = []
+        self.__name__ = self.__qualname__ = "FlakyHandler"
+        self.__module__ = __name__
+
+    async def __call__(self, event: Event) -> None:
+        self.calls.append(event.id)
+        if len(self.calls) <= self.failures:
+            raise RuntimeError("receiver down")
+
+
+async def test_a_failing_handler_does_not_break_the_request_and_is_rerun_by_the_scan(
+    gql: GraphQLClient, app: Starlette, redis_url: str
+) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program)
+    manager = await staff_client(gql, program, "MANAGER")
+    # it fails on the way through and again when run alone; the scan's run succeeds
+    flaky = FlakyHandler(failures=2)
+    events.subscribe(EventType.POINTS_ADJUSTED, flaky)
+    try:
+        start = datetime.now(UTC)
+        with clock.frozen_at(start) as time:
+            # when the handler fails, the mutation still succeeds
+            payload = await manager.mutate(
+                ADJUST,
+                {"memberId": str(member.id), "delta": 40, "reason": "x", "idempotencyKey": "k1"},
+            )
+            assert payload == {"pointsBalance": 40, "errors": []}
+            event = await Event.get(member_id=member.id, type="POINTS_ADJUSTED")
+            assert event.settled_at is None
+            assert len(flaky.calls) == 2
+            # the handlers that succeeded are recorded, so the scan will not run them again
+            done = set(
+                await EventHandling.filter(event_id=event.id).values_list("handler", flat=True)
+            )
+            assert events.handler_name(flaky) not in done
+            assert "badges.awarding.on_event" in done
+
+            # a young event is left to its live publication
+            await run_scan(app, redis_url)
+            assert len(flaky.calls) == 2
+
+            # then the scan runs the missing handler again, and only that one
+            time.advance(timedelta(minutes=2))
+            worker = await run_scan(app, redis_url)
+            assert worker.jobs_failed == 0
+            assert flaky.calls == [event.id] * 3
+            assert (await Event.get(id=event.id)).settled_at is not None
+
+            # and a settled event is never run again
+            await run_scan(app, redis_url)
+            assert len(flaky.calls) == 3
+    finally:
+        events.unsubscribe(EventType.POINTS_ADJUSTED, flaky)
+
+
+async def test_an_event_committed_but_never_published_is_handled_by_the_scan(
+    gql: GraphQLClient, app: Starlette, redis_url: str
+) -> None:
+    # given a badge, and a purchase event whose process died between commit and publish
+    program = await new_program()
+    member = await sign_up(gql, program)
+    staff = await staff_client(gql, program, "MANAGER")
+    badge = await staff.mutate(
+        CREATE_BADGE,
+        {
+            "name": "First",
+            "criteria": "EVENT_COUNT",
+            "eventType": "PURCHASE_RECORDED",
+            "thresholds": ["1"],
+        },
+    )
+    badge_id = int(badge["badge"]["id"])
+    past = datetime.now(UTC) - timedelta(minutes=5)
+    await Event.create(
+        program_id=program.id,
+        member_id=member.id,
+        type="PURCHASE_RECORDED",
+        data={"purchase_id": 1, "total": "5.00", "lines": []},
+        occurred_at=past,
+    )
+    # when the scan runs
+    await run_scan(app, redis_url)
+    # then nothing was lost
+    progress = await BadgeProgress.get(member_id=member.id, badge_id=badge_id)
+    assert progress.value == 1 and progress.level == 1
+
+
+async def test_publishing_one_event_many_times_at_once_applies_it_once(gql: GraphQLClient) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program)
+    staff = await staff_client(gql, program, "MANAGER")
+    badge = await staff.mutate(
+        CREATE_BADGE,
+        {
+            "name": "Count",
+            "criteria": "EVENT_COUNT",
+            "eventType": "PURCHASE_RECORDED",
+            "thresholds": ["1", "2"],
+        },
+    )
+    event_id = await purchase_event(member.id, program.id)
+    event = await Event.get(id=event_id)
+    await asyncio.gather(*(events.publish([event]) for _ in range(10)))
+    await events.retry_unsettled(grace=timedelta(0))
+    progress = await BadgeProgress.get(member_id=member.id, badge_id=int(badge["badge"]["id"]))
+    assert progress.value == 1 and progress.level == 1
+
+
+async def test_the_activity_feed_shows_my_own_events_newest_first_with_a_text(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program)
+    other = await sign_up(gql, program)
+    staff = await staff_client(gql, program, "MANAGER")
+    await staff.mutate(
+        CREATE_BADGE,
+        {
+            "name": "Regular",
+            "criteria": "EVENT_COUNT",
+            "eventType": "PURCHASE_RECORDED",
+            "thresholds": ["1"],
+        },
+    )
+    await purchase_event(member.id, program.id, total="12.50")
+    await give_points(member.id, 30)
+    await purchase_event(other.id, program.id)
+
+    first = (await member.client.query(ACTIVITY, {"first": 2}))["me"]["activity"]
+    texts = [e["node"]["text"] for e in first["edges"]]
+    assert texts == ["You earned 30 points.", "You earned the badge Regular."]
+    assert first["pageInfo"]["hasNextPage"] is True
+    rest = await member.client.query(ACTIVITY, {"after": first["pageInfo"]["endCursor"]})
+    nodes = [e["node"] for e in rest["me"]["activity"]["edges"]]
+    purchase = next(n for n in nodes if n["type"] == "PURCHASE_RECORDED")
+    assert purchase["text"] == "Purchase of 12.50 EUR recorded."
+    assert purchase["data"]["total"] == "12.50"
+    mine = {e["node"]["id"] for e in first["edges"]} | {n["id"] for n in nodes}
+    theirs = {str(e.id) for e in await Event.filter(member_id=other.id)}
+    assert not mine & theirs

@@ -1,0 +1,276 @@
+"""Signed webhooks delivered to a real HTTP server on 127.0.0.1: the signature verifies, a failing
+receiver is retried with backoff until it answers, every attempt is recorded, nothing is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import uvicorn
+from arq import Worker
+from arq.connections import RedisSettings
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from core.settings import Settings
+from gamification import webhooks
+from gamification.models import WebhookAttempt, WebhookDelivery, WebhookStatus
+from tests.builders import (
+    give_points,
+    new_program,
+    purchase_event,
+    sign_up,
+    staff_client,
+)
+from tests.graphql import GraphQLClient, codes
+from workers.settings import WorkerSettings
+
+SETTINGS_OVERRIDES = {"webhook_retry_base_seconds": 0.05, "webhook_max_attempts": 4}
+
+CREATE_WEBHOOK = """
+mutation($input: CreateWebhookInput!) {
+  createWebhook(input: $input) {
+    webhook { id url eventTypes archivedAt }
+    secret
+    errors { code field }
+  }
+}
+"""
+ARCHIVE_WEBHOOK = """
+mutation($input: ArchiveWebhookInput!) {
+  archiveWebhook(input: $input) { webhook { id archivedAt } errors { code } }
+}
+"""
+WEBHOOKS = """
+query { webhooks { id url deliveries { edges { node { eventId status attempts } } } } }
+"""
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """A brand's endpoint: answers 500 to the first `failures` requests of each event."""
+
+    url: str = ""
+    failures: int = 0
+    received: list[Received] = field(default_factory=list)
+    seen: dict[str, int] = field(default_factory=dict)
+
+    async def endpoint(self, request: Request) -> Response:
+        body = await request.body()
+        self.received.append(Received(dict(request.headers), body))
+        event_id = request.headers.get("loyalty-event-id", "")
+        self.seen[event_id] = self.seen.get(event_id, 0) + 1
+        if self.seen[event_id] <= self.failures:
+            return Response("down", status_code=500)
+        return Response("ok")
+
+    def delivered_ids(self) -> list[int]:
+        return [json.loads(r.body)["id"] for r in self.received]
+
+
+@pytest.fixture(scope="module")
+async def receiver() -> AsyncIterator[Receiver]:
+    state = Receiver()
+    app = Starlette(routes=[Route("/hook", state.endpoint, methods=["POST"])])
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    state.url = f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    for _ in range(500):  # uvicorn offers no start-up event to wait on
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    yield state
+    server.should_exit = True
+    await task
+    sock.close()
+
+
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/nobody-home"
+
+
+async def run_worker(settings: Settings, redis_url: str) -> Worker:
+    worker = Worker(
+        functions=WorkerSettings.functions,
+        redis_settings=RedisSettings.from_dsn(redis_url),
+        burst=True,
+        poll_delay=0.02,
+        handle_signals=False,
+        ctx={"settings": settings},
+    )
+    await worker.main()
+    await worker.close()
+    return worker
+
+
+async def register(gql: GraphQLClient, url: str, types: list[str], **extra: Any) -> tuple:
+    program = await new_program()
+    admin = await staff_client(gql, program, "ADMIN")
+    payload = await admin.mutate(CREATE_WEBHOOK, {"url": url, "eventTypes": types, **extra})
+    assert payload["errors"] == [], payload
+    return program, admin, payload
+
+
+async def test_a_delivery_is_signed_over_timestamp_and_body(
+    gql: GraphQLClient, receiver: Receiver, settings: Settings, redis_url: str
+) -> None:
+    receiver.received.clear()
+    receiver.failures = 0
+    program, _, payload = await register(gql, receiver.url, ["PURCHASE_RECORDED"])
+    secret = payload["secret"]
+    assert secret.startswith("whsec_")
+    member = await sign_up(gql, program)
+
+    event_id = await purchase_event(member.id, program.id, total="9.90")
+    await give_points(member.id, 10)  # a type this endpoint did not ask for
+    await run_worker(settings, redis_url)
+
+    assert receiver.delivered_ids() == [event_id]
+    (request,) = receiver.received
+    body = json.loads(request.body)
+    assert body["type"] == "PURCHASE_RECORDED" and body["memberId"] == member.id
+    assert body["data"]["total"] == "9.90"
+    assert request.headers["loyalty-event-id"] == str(event_id)
+    # verify as a receiver would, from the header alone
+    parts = dict(p.split("=", 1) for p in request.headers["loyalty-signature"].split(","))
+    signed = f"{parts['t']}.".encode() + request.body
+    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(parts["v1"], expected)
+    assert webhooks.verify(secret, request.headers["loyalty-signature"], request.body)
+    assert not webhooks.verify(
+        "another-secret-entirely", parts and request.headers["loyalty-signature"], request.body
+    )
+    assert not webhooks.verify(secret, request.headers["loyalty-signature"], request.body + b" ")
+
+
+async def test_a_receiver_failing_twice_gets_the_event_after_retries_with_attempts_recorded(
+    gql: GraphQLClient, receiver: Receiver, settings: Settings, redis_url: str
+) -> None:
+    receiver.received.clear()
+    receiver.failures = 2
+    program, admin, _ = await register(
+        gql, receiver.url, ["PURCHASE_RECORDED"], secret="a-secret-of-our-own-choosing"
+    )
+    member = await sign_up(gql, program)
+    event_id = await purchase_event(member.id, program.id)
+
+    worker = await run_worker(settings, redis_url)
+
+    assert receiver.delivered_ids() == [event_id] * 3
+    delivery = await WebhookDelivery.get(event_id=event_id)
+    assert delivery.status == WebhookStatus.DELIVERED and delivery.attempts == 3
+    attempts = await WebhookAttempt.filter(delivery_id=delivery.id).order_by("number")
+    assert [(a.number, a.status_code) for a in attempts] == [(1, 500), (2, 500), (3, 200)]
+    assert attempts[0].error == "HTTP 500" and attempts[2].error == ""
+    # the retries waited, growing: base, then twice the base
+    gaps = [
+        (b.attempted_at - a.attempted_at).total_seconds() for a, b in itertools.pairwise(attempts)
+    ]
+    assert gaps[0] >= 0.04 and gaps[1] >= 0.09
+    assert worker.jobs_failed == 0
+    listed = (await admin.query(WEBHOOKS))["webhooks"][0]["deliveries"]["edges"]
+    assert listed[0]["node"] == {"eventId": str(event_id), "status": "DELIVERED", "attempts": 3}
+
+
+async def test_nothing_is_lost_when_every_first_attempt_fails(
+    gql: GraphQLClient, receiver: Receiver, settings: Settings, redis_url: str
+) -> None:
+    receiver.received.clear()
+    receiver.failures = 1
+    program, _, _ = await register(gql, receiver.url, ["PURCHASE_RECORDED", "POINTS_EARNED"])
+    members = [await sign_up(gql, program) for _ in range(3)]
+    sent = await asyncio.gather(
+        *(purchase_event(m.id, program.id) for m in members for _ in range(4))
+    )
+    await run_worker(settings, redis_url)
+    delivered = {json.loads(r.body)["id"] for r in receiver.received if receiver.seen and r.body}
+    assert set(sent) <= delivered
+    statuses = {d.status for d in await WebhookDelivery.filter(event_id__in=list(sent))}
+    assert statuses == {WebhookStatus.DELIVERED}
+    # at least once, and here exactly twice each: one failure, one success
+    assert all(receiver.seen[str(event_id)] == 2 for event_id in sent)
+
+
+async def test_an_unreachable_receiver_is_given_up_after_the_last_attempt(
+    gql: GraphQLClient, settings: Settings, redis_url: str
+) -> None:
+    program, _, _ = await register(gql, closed_port_url(), ["PURCHASE_RECORDED"])
+    member = await sign_up(gql, program)
+    event_id = await purchase_event(member.id, program.id)
+    await run_worker(settings, redis_url)
+    delivery = await WebhookDelivery.get(event_id=event_id)
+    assert delivery.status == WebhookStatus.FAILED and delivery.attempts == 4
+    attempts = await WebhookAttempt.filter(delivery_id=delivery.id)
+    assert len(attempts) == 4
+    assert all(a.status_code is None and a.error for a in attempts)
+
+
+async def test_staff_manage_webhooks_and_archived_ones_receive_nothing(
+    gql: GraphQLClient, receiver: Receiver, settings: Settings, redis_url: str
+) -> None:
+    receiver.received.clear()
+    receiver.failures = 0
+    program, admin, payload = await register(gql, receiver.url, ["PURCHASE_RECORDED"])
+    webhook_id = payload["webhook"]["id"]
+    assert payload["webhook"]["eventTypes"] == ["PURCHASE_RECORDED"]
+
+    for fields, code in [
+        ({"url": "ftp://example.com/x"}, "INVALID_URL"),
+        ({"url": "not a url"}, "INVALID_URL"),
+        ({"eventTypes": []}, "INVALID_EVENT_TYPE"),
+        ({"eventTypes": ["NOT_A_TYPE"]}, "INVALID_EVENT_TYPE"),
+        ({"secret": "short"}, "INVALID_INPUT"),
+    ]:
+        values = {"url": receiver.url, "eventTypes": ["PURCHASE_RECORDED"], **fields}
+        assert codes(await admin.mutate(CREATE_WEBHOOK, values)) == [code], fields
+
+    manager = await staff_client(gql, program, "MANAGER")
+    variables = {"input": {"url": receiver.url, "eventTypes": ["PURCHASE_RECORDED"]}}
+    assert await manager.error_code(CREATE_WEBHOOK, variables) == "FORBIDDEN"
+    stranger = await staff_client(gql, await new_program(), "ADMIN")
+    assert codes(await stranger.mutate(ARCHIVE_WEBHOOK, {"webhookId": webhook_id})) == ["NOT_FOUND"]
+
+    archived = await admin.mutate(ARCHIVE_WEBHOOK, {"webhookId": webhook_id})
+    assert archived["webhook"]["archivedAt"] is not None
+    member = await sign_up(gql, program)
+    event_id = await purchase_event(member.id, program.id)
+    await run_worker(settings, redis_url)
+    assert event_id not in receiver.delivered_ids()
+    assert not await WebhookDelivery.exists(event_id=event_id)
+
+
+async def test_a_delivery_job_is_queued_once_whatever_asks_for_it(
+    gql: GraphQLClient, receiver: Receiver, settings: Settings, redis_url: str
+) -> None:
+    receiver.received.clear()
+    receiver.failures = 0
+    program, _, _ = await register(gql, receiver.url, ["PURCHASE_RECORDED"])
+    member = await sign_up(gql, program)
+    event_id = await purchase_event(member.id, program.id)
+    delivery = await WebhookDelivery.get(event_id=event_id)
+    # the fan-out queued it already: the scan or a retry asking again adds nothing
+    assert not await webhooks.enqueue_delivery(delivery.id)
+    await run_worker(settings, redis_url)
+    assert receiver.delivered_ids() == [event_id]
