@@ -76,9 +76,10 @@ async def load(database_url: str, n_entries: int, n_members: int) -> int:
                 "referral_code",
                 "created_at",
                 "points_balance",
+                "blocked_reason",
             ],
             records=(
-                (program.id, f"m{i}@bench.example", "x", f"Member {i}", f"B{i:015d}", now, 0)
+                (program.id, f"m{i}@bench.example", "x", f"Member {i}", f"B{i:015d}", now, 0, "")
                 for i in range(n_members)
             ),
         )

@@ -102,9 +102,10 @@ async def main() -> None:
                 "referral_code",
                 "created_at",
                 "points_balance",
+                "blocked_reason",
             ],
             records=(
-                (program_id, f"m{i}@bench.example", "x", f"Member {i}", f"B{i:015d}", now, p)
+                (program_id, f"m{i}@bench.example", "x", f"Member {i}", f"B{i:015d}", now, p, "")
                 for i, p in enumerate(points)
             ),
         )
