@@ -21,17 +21,18 @@ Definitions (a period is [start, end), times in UTC):
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from tortoise import connections
-from tortoise.functions import Count, Sum
+from tortoise.functions import Count
 
 from core.errors import ErrorCode, ValidationFailed
 from gamification.events import EventType
-from gamification.models import Event, LedgerEntry, LedgerKind, Member, Program, Purchase, Tier
+from gamification.models import Event, LedgerKind, Member, Program, Tier
 
 MAX_SERIES_BUCKETS = 400
 
@@ -97,14 +98,43 @@ def ratio(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | Non
     return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
 
 
-async def _ledger_sums(program_id: int, start: datetime, end: datetime) -> dict[str, int]:
-    rows = (
-        await LedgerEntry.filter(program_id=program_id, created_at__gte=start, created_at__lt=end)
-        .annotate(total=Sum("delta"))
-        .group_by("kind")
-        .values("kind", "total")
-    )
-    return {str(row["kind"]): int(row["total"] or 0) for row in rows}
+async def _rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """Raw SQL written with `?` placeholders (PostgreSQL gets $1, $2...): the report's scans are
+    shaped by hand so each table is read once."""
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        parts = sql.split("?")
+        sql = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
+    else:
+        # As Tortoise stores them on SQLite, so text comparison orders them.
+        params = [p.isoformat(" ") if isinstance(p, datetime) else p for p in params]
+    _, rows = await connection.execute_query(sql, params)
+    return [dict(row) for row in rows]
+
+
+async def _ledger_sums(
+    program_id: int, start: datetime, end: datetime, outstanding_before: int | None
+) -> tuple[dict[str, int], int]:
+    """Per kind, what moved in the period, and the outstanding points at `end`. Without
+    `outstanding_before` (the outstanding points at `start`), one scan of everything before `end`
+    gives both; with it, only the period is read."""
+    if outstanding_before is None:
+        rows = await _rows(
+            "SELECT kind, SUM(CASE WHEN created_at >= ? THEN delta ELSE 0 END) AS period,"
+            " SUM(delta) AS upto FROM ledger_entry WHERE program_id = ? AND created_at < ?"
+            " GROUP BY kind",
+            [start, program_id, end],
+        )
+        outstanding = sum(int(row["upto"] or 0) for row in rows)
+    else:
+        rows = await _rows(
+            "SELECT kind, SUM(delta) AS period FROM ledger_entry"
+            " WHERE program_id = ? AND created_at >= ? AND created_at < ? GROUP BY kind",
+            [program_id, start, end],
+        )
+        outstanding = outstanding_before + sum(int(row["period"] or 0) for row in rows)
+    by_kind = {str(row["kind"]): int(row["period"] or 0) for row in rows}
+    return by_kind, outstanding
 
 
 async def _event_counts(program_id: int, start: datetime, end: datetime) -> dict[str, int]:
@@ -123,17 +153,43 @@ async def _event_counts(program_id: int, start: datetime, end: datetime) -> dict
 
 
 async def _active_members(program_id: int, start: datetime, end: datetime) -> int:
-    rows = (
-        await Event.filter(
-            program_id=program_id,
-            type__in=[EventType.PURCHASE_RECORDED.value, EventType.GAME_PLAYED.value],
-            occurred_at__gte=start,
-            occurred_at__lt=end,
-        )
-        .annotate(n=Count("member_id", distinct=True))
-        .values("n")
+    rows = await _rows(
+        "SELECT COUNT(*) AS n FROM (SELECT member_id FROM purchase"
+        " WHERE program_id = ? AND occurred_at >= ? AND occurred_at < ?"
+        " UNION SELECT member_id FROM event"
+        " WHERE program_id = ? AND type = ? AND occurred_at >= ? AND occurred_at < ?) AS active",
+        [program_id, start, end, program_id, EventType.GAME_PLAYED.value, start, end],
     )
-    return int(rows[0]["n"] or 0) if rows else 0
+    return int(rows[0]["n"] or 0)
+
+
+@dataclass(frozen=True)
+class _Sales:
+    purchases: int
+    gross: Decimal
+    refunded: Decimal
+    buyers: int
+    repeaters: int
+
+
+async def _sales(program_id: int, start: datetime, end: datetime) -> _Sales:
+    """Purchases, money and repeat buyers in one scan of the period's purchases."""
+    rows = await _rows(
+        "SELECT COUNT(*) AS buyers, SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END) AS repeaters,"
+        " SUM(n) AS purchases, SUM(gross) AS gross, SUM(refunded) AS refunded FROM"
+        " (SELECT member_id, COUNT(*) AS n, SUM(total) AS gross, SUM(refunded_amount) AS refunded"
+        " FROM purchase WHERE program_id = ? AND occurred_at >= ? AND occurred_at < ?"
+        " GROUP BY member_id) AS buyers",
+        [program_id, start, end],
+    )
+    row = rows[0]
+    return _Sales(
+        purchases=int(row["purchases"] or 0),
+        gross=Decimal(str(row["gross"] or 0)),
+        refunded=Decimal(str(row["refunded"] or 0)),
+        buyers=int(row["buyers"] or 0),
+        repeaters=int(row["repeaters"] or 0),
+    )
 
 
 async def _tier_distribution(program_id: int) -> list[TierCount]:
@@ -151,51 +207,36 @@ async def _tier_distribution(program_id: int) -> list[TierCount]:
     return sorted(counts, key=lambda c: (c.tier_id is not None, c.tier_id or 0))
 
 
-async def _scalar(sql: str, params: list[Any]) -> Any:
-    """One value from raw SQL written with `?` placeholders (PostgreSQL wants $1, $2...)."""
-    connection = connections.get("default")
-    if connection.capabilities.dialect == "postgres":
-        parts = sql.split("?")
-        sql = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
-    _, rows = await connection.execute_query(sql, params)
-    return next(iter(dict(rows[0]).values())) if rows else None
-
-
-async def _purchase_figures(report: ProgramReport, program_id: int) -> None:
-    purchases = Purchase.filter(
-        program_id=program_id, occurred_at__gte=report.start, occurred_at__lt=report.end
-    )
-    totals = await purchases.annotate(
-        n=Count("id"), gross=Sum("total"), refunded=Sum("refunded_amount")
-    ).values("n", "gross", "refunded")
-    row = totals[0] if totals else {}
-    report.purchases = int(row.get("n") or 0)
-    gross = Decimal(str(row.get("gross") or 0))
-    refunded = Decimal(str(row.get("refunded") or 0))
-    report.revenue = (gross - refunded).quantize(Decimal("0.01"))
-    if report.purchases:
-        report.average_basket = (report.revenue / report.purchases).quantize(Decimal("0.01"))
-    window = [program_id, report.start, report.end]
-    buyers = await purchases.annotate(n=Count("member_id", distinct=True)).values("n")
-    repeaters = await _scalar(
-        "SELECT COUNT(*) AS n FROM (SELECT member_id FROM purchase"
-        " WHERE program_id = ? AND occurred_at >= ? AND occurred_at < ?"
-        " GROUP BY member_id HAVING COUNT(*) >= 2) AS repeaters",
-        window,
-    )
-    report.repeat_purchase_rate = ratio(int(repeaters or 0), int(buyers[0]["n"] or 0))
-
-
-async def program_report(program: Program, start: datetime, end: datetime) -> ProgramReport:
+async def program_report(
+    program: Program, start: datetime, end: datetime, outstanding_before: int | None = None
+) -> ProgramReport:
     check_period(start, end)
     report = ProgramReport(start=start, end=end, currency=program.currency)
     members = Member.filter(program_id=program.id)
-    report.members_total = await members.filter(created_at__lt=end).count()
-    report.members_new = await members.filter(created_at__gte=start, created_at__lt=end).count()
-    report.members_active = await _active_members(program.id, start, end)
-    await _purchase_figures(report, program.id)
+    # Independent scans, run side by side on PostgreSQL's pool (one after the other on SQLite).
+    (
+        report.members_total,
+        report.members_new,
+        report.members_active,
+        sales,
+        (by_kind, report.points_outstanding),
+        counts,
+        report.tier_distribution,
+    ) = await asyncio.gather(
+        members.filter(created_at__lt=end).count(),
+        members.filter(created_at__gte=start, created_at__lt=end).count(),
+        _active_members(program.id, start, end),
+        _sales(program.id, start, end),
+        _ledger_sums(program.id, start, end, outstanding_before),
+        _event_counts(program.id, start, end),
+        _tier_distribution(program.id),
+    )
+    report.purchases = sales.purchases
+    report.revenue = (sales.gross - sales.refunded).quantize(Decimal("0.01"))
+    if report.purchases:
+        report.average_basket = (report.revenue / report.purchases).quantize(Decimal("0.01"))
+    report.repeat_purchase_rate = ratio(sales.repeaters, sales.buyers)
 
-    by_kind = await _ledger_sums(program.id, start, end)
     report.points_issued = sum(by_kind.get(k.value, 0) for k in EARNING_KINDS)
     report.points_redeemed = -by_kind.get(LedgerKind.REDEEM.value, 0) - by_kind.get(
         LedgerKind.REDEMPTION_REFUND.value, 0
@@ -204,18 +245,9 @@ async def program_report(program: Program, start: datetime, end: datetime) -> Pr
     report.points_expired = -by_kind.get(LedgerKind.EXPIRE.value, 0)
     report.points_adjusted = by_kind.get(LedgerKind.ADJUST.value, 0)
     report.points_reversed = -by_kind.get(LedgerKind.REFUND.value, 0)
-    outstanding = (
-        await LedgerEntry.filter(program_id=program.id, created_at__lt=end)
-        .annotate(total=Sum("delta"))
-        .values("total")
-    )
-    report.points_outstanding = int(outstanding[0]["total"] or 0) if outstanding else 0
     point_value = Decimal(str(program.settings.get("point_value", "0")))
     report.liability = (report.points_outstanding * point_value).quantize(Decimal("0.01"))
     report.redemption_rate = ratio(report.points_redeemed, report.points_issued)
-
-    report.tier_distribution = await _tier_distribution(program.id)
-    counts = await _event_counts(program.id, start, end)
     for name, event_type in COUNTED_EVENTS.items():
         setattr(report, name, counts.get(event_type.value, 0))
     return report
@@ -256,5 +288,12 @@ def series_buckets(
 async def program_report_series(
     program: Program, start: datetime, end: datetime, interval: str
 ) -> list[ProgramReport]:
-    """One report per interval (the same definitions, bucket by bucket)."""
-    return [await program_report(program, a, b) for a, b in series_buckets(start, end, interval)]
+    """One report per interval (the same definitions, bucket by bucket). The outstanding points
+    carry from one bucket to the next, so each bucket reads only its own slice of the ledger."""
+    series: list[ProgramReport] = []
+    outstanding: int | None = None
+    for a, b in series_buckets(start, end, interval):
+        bucket = await program_report(program, a, b, outstanding)
+        outstanding = bucket.points_outstanding
+        series.append(bucket)
+    return series

@@ -25,7 +25,12 @@ class Event(Model):
 
     class Meta:
         table = "event"
-        indexes = (("member_id", "id"), ("program_id", "type", "id"), ("settled_at", "id"))
+        indexes = (
+            ("member_id", "id"),
+            ("program_id", "type", "id"),
+            ("settled_at", "id"),
+            ("program_id", "type", "occurred_at"),  # reports
+        )
 
 
 # One handler's successful processing of one event, written in the handler's own transaction:

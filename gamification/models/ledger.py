@@ -50,4 +50,8 @@ class LedgerEntry(Model):
     class Meta:
         table = "ledger_entry"
         unique_together = (("member", "idempotency_key"),)
-        indexes = (("member_id", "created_at"), ("expires_at", "remaining"))
+        indexes = (
+            ("member_id", "created_at"),
+            ("expires_at", "remaining"),
+            ("program_id", "created_at"),  # reports
+        )

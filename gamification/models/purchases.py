@@ -40,7 +40,8 @@ class Purchase(Model):
     class Meta:
         table = "purchase"
         unique_together = (("program", "external_id"),)
-        indexes = (("member_id", "occurred_at"),)
+        # The second serves reports, which read a program's purchases by their time.
+        indexes = (("member_id", "occurred_at"), ("program_id", "occurred_at"))
 
 
 class PurchaseLine(Model):
