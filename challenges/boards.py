@@ -35,11 +35,12 @@ def feed_after_commit(event: Event, member_id: int, moved: list[tuple[Challenge,
         redis = leaderboards.bound_redis()
         if redis is None:
             return
-        times = dict(
-            await ChallengeParticipant.filter(
-                member_id=member_id, challenge_id__in=[c.id for c, _ in moved]
-            ).values_list("challenge_id", "progress_at")
-        )
+        rows = await ChallengeParticipant.filter(
+            member_id=member_id, challenge_id__in=[c.id for c, _ in moved]
+        ).values_list("challenge_id", "progress_at", "member__anonymised_at")
+        if any(anonymised_at is not None for _, _, anonymised_at in rows):
+            return  # an anonymised member stays off the boards
+        times = {challenge_id: at for challenge_id, at, _ in rows}
         for challenge, amount in moved:
             at = _aware(times.get(challenge.id) or challenge.starts_at)
             await leaderboards.add_score(

@@ -561,13 +561,14 @@ async def on_points_event(event: Event) -> None:
     entry_id = (event.data or {}).get("entry")
     if _redis is None or entry_id is None:
         return
+    # The member's erasure comes along in the same query: an anonymised member stays off.
     rows = await LedgerEntry.filter(id=entry_id).values_list(
-        "program_id", "member_id", "delta", "kind", "created_at"
+        "program_id", "member_id", "delta", "kind", "created_at", "member__anonymised_at"
     )
     if not rows:
         return
-    program_id, member_id, delta, kind, created_at = rows[0]
-    if LedgerKind(kind) not in POINTS_KINDS:
+    program_id, member_id, delta, kind, created_at, anonymised_at = rows[0]
+    if LedgerKind(kind) not in POINTS_KINDS or anonymised_at is not None:
         return
     created_at = _aware(created_at)
     await add_score(_redis, program_id, POINTS, member_id, delta, created_at, f"e{entry_id}")
@@ -580,6 +581,8 @@ async def on_referral_event(event: Event) -> None:
     referral = await Referral.get_or_none(id=referral_id)
     if referral is None or referral.qualified_at is None:
         return
+    if await Member.exists(id=referral.referrer_id, anonymised_at__isnull=False):
+        return  # an anonymised member stays off the boards
     qualified_at = _aware(referral.qualified_at)
     if event.type == EventType.REFERRAL_QUALIFIED:
         change = Change(f"q{referral.id}", referral.referrer_id, 1, qualified_at, qualified_at)

@@ -443,7 +443,7 @@ async def test_anonymising_removes_the_member_from_every_board_and_keeps_the_tot
         },
     )
     challenge = f"challenge:{created['challenge']['id']}"
-    await buy(till, leaving.id, "50.00")
+    await buy(till, leaving.id, "50.00", "leaving-1")
     await buy(till, staying.id, "20.00")
     await buy(till, friend.id, "5.00")
     names = ("points", "referrals", challenge)
@@ -472,6 +472,10 @@ async def test_anonymising_removes_the_member_from_every_board_and_keeps_the_tot
     assert all("Leaving" not in shown and "Deleted member" not in shown for shown in after.values())
     assert after[f"{challenge}/ALL_TIME"] == ["Staying", "Friend"]
     assert (await admin.query(REPORT, {"from": start, "to": end}))["programReport"] == before
+    # and their later activity (a refund of their purchase) does not bring them back
+    refund = await till.mutate(REFUND, {"externalId": "leaving-1", "refundId": "r", "amount": "9"})
+    assert refund["errors"] == []
+    assert await listed() == after
     # and a rebuild from the database keeps them off
     await redis.flushdb()
     await leaderboards.rebuild_program(redis, program.id)
