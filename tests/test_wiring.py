@@ -262,6 +262,18 @@ async def test_challenge_progress_feeds_its_board_and_a_rebuild_gives_the_same(
         ("Cid", 1250),
     ]
     assert live["me"] == {"rank": 2, "score": 1275}
+    # and feeding an event's progress again (a re-delivered callback) counts it once
+    from challenges import boards
+    from challenges.models import Challenge
+    from gamification import events
+    from gamification.models import Event
+
+    challenge = await Challenge.get(id=int(created["challenge"]["id"]))
+    event = await Event.filter(member_id=ann.id, type="PURCHASE_RECORDED").order_by("id").first()
+    assert event is not None
+    async with events.atomic():
+        boards.feed_after_commit(event, ann.id, [(challenge, 1250)])
+    assert await board(ann.client, name) == live
     # and it matches the database's standings
     from challenges.progress import standings
 
