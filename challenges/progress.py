@@ -26,6 +26,7 @@ from tortoise.transactions import in_transaction
 from badges import awarding
 from badges.criteria import line_quantity, money_units
 from badges.models import Badge
+from challenges import boards
 from challenges.models import (
     Challenge,
     ChallengeKind,
@@ -152,6 +153,7 @@ async def on_event(event: Event) -> None:
         .select_for_update()
     }
     changed: list[ChallengeParticipant] = []
+    moved: list[tuple[Challenge, int]] = []  # wiring: for the challenge boards
     completed: list[Challenge] = []
     collective: list[tuple[Challenge, int]] = []
     for challenge, amount in counted:
@@ -170,7 +172,9 @@ async def on_event(event: Event) -> None:
         if challenge.kind == ChallengeKind.COLLECTIVE:
             collective.append((challenge, amount))
         changed.append(participant)
+        moved.append((challenge, amount))
     await write_back(ChallengeParticipant, changed, ["progress", "progress_at", "completed_at"])
+    boards.feed_after_commit(event, member_id, moved)  # wiring: Redis boards, after commit
     for challenge in completed:
         await _reward(challenge, member_id)
     # The community totals are hot rows shared by every member: updated last, so they stay

@@ -29,7 +29,7 @@ from tortoise.expressions import F
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification import draws, events, ledger, prizes
-from gamification.eligibility import check_eligibility
+from gamification.eligibility import check_eligibility, check_required_badge
 from gamification.events import EventType
 from gamification.instant_win import PrizeInput, check_cost, check_window
 from gamification.models import (
@@ -103,6 +103,7 @@ async def create_contest(
         )
     if required_badge_id is not None and required_badge_id <= 0:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, "No such badge.", "requiredBadgeId")
+    await check_required_badge(program_id, required_badge_id)
     if not 1 <= len(prizes_in) <= 50:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, "A contest has 1 to 50 prizes.", "prizes")
     names = [

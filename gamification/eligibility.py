@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from core.errors import ErrorCode, Refused
+from core.errors import ErrorCode, NotFound, Refused
 from gamification.models import Member, Tier
 
 
 async def has_badge(member: Member, badge_id: int) -> bool:
-    """Whether the member holds the badge.
+    """Whether the member holds the badge (asked of the badges package)."""
+    from badges import holders  # badges builds on gamification: imported late, no cycle
 
-    MERGE HOOK (badges): badges live on another branch. Until the lead wires this to the badges
-    package, no member holds any badge, so a game or contest requiring one admits nobody
-    (failing closed rather than open).
-    """
-    return False
+    return await holders.has_badge(member.id, badge_id)
+
+
+async def check_required_badge(program_id: int, badge_id: int | None) -> None:
+    """A required badge (of a reward, game or contest) must be one of the program's badges:
+    NOT_FOUND on `requiredBadgeId` otherwise, so nothing is created that nobody can reach."""
+    if badge_id is None:
+        return
+    from badges import holders
+
+    if badge_id <= 0 or not await holders.badge_in_program(program_id, badge_id):
+        raise NotFound(ErrorCode.NOT_FOUND, "No such badge in this program.", "requiredBadgeId")
 
 
 async def check_eligibility(

@@ -7,11 +7,13 @@ from __future__ import annotations
 def install_handlers() -> None:
     # Imported here: these packages build on gamification, not the other way round.
     from badges import awarding
-    from challenges import progress
-    from gamification import leaderboards, referrals, webhooks
+    from challenges import boards, progress
+    from gamification import leaderboards, personal_data_sections, referrals, webhooks
 
     referrals.install()
     awarding.install()
     progress.install()
     leaderboards.install()
+    boards.install()  # challenge:<id> boards can be rebuilt
+    personal_data_sections.install()  # every feature's rows in a member's data export
     webhooks.install()  # last: the outside world hears of an event after our own effects

@@ -28,7 +28,7 @@ from tortoise.queryset import QuerySet
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification import events, ledger, prizes
-from gamification.eligibility import check_eligibility
+from gamification.eligibility import check_eligibility, check_required_badge
 from gamification.events import EventType
 from gamification.models import (
     GameMode,
@@ -125,6 +125,7 @@ async def create_game(
     _check_optional_positive(max_plays_per_day, "maxPlaysPerDay")
     _check_optional_positive(max_plays_total, "maxPlaysTotal")
     _check_eligibility_input(min_tier_rank, required_badge_id)
+    await check_required_badge(program_id, required_badge_id)
     if mode == GameMode.PROBABILITY and not 0 < win_odds_ppm <= 1_000_000:
         raise ValidationFailed(
             ErrorCode.INVALID_INPUT, "Odds are above 0 and at most 1.", "winProbability"
@@ -204,6 +205,7 @@ async def update_game(
     _check_optional_positive(max_plays_per_day, "maxPlaysPerDay")
     _check_optional_positive(max_plays_total, "maxPlaysTotal")
     _check_eligibility_input(min_tier_rank, required_badge_id)
+    await check_required_badge(program_id, required_badge_id)
     for field, value in (
         ("max_plays_per_day", max_plays_per_day),
         ("max_plays_total", max_plays_total),

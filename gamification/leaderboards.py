@@ -32,7 +32,15 @@ from core.clock import clock
 from core.errors import ErrorCode, NotFound, ValidationFailed
 from gamification import events
 from gamification.events import EventType
-from gamification.models import Event, LedgerEntry, LedgerKind, Program, Referral, ReferralStatus
+from gamification.models import (
+    Event,
+    LedgerEntry,
+    LedgerKind,
+    Member,
+    Program,
+    Referral,
+    ReferralStatus,
+)
 
 log = structlog.get_logger("gamification.leaderboards")
 
@@ -450,6 +458,10 @@ async def rebuild(
     since = started - CATCH_UP
     settled = await source.totals(program_id, board, win, since)
     recent = await source.changes_since(program_id, board, win, since)
+    # Anonymised members are off every board (see on_member_anonymised): a rebuild keeps them off.
+    erased = await _anonymised(program_id)
+    settled = [t for t in settled if t.member_id not in erased]
+    recent = [c for c in recent if c.member_id not in erased]
     suffix = f":rebuild:{uuid.uuid4().hex}"
     new_key, new_seen = key + suffix, seen + suffix
     for start in range(0, len(settled), ZADD_BATCH * 10):
@@ -484,6 +496,8 @@ async def rebuild(
     # Catch up with what committed since the read (its handlers may have written to the old
     # board): applied once, thanks to the new applied set.
     for change in await source.changes_since(program_id, board, win, since):
+        if change.member_id in erased:
+            continue
         await add_score(
             redis,
             program_id,
@@ -547,13 +561,14 @@ async def on_points_event(event: Event) -> None:
     entry_id = (event.data or {}).get("entry")
     if _redis is None or entry_id is None:
         return
+    # The member's erasure comes along in the same query: an anonymised member stays off.
     rows = await LedgerEntry.filter(id=entry_id).values_list(
-        "program_id", "member_id", "delta", "kind", "created_at"
+        "program_id", "member_id", "delta", "kind", "created_at", "member__anonymised_at"
     )
     if not rows:
         return
-    program_id, member_id, delta, kind, created_at = rows[0]
-    if LedgerKind(kind) not in POINTS_KINDS:
+    program_id, member_id, delta, kind, created_at, anonymised_at = rows[0]
+    if LedgerKind(kind) not in POINTS_KINDS or anonymised_at is not None:
         return
     created_at = _aware(created_at)
     await add_score(_redis, program_id, POINTS, member_id, delta, created_at, f"e{entry_id}")
@@ -566,6 +581,8 @@ async def on_referral_event(event: Event) -> None:
     referral = await Referral.get_or_none(id=referral_id)
     if referral is None or referral.qualified_at is None:
         return
+    if await Member.exists(id=referral.referrer_id, anonymised_at__isnull=False):
+        return  # an anonymised member stays off the boards
     qualified_at = _aware(referral.qualified_at)
     if event.type == EventType.REFERRAL_QUALIFIED:
         change = Change(f"q{referral.id}", referral.referrer_id, 1, qualified_at, qualified_at)
@@ -597,3 +614,34 @@ def install() -> None:
         events.subscribe(event_type, on_points_event)
     events.subscribe(EventType.REFERRAL_QUALIFIED, on_referral_event)
     events.subscribe(EventType.REFERRAL_REVERSED, on_referral_event)
+    events.subscribe(EventType.MEMBER_ANONYMISED, on_member_anonymised)
+
+
+# --- erasure: an anonymised member leaves every board ---
+
+
+async def remove_member(redis: Redis, program_id: int, member_id: int) -> int:
+    """Take the member off every board of the program (every family and period: the keys are
+    found by their program tag, so boards of any source are covered). Returns how many boards
+    listed them."""
+    removed = 0
+    async for key in redis.scan_iter(match=f"lb:{{p{program_id}}}:*", count=1000):
+        name = key.decode() if isinstance(key, bytes) else key
+        if name.endswith(":seen") or ":rebuild:" in name:
+            continue
+        removed += await redis.zrem(name, str(member_id))
+    return removed
+
+
+async def on_member_anonymised(event: Event) -> None:
+    if _redis is None or event.member_id is None:
+        return
+    await remove_member(_redis, event.program_id, event.member_id)
+
+
+async def _anonymised(program_id: int) -> set[int]:
+    return set(
+        await Member.filter(program_id=program_id, anonymised_at__isnull=False).values_list(
+            "id", flat=True
+        )
+    )

@@ -50,12 +50,18 @@ def plain(value: Any) -> Any:
 
 async def _profile(member: Member) -> dict[str, Any]:
     tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
+    # Another member appears by display name only, never by id.
+    referrer = (
+        await Member.filter(id=member.referred_by_id).values_list("display_name", flat=True)
+        if member.referred_by_id
+        else []
+    )
     return {
         "id": member.id,
         "email": member.email,
         "display_name": member.display_name,
         "referral_code": member.referral_code,
-        "referred_by": member.referred_by_id,
+        "referred_by": referrer[0] if referrer else None,
         "created_at": member.created_at,
         "points_balance": member.points_balance,
         "tier": tier.name if tier else None,
@@ -74,12 +80,20 @@ async def _ledger(member: Member) -> list[dict[str, Any]]:
     )
 
 
+# Event data naming another member (a referral's referee, say): left out of the export.
+OTHER_MEMBER_KEYS = frozenset({"referee_id", "referrer_id", "member_id"})
+
+
 async def _events(member: Member) -> list[dict[str, Any]]:
-    return (
+    rows = (
         await Event.filter(member_id=member.id)
         .order_by("id")
         .values("id", "type", "data", "occurred_at")
     )
+    for row in rows:
+        if isinstance(row["data"], dict):
+            row["data"] = {k: v for k, v in row["data"].items() if k not in OTHER_MEMBER_KEYS}
+    return rows
 
 
 async def _sessions(member: Member) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from tortoise.queryset import QuerySet
 
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
+from gamification.eligibility import check_required_badge
 from gamification.ledger import MAX_POINTS
 from gamification.models import (
     Member,
@@ -81,14 +82,19 @@ def refusal(reason: UnavailableReason) -> Refused:
 
 
 async def member_has_badge(member_id: int, badge_id: int | None) -> bool:
-    """Whether the member holds the badge a reward requires.
+    """Whether the member holds the badge a reward requires (always, when none is required)."""
+    if badge_id is None:
+        return True
+    from badges import holders  # badges builds on gamification: imported late, no cycle
 
-    TODO(badges): badges do not exist on this branch yet, so a reward that requires one is
-    unavailable to everyone (BADGE_REQUIRED). When the badges package lands, look the member's
-    award up here; nothing else needs to change.
-    """
-    # Until then: no badge required → eligible; a badge required → nobody holds it.
-    return badge_id is None
+    return await holders.has_badge(member_id, badge_id)
+
+
+async def held_badges(member_id: int, rewards: list[Reward]) -> set[int]:
+    """The required badges of these rewards that the member holds (one query per page)."""
+    from badges import holders
+
+    return await holders.held_badges(member_id, (r.required_badge_id for r in rewards))
 
 
 async def member_tier_rank(member: Member) -> int | None:
@@ -196,15 +202,16 @@ async def availability(member: Member, rewards: list[Reward]) -> dict[int, Avail
     member_rank = await member_tier_rank(member)
     ranks = await tier_ranks(r.minimum_tier_id for r in rewards)
     usages = await usages_of(member.id, rewards, now)
+    held = await held_badges(member.id, rewards)
     result = {}
     for reward in rewards:
         reason = (
             window_reason(reward, now)
             or tier_reason(reward, member_rank, ranks)
             or (
-                None
-                if await member_has_badge(member.id, reward.required_badge_id)
-                else UnavailableReason.BADGE_REQUIRED
+                UnavailableReason.BADGE_REQUIRED
+                if reward.required_badge_id is not None and reward.required_badge_id not in held
+                else None
             )
             or (
                 UnavailableReason.OUT_OF_STOCK
@@ -330,8 +337,8 @@ async def _clean(program_id: int, values: dict[str, Any]) -> dict[str, Any]:
         id=clean["minimum_tier_id"], program_id=program_id
     ):
         raise NotFound(ErrorCode.NOT_FOUND, "No such tier in this program.", "minimumTierId")
-    if clean.get("required_badge_id") is not None and clean["required_badge_id"] <= 0:
-        raise _invalid("No such badge.", "requiredBadgeId")
+    if clean.get("required_badge_id") is not None:
+        await check_required_badge(program_id, clean["required_badge_id"])
     if clean.get("image_url") is not None:
         url = clean["image_url"].strip()
         if not url:

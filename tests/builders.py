@@ -301,3 +301,26 @@ async def qualify_referral_event(referrer_id: int, program_id: int, referee_id: 
         program_id,
         {"referral_id": next(_counter), "referee_id": referee_id},
     )
+
+
+# --- wiring: features used together ---
+
+CREATE_BADGE = """
+mutation($input: CreateBadgeInput!) {
+  createBadge(input: $input) { badge { id } errors { code field message } }
+}
+"""
+
+
+async def create_badge_via_api(staff: GraphQLClient, **fields: object) -> str:
+    """A badge made through createBadge (default: one per purchase count of 1); its id."""
+    values: dict[str, object] = {
+        "name": unique("Badge"),
+        "criteria": "EVENT_COUNT",
+        "eventType": "PURCHASE_RECORDED",
+        "thresholds": ["1"],
+        **fields,
+    }
+    payload = await staff.mutate(CREATE_BADGE, values)
+    assert payload["errors"] == [], payload["errors"]
+    return str(payload["badge"]["id"])

@@ -22,6 +22,7 @@ from gamification.models import (
 from tests.builders import (
     SignedUpMember,
     assert_ledger_consistent,
+    create_badge_via_api,
     give_points,
     new_program,
     sign_up,
@@ -317,7 +318,9 @@ async def test_eligibility_by_tier_and_badge(gql: GraphQLClient) -> None:
     with clock.frozen_at(T0 + timedelta(minutes=5)):
         staff = await staff_client(gql, program)
         gold_game = await create_game(staff, minTierRank=2)
-        badge_game = await create_game(staff, requiredBadgeId="77")
+        badge_game = await create_game(
+            staff, requiredBadgeId=await create_badge_via_api(staff, thresholds=["99"])
+        )
         member = await sign_up(gql, program)
         assert codes(await play(member, gold_game["id"], "g1")) == ["NOT_ELIGIBLE"]
         silver = await tiers.create_tier(program.id, "Silver", 1)
@@ -329,7 +332,7 @@ async def test_eligibility_by_tier_and_badge(gql: GraphQLClient) -> None:
         async with events.atomic():
             await tiers.set_member_tier(model, gold, "test")
         assert (await play(member, gold_game["id"], "g3"))["errors"] == []
-        # no badge exists yet (wired at merge): a badge-gated game admits nobody
+        # nobody holds the badge yet: a badge-gated game admits nobody
         assert codes(await play(member, badge_game["id"], "b1")) == ["NOT_ELIGIBLE"]
 
 

@@ -8,7 +8,14 @@ from core.clock import clock
 from gamification import events
 from gamification.models import Member
 from gamification.tiers import create_tier, set_member_tier
-from tests.builders import give_points, integration_client, new_program, sign_up, staff_client
+from tests.builders import (
+    create_badge_via_api,
+    give_points,
+    integration_client,
+    new_program,
+    sign_up,
+    staff_client,
+)
 from tests.graphql import GraphQLClient, codes
 from tests.rewards_docs import (
     ARCHIVE_REWARD,
@@ -29,6 +36,7 @@ async def test_a_manager_creates_a_reward_with_every_field(gql: GraphQLClient) -
     program = await new_program()
     manager = await staff_client(gql, program, "MANAGER")
     tier = await create_tier(program.id, "Gold", 2)
+    badge_id = await create_badge_via_api(manager)
     starts = clock.now().replace(microsecond=0)
     reward = await create_reward(
         manager,
@@ -43,7 +51,7 @@ async def test_a_manager_creates_a_reward_with_every_field(gql: GraphQLClient) -
         startsAt=starts.isoformat(),
         endsAt=(starts + timedelta(days=10)).isoformat(),
         minimumTierId=str(tier.id),
-        requiredBadgeId="77",
+        requiredBadgeId=badge_id,
         imageUrl="https://cdn.example/tote.png",
         redemptionValidityDays=90,
         refundOnExpiry=True,
@@ -56,7 +64,7 @@ async def test_a_manager_creates_a_reward_with_every_field(gql: GraphQLClient) -
         30,
     )
     assert reward["minimumTierId"] == str(tier.id)
-    assert reward["requiredBadgeId"] == "77"
+    assert reward["requiredBadgeId"] == badge_id
     assert reward["imageUrl"] == "https://cdn.example/tote.png"
     assert (reward["redemptionValidityDays"], reward["refundOnExpiry"]) == (90, True)
     assert reward["archived"] is False
@@ -159,7 +167,9 @@ async def test_every_unavailable_reason_is_shown_and_refused(gql: GraphQLClient)
         "TIER_REQUIRED": await create_reward(
             manager, name="TIER_REQUIRED", minimumTierId=str(gold.id)
         ),
-        "BADGE_REQUIRED": await create_reward(manager, name="BADGE_REQUIRED", requiredBadgeId="9"),
+        "BADGE_REQUIRED": await create_reward(
+            manager, name="BADGE_REQUIRED", requiredBadgeId=await create_badge_via_api(manager)
+        ),
         "OUT_OF_STOCK": await create_reward(manager, name="OUT_OF_STOCK", stock=0),
         "LIMIT_REACHED": await create_reward(
             manager, name="LIMIT_REACHED", pointsCost=0, limitPerPeriod=1, limitPeriodDays=7

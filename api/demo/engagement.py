@@ -12,9 +12,10 @@ from challenges import progress
 from challenges.definitions import ChallengeFields, create_challenge
 from challenges.models import Challenge, ChallengeKind, ChallengeMetric, Enrolment
 from core.clock import clock
-from gamification import events
+from gamification import events, purchases
+from gamification.earning_rules import BasketLine
 from gamification.handlers import install_handlers
-from gamification.models import Member, Program
+from gamification.models import Member, Program, Purchase
 
 
 async def _badge(program: Program, name: str, criteria: BadgeCriteria, **kwargs: object) -> Badge:
@@ -50,6 +51,9 @@ async def _challenge(
         fields,
         category="coffee" if metric == ChallengeMetric.QUANTITY else None,
     )
+
+
+AFTER_BADGES = "demo-engagement-visit"
 
 
 async def seed(program: Program, member: Member) -> None:
@@ -98,3 +102,15 @@ async def seed(program: Program, member: Member) -> None:
     )
     async with events.atomic():
         await progress.join(visits, member)  # joining again is harmless
+    # The points part's purchases came before these badges existed: one visit after them, so the
+    # demo member holds a badge and has progress to show (once: its external id is fixed).
+    if not await Purchase.exists(program_id=program.id, external_id=AFTER_BADGES):
+        await purchases.record_purchase(
+            program,
+            purchases.MemberRef(id=member.id),
+            external_id=AFTER_BADGES,
+            occurred_at=clock.now(),
+            currency=program.currency,
+            total=Decimal("8.40"),
+            lines=[BasketLine("LATTE", "coffee", 2, Decimal("4.20"))],
+        )

@@ -1,0 +1,111 @@
+"""Challenge leaderboards: the Redis board `challenge:<id>` of each challenge, fed by progress and
+rebuilt from the participants' rows (the source of truth).
+
+A challenge's board ranks its participants by progress, ties to whoever got there first (the time
+of their last progress). Every change is filed under the periods containing the challenge's
+start, so ALL_TIME, and the MONTH and WEEK in which it started, show the whole challenge: that is
+what the database can recompute (it keeps each participant's total, not a history of changes).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from challenges.models import Challenge, ChallengeParticipant, ChallengeStatus
+from gamification import events, leaderboards
+from gamification.leaderboards import Change, Total, Window
+from gamification.models import Event
+
+FAMILY = "challenge"
+
+
+def board_of(challenge_id: int) -> str:
+    return f"{FAMILY}:{challenge_id}"
+
+
+def feed_after_commit(event: Event, member_id: int, moved: list[tuple[Challenge, int]]) -> None:
+    """Once the handler's transaction commits, add each challenge's progress to its board, keyed
+    by the event (a re-run of the event counts once). The time of the change is the
+    participant's `progress_at`, which the rebuild reads back."""
+    if not moved or leaderboards.bound_redis() is None:
+        return
+    event_id = event.id
+
+    async def feed() -> None:
+        redis = leaderboards.bound_redis()
+        if redis is None:
+            return
+        rows = await ChallengeParticipant.filter(
+            member_id=member_id, challenge_id__in=[c.id for c, _ in moved]
+        ).values_list("challenge_id", "progress_at", "member__anonymised_at")
+        if any(anonymised_at is not None for _, _, anonymised_at in rows):
+            return  # an anonymised member stays off the boards
+        times = {challenge_id: at for challenge_id, at, _ in rows}
+        for challenge, amount in moved:
+            at = _aware(times.get(challenge.id) or challenge.starts_at)
+            await leaderboards.add_score(
+                redis,
+                challenge.program_id,
+                board_of(challenge.id),
+                member_id,
+                amount,
+                at,
+                f"v{event_id}",
+                period_at=_aware(challenge.starts_at),
+            )
+
+    events.after_commit(feed)
+
+
+class ChallengeSource:
+    """Rebuilds `challenge:<id>` from the participants' progress.
+
+    The participants' rows keep totals, not the individual changes, so `totals` returns the whole
+    current standing and `changes_since` nothing: a progress committed between the rebuild's read
+    and its swap reaches the new board at the next change of that member or the next rebuild."""
+
+    async def totals(
+        self, program_id: int, board: str, win: Window, before: datetime
+    ) -> list[Total]:
+        challenge = await _challenge(program_id, board)
+        if challenge is None or not _in_window(challenge, win):
+            return []
+        rows = await ChallengeParticipant.filter(
+            challenge_id=challenge.id, progress__gt=0
+        ).values_list("member_id", "progress", "progress_at")
+        return [
+            Total(member_id, int(progress), _aware(at or challenge.starts_at))
+            for member_id, progress, at in rows
+        ]
+
+    async def changes_since(
+        self, program_id: int, board: str, win: Window, since: datetime
+    ) -> list[Change]:
+        return []
+
+    async def boards(self, program_id: int) -> list[str]:
+        ids = await (
+            Challenge.filter(program_id=program_id)
+            .exclude(status=ChallengeStatus.ARCHIVED)
+            .values_list("id", flat=True)
+        )
+        return [board_of(i) for i in ids]
+
+
+async def _challenge(program_id: int, board: str) -> Challenge | None:
+    return await Challenge.get_or_none(id=int(board.split(":", 1)[1]), program_id=program_id)
+
+
+def _in_window(challenge: Challenge, win: Window) -> bool:
+    starts = _aware(challenge.starts_at)
+    return win.start is None or win.start <= starts < win.end
+
+
+def _aware(value: datetime | str) -> datetime:
+    # SQLite may hand datetimes back as text or without a zone.
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def install() -> None:
+    leaderboards.register_source(FAMILY, ChallengeSource())
