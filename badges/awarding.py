@@ -17,9 +17,25 @@ from badges import criteria as kinds
 from badges.models import Badge, BadgeAward, BadgeProgress
 from core.bulk import write_back
 from core.clock import clock
-from gamification import events, ledger
+from gamification import events, interest, ledger
 from gamification.events import EventType
 from gamification.models import Event, LedgerKind, Member, Program
+
+
+async def _listened_types(program_id: int) -> set[str]:
+    return set(
+        await Badge.filter(program_id=program_id, archived_at__isnull=True).values_list(
+            "listens_to", flat=True
+        )
+    )
+
+
+# Event types the program's badges listen to (see gamification.interest for the staleness bound).
+listened = interest.ProgramTypes(_listened_types)
+
+
+async def wants(program_id: int, event_type: str, member_id: int | None) -> bool:
+    return member_id is not None and await listened.wants(program_id, event_type)
 
 
 def is_active(badge: Badge, at: datetime) -> bool:
@@ -158,4 +174,4 @@ async def visible_badges(
 
 def install() -> None:
     for event_type in EventType:
-        events.subscribe(event_type, on_event)
+        events.subscribe(event_type, on_event, wants)

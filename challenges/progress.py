@@ -37,7 +37,7 @@ from challenges.models import (
 from core.bulk import write_back
 from core.clock import clock
 from core.errors import ErrorCode, Refused
-from gamification import events, ledger
+from gamification import events, interest, ledger
 from gamification.events import EventType
 from gamification.models import Event, LedgerKind, Member, Program, Tier
 
@@ -56,6 +56,23 @@ def metric_amount(challenge: Challenge, event: Event) -> int:
                 return 0
             return max(int(data.get("points") or 0), 0)
     return 0
+
+
+async def _listened_types(program_id: int) -> set[str]:
+    return set(
+        await Challenge.filter(program_id=program_id, status=ChallengeStatus.ACTIVE).values_list(
+            "listens_to", flat=True
+        )
+    )
+
+
+# Event types the program's active (running or scheduled) challenges listen to; see
+# gamification.interest for the staleness bound.
+listened = interest.ProgramTypes(_listened_types)
+
+
+async def wants(program_id: int, event_type: str, member_id: int | None) -> bool:
+    return member_id is not None and await listened.wants(program_id, event_type)
 
 
 def is_running(challenge: Challenge, at: datetime) -> bool:
@@ -337,4 +354,4 @@ def install() -> None:
         EventType.POINTS_EARNED,
         EventType.REFERRAL_QUALIFIED,
     ):
-        events.subscribe(event_type, on_event)
+        events.subscribe(event_type, on_event, wants)

@@ -586,6 +586,10 @@ async def on_referral_event(event: Event) -> None:
     )
 
 
+async def _wants(program_id: int, event_type: str, member_id: int | None) -> bool:
+    return _redis is not None  # without a Redis the handlers do nothing
+
+
 def install() -> None:
     """Subscribe the board updates (see gamification/handlers.py)."""
     for event_type in (
@@ -594,6 +598,6 @@ def install() -> None:
         EventType.POINTS_REVERSED,
         EventType.POINTS_ADJUSTED,
     ):
-        events.subscribe(event_type, on_points_event)
-    events.subscribe(EventType.REFERRAL_QUALIFIED, on_referral_event)
-    events.subscribe(EventType.REFERRAL_REVERSED, on_referral_event)
+        events.subscribe(event_type, on_points_event, _wants)
+    events.subscribe(EventType.REFERRAL_QUALIFIED, on_referral_event, _wants)
+    events.subscribe(EventType.REFERRAL_REVERSED, on_referral_event, _wants)
