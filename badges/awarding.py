@@ -22,20 +22,20 @@ from gamification.events import EventType
 from gamification.models import Event, LedgerKind, Member, Program
 
 
-async def _listened_types(program_id: int) -> set[str]:
-    return set(
-        await Badge.filter(program_id=program_id, archived_at__isnull=True).values_list(
-            "listens_to", flat=True
-        )
+async def _definitions(program_id: int) -> tuple[tuple[Badge, ...], frozenset[str]]:
+    badges = tuple(
+        await Badge.filter(program_id=program_id, archived_at__isnull=True).order_by("id")
     )
+    return badges, frozenset(b.listens_to for b in badges)
 
 
-# Event types the program's badges listen to (see gamification.interest for the staleness bound).
-listened = interest.ProgramTypes(_listened_types)
+# The program's badges that are not archived, and the event types they listen to: read by every
+# event, changed rarely (see gamification.interest for the staleness bound across processes).
+definitions = interest.ProgramCache(_definitions)
 
 
 async def wants(program_id: int, event_type: str, member_id: int | None) -> bool:
-    return member_id is not None and await listened.wants(program_id, event_type)
+    return member_id is not None and event_type in (await definitions.get(program_id))[1]
 
 
 def is_active(badge: Badge, at: datetime) -> bool:
@@ -51,9 +51,7 @@ async def on_event(event: Event) -> None:
     if event.member_id is None:
         return
     member_id = event.member_id
-    badges = await Badge.filter(
-        program_id=event.program_id, listens_to=event.type, archived_at__isnull=True
-    ).order_by("id")
+    badges = [b for b in (await definitions.get(event.program_id))[0] if b.listens_to == event.type]
     changes: list[tuple[Badge, kinds.Change]] = []
     for badge in badges:
         if is_active(badge, event.occurred_at):

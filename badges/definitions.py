@@ -167,7 +167,7 @@ async def create_badge(
     )
     _validate(badge, fields)
     await badge.save()
-    interest.changed(awarding.listened, program_id)
+    interest.changed(awarding.definitions, program_id)
     return badge
 
 
@@ -186,7 +186,7 @@ async def update_badge(program_id: int, badge_id: int, fields: BadgeFields) -> B
         raise Refused(ErrorCode.ALREADY_ARCHIVED, "This badge is archived.", "badgeId")
     _validate(badge, fields)
     await badge.save()
-    interest.changed(awarding.listened, program_id)
+    interest.changed(awarding.definitions, program_id)
     return badge
 
 
@@ -197,5 +197,5 @@ async def archive_badge(program_id: int, badge_id: int) -> Badge:
         raise Refused(ErrorCode.ALREADY_ARCHIVED, "This badge is archived.", "badgeId")
     badge.archived_at = clock.now()
     await Badge.filter(id=badge.id).update(archived_at=badge.archived_at)
-    interest.changed(awarding.listened, program_id)
+    interest.changed(awarding.definitions, program_id)
     return badge

@@ -17,33 +17,36 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 TTL_SECONDS = 5.0
 
-_caches: list[ProgramTypes] = []
+_caches: list[ProgramCache[Any]] = []
 
 
-class ProgramTypes:
-    def __init__(self, load: Callable[[int], Awaitable[set[str]]], ttl: float = TTL_SECONDS):
+class ProgramCache(Generic[T]):
+    """Per program, a value loaded from the database (see the module docstring for staleness).
+    Cached values are shared by concurrent requests: treat them as read-only."""
+
+    def __init__(self, load: Callable[[int], Awaitable[T]], ttl: float = TTL_SECONDS):
         self._load = load
         self._ttl = ttl
-        self._entries: dict[int, tuple[float, frozenset[str]]] = {}
+        self._entries: dict[int, tuple[float, T]] = {}
         self._generation = 0
         _caches.append(self)
 
-    async def types(self, program_id: int) -> frozenset[str]:
+    async def get(self, program_id: int) -> T:
         entry = self._entries.get(program_id)
         now = time.monotonic()
         if entry is not None and now < entry[0]:
             return entry[1]
         generation = self._generation
-        types = frozenset(await self._load(program_id))
+        value = await self._load(program_id)
         if generation == self._generation:  # not invalidated while loading: safe to keep
-            self._entries[program_id] = (now + self._ttl, types)
-        return types
-
-    async def wants(self, program_id: int, event_type: str) -> bool:
-        return event_type in await self.types(program_id)
+            self._entries[program_id] = (now + self._ttl, value)
+        return value
 
     def invalidate(self, program_id: int | None = None) -> None:
         self._generation += 1
@@ -53,7 +56,20 @@ class ProgramTypes:
             self._entries.pop(program_id, None)
 
 
-def changed(cache: ProgramTypes, program_id: int) -> None:
+class ProgramTypes(ProgramCache[frozenset[str]]):
+    """The event types a program's definitions listen to."""
+
+    def __init__(self, load: Callable[[int], Awaitable[set[str]]], ttl: float = TTL_SECONDS):
+        async def frozen(program_id: int) -> frozenset[str]:
+            return frozenset(await load(program_id))
+
+        super().__init__(frozen, ttl)
+
+    async def wants(self, program_id: int, event_type: str) -> bool:
+        return event_type in await self.get(program_id)
+
+
+def changed(cache: ProgramCache[Any], program_id: int) -> None:
     """A definition of `program_id` changed: forget the entry now and, inside `events.atomic()`,
     once more after the commit (a load between now and the commit would still see the old rows).
     """

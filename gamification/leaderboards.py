@@ -188,15 +188,62 @@ async def add_score(
     "e<ledger entry id>") makes it idempotent. Returns how many period boards it changed."""
     check_board(board)
     now = clock.now()
-    applied = 0
+    keys: list[str] = []
+    args = [
+        str(member_id),
+        str(delta),
+        event_id,
+        str(int(at.timestamp())),
+        str(int((now - SEEN_WINDOW).timestamp())),
+    ]
     for period in Period:
         win = window(period, period_at or at)
         expire_at = win.expire_at
         if expire_at is not None and expire_at <= now:
             continue  # that board is gone; a late event does not resurrect it
         key = board_key(program_id, board, win)
-        applied += await _apply(redis, key, seen_key(key), win, member_id, delta, at, event_id)
-    return applied
+        keys += [key, seen_key(key)]
+        args += [
+            str(win.tie(at)),
+            str(1 << win.spec.bits),
+            str(int(expire_at.timestamp())) if expire_at else "0",
+        ]
+    if not keys:
+        return 0
+    # Every period in one EVALSHA (one round trip); the keys share the program's hash slot.
+    return int(await redis.register_script(_APPLY_MANY)(keys=keys, args=args))
+
+
+# The same for several boards at once: KEYS are (board, seen) pairs; ARGV: member, delta, change
+# id, change time, prune time, then (tie, 2**bits, expiry) for each pair.
+_APPLY_MANY = """
+local applied = 0
+for i = 1, #KEYS / 2 do
+  local board, seen = KEYS[2 * i - 1], KEYS[2 * i]
+  local base = 5 + 3 * (i - 1)
+  if redis.call('ZADD', seen, 'NX', ARGV[4], ARGV[3]) == 1 then
+    redis.call('ZREMRANGEBYSCORE', seen, '-inf', '(' .. ARGV[5])
+    local m = tonumber(ARGV[base + 2])
+    local value = tonumber(ARGV[2])
+    local tie = tonumber(ARGV[base + 1])
+    local current = redis.call('ZSCORE', board, ARGV[1])
+    if current then
+      current = tonumber(current)
+      local old = math.floor(current / m)
+      local old_tie = current - old * m
+      value = value + old
+      if old_tie < tie then tie = old_tie end
+    end
+    redis.call('ZADD', board, string.format('%.0f', value * m + tie), ARGV[1])
+    if tonumber(ARGV[base + 3]) > 0 then
+      redis.call('EXPIREAT', board, ARGV[base + 3])
+      redis.call('EXPIREAT', seen, ARGV[base + 3])
+    end
+    applied = applied + 1
+  end
+end
+return applied
+"""
 
 
 async def _apply(
