@@ -86,7 +86,7 @@ Handler = Callable[[Event], Awaitable[None]]
 # cache, see gamification.interest), and allowed to say yes when the handler would do nothing.
 Wants = Callable[[int, str, int | None], Awaitable[bool]]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
-_wants: dict[Handler, Wants] = {}
+_wants: dict[tuple[str, Handler], Wants] = {}
 
 
 def subscribe(event_type: EventType, handler: Handler, wants: Wants | None = None) -> None:
@@ -96,13 +96,15 @@ def subscribe(event_type: EventType, handler: Handler, wants: Wants | None = Non
     if handler not in _handlers[event_type]:
         _handlers[event_type].append(handler)
     if wants is not None:
-        _wants[handler] = wants
+        _wants[(str(event_type), handler)] = wants
+    else:
+        _wants.pop((str(event_type), handler), None)
 
 
 async def _wanted(
     handler: Handler, program_id: int, event_type: str, member_id: int | None
 ) -> bool:
-    wants = _wants.get(handler)
+    wants = _wants.get((event_type, handler))
     return wants is None or await wants(program_id, event_type, member_id)
 
 
@@ -118,6 +120,7 @@ def unsubscribe(event_type: EventType, handler: Handler) -> None:
     """Remove a handler (tests; plugins being unloaded)."""
     if handler in _handlers.get(event_type, ()):
         _handlers[event_type].remove(handler)
+    _wants.pop((str(event_type), handler), None)
 
 
 _pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=None)
