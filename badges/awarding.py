@@ -34,7 +34,9 @@ async def _definitions(program_id: int) -> tuple[tuple[Badge, ...], frozenset[st
 definitions = interest.ProgramCache(_definitions)
 
 
-async def wants(program_id: int, event_type: str, member_id: int | None) -> bool:
+async def wants(
+    program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+) -> bool:
     return member_id is not None and event_type in (await definitions.get(program_id))[1]
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -71,7 +72,9 @@ async def _listened_types(program_id: int) -> set[str]:
 listened = interest.ProgramTypes(_listened_types)
 
 
-async def wants(program_id: int, event_type: str, member_id: int | None) -> bool:
+async def wants(
+    program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+) -> bool:
     return member_id is not None and await listened.wants(program_id, event_type)
 
 

@@ -82,9 +82,10 @@ class EventType(StrEnum):
 
 
 Handler = Callable[[Event], Awaitable[None]]
-# Whether a handler needs an event of this (program_id, type, member_id): cheap (a per-process
-# cache, see gamification.interest), and allowed to say yes when the handler would do nothing.
-Wants = Callable[[int, str, int | None], Awaitable[bool]]
+# Whether a handler needs an event of this (program_id, type, member_id, data): cheap (a
+# per-process cache, see gamification.interest), and allowed to say yes when the handler would do
+# nothing; never no when it would do something.
+Wants = Callable[[int, str, int | None, dict[str, Any]], Awaitable[bool]]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
 _wants: dict[tuple[str, Handler], Wants] = {}
 
@@ -102,16 +103,22 @@ def subscribe(event_type: EventType, handler: Handler, wants: Wants | None = Non
 
 
 async def _wanted(
-    handler: Handler, program_id: int, event_type: str, member_id: int | None
+    handler: Handler,
+    program_id: int,
+    event_type: str,
+    member_id: int | None,
+    data: dict[str, Any],
 ) -> bool:
     wants = _wants.get((event_type, handler))
-    return wants is None or await wants(program_id, event_type, member_id)
+    return wants is None or await wants(program_id, event_type, member_id, data)
 
 
-async def needed(program_id: int, event_type: str, member_id: int | None) -> bool:
+async def needed(
+    program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+) -> bool:
     """Whether some handler needs this event (so it must go through the outbox)."""
     for handler in _handlers.get(event_type, ()):
-        if await _wanted(handler, program_id, event_type, member_id):
+        if await _wanted(handler, program_id, event_type, member_id, data):
             return True
     return False
 
@@ -183,7 +190,7 @@ async def emit(
     pending = _pending.get()
     if pending is None:
         raise RuntimeError("emit() belongs inside an atomic() block")
-    wanted = await needed(program_id, event_type.value, member_id)
+    wanted = await needed(program_id, event_type.value, member_id, data)
     now = clock.now()
     event = await Event.create(
         program_id=program_id,
@@ -271,7 +278,9 @@ async def _handle_all_at_once(batch: list[Event]) -> None:
         raise _Contended
     for event in batch:
         for handler in handlers_of(event.type):
-            if await _wanted(handler, event.program_id, event.type, event.member_id):
+            if await _wanted(
+                handler, event.program_id, event.type, event.member_id, event.data or {}
+            ):
                 await handler(event)
 
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 from redis.asyncio import Redis
@@ -633,8 +633,18 @@ async def on_referral_event(event: Event) -> None:
     )
 
 
-async def _wants(program_id: int, event_type: str, member_id: int | None) -> bool:
-    return _redis is not None  # without a Redis the handlers do nothing
+async def _wants(
+    program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+) -> bool:
+    if _redis is None:
+        return False  # without a Redis the handlers do nothing
+    # A points event carries its entry's kind: spending (a redemption, a play, an entry) never
+    # counts, so those need no handling. An unknown or missing kind is looked at.
+    kind = data.get("kind") if event_type != EventType.POINTS_ADJUSTED else None
+    return kind not in _NOT_COUNTED
+
+
+_NOT_COUNTED = frozenset(k.value for k in LedgerKind if k not in POINTS_KINDS)
 
 
 def install() -> None:

@@ -19,6 +19,7 @@ import json
 import secrets
 import time
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -148,7 +149,9 @@ async def _subscribed_types(program_id: int) -> set[str]:
 subscribed = interest.ProgramTypes(_subscribed_types)
 
 
-async def wants(program_id: int, event_type: str, member_id: int | None) -> bool:
+async def wants(
+    program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+) -> bool:
     return await subscribed.wants(program_id, event_type)
 
 

@@ -16,7 +16,7 @@ from core.clock import clock
 from gamification import events, interest
 from gamification.events import EventType
 from gamification.models import Event, EventHandling
-from tests.builders import emit_event, new_program, sign_up, staff_client
+from tests.builders import emit_event, give_points, new_program, sign_up, staff_client
 from tests.graphql import GraphQLClient
 from workers.settings import WorkerSettings
 
@@ -136,7 +136,9 @@ async def test_a_wanted_event_whose_handler_fails_is_still_retried_by_the_scan(
     outsider = await sign_up(gql, other_program)
     flaky = FlakyHandler(failures=2)
 
-    async def wants(program_id: int, event_type: str, member_id: int | None) -> bool:
+    async def wants(
+        program_id: int, event_type: str, member_id: int | None, data: dict[str, object]
+    ) -> bool:
         return program_id == wanted_program.id
 
     events.subscribe(EventType.GAME_PLAYED, flaky, wants)
@@ -186,3 +188,32 @@ async def test_a_definition_made_in_another_process_is_seen_within_the_ttl(
     assert not await elsewhere.wants(program.id, "GAME_PLAYED")
     await asyncio.sleep(0.35)
     assert await elsewhere.wants(program.id, "GAME_PLAYED")
+
+
+async def test_spending_points_skips_the_outbox_while_earning_still_moves_the_board(
+    gql: GraphQLClient,
+) -> None:
+    from gamification import leaderboards, ledger
+    from gamification.models import LedgerKind, Member
+
+    program = await new_program()
+    member = await sign_up(gql, program)
+    assert leaderboards.bound_redis() is not None  # the app's Redis feeds the boards
+    await give_points(member.id, 50)
+    earned = await Event.get(member_id=member.id, type="POINTS_EARNED")
+    assert earned.settled_at is not None
+    # when points are spent on a reward (a kind no board counts)
+    async with events.atomic():
+        await ledger.spend(await Member.get(id=member.id), 20, LedgerKind.REDEEM, reference="r:1")
+    spent = await Event.get(member_id=member.id, type="POINTS_SPENT")
+    # then the event was settled at insert, and the board still shows what was earned
+    assert spent.settled_at is not None
+    assert not await EventHandling.filter(event_id=spent.id).exists()
+    view = await leaderboards.read_board(
+        leaderboards.bound_redis(),  # type: ignore[arg-type]
+        program.id,
+        leaderboards.POINTS,
+        leaderboards.Period.ALL_TIME,
+        member_id=member.id,
+    )
+    assert view.me is not None and view.me.score == 50
