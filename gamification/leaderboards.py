@@ -311,25 +311,45 @@ async def read_board(
         raise ValidationFailed(ErrorCode.INVALID_INPUT, f"around is 0 to {MAX_AROUND}.", "around")
     win = window(period, clock.now())
     key = board_key(program_id, board, win)
-    async with redis.pipeline(transaction=False) as pipe:
-        if first:
-            pipe.zrevrange(key, 0, first - 1, withscores=True)
-        if member_id is not None:
-            pipe.zrevrank(key, str(member_id))
-            pipe.zscore(key, str(member_id))
-        results = await pipe.execute()
-    top = _standings(win, results.pop(0), 0) if first else []
+    # One EVALSHA (one round trip, one consistent snapshot) for the top, the rank and the
+    # neighbours, instead of a pipeline and then a second read that depends on the rank.
+    read = redis.register_script(_READ)
+    top_rows, rank, score, near_rows, low = await read(
+        keys=[key], args=[first, "" if member_id is None else str(member_id), around]
+    )
+    top = _standings(win, _pairs(top_rows), 0)
     me: Standing | None = None
     near: list[Standing] = []
-    if member_id is not None:
-        rank, score = results
-        if rank is not None and score is not None:
-            me = Standing(rank + 1, member_id, win.value(score))
-            if around:
-                low = max(0, rank - around)
-                rows = await redis.zrevrange(key, low, rank + around, withscores=True)
-                near = _standings(win, rows, low)
+    if member_id is not None and rank is not None and score is not None:
+        me = Standing(int(rank) + 1, member_id, win.value(float(score)))
+        near = _standings(win, _pairs(near_rows), int(low))
     return BoardView(top, me, near)
+
+
+# KEYS: board. ARGV: first, member ('' for none), around. Returns {top, rank, score, near, low}
+# (rank and score nil when the member is not on the board; lists are member, score, ...).
+_READ = """
+local first = tonumber(ARGV[1])
+local top = {}
+if first > 0 then top = redis.call('ZREVRANGE', KEYS[1], 0, first - 1, 'WITHSCORES') end
+local rank, score, near, low = false, false, {}, 0
+if ARGV[2] ~= '' then
+  rank = redis.call('ZREVRANK', KEYS[1], ARGV[2])
+  if rank then
+    score = redis.call('ZSCORE', KEYS[1], ARGV[2])
+    local around = tonumber(ARGV[3])
+    if around > 0 then
+      low = math.max(0, rank - around)
+      near = redis.call('ZREVRANGE', KEYS[1], low, rank + around, 'WITHSCORES')
+    end
+  end
+end
+return {top, rank, score, near, low}
+"""
+
+
+def _pairs(flat: list[Any]) -> list[tuple[Any, float]]:
+    return [(flat[i], float(flat[i + 1])) for i in range(0, len(flat), 2)]
 
 
 def _standings(win: Window, rows: Iterable[tuple[str, float]], offset: int) -> list[Standing]:
