@@ -17,9 +17,27 @@ from badges import criteria as kinds
 from badges.models import Badge, BadgeAward, BadgeProgress
 from core.bulk import write_back
 from core.clock import clock
-from gamification import events, ledger
+from gamification import events, interest, ledger
 from gamification.events import EventType
 from gamification.models import Event, LedgerKind, Member, Program
+
+
+async def _definitions(program_id: int) -> tuple[tuple[Badge, ...], frozenset[str]]:
+    badges = tuple(
+        await Badge.filter(program_id=program_id, archived_at__isnull=True).order_by("id")
+    )
+    return badges, frozenset(b.listens_to for b in badges)
+
+
+# The program's badges that are not archived, and the event types they listen to: read by every
+# event, changed rarely (see gamification.interest for the staleness bound across processes).
+definitions = interest.ProgramCache(_definitions)
+
+
+async def wants(
+    program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+) -> bool:
+    return member_id is not None and event_type in (await definitions.get(program_id))[1]
 
 
 def is_active(badge: Badge, at: datetime) -> bool:
@@ -35,9 +53,7 @@ async def on_event(event: Event) -> None:
     if event.member_id is None:
         return
     member_id = event.member_id
-    badges = await Badge.filter(
-        program_id=event.program_id, listens_to=event.type, archived_at__isnull=True
-    ).order_by("id")
+    badges = [b for b in (await definitions.get(event.program_id))[0] if b.listens_to == event.type]
     changes: list[tuple[Badge, kinds.Change]] = []
     for badge in badges:
         if is_active(badge, event.occurred_at):
@@ -158,4 +174,4 @@ async def visible_badges(
 
 def install() -> None:
     for event_type in EventType:
-        events.subscribe(event_type, on_event)
+        events.subscribe(event_type, on_event, wants)

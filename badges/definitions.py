@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+from badges import awarding
 from badges import criteria as kinds
 from badges.models import Badge, BadgeCriteria
 from core.clock import clock
@@ -19,6 +20,7 @@ from core.errors import (
     ValidationErrors,
     ValidationFailed,
 )
+from gamification import interest
 from gamification.events import EventType
 from gamification.ledger import MAX_POINTS
 
@@ -165,6 +167,7 @@ async def create_badge(
     )
     _validate(badge, fields)
     await badge.save()
+    interest.changed(awarding.definitions, program_id)
     return badge
 
 
@@ -183,6 +186,7 @@ async def update_badge(program_id: int, badge_id: int, fields: BadgeFields) -> B
         raise Refused(ErrorCode.ALREADY_ARCHIVED, "This badge is archived.", "badgeId")
     _validate(badge, fields)
     await badge.save()
+    interest.changed(awarding.definitions, program_id)
     return badge
 
 
@@ -193,4 +197,5 @@ async def archive_badge(program_id: int, badge_id: int) -> Badge:
         raise Refused(ErrorCode.ALREADY_ARCHIVED, "This badge is archived.", "badgeId")
     badge.archived_at = clock.now()
     await Badge.filter(id=badge.id).update(archived_at=badge.archived_at)
+    interest.changed(awarding.definitions, program_id)
     return badge

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from badges.definitions import badge_in_program
+from challenges import progress
 from challenges.models import (
     Challenge,
     ChallengeKind,
@@ -24,6 +25,7 @@ from core.errors import (
     ValidationErrors,
     ValidationFailed,
 )
+from gamification import interest
 from gamification.events import EventType
 from gamification.ledger import MAX_POINTS
 
@@ -160,6 +162,7 @@ async def create_challenge(
         fields.target = Decimal(0)
     await _apply(challenge, fields)
     await challenge.save()
+    interest.changed(progress.listened, program_id)
     return challenge
 
 
@@ -180,6 +183,7 @@ async def update_challenge(
         raise Refused(ErrorCode.CHALLENGE_NOT_OPEN, "This challenge is over.", "challengeId")
     await _apply(challenge, fields)
     await challenge.save()
+    interest.changed(progress.listened, program_id)
     return challenge
 
 
@@ -189,6 +193,7 @@ async def archive_challenge(program_id: int, challenge_id: int) -> Challenge:
         raise Refused(ErrorCode.ALREADY_ARCHIVED, "This challenge is archived.", "challengeId")
     await Challenge.filter(id=challenge.id).update(status=ChallengeStatus.ARCHIVED)
     challenge.status = ChallengeStatus.ARCHIVED
+    interest.changed(progress.listened, program_id)
     return challenge
 
 

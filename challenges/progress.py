@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -38,7 +39,7 @@ from challenges.models import (
 from core.bulk import write_back
 from core.clock import clock
 from core.errors import ErrorCode, Refused
-from gamification import events, ledger
+from gamification import events, interest, ledger
 from gamification.events import EventType
 from gamification.models import Event, LedgerKind, Member, Program, Tier
 
@@ -57,6 +58,25 @@ def metric_amount(challenge: Challenge, event: Event) -> int:
                 return 0
             return max(int(data.get("points") or 0), 0)
     return 0
+
+
+async def _listened_types(program_id: int) -> set[str]:
+    return set(
+        await Challenge.filter(program_id=program_id, status=ChallengeStatus.ACTIVE).values_list(
+            "listens_to", flat=True
+        )
+    )
+
+
+# Event types the program's active (running or scheduled) challenges listen to; see
+# gamification.interest for the staleness bound.
+listened = interest.ProgramTypes(_listened_types)
+
+
+async def wants(
+    program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+) -> bool:
+    return member_id is not None and await listened.wants(program_id, event_type)
 
 
 def is_running(challenge: Challenge, at: datetime) -> bool:
@@ -341,4 +361,4 @@ def install() -> None:
         EventType.POINTS_EARNED,
         EventType.REFERRAL_QUALIFIED,
     ):
-        events.subscribe(event_type, on_event)
+        events.subscribe(event_type, on_event, wants)

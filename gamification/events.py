@@ -82,19 +82,52 @@ class EventType(StrEnum):
 
 
 Handler = Callable[[Event], Awaitable[None]]
+# Whether a handler needs an event of this (program_id, type, member_id, data): cheap (a
+# per-process cache, see gamification.interest), and allowed to say yes when the handler would do
+# nothing; never no when it would do something.
+Wants = Callable[[int, str, int | None, dict[str, Any]], Awaitable[bool]]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
+_wants: dict[tuple[str, Handler], Wants] = {}
 
 
-def subscribe(event_type: EventType, handler: Handler) -> None:
-    """Register `handler` for `event_type` (at import time of the subscribing package)."""
+def subscribe(event_type: EventType, handler: Handler, wants: Wants | None = None) -> None:
+    """Register `handler` for `event_type` (at import time of the subscribing package). With
+    `wants`, events it declines are not run through the handler; an event that no handler wants
+    is written already settled (no claim, no second transaction). Without it, it wants all."""
     if handler not in _handlers[event_type]:
         _handlers[event_type].append(handler)
+    if wants is not None:
+        _wants[(str(event_type), handler)] = wants
+    else:
+        _wants.pop((str(event_type), handler), None)
+
+
+async def _wanted(
+    handler: Handler,
+    program_id: int,
+    event_type: str,
+    member_id: int | None,
+    data: dict[str, Any],
+) -> bool:
+    wants = _wants.get((event_type, handler))
+    return wants is None or await wants(program_id, event_type, member_id, data)
+
+
+async def needed(
+    program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+) -> bool:
+    """Whether some handler needs this event (so it must go through the outbox)."""
+    for handler in _handlers.get(event_type, ()):
+        if await _wanted(handler, program_id, event_type, member_id, data):
+            return True
+    return False
 
 
 def unsubscribe(event_type: EventType, handler: Handler) -> None:
     """Remove a handler (tests; plugins being unloaded)."""
     if handler in _handlers.get(event_type, ()):
         _handlers[event_type].remove(handler)
+    _wants.pop((str(event_type), handler), None)
 
 
 _pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=None)
@@ -131,6 +164,10 @@ async def atomic() -> AsyncIterator[None]:
     await publish(events)
 
 
+def in_atomic() -> bool:
+    return _pending.get() is not None
+
+
 def after_commit(callback: Callable[[], Awaitable[None]]) -> None:
     """Run `callback` once the current `atomic()` block commits (never if it rolls back). For
     best-effort side effects such as enqueueing a job; a scan must be able to redo them."""
@@ -148,18 +185,23 @@ async def emit(
     data: dict[str, Any],
     occurred_at: datetime | None = None,
 ) -> Event:
-    """Write the event inside the current `atomic()` block; it is published after the commit."""
+    """Write the event inside the current `atomic()` block; it is published after the commit.
+    An event that no handler wants is written settled and not published."""
     pending = _pending.get()
     if pending is None:
         raise RuntimeError("emit() belongs inside an atomic() block")
+    wanted = await needed(program_id, event_type.value, member_id, data)
+    now = clock.now()
     event = await Event.create(
         program_id=program_id,
         member_id=member_id,
         type=event_type.value,
         data=data,
-        occurred_at=occurred_at or clock.now(),
+        occurred_at=occurred_at or now,
+        settled_at=None if wanted else now,
     )
-    pending.append(event)
+    if wanted:
+        pending.append(event)
     return event
 
 
@@ -236,7 +278,10 @@ async def _handle_all_at_once(batch: list[Event]) -> None:
         raise _Contended
     for event in batch:
         for handler in handlers_of(event.type):
-            await handler(event)
+            if await _wanted(
+                handler, event.program_id, event.type, event.member_id, event.data or {}
+            ):
+                await handler(event)
 
 
 async def publish(events: Iterable[Event]) -> None:

@@ -8,7 +8,9 @@ def install_handlers() -> None:
     # Imported here: these packages build on gamification, not the other way round.
     from badges import awarding
     from challenges import boards, progress
-    from gamification import leaderboards, personal_data_sections, referrals, webhooks
+    from gamification import interest, leaderboards, personal_data_sections, referrals, webhooks
+
+    interest.clear_all()  # a new app or worker may face another database (tests)
 
     referrals.install()
     awarding.install()

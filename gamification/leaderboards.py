@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 from redis.asyncio import Redis
@@ -196,15 +196,62 @@ async def add_score(
     "e<ledger entry id>") makes it idempotent. Returns how many period boards it changed."""
     check_board(board)
     now = clock.now()
-    applied = 0
+    keys: list[str] = []
+    args = [
+        str(member_id),
+        str(delta),
+        event_id,
+        str(int(at.timestamp())),
+        str(int((now - SEEN_WINDOW).timestamp())),
+    ]
     for period in Period:
         win = window(period, period_at or at)
         expire_at = win.expire_at
         if expire_at is not None and expire_at <= now:
             continue  # that board is gone; a late event does not resurrect it
         key = board_key(program_id, board, win)
-        applied += await _apply(redis, key, seen_key(key), win, member_id, delta, at, event_id)
-    return applied
+        keys += [key, seen_key(key)]
+        args += [
+            str(win.tie(at)),
+            str(1 << win.spec.bits),
+            str(int(expire_at.timestamp())) if expire_at else "0",
+        ]
+    if not keys:
+        return 0
+    # Every period in one EVALSHA (one round trip); the keys share the program's hash slot.
+    return int(await redis.register_script(_APPLY_MANY)(keys=keys, args=args))
+
+
+# The same for several boards at once: KEYS are (board, seen) pairs; ARGV: member, delta, change
+# id, change time, prune time, then (tie, 2**bits, expiry) for each pair.
+_APPLY_MANY = """
+local applied = 0
+for i = 1, #KEYS / 2 do
+  local board, seen = KEYS[2 * i - 1], KEYS[2 * i]
+  local base = 5 + 3 * (i - 1)
+  if redis.call('ZADD', seen, 'NX', ARGV[4], ARGV[3]) == 1 then
+    redis.call('ZREMRANGEBYSCORE', seen, '-inf', '(' .. ARGV[5])
+    local m = tonumber(ARGV[base + 2])
+    local value = tonumber(ARGV[2])
+    local tie = tonumber(ARGV[base + 1])
+    local current = redis.call('ZSCORE', board, ARGV[1])
+    if current then
+      current = tonumber(current)
+      local old = math.floor(current / m)
+      local old_tie = current - old * m
+      value = value + old
+      if old_tie < tie then tie = old_tie end
+    end
+    redis.call('ZADD', board, string.format('%.0f', value * m + tie), ARGV[1])
+    if tonumber(ARGV[base + 3]) > 0 then
+      redis.call('EXPIREAT', board, ARGV[base + 3])
+      redis.call('EXPIREAT', seen, ARGV[base + 3])
+    end
+    applied = applied + 1
+  end
+end
+return applied
+"""
 
 
 async def _apply(
@@ -272,25 +319,45 @@ async def read_board(
         raise ValidationFailed(ErrorCode.INVALID_INPUT, f"around is 0 to {MAX_AROUND}.", "around")
     win = window(period, clock.now())
     key = board_key(program_id, board, win)
-    async with redis.pipeline(transaction=False) as pipe:
-        if first:
-            pipe.zrevrange(key, 0, first - 1, withscores=True)
-        if member_id is not None:
-            pipe.zrevrank(key, str(member_id))
-            pipe.zscore(key, str(member_id))
-        results = await pipe.execute()
-    top = _standings(win, results.pop(0), 0) if first else []
+    # One EVALSHA (one round trip, one consistent snapshot) for the top, the rank and the
+    # neighbours, instead of a pipeline and then a second read that depends on the rank.
+    read = redis.register_script(_READ)
+    top_rows, rank, score, near_rows, low = await read(
+        keys=[key], args=[first, "" if member_id is None else str(member_id), around]
+    )
+    top = _standings(win, _pairs(top_rows), 0)
     me: Standing | None = None
     near: list[Standing] = []
-    if member_id is not None:
-        rank, score = results
-        if rank is not None and score is not None:
-            me = Standing(rank + 1, member_id, win.value(score))
-            if around:
-                low = max(0, rank - around)
-                rows = await redis.zrevrange(key, low, rank + around, withscores=True)
-                near = _standings(win, rows, low)
+    if member_id is not None and rank is not None and score is not None:
+        me = Standing(int(rank) + 1, member_id, win.value(float(score)))
+        near = _standings(win, _pairs(near_rows), int(low))
     return BoardView(top, me, near)
+
+
+# KEYS: board. ARGV: first, member ('' for none), around. Returns {top, rank, score, near, low}
+# (rank and score nil when the member is not on the board; lists are member, score, ...).
+_READ = """
+local first = tonumber(ARGV[1])
+local top = {}
+if first > 0 then top = redis.call('ZREVRANGE', KEYS[1], 0, first - 1, 'WITHSCORES') end
+local rank, score, near, low = false, false, {}, 0
+if ARGV[2] ~= '' then
+  rank = redis.call('ZREVRANK', KEYS[1], ARGV[2])
+  if rank then
+    score = redis.call('ZSCORE', KEYS[1], ARGV[2])
+    local around = tonumber(ARGV[3])
+    if around > 0 then
+      low = math.max(0, rank - around)
+      near = redis.call('ZREVRANGE', KEYS[1], low, rank + around, 'WITHSCORES')
+    end
+  end
+end
+return {top, rank, score, near, low}
+"""
+
+
+def _pairs(flat: list[Any]) -> list[tuple[Any, float]]:
+    return [(flat[i], float(flat[i + 1])) for i in range(0, len(flat), 2)]
 
 
 def _standings(win: Window, rows: Iterable[tuple[str, float]], offset: int) -> list[Standing]:
@@ -603,6 +670,20 @@ async def on_referral_event(event: Event) -> None:
     )
 
 
+async def _wants(
+    program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+) -> bool:
+    if _redis is None:
+        return False  # without a Redis the handlers do nothing
+    # A points event carries its entry's kind: spending (a redemption, a play, an entry) never
+    # counts, so those need no handling. An unknown or missing kind is looked at.
+    kind = data.get("kind") if event_type != EventType.POINTS_ADJUSTED else None
+    return kind not in _NOT_COUNTED
+
+
+_NOT_COUNTED = frozenset(k.value for k in LedgerKind if k not in POINTS_KINDS)
+
+
 def install() -> None:
     """Subscribe the board updates (see gamification/handlers.py)."""
     for event_type in (
@@ -611,10 +692,10 @@ def install() -> None:
         EventType.POINTS_REVERSED,
         EventType.POINTS_ADJUSTED,
     ):
-        events.subscribe(event_type, on_points_event)
-    events.subscribe(EventType.REFERRAL_QUALIFIED, on_referral_event)
-    events.subscribe(EventType.REFERRAL_REVERSED, on_referral_event)
-    events.subscribe(EventType.MEMBER_ANONYMISED, on_member_anonymised)
+        events.subscribe(event_type, on_points_event, _wants)
+    events.subscribe(EventType.REFERRAL_QUALIFIED, on_referral_event, _wants)
+    events.subscribe(EventType.REFERRAL_REVERSED, on_referral_event, _wants)
+    events.subscribe(EventType.MEMBER_ANONYMISED, on_member_anonymised, _wants)
 
 
 # --- erasure: an anonymised member leaves every board ---

@@ -19,6 +19,7 @@ import json
 import secrets
 import time
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -27,7 +28,7 @@ from arq.connections import ArqRedis
 
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
-from gamification import events
+from gamification import events, interest
 from gamification.events import EventType
 from gamification.models import Event, Webhook, WebhookAttempt, WebhookDelivery, WebhookStatus
 
@@ -108,6 +109,7 @@ async def create_webhook(
     webhook = await Webhook.create(
         program_id=program_id, url=url, secret=secret, event_types=types, created_at=clock.now()
     )
+    interest.changed(subscribed, program_id)
     return webhook, secret
 
 
@@ -120,6 +122,7 @@ async def archive_webhook(program_id: int, webhook_id: int) -> Webhook:
     now = clock.now()
     await Webhook.filter(id=webhook.id, archived_at__isnull=True).update(archived_at=now)
     webhook.archived_at = now
+    interest.changed(subscribed, program_id)
     return webhook
 
 
@@ -133,6 +136,23 @@ def event_body(event: Event) -> bytes:
         "data": event.data,
     }
     return json.dumps(body, separators=(",", ":"), sort_keys=True, default=str).encode()
+
+
+async def _subscribed_types(program_id: int) -> set[str]:
+    rows = await Webhook.filter(program_id=program_id, archived_at__isnull=True).values_list(
+        "event_types", flat=True
+    )
+    return {t for types in rows for t in (types or ())}
+
+
+# Event types some active endpoint of the program wants (staleness: see gamification.interest).
+subscribed = interest.ProgramTypes(_subscribed_types)
+
+
+async def wants(
+    program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+) -> bool:
+    return await subscribed.wants(program_id, event_type)
 
 
 async def fan_out(event: Event) -> None:
@@ -249,4 +269,4 @@ async def lost_deliveries(older_than: timedelta, limit: int = 500) -> list[int]:
 
 def install() -> None:
     for event_type in EventType:
-        events.subscribe(event_type, fan_out)
+        events.subscribe(event_type, fan_out, wants)

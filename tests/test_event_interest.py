@@ -1,0 +1,219 @@
+"""Events nobody needs skip the outbox's second transaction: handlers declare which events of
+which program they want from per-program caches, invalidated by the services that change the
+definitions. An event some handler wants still goes through the outbox and its retries."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from arq import Worker
+from arq.connections import RedisSettings
+from starlette.applications import Starlette
+
+from badges.models import Badge, BadgeAward, BadgeProgress
+from core.clock import clock
+from gamification import events, interest
+from gamification.events import EventType
+from gamification.models import Event, EventHandling
+from tests.builders import emit_event, give_points, new_program, sign_up, staff_client
+from tests.graphql import GraphQLClient
+from workers.settings import WorkerSettings
+
+CREATE_BADGE = """
+mutation($input: CreateBadgeInput!) { createBadge(input: $input) { badge { id } errors { code } } }
+"""
+ARCHIVE_BADGE = """
+mutation($input: ArchiveBadgeInput!) {
+  archiveBadge(input: $input) { badge { id archived } errors { code } }
+}
+"""
+PLAYED = {"game_id": 1, "play_id": 1, "won": False}
+
+
+async def run_scan(app: Starlette, redis_url: str) -> Worker:
+    await app.state.arq.enqueue_job("retry_event_handlers")
+    worker = Worker(
+        functions=WorkerSettings.functions,
+        redis_settings=RedisSettings.from_dsn(redis_url),
+        burst=True,
+        poll_delay=0.05,
+        handle_signals=False,
+    )
+    await worker.main()
+    await worker.close()
+    return worker
+
+
+class FlakyHandler:
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls: list[int] = []
+        self.__name__ = self.__qualname__ = "InterestFlakyHandler"
+        self.__module__ = __name__
+
+    async def __call__(self, event: Event) -> None:
+        self.calls.append(event.id)
+        if len(self.calls) <= self.failures:
+            raise RuntimeError("receiver down")
+
+
+async def test_an_event_no_handler_wants_is_written_settled_and_handled_by_nobody(
+    gql: GraphQLClient,
+) -> None:
+    # given a program with no badge, challenge or webhook
+    program = await new_program()
+    member = await sign_up(gql, program)
+    # when a game is played
+    event_id = await emit_event("GAME_PLAYED", member.id, program.id, PLAYED)
+    # then the event is settled from its insert and no handler recorded anything
+    event = await Event.get(id=event_id)
+    assert event.settled_at is not None
+    assert not await EventHandling.filter(event_id=event_id).exists()
+    assert not await Event.filter(program_id=program.id, settled_at__isnull=True).exists()
+
+
+async def test_a_new_badge_counts_the_very_next_event_and_an_archived_one_stops(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program)
+    staff = await staff_client(gql, program, "MANAGER")
+    # the cache learns that nothing listens to GAME_PLAYED in this program
+    await emit_event("GAME_PLAYED", member.id, program.id, PLAYED)
+    # when a badge counting plays is created
+    payload = await staff.mutate(
+        CREATE_BADGE,
+        {
+            "name": "Player",
+            "criteria": "EVENT_COUNT",
+            "eventType": "GAME_PLAYED",
+            "thresholds": ["2"],
+        },
+    )
+    assert payload["errors"] == []
+    badge_id = int(payload["badge"]["id"])
+    # then the next two plays count and award it
+    first = await emit_event("GAME_PLAYED", member.id, program.id, PLAYED)
+    assert (await Event.get(id=first)).settled_at is not None  # handled after the commit
+    await emit_event("GAME_PLAYED", member.id, program.id, PLAYED)
+    progress = await BadgeProgress.get(member_id=member.id, badge_id=badge_id)
+    assert (progress.value, progress.level) == (2, 1)
+    assert await BadgeAward.filter(member_id=member.id, badge_id=badge_id).count() == 1
+    # and once archived, plays no longer move it
+    payload = await staff.mutate(ARCHIVE_BADGE, {"badgeId": str(badge_id)})
+    assert payload["errors"] == []
+    await emit_event("GAME_PLAYED", member.id, program.id, PLAYED)
+    progress = await BadgeProgress.get(member_id=member.id, badge_id=badge_id)
+    assert progress.value == 2
+
+
+async def test_concurrent_events_right_after_a_badge_is_created_all_count(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    members = [await sign_up(gql, program) for _ in range(4)]
+    staff = await staff_client(gql, program, "MANAGER")
+    await emit_event("GAME_PLAYED", members[0].id, program.id, PLAYED)  # primes the cache
+    payload = await staff.mutate(
+        CREATE_BADGE,
+        {"name": "P", "criteria": "EVENT_COUNT", "eventType": "GAME_PLAYED", "thresholds": ["9"]},
+    )
+    badge_id = int(payload["badge"]["id"])
+    await asyncio.gather(
+        *(emit_event("GAME_PLAYED", m.id, program.id, PLAYED) for m in members for _ in range(3))
+    )
+    rows = await BadgeProgress.filter(badge_id=badge_id).values_list("value", flat=True)
+    assert sorted(rows) == [3, 3, 3, 3]
+
+
+async def test_a_wanted_event_whose_handler_fails_is_still_retried_by_the_scan(
+    gql: GraphQLClient, app: Starlette, redis_url: str
+) -> None:
+    wanted_program = await new_program()
+    other_program = await new_program()
+    member = await sign_up(gql, wanted_program)
+    outsider = await sign_up(gql, other_program)
+    flaky = FlakyHandler(failures=2)
+
+    async def wants(
+        program_id: int, event_type: str, member_id: int | None, data: dict[str, object]
+    ) -> bool:
+        return program_id == wanted_program.id
+
+    events.subscribe(EventType.GAME_PLAYED, flaky, wants)
+    try:
+        with clock.frozen_at(datetime.now(UTC)) as time:
+            # an event the handler declines never reaches it and is settled at once
+            declined = await emit_event("GAME_PLAYED", outsider.id, other_program.id, PLAYED)
+            assert (await Event.get(id=declined)).settled_at is not None
+            assert flaky.calls == []
+            # a wanted one whose handler fails stays unsettled...
+            event_id = await emit_event("GAME_PLAYED", member.id, wanted_program.id, PLAYED)
+            assert (await Event.get(id=event_id)).settled_at is None
+            assert flaky.calls == [event_id, event_id]
+            # ...and the scan runs it again, once
+            time.advance(timedelta(minutes=2))
+            worker = await run_scan(app, redis_url)
+            assert worker.jobs_failed == 0
+            assert flaky.calls == [event_id] * 3
+            assert (await Event.get(id=event_id)).settled_at is not None
+            await run_scan(app, redis_url)
+            assert len(flaky.calls) == 3
+    finally:
+        events.unsubscribe(EventType.GAME_PLAYED, flaky)
+
+
+async def test_a_definition_made_in_another_process_is_seen_within_the_ttl(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    staff = await staff_client(gql, program, "MANAGER")
+
+    async def listened(program_id: int) -> set[str]:
+        rows = await Badge.filter(program_id=program_id, archived_at__isnull=True).values_list(
+            "listens_to", flat=True
+        )
+        return set(rows)
+
+    # a cache that nobody invalidates: another API process's view of this program
+    elsewhere = interest.ProgramTypes(listened, ttl=0.3)
+    assert not await elsewhere.wants(program.id, "GAME_PLAYED")
+    payload = await staff.mutate(
+        CREATE_BADGE,
+        {"name": "P", "criteria": "EVENT_COUNT", "eventType": "GAME_PLAYED", "thresholds": ["1"]},
+    )
+    assert payload["errors"] == []
+    # stale until its entry expires, then right
+    assert not await elsewhere.wants(program.id, "GAME_PLAYED")
+    await asyncio.sleep(0.35)
+    assert await elsewhere.wants(program.id, "GAME_PLAYED")
+
+
+async def test_spending_points_skips_the_outbox_while_earning_still_moves_the_board(
+    gql: GraphQLClient,
+) -> None:
+    from gamification import leaderboards, ledger
+    from gamification.models import LedgerKind, Member
+
+    program = await new_program()
+    member = await sign_up(gql, program)
+    assert leaderboards.bound_redis() is not None  # the app's Redis feeds the boards
+    await give_points(member.id, 50)
+    earned = await Event.get(member_id=member.id, type="POINTS_EARNED")
+    assert earned.settled_at is not None
+    # when points are spent on a reward (a kind no board counts)
+    async with events.atomic():
+        await ledger.spend(await Member.get(id=member.id), 20, LedgerKind.REDEEM, reference="r:1")
+    spent = await Event.get(member_id=member.id, type="POINTS_SPENT")
+    # then the event was settled at insert, and the board still shows what was earned
+    assert spent.settled_at is not None
+    assert not await EventHandling.filter(event_id=spent.id).exists()
+    view = await leaderboards.read_board(
+        leaderboards.bound_redis(),  # type: ignore[arg-type]
+        program.id,
+        leaderboards.POINTS,
+        leaderboards.Period.ALL_TIME,
+        member_id=member.id,
+    )
+    assert view.me is not None and view.me.score == 50
