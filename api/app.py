@@ -17,7 +17,7 @@ from starlette.routing import Route
 from tortoise import connections
 
 from api.context import Services
-from api.exports import members_csv
+from api.exports import members_csv, report_csv
 from api.graphql_view import GraphQLView
 from api.middleware import Authentication, BodySizeLimit
 from api.schema import build_schema
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/exports/members.csv", members_csv),
+            Route("/exports/report.csv", report_csv),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Iterable
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -15,8 +16,9 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from api.caller import Caller
 from api.ids import parse_id
-from core.errors import DomainError
-from gamification import member_search
+from core.errors import DomainError, ErrorCode, ValidationFailed
+from gamification import member_search, reports, segments
+from gamification.models import Program
 
 MEMBER_COLUMNS = [
     "id",
@@ -48,6 +50,24 @@ def _csv_chunk(rows: Iterable[Iterable[Any]]) -> str:
     return buffer.getvalue()
 
 
+def _one_of(value: str | None, allowed: tuple[str, ...], field: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in allowed:
+        raise ValidationFailed(ErrorCode.INVALID_INPUT, f"One of {', '.join(allowed)}.", field)
+    return value
+
+
+def _time(value: str | None, field: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value or "")
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValidationFailed(ErrorCode.INVALID_INPUT, "An ISO-8601 time with a zone.", field)
+    return moment
+
+
 async def members_csv(request: Request) -> Response:
     caller = _staff_or_error(request)
     if isinstance(caller, Response):
@@ -58,6 +78,8 @@ async def members_csv(request: Request) -> Response:
             text=params.get("text"),
             tier_id=parse_id(params["tierId"], "tierId") if params.get("tierId") else None,
             blocked={"true": True, "false": False}.get(params.get("blocked", "").lower()),
+            segment=_one_of(params.get("segment"), segments.SEGMENTS, "segment"),
+            abc_class=_one_of(params.get("abcClass"), segments.ABC_CLASSES, "abcClass"),
         )
     except DomainError as error:
         return _error(400, error.code.value, error.message)
@@ -84,4 +106,68 @@ async def members_csv(request: Request) -> Response:
         rows(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="members.csv"'},
+    )
+
+
+REPORT_COLUMNS = [
+    "start",
+    "end",
+    "members_total",
+    "members_new",
+    "members_active",
+    "purchases",
+    "revenue",
+    "average_basket",
+    "repeat_purchase_rate",
+    "points_issued",
+    "points_redeemed",
+    "points_spent_on_games",
+    "points_expired",
+    "points_adjusted",
+    "points_reversed",
+    "points_outstanding",
+    "liability",
+    "redemption_rate",
+    "badges_awarded",
+    "challenges_completed",
+    "game_plays",
+    "prizes_won",
+    "contest_entries",
+    "referrals_qualified",
+]
+
+
+def _report_row(report: reports.ProgramReport) -> list[Any]:
+    values = {**vars(report), "start": report.start.isoformat(), "end": report.end.isoformat()}
+    return ["" if values[c] is None else values[c] for c in REPORT_COLUMNS]
+
+
+async def report_csv(request: Request) -> Response:
+    """`programReport` as CSV: `from`, `to` and an optional `interval` (DAY, WEEK, MONTH), one
+    row per interval, each written as soon as it is computed."""
+    caller = _staff_or_error(request)
+    if isinstance(caller, Response):
+        return caller
+    params = request.query_params
+    try:
+        start, end = _time(params.get("from"), "from"), _time(params.get("to"), "to")
+        interval = _one_of(params.get("interval"), reports.INTERVALS, "interval")
+        if interval:
+            buckets = reports.series_buckets(start, end, interval)
+        else:
+            reports.check_period(start, end)
+            buckets = [(start, end)]
+    except DomainError as error:
+        return _error(400, error.code.value, error.message)
+    program = await Program.get(id=caller.program_id)
+
+    async def rows() -> AsyncIterator[str]:
+        yield _csv_chunk([REPORT_COLUMNS])
+        async for report in reports.iter_reports(program, buckets):
+            yield _csv_chunk([_report_row(report)])
+
+    return StreamingResponse(
+        rows(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="report.csv"'},
     )

@@ -22,6 +22,7 @@ Definitions (a period is [start, end), times in UTC):
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -288,12 +289,18 @@ def series_buckets(
 async def program_report_series(
     program: Program, start: datetime, end: datetime, interval: str
 ) -> list[ProgramReport]:
-    """One report per interval (the same definitions, bucket by bucket). The outstanding points
-    carry from one bucket to the next, so each bucket reads only its own slice of the ledger."""
-    series: list[ProgramReport] = []
+    """One report per interval (the same definitions, bucket by bucket)."""
+    return [r async for r in iter_reports(program, series_buckets(start, end, interval))]
+
+
+async def iter_reports(
+    program: Program, buckets: list[tuple[datetime, datetime]]
+) -> AsyncIterator[ProgramReport]:
+    """The reports of consecutive buckets, one at a time (a CSV streams them as they come). The
+    outstanding points carry from one bucket to the next, so each bucket reads only its own
+    slice of the ledger."""
     outstanding: int | None = None
-    for a, b in series_buckets(start, end, interval):
+    for a, b in buckets:
         bucket = await program_report(program, a, b, outstanding)
         outstanding = bucket.points_outstanding
-        series.append(bucket)
-    return series
+        yield bucket

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
+
+import httpx
 
 from core.clock import clock
 from gamification import events, ledger
@@ -10,6 +14,7 @@ from gamification.models import EarningRuleKind, LedgerKind, Member
 from tests.builders import (
     RECORD_PURCHASE,
     add_rule,
+    emit_event,
     give_points,
     integration_client,
     new_program,
@@ -175,3 +180,88 @@ async def test_sales_figures_count_refunds_and_repeat_buyers(gql: GraphQLClient)
     assert january["repeatPurchaseRate"] == "0.5000"
     assert january["pointsIssued"] == 90
     assert january["pointsReversed"] == 10
+
+
+ENGAGEMENT = """
+query($from: DateTime!, $to: DateTime!) {
+  programReport(from: $from, to: $to) {
+    membersActive badgesAwarded challengesCompleted gamePlays prizesWon contestEntries
+    referralsQualified
+  }
+}
+"""
+
+
+async def test_engagement_figures_count_their_events_in_the_period(gql: GraphQLClient) -> None:
+    program = await new_program()
+    analyst = await staff_client(gql, program, "ANALYST")
+    inside, outside = JAN + timedelta(days=5), JAN + timedelta(days=45)
+    with clock.frozen_at(JAN):
+        player, other = await sign_up(gql, program), await sign_up(gql, program)
+    given = [
+        ("BADGE_AWARDED", player, {"badge_id": 1, "level": 1}, inside),
+        ("BADGE_AWARDED", other, {"badge_id": 1, "level": 1}, inside),
+        ("CHALLENGE_COMPLETED", player, {"challenge_id": 1}, inside),
+        ("GAME_PLAYED", player, {"game_id": 1, "play_id": 1, "won": True}, inside),
+        ("GAME_PLAYED", player, {"game_id": 1, "play_id": 2, "won": False}, outside),
+        ("PRIZE_WON", player, {"prize_id": 1, "game_id": 1}, inside),
+        ("CONTEST_ENTERED", other, {"contest_id": 1, "entries": 3}, inside),
+        ("REFERRAL_QUALIFIED", other, {"referral_id": 1, "referee_id": player.id}, outside),
+    ]
+    for event_type, member, data, at in given:
+        await emit_event(event_type, member.id, program.id, data, at)
+    january = (
+        await analyst.query(
+            ENGAGEMENT, {"from": JAN.isoformat(), "to": (JAN + timedelta(days=31)).isoformat()}
+        )
+    )["programReport"]
+    assert january == {
+        "membersActive": 1,  # the player played; a badge or an entry alone is not activity
+        "badgesAwarded": 2,
+        "challengesCompleted": 1,
+        "gamePlays": 1,
+        "prizesWon": 1,
+        "contestEntries": 1,
+        "referralsQualified": 0,
+    }
+
+
+async def test_the_report_csv_streams_one_row_per_interval(
+    gql: GraphQLClient, http: httpx.AsyncClient
+) -> None:
+    program = await new_program()
+    analyst = await staff_client(gql, program, "ANALYST")
+    with clock.frozen_at(JAN + timedelta(days=3)):
+        member = await sign_up(gql, program)
+        await give_points(member.id, 40)
+    with clock.frozen_at(JAN + timedelta(days=35)):
+        await give_points(member.id, 2)
+    response = await http.get(
+        "/exports/report.csv",
+        params={
+            "from": JAN.isoformat(),
+            "to": (JAN + timedelta(days=59)).isoformat(),
+            "interval": "MONTH",
+        },
+        headers={"Authorization": f"Bearer {analyst.token}"},
+    )
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [(r["members_new"], r["points_issued"], r["points_outstanding"]) for r in rows] == [
+        ("1", "40", "40"),
+        ("0", "2", "42"),
+    ]
+    bad = await http.get(
+        "/exports/report.csv",
+        params={"from": "yesterday", "to": JAN.isoformat()},
+        headers={"Authorization": f"Bearer {analyst.token}"},
+    )
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    member_token = (await sign_up(gql, program)).access_token  # a token issued now
+    refused = await http.get(
+        "/exports/report.csv",
+        params={"from": JAN.isoformat(), "to": (JAN + timedelta(days=1)).isoformat()},
+        headers={"Authorization": f"Bearer {member_token}"},
+    )
+    assert refused.status_code == 403
