@@ -10,9 +10,10 @@ unsettled, the handlers that succeeded are recorded in `event_handling`, and `re
 commit and publish. So a handler needs no idempotency of its own beyond its transaction.
 
 The `data` of each type (ids are ints, money is a decimal string, times ISO-8601):
-- PURCHASE_RECORDED: purchase_id, external_id, total, currency, points, first_purchase,
-  lines [{sku, category, quantity, unit_price}]; `occurred_at` is the purchase's own time
-- PURCHASE_REFUNDED: purchase_id, refund_id, amount, points_reversed
+- PURCHASE_RECORDED: purchase_id, external_id, total, currency, points, first_purchase, referred
+  (whether the member was referred), lines [{sku, category, quantity, unit_price}];
+  `occurred_at` is the purchase's own time
+- PURCHASE_REFUNDED: purchase_id, refund_id, amount, points_reversed, referred
 - POINTS_EARNED / POINTS_SPENT / POINTS_REVERSED: points, kind, reference, entry
 - POINTS_EXPIRED: points, lot; POINTS_ADJUSTED: points (signed), reason, staff, entry
 - TIER_CHANGED: from, to (tier ids or null), rank, reason
@@ -34,6 +35,7 @@ The `data` of each type (ids are ints, money is a decimal string, times ISO-8601
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -102,6 +104,27 @@ def subscribe(event_type: EventType, handler: Handler, wants: Wants | None = Non
         _wants.pop((str(event_type), handler), None)
 
 
+# Effects: best-effort reactions run once the emitting transaction commits, outside the outbox.
+# They never make an event need the outbox's second transaction, and the retry scan does not
+# run them again: what an effect does must be repairable another way (the leaderboards' nightly
+# rebuild from the database) and idempotent (a board change is keyed by its cause).
+_effects: dict[str, list[tuple[Handler, Wants | None]]] = defaultdict(list)
+
+
+def subscribe_effect(event_type: EventType, effect: Handler, wants: Wants | None = None) -> None:
+    """Run `effect(event)` after the commit of every `event_type` event that `wants` accepts."""
+    entries = _effects[str(event_type)]
+    entries[:] = [(e, w) for e, w in entries if e is not effect]
+    entries.append((effect, wants))
+
+
+async def _run_effect(effect: Handler, event: Event) -> None:
+    try:
+        await effect(event)
+    except Exception:  # best effort by contract; the owner's repair covers what is missed
+        log.exception("event effect failed", event_id=event.id, effect=handler_name(effect))
+
+
 async def _wanted(
     handler: Handler,
     program_id: int,
@@ -128,6 +151,9 @@ def unsubscribe(event_type: EventType, handler: Handler) -> None:
     if handler in _handlers.get(event_type, ()):
         _handlers[event_type].remove(handler)
     _wants.pop((str(event_type), handler), None)
+    effects = _effects.get(str(event_type))
+    if effects:
+        effects[:] = [(e, w) for e, w in effects if e is not handler]
 
 
 _pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=None)
@@ -202,6 +228,9 @@ async def emit(
     )
     if wanted:
         pending.append(event)
+    for effect, wants in _effects.get(event_type.value, ()):
+        if wants is None or await wants(program_id, event_type.value, member_id, data):
+            after_commit(functools.partial(_run_effect, effect, event))
     return event
 
 

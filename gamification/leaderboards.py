@@ -692,10 +692,10 @@ def install() -> None:
         EventType.POINTS_REVERSED,
         EventType.POINTS_ADJUSTED,
     ):
-        events.subscribe(event_type, on_points_event, _wants)
-    events.subscribe(EventType.REFERRAL_QUALIFIED, on_referral_event, _wants)
-    events.subscribe(EventType.REFERRAL_REVERSED, on_referral_event, _wants)
-    events.subscribe(EventType.MEMBER_ANONYMISED, on_member_anonymised, _wants)
+        events.subscribe_effect(event_type, on_points_event, _wants)
+    events.subscribe_effect(EventType.REFERRAL_QUALIFIED, on_referral_event, _wants)
+    events.subscribe_effect(EventType.REFERRAL_REVERSED, on_referral_event, _wants)
+    events.subscribe_effect(EventType.MEMBER_ANONYMISED, on_member_anonymised, _wants)
 
 
 # --- erasure: an anonymised member leaves every board ---

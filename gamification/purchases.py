@@ -250,6 +250,7 @@ async def record_purchase(
                     "currency": currency,
                     "points": evaluation.points,
                     "first_purchase": first,
+                    "referred": member.referred_by_id is not None,
                     "lines": [
                         {
                             "sku": line.sku,
@@ -400,6 +401,7 @@ async def refund_purchase(
                     "refund_id": refund_id,
                     "amount": str(refunded),
                     "points_reversed": reversal,
+                    "referred": member.referred_by_id is not None,
                 },
             )
     except IntegrityError:

@@ -372,10 +372,18 @@ async def on_purchase_refunded(event: Event) -> None:
     await refunded(referral, purchase_id, event.occurred_at)
 
 
+async def _wants(
+    program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+) -> bool:
+    # Only a member who was referred has a referral to qualify or reverse; purchase events say
+    # so (`referred`), and an event without the flag is looked at.
+    return bool(data.get("referred", True))
+
+
 def install() -> None:
     """Subscribe qualification and the refund rule (see gamification/handlers.py)."""
-    events.subscribe(EventType.PURCHASE_RECORDED, on_purchase_recorded)
-    events.subscribe(EventType.PURCHASE_REFUNDED, on_purchase_refunded)
+    events.subscribe(EventType.PURCHASE_RECORDED, on_purchase_recorded, _wants)
+    events.subscribe(EventType.PURCHASE_REFUNDED, on_purchase_refunded, _wants)
 
 
 # --- read side ---

@@ -87,6 +87,7 @@ async def test_a_purchase_earns_its_points_as_one_lot_with_an_event(gql: GraphQL
         "currency": "EUR",
         "points": 42,
         "first_purchase": True,
+        "referred": False,
         "lines": [{"sku": "A", "category": "coffee", "quantity": 1, "unit_price": "42.50"}],
     }
     assert await assert_ledger_consistent(member.id) == 42
