@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     webhook_retry_base_seconds: float = 30.0
     webhook_max_attempts: int = 8
     webhook_timeout_seconds: float = 10.0
+    # None means "allowed outside production" (local receivers in development and tests).
+    webhook_allow_private: bool | None = None
 
     @model_validator(mode="after")
     def _production_needs_a_secret(self) -> Settings:
@@ -59,6 +61,13 @@ class Settings(BaseSettings):
     def introspection_enabled(self) -> bool:
         if self.introspection is not None:
             return self.introspection
+        return self.environment != "production"
+
+    @property
+    def webhook_private_destinations(self) -> bool:
+        """Whether webhooks may target private, loopback or link-local addresses."""
+        if self.webhook_allow_private is not None:
+            return self.webhook_allow_private
         return self.environment != "production"
 
     @property

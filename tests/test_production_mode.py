@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from tortoise import connections
 
-from tests.builders import new_program, sign_up
+from core.errors import ValidationFailed
+from gamification import webhooks
+from tests.builders import new_program, sign_up, staff_client
 from tests.graphql import GraphQLClient
 
 SETTINGS_OVERRIDES = {"environment": "production"}
@@ -23,6 +26,44 @@ async def test_introspection_is_off(gql: GraphQLClient) -> None:
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
+CREATE_WEBHOOK = """
+mutation($input: CreateWebhookInput!) {
+  createWebhook(input: $input) { webhook { id url } errors { code field } }
+}
+"""
+
+
+async def test_webhooks_cannot_target_a_private_network(gql: GraphQLClient) -> None:
+    program = await new_program()
+    admin = await staff_client(gql, program, "ADMIN")
+    for url in (
+        "http://127.0.0.1:6379/",
+        "http://localhost/hook",
+        "https://10.1.2.3/hook",
+        "http://192.168.0.10/hook",
+        "http://[::1]:8000/hook",
+        "http://169.254.169.254/latest/meta-data",
+    ):
+        payload = await admin.mutate(CREATE_WEBHOOK, {"url": url, "eventTypes": ["POINTS_EARNED"]})
+        assert [(e["code"], e["field"]) for e in payload["errors"]] == [("INVALID_URL", "url")], url
+    public = await admin.mutate(
+        CREATE_WEBHOOK, {"url": "https://93.184.216.34/hook", "eventTypes": ["POINTS_EARNED"]}
+    )
+    assert public["errors"] == []
+
+
+async def test_a_delivery_checks_where_the_name_points_now() -> None:
+    # A name that resolves to a loopback address is refused at delivery, whatever it was at
+    # creation; outside production (local receivers) the check is off.
+    with pytest.raises(ValidationFailed):
+        await webhooks.check_destination("http://localhost:8000/hook", allow_private=False)
+    with pytest.raises(ValidationFailed):
+        await webhooks.check_destination("http://127.0.0.1/hook", allow_private=False)
+    await webhooks.check_destination("http://127.0.0.1/hook", allow_private=True)
+    await webhooks.check_destination("https://93.184.216.34/hook", allow_private=False)
+
+
+# Last: it breaks the database under the app.
 async def test_an_unexpected_failure_is_masked_and_coded(gql: GraphQLClient) -> None:
     program = await new_program()
     member = await sign_up(gql, program)

@@ -33,6 +33,7 @@ async def deliver_webhook(ctx: dict[str, Any], delivery_id: int) -> str:
             client=client,
             max_attempts=settings.webhook_max_attempts,
             retry_base_seconds=settings.webhook_retry_base_seconds,
+            allow_private=settings.webhook_private_destinations,
         )
     finally:
         if owned:

@@ -25,7 +25,11 @@ class WebhookMutations:
     @returns_user_errors(CreateWebhookPayload)
     async def create_webhook(self, info: Info, input: CreateWebhookInput) -> CreateWebhookPayload:
         webhook, secret = await webhooks.create_webhook(
-            info.context.program_id, input.url, input.event_types, input.secret
+            info.context.program_id,
+            input.url,
+            input.event_types,
+            input.secret,
+            allow_private=info.context.services.settings.webhook_private_destinations,
         )
         return CreateWebhookPayload(webhook=Webhook.from_model(webhook), secret=secret)
 
