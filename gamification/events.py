@@ -45,6 +45,7 @@ from enum import StrEnum
 from typing import Any
 
 import structlog
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core.clock import clock
@@ -338,6 +339,25 @@ async def publish(events: Iterable[Event]) -> None:
         log.exception("publishing events failed", events=[e.id for e in batch])
 
 
+# The scan's re-runs of a failing handler back off (1, 2, 4... minutes, at most an hour between
+# two) and stop after MAX_RERUNS, about a day: a handler that always fails must not be run every
+# minute forever. Such an event stays unsettled; `reset_reruns` hands it back to the scan once
+# the cause is fixed.
+MAX_RERUNS = 30
+MAX_RERUN_DELAY = timedelta(hours=1)
+
+
+def rerun_delay(reruns: int) -> timedelta:
+    return min(timedelta(minutes=2 ** min(reruns, 10)), MAX_RERUN_DELAY)
+
+
+async def reset_reruns(event_ids: Iterable[int]) -> int:
+    """Let the scan try these unsettled events again from scratch."""
+    return await Event.filter(id__in=list(event_ids), settled_at__isnull=True).update(
+        reruns=0, next_rerun_at=None
+    )
+
+
 async def retry_unsettled(grace: timedelta = timedelta(minutes=1), batch_size: int = 200) -> int:
     """Run again the handlers that have not processed events older than `grace` (younger ones are
     probably being published right now). Returns how many events it settled. Idempotent, and
@@ -345,9 +365,14 @@ async def retry_unsettled(grace: timedelta = timedelta(minutes=1), batch_size: i
     settled = 0
     last_id = 0
     while True:
+        now = clock.now()
         rows = (
             await Event.filter(
-                settled_at__isnull=True, id__gt=last_id, occurred_at__lte=clock.now() - grace
+                Q(next_rerun_at__isnull=True) | Q(next_rerun_at__lte=now),
+                settled_at__isnull=True,
+                id__gt=last_id,
+                occurred_at__lte=now - grace,
+                reruns__lt=MAX_RERUNS,
             )
             .order_by("id")
             .limit(batch_size)
@@ -356,6 +381,13 @@ async def retry_unsettled(grace: timedelta = timedelta(minutes=1), batch_size: i
             return settled
         for event in rows:
             last_id = event.id
+            # Counted before the attempt, in its own statement: a failed attempt rolls back
+            # everything else it did, but not this.
+            await Event.filter(id=event.id).update(
+                reruns=event.reruns + 1, next_rerun_at=now + rerun_delay(event.reruns)
+            )
+            if event.reruns + 1 == MAX_RERUNS:
+                log.error("last re-run of an event's handlers", event_id=event.id)
             try:
                 async with atomic():
                     settled += await _handle(event, rerun=True)

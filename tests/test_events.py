@@ -16,6 +16,7 @@ from gamification import events
 from gamification.events import EventType
 from gamification.models import Event, EventHandling
 from tests.builders import (
+    emit_event,
     give_points,
     new_program,
     purchase_event,
@@ -205,3 +206,35 @@ async def test_the_activity_feed_shows_my_own_events_newest_first_with_a_text(
     mine = {e["node"]["id"] for e in first["edges"]} | {n["id"] for n in nodes}
     theirs = {str(e.id) for e in await Event.filter(member_id=other.id)}
     assert not mine & theirs
+
+
+async def test_a_handler_that_always_fails_is_retried_with_backoff_then_left_for_an_operator(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program)
+    broken = FlakyHandler(failures=10_000)
+    events.subscribe(EventType.CONTEST_ENTERED, broken)
+    try:
+        start = datetime.now(UTC)
+        with clock.frozen_at(start) as time:
+            event_id = await emit_event(
+                "CONTEST_ENTERED", member.id, program.id, {"contest_id": 1, "entries": 1}
+            )
+            published = len(broken.calls)  # the live publication (and its isolated retry)
+            # scans every minute for a day and a half
+            for _ in range(36 * 60):
+                time.advance(timedelta(minutes=1))
+                await events.retry_unsettled()
+            reruns = len(broken.calls) - published
+            event = await Event.get(id=event_id)
+            assert reruns == events.MAX_RERUNS
+            assert event.settled_at is None and event.reruns == events.MAX_RERUNS
+            # once fixed, an operator hands it back and the next scan settles it
+            broken.failures = 0
+            assert await events.reset_reruns([event_id]) == 1
+            time.advance(timedelta(minutes=1))
+            assert await events.retry_unsettled() == 1
+            assert (await Event.get(id=event_id)).settled_at is not None
+    finally:
+        events.unsubscribe(EventType.CONTEST_ENTERED, broken)

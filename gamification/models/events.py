@@ -22,6 +22,10 @@ class Event(Model):
     occurred_at = fields.DatetimeField()
     # When every handler of its type has processed it; null rows are re-run by the outbox scan.
     settled_at = fields.DatetimeField(null=True)
+    # How often the scan re-ran its handlers, and when it may next: re-runs back off, and stop
+    # after events.MAX_RERUNS (the event then waits, unsettled, for an operator).
+    reruns = fields.IntField(default=0)
+    next_rerun_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "event"
