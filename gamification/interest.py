@@ -30,16 +30,22 @@ class ProgramCache(Generic[T]):
     """Per program, a value loaded from the database (see the module docstring for staleness).
     Cached values are shared by concurrent requests: treat them as read-only."""
 
-    def __init__(self, load: Callable[[int], Awaitable[T]], ttl: float = TTL_SECONDS):
+    def __init__(
+        self,
+        load: Callable[[int], Awaitable[T]],
+        ttl: float = TTL_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
         self._load = load
         self._ttl = ttl
+        self._monotonic = monotonic  # tests pass a clock of their own
         self._entries: dict[int, tuple[float, T]] = {}
         self._generation = 0
         _caches.append(self)
 
     async def get(self, program_id: int) -> T:
         entry = self._entries.get(program_id)
-        now = time.monotonic()
+        now = self._monotonic()
         if entry is not None and now < entry[0]:
             return entry[1]
         generation = self._generation
@@ -59,11 +65,16 @@ class ProgramCache(Generic[T]):
 class ProgramTypes(ProgramCache[frozenset[str]]):
     """The event types a program's definitions listen to."""
 
-    def __init__(self, load: Callable[[int], Awaitable[set[str]]], ttl: float = TTL_SECONDS):
+    def __init__(
+        self,
+        load: Callable[[int], Awaitable[set[str]]],
+        ttl: float = TTL_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
         async def frozen(program_id: int) -> frozenset[str]:
             return frozenset(await load(program_id))
 
-        super().__init__(frozen, ttl)
+        super().__init__(frozen, ttl, monotonic)
 
     async def wants(self, program_id: int, event_type: str) -> bool:
         return event_type in await self.get(program_id)
