@@ -192,6 +192,14 @@ def _round(amount: Decimal, rounding: str) -> int:
     return int(amount.quantize(Decimal(1), rounding=rounding))
 
 
+async def list_rules(program_id: int, include_archived: bool = False) -> list[EarningRule]:
+    """The program's rules for staff, highest priority first."""
+    rules = EarningRule.filter(program_id=program_id)
+    if not include_archived:
+        rules = rules.filter(archived=False)
+    return await rules.order_by("-priority", "id")
+
+
 async def rules_of(program_id: int) -> list[EarningRule]:
     """Every unarchived rule of the program (the evaluation picks the active ones)."""
     return await EarningRule.filter(program_id=program_id, archived=False)

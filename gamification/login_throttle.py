@@ -7,11 +7,16 @@ API process. Keys carry the program as a hash tag so one program's keys live on 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from redis.asyncio import Redis
 
 from core.errors import ErrorCode, Refused
+from gamification import passwords
+
+A = TypeVar("A")
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,26 @@ class LoginThrottle:
     async def record_success(self, program_id: int, email: str, address: str) -> None:
         email_key, _ = _keys(program_id, email, address)
         await self.redis.delete(email_key)
+
+    async def log_in(
+        self,
+        program_id: int,
+        key: str,
+        address: str,
+        account: Callable[[], Awaitable[A | None]],
+        password: str,
+    ) -> A:
+        """One throttled log-in: refuse when a counter is spent, load the account, check the
+        password (the same time whether or not the account exists), count a failure or clear
+        the counter. INVALID_CREDENTIALS alike for an unknown account and a wrong password."""
+        await self.check_login(program_id, key, address)
+        found = await account()
+        hashed = getattr(found, "password_hash", None)
+        if found is None or not await passwords.verify_password(hashed, password):
+            await self.record_failure(program_id, key, address)
+            raise Refused(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
+        await self.record_success(program_id, key, address)
+        return found
 
     async def count_signup(self, program_id: int, address: str) -> None:
         """Count a sign-up from `address`; refuse past the limit (slows enumeration by sign-up)."""

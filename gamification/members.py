@@ -137,14 +137,13 @@ async def log_in(
     """The member, or INVALID_CREDENTIALS whether the email is unknown or the password wrong."""
     program = await program_by_slug(program_slug)
     email = email.strip().lower()
-    await throttle.check_login(program.id, email, client_address)
-    member = await Member.get_or_none(program_id=program.id, email=email)
-    if not await passwords.verify_password(member.password_hash if member else None, password):
-        await throttle.record_failure(program.id, email, client_address)
-        raise Refused(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
-    assert member is not None
-    await throttle.record_success(program.id, email, client_address)
-    return member
+    return await throttle.log_in(
+        program.id,
+        email,
+        client_address,
+        lambda: Member.get_or_none(program_id=program.id, email=email),
+        password,
+    )
 
 
 async def member_in_program(program_id: int, member_id: int) -> Member:

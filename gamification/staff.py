@@ -43,12 +43,10 @@ async def staff_log_in(
     email = email.strip().lower()
     # Staff share the member counters' key space but not their keys: the email digest differs
     # by a prefix, so a member and a staff user with one email are throttled apart.
-    throttle_email = f"staff:{email}"
-    await throttle.check_login(program.id, throttle_email, client_address)
-    staff = await StaffUser.get_or_none(program_id=program.id, email=email)
-    if not await passwords.verify_password(staff.password_hash if staff else None, password):
-        await throttle.record_failure(program.id, throttle_email, client_address)
-        raise Refused(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
-    assert staff is not None
-    await throttle.record_success(program.id, throttle_email, client_address)
-    return staff
+    return await throttle.log_in(
+        program.id,
+        f"staff:{email}",
+        client_address,
+        lambda: StaffUser.get_or_none(program_id=program.id, email=email),
+        password,
+    )

@@ -18,7 +18,6 @@ from api.errors import returns_user_errors
 from api.ids import parse_id
 from api.permissions import staff_only
 from gamification import earning_rules
-from gamification.models import EarningRule as EarningRuleModel
 from gamification.models import StaffRole
 
 
@@ -75,7 +74,5 @@ class EarningRuleMutations:
 class EarningRuleQueries:
     @strawberry.field(extensions=staff_only())
     async def earning_rules(self, info: Info, include_archived: bool = False) -> list[EarningRule]:
-        rules = EarningRuleModel.filter(program_id=info.context.program_id)
-        if not include_archived:
-            rules = rules.filter(archived=False)
-        return [EarningRule.from_model(r) for r in await rules.order_by("-priority", "id")]
+        rules = await earning_rules.list_rules(info.context.program_id, include_archived)
+        return [EarningRule.from_model(r) for r in rules]
