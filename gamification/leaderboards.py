@@ -30,7 +30,7 @@ from tortoise.functions import Max, Sum
 
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, ValidationFailed
-from gamification import events
+from gamification import events, ledger
 from gamification.events import EventType
 from gamification.models import (
     Event,
@@ -181,6 +181,20 @@ return 1
 """
 
 
+@dataclass(frozen=True)
+class ScoreChange:
+    """One change of a member's score on one board: `change_id` (unique per board, such as
+    "e<ledger entry id>") makes it idempotent; it is filed under every period containing
+    `period_at` (default `at`), with `at` as the time of the change."""
+
+    board: str
+    member_id: int
+    delta: int
+    at: datetime
+    change_id: str
+    period_at: datetime | None = None
+
+
 async def add_score(
     redis: Redis,
     program_id: int,
@@ -191,50 +205,55 @@ async def add_score(
     event_id: str,
     period_at: datetime | None = None,
 ) -> int:
-    """Move a member's score on `board` by `delta` in every period containing `period_at`
-    (default `at`), with `at` as the time of the change. `event_id` (unique per board, such as
-    "e<ledger entry id>") makes it idempotent. Returns how many period boards it changed."""
-    check_board(board)
+    """Move a member's score on `board` by `delta` (see ScoreChange). Returns how many period
+    boards it changed."""
+    change = ScoreChange(board, member_id, delta, at, event_id, period_at)
+    return await add_scores(redis, program_id, [change])
+
+
+async def add_scores(redis: Redis, program_id: int, changes: Iterable[ScoreChange]) -> int:
+    """Apply several changes of one program's boards, every period of each, in one EVALSHA (one
+    round trip; the keys share the program's hash slot). Returns how many period boards changed."""
     now = clock.now()
     keys: list[str] = []
-    args = [
-        str(member_id),
-        str(delta),
-        event_id,
-        str(int(at.timestamp())),
-        str(int((now - SEEN_WINDOW).timestamp())),
-    ]
-    for period in Period:
-        win = window(period, period_at or at)
-        expire_at = win.expire_at
-        if expire_at is not None and expire_at <= now:
-            continue  # that board is gone; a late event does not resurrect it
-        key = board_key(program_id, board, win)
-        keys += [key, seen_key(key)]
-        args += [
-            str(win.tie(at)),
-            str(1 << win.spec.bits),
-            str(int(expire_at.timestamp())) if expire_at else "0",
-        ]
+    args = [str(int((now - SEEN_WINDOW).timestamp()))]
+    for change in changes:
+        check_board(change.board)
+        for period in Period:
+            win = window(period, change.period_at or change.at)
+            expire_at = win.expire_at
+            if expire_at is not None and expire_at <= now:
+                continue  # that board is gone; a late event does not resurrect it
+            key = board_key(program_id, change.board, win)
+            keys += [key, seen_key(key)]
+            args += [
+                str(change.member_id),
+                str(change.delta),
+                change.change_id,
+                str(int(change.at.timestamp())),
+                str(win.tie(change.at)),
+                str(1 << win.spec.bits),
+                str(int(expire_at.timestamp())) if expire_at else "0",
+            ]
     if not keys:
         return 0
-    # Every period in one EVALSHA (one round trip); the keys share the program's hash slot.
     return int(await redis.register_script(_APPLY_MANY)(keys=keys, args=args))
 
 
-# The same for several boards at once: KEYS are (board, seen) pairs; ARGV: member, delta, change
-# id, change time, prune time, then (tie, 2**bits, expiry) for each pair.
+# Several changes at once: KEYS are (board, seen) pairs; ARGV: prune time, then for each pair
+# (member, delta, change id, change time, tie, 2**bits, expiry).
 _APPLY_MANY = """
 local applied = 0
 for i = 1, #KEYS / 2 do
   local board, seen = KEYS[2 * i - 1], KEYS[2 * i]
-  local base = 5 + 3 * (i - 1)
-  if redis.call('ZADD', seen, 'NX', ARGV[4], ARGV[3]) == 1 then
-    redis.call('ZREMRANGEBYSCORE', seen, '-inf', '(' .. ARGV[5])
-    local m = tonumber(ARGV[base + 2])
-    local value = tonumber(ARGV[2])
-    local tie = tonumber(ARGV[base + 1])
-    local current = redis.call('ZSCORE', board, ARGV[1])
+  local base = 1 + 7 * (i - 1)
+  local member, change = ARGV[base + 1], ARGV[base + 3]
+  if redis.call('ZADD', seen, 'NX', ARGV[base + 4], change) == 1 then
+    redis.call('ZREMRANGEBYSCORE', seen, '-inf', '(' .. ARGV[1])
+    local m = tonumber(ARGV[base + 6])
+    local value = tonumber(ARGV[base + 2])
+    local tie = tonumber(ARGV[base + 5])
+    local current = redis.call('ZSCORE', board, member)
     if current then
       current = tonumber(current)
       local old = math.floor(current / m)
@@ -242,10 +261,10 @@ for i = 1, #KEYS / 2 do
       value = value + old
       if old_tie < tie then tie = old_tie end
     end
-    redis.call('ZADD', board, string.format('%.0f', value * m + tie), ARGV[1])
-    if tonumber(ARGV[base + 3]) > 0 then
-      redis.call('EXPIREAT', board, ARGV[base + 3])
-      redis.call('EXPIREAT', seen, ARGV[base + 3])
+    redis.call('ZADD', board, string.format('%.0f', value * m + tie), member)
+    if tonumber(ARGV[base + 7]) > 0 then
+      redis.call('EXPIREAT', board, ARGV[base + 7])
+      redis.call('EXPIREAT', seen, ARGV[base + 7])
     end
     applied = applied + 1
   end
@@ -625,10 +644,25 @@ async def on_points_event(event: Event) -> None:
     """POINTS_EARNED / SPENT / REVERSED / ADJUSTED: each carries its ledger entry, which decides
     (by kind) whether and how it counts. Keyed by entry, so the EARNED and ADJUSTED events of
     one adjustment count once."""
-    entry_id = (event.data or {}).get("entry")
+    data = event.data or {}
+    entry_id = data.get("entry")
     if _redis is None or entry_id is None:
         return
-    # The member's erasure comes along in the same query: an anonymised member stays off.
+    if event.type == EventType.POINTS_EARNED and data.get("kind") in _EARNED_BY_MEMBER:
+        # The event says all: the points, the kind and the entry's time (its occurred_at), and
+        # the ledger refuses these kinds to an anonymised member. No read on the purchase path.
+        await add_score(
+            _redis,
+            event.program_id,
+            POINTS,
+            event.member_id,
+            int(data["points"]),
+            _aware(event.occurred_at),
+            f"e{entry_id}",
+        )
+        return
+    # Other kinds (refunds, adjustments) may concern an anonymised member: the entry and the
+    # member's erasure come in one query.
     rows = await LedgerEntry.filter(id=entry_id).values_list(
         "program_id", "member_id", "delta", "kind", "created_at", "member__anonymised_at"
     )
@@ -682,6 +716,8 @@ async def _wants(
 
 
 _NOT_COUNTED = frozenset(k.value for k in LedgerKind if k not in POINTS_KINDS)
+# Counted kinds that the ledger refuses to blocked and anonymised members.
+_EARNED_BY_MEMBER = frozenset(k.value for k in POINTS_KINDS & ledger.BLOCKED_KINDS)
 
 
 def install() -> None:

@@ -29,8 +29,8 @@ from gamification.models import LedgerEntry, LedgerKind, Member, Program
 
 MAX_POINTS = 1_000_000_000
 
-# What a blocked member cannot do: earn or spend. Corrections (staff adjustments, refunds of
-# purchases or of cancelled redemptions) and expiry still apply to them.
+# What a blocked or anonymised (erased) member cannot do: earn or spend. Corrections (staff
+# adjustments, refunds of purchases or of cancelled redemptions) and expiry still apply to them.
 BLOCKED_KINDS = frozenset(
     {
         LedgerKind.EARN,
@@ -45,6 +45,20 @@ BLOCKED_KINDS = frozenset(
 
 def _blocked() -> Refused:
     return Refused(ErrorCode.MEMBER_BLOCKED, "This member is blocked.")
+
+
+def _anonymised() -> Refused:
+    return Refused(ErrorCode.MEMBER_ANONYMISED, "This member's account was deleted.")
+
+
+async def _refusal(member_id: int) -> Refused | None:
+    """Why a movement of a BLOCKED_KINDS kind was refused, if the member's state is the cause."""
+    state = await Member.filter(id=member_id).values_list("blocked_at", "anonymised_at")
+    if state and state[0][1] is not None:
+        return _anonymised()
+    if state and state[0][0] is not None:
+        return _blocked()
+    return None
 
 
 class LedgerConflict(RuntimeError):
@@ -82,9 +96,9 @@ async def credit(
     # every other movement does.
     movable = Member.filter(id=member.id)
     if kind in BLOCKED_KINDS:
-        movable = movable.filter(blocked_at__isnull=True)
+        movable = movable.filter(blocked_at__isnull=True, anonymised_at__isnull=True)
     if not await movable.update(points_balance=F("points_balance") + points):
-        raise _blocked()
+        raise await _refusal(member.id) or _blocked()
     entry = await LedgerEntry.create(
         program_id=member.program_id,
         member_id=member.id,
@@ -103,6 +117,8 @@ async def credit(
         program_id=member.program_id,
         member_id=member.id,
         data={"points": points, "kind": kind.value, "reference": reference, "entry": entry.id},
+        # The entry's own time: what the points board counts, incrementally or rebuilt.
+        occurred_at=now,
     )
     return entry
 
@@ -123,11 +139,10 @@ async def spend(
     await expire_member_lots(member)
     covered = Member.filter(id=member.id, points_balance__gte=points)
     if kind in BLOCKED_KINDS:
-        covered = covered.filter(blocked_at__isnull=True)
+        covered = covered.filter(blocked_at__isnull=True, anonymised_at__isnull=True)
     if not await covered.update(points_balance=F("points_balance") - points):
-        if kind in BLOCKED_KINDS and await Member.exists(id=member.id, blocked_at__isnull=False):
-            raise _blocked()
-        raise Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
+        refusal = await _refusal(member.id) if kind in BLOCKED_KINDS else None
+        raise refusal or Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
     return await _debit_lots(
         member, points, kind, reason, reference, staff_id, idempotency_key, EventType.POINTS_SPENT
     )

@@ -265,9 +265,10 @@ async def _pay(program: Program, referral: Referral, rules: ReferralRules) -> No
         (referral.referrer_id, rules.referral_points, "referrer"),
         (referral.referee_id, rules.referee_bonus, "referee"),
     ):
-        if points > 0:
+        member = await Member.get(id=member_id)
+        if points > 0 and member.anonymised_at is None:  # an erased account earns nothing
             await ledger.credit(
-                await Member.get(id=member_id),
+                member,
                 points,
                 LedgerKind.BONUS,
                 expires_at=expires_at,
