@@ -1,8 +1,9 @@
 """Evaluating badges from events, incrementally, and awarding them at most once per level.
 
-For each event, one query finds the program's active badges that listen to its type; each one's
-progress row (member, badge) is locked by an UPDATE, read, changed and written back, and every
-level whose threshold the new value reaches and that was not yet awarded is awarded. The lock
+For the events of one commit, the program's badges come from a per-process cache; the progress
+rows (member, badge) of every badge that listens to one of them are locked, read, changed in event
+order and written back together, and every level whose threshold the new value reaches and that
+was not yet awarded is awarded. The lock
 serialises concurrent events of one member on one badge (PostgreSQL), SQLite serialises writers,
 and the unique (member, badge, level) award is the last guard. This runs in the event handler's
 own transaction, so it is applied once per event (see gamification.events).
@@ -48,59 +49,69 @@ def is_active(badge: Badge, at: datetime) -> bool:
     )
 
 
-async def on_event(event: Event) -> None:
-    """Event handler: move the progress of every badge that listens to this event."""
-    if event.member_id is None:
-        return
-    member_id = event.member_id
-    badges = [b for b in (await definitions.get(event.program_id))[0] if b.listens_to == event.type]
-    changes: list[tuple[Badge, kinds.Change]] = []
-    for badge in badges:
-        if is_active(badge, event.occurred_at):
+async def on_events(batch: list[Event]) -> None:
+    """Batch event handler: move the progress of every badge that listens to these events (one
+    commit's, in order), with one locked read and one write-back for all of them."""
+    changes: list[tuple[int, Badge, kinds.Change]] = []
+    for event in batch:
+        if event.member_id is None:
+            continue
+        for badge in (await definitions.get(event.program_id))[0]:
+            if badge.listens_to != event.type or not is_active(badge, event.occurred_at):
+                continue
             change = kinds.change_for(badge.criteria, badge.params, event.data, event.occurred_at)
             if change is not None:
-                changes.append((badge, change))
+                changes.append((event.member_id, badge, change))
     if not changes:
         return
-    rows = await _locked_progress(member_id, [badge.id for badge, _ in changes])
+    rows = await _locked_progress({(member_id, badge.id) for member_id, badge, _ in changes})
     now = clock.now()
-    updated: list[BadgeProgress] = []
-    awards: list[tuple[Badge, int]] = []
-    for badge, change in changes:
-        progress = rows[badge.id]
+    updated: dict[int, BadgeProgress] = {}
+    awards: list[tuple[Badge, int, int]] = []
+    for member_id, badge, change in changes:
+        progress = rows[member_id, badge.id]
         value, period = kinds.apply(change, progress.value, progress.period)
         level = max(progress.level, kinds.level_for(badge.thresholds, value))
         if (value, period, level) == (progress.value, progress.period, progress.level):
             continue
-        awards += [(badge, n) for n in range(progress.level + 1, level + 1)]
+        awards += [(badge, member_id, n) for n in range(progress.level + 1, level + 1)]
         progress.value, progress.period, progress.level = value, period, level
         progress.updated_at = now
-        updated.append(progress)
-    await write_back(BadgeProgress, updated, ["value", "period", "level", "updated_at"])
-    for badge, level in awards:
+        updated[progress.id] = progress
+    await write_back(
+        BadgeProgress, list(updated.values()), ["value", "period", "level", "updated_at"]
+    )
+    for badge, member_id, level in awards:
         await _award(badge, member_id, level)
 
 
-async def _locked_progress(member_id: int, badge_ids: list[int]) -> dict[int, BadgeProgress]:
-    """The member's progress rows for these badges, locked until commit (in badge order, so two
-    transactions never wait on each other in a cycle); missing rows are created first."""
+async def _locked_progress(keys: set[tuple[int, int]]) -> dict[tuple[int, int], BadgeProgress]:
+    """The progress rows of these (member, badge) pairs, locked until commit in (member, badge)
+    order, so two transactions never wait on each other in a cycle; missing rows are created
+    first."""
+    members = {member_id for member_id, _ in keys}
+    badge_ids = {badge_id for _, badge_id in keys}
 
-    def query() -> Any:
-        return (
-            BadgeProgress.filter(member_id=member_id, badge_id__in=badge_ids)
-            .order_by("badge_id")
+    async def query() -> dict[tuple[int, int], BadgeProgress]:
+        found = (
+            await BadgeProgress.filter(member_id__in=members, badge_id__in=badge_ids)
+            .order_by("member_id", "badge_id")
             .select_for_update()
         )
+        return {(p.member_id, p.badge_id): p for p in found}
 
-    rows = {p.badge_id: p for p in await query()}
-    missing = [badge_id for badge_id in badge_ids if badge_id not in rows]
+    rows = await query()
+    missing = keys - rows.keys()
     if missing:
         now = clock.now()
         await BadgeProgress.bulk_create(
-            [BadgeProgress(member_id=member_id, badge_id=b, updated_at=now) for b in missing],
+            [
+                BadgeProgress(member_id=member_id, badge_id=badge_id, updated_at=now)
+                for member_id, badge_id in sorted(missing)
+            ],
             ignore_conflicts=True,
         )
-        rows = {p.badge_id: p for p in await query()}
+        rows = await query()
     return rows
 
 
@@ -135,7 +146,7 @@ async def _award(badge: Badge, member_id: int, level: int) -> None:
 async def grant(badge: Badge, member_id: int) -> bool:
     """Award the badge's first level (a challenge's reward), once. Inside `events.atomic()`.
     Returns whether it was awarded now."""
-    progress = (await _locked_progress(member_id, [badge.id]))[badge.id]
+    progress = (await _locked_progress({(member_id, badge.id)}))[member_id, badge.id]
     if progress.level >= 1:
         return False
     await BadgeProgress.filter(id=progress.id).update(level=1, value=max(progress.value, 1))
@@ -174,4 +185,4 @@ async def visible_badges(
 
 def install() -> None:
     for event_type in EventType:
-        events.subscribe(event_type, on_event, wants)
+        events.subscribe(event_type, on_events, wants, batch=True)

@@ -9,12 +9,13 @@ what the database can recompute (it keeps each participant's total, not a histor
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from challenges.models import Challenge, ChallengeParticipant, ChallengeStatus
 from gamification import events, leaderboards
 from gamification.leaderboards import Change, Total, Window
-from gamification.models import Event
+from gamification.models import Member
 
 FAMILY = "challenge"
 
@@ -23,35 +24,51 @@ def board_of(challenge_id: int) -> str:
     return f"{FAMILY}:{challenge_id}"
 
 
-def feed_after_commit(event: Event, member_id: int, moved: list[tuple[Challenge, int]]) -> None:
-    """Once the handler's transaction commits, add each challenge's progress to its board, keyed
-    by the event (a re-run of the event counts once). The time of the change is the
-    participant's `progress_at`, which the rebuild reads back."""
-    if not moved or leaderboards.bound_redis() is None:
+@dataclass(frozen=True)
+class Move:
+    """A participant's progress moved by `amount` at `at` (their new `progress_at`), because of
+    event `event_id`."""
+
+    event_id: int
+    member_id: int
+    challenge: Challenge
+    amount: int
+    at: datetime
+
+
+def feed_after_commit(moves: list[Move]) -> None:
+    """Once the handler's transaction commits, add the moves to their challenges' boards in one
+    Redis call, each keyed by its event (a re-run of the event counts once). The time of a
+    change is the participant's `progress_at`, which the rebuild reads back."""
+    if not moves or leaderboards.bound_redis() is None:
         return
-    event_id = event.id
 
     async def feed() -> None:
         redis = leaderboards.bound_redis()
         if redis is None:
             return
-        rows = await ChallengeParticipant.filter(
-            member_id=member_id, challenge_id__in=[c.id for c, _ in moved]
-        ).values_list("challenge_id", "progress_at", "member__anonymised_at")
-        if any(anonymised_at is not None for _, _, anonymised_at in rows):
-            return  # an anonymised member stays off the boards
-        times = {challenge_id: at for challenge_id, at, _ in rows}
-        for challenge, amount in moved:
-            at = _aware(times.get(challenge.id) or challenge.starts_at)
-            await leaderboards.add_score(
+        erased = set(
+            await Member.filter(
+                id__in={m.member_id for m in moves}, anonymised_at__isnull=False
+            ).values_list("id", flat=True)
+        )
+        # An anonymised member stays off the boards.
+        for program_id in {m.challenge.program_id for m in moves}:
+            await leaderboards.add_scores(
                 redis,
-                challenge.program_id,
-                board_of(challenge.id),
-                member_id,
-                amount,
-                at,
-                f"v{event_id}",
-                period_at=_aware(challenge.starts_at),
+                program_id,
+                [
+                    leaderboards.ScoreChange(
+                        board_of(m.challenge.id),
+                        m.member_id,
+                        m.amount,
+                        _aware(m.at),
+                        f"v{m.event_id}",
+                        period_at=_aware(m.challenge.starts_at),
+                    )
+                    for m in moves
+                    if m.challenge.program_id == program_id and m.member_id not in erased
+                ],
             )
 
     events.after_commit(feed)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from challenges.definitions import from_units
 from challenges.models import Challenge, ChallengeKind, ChallengeParticipant, ChallengeStatus
-from challenges.progress import community_totals, reward_contributors, standings
+from challenges.progress import active, community_totals, reward_contributors, standings
 from core.clock import clock
+from gamification import interest
 
 RESULT_TOP = 10
 
@@ -35,11 +36,13 @@ async def close_challenge(challenge: Challenge) -> bool:
         ],
     }
     # Conditional: a second run (or a second worker) changes nothing.
-    return bool(
+    closed = bool(
         await Challenge.filter(id=challenge.id, status=ChallengeStatus.ACTIVE).update(
             status=ChallengeStatus.ENDED, results=results, closed_at=clock.now()
         )
     )
+    interest.changed(active, challenge.program_id)
+    return closed
 
 
 async def close_ended_challenges(batch_size: int = 100) -> int:

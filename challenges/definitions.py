@@ -162,7 +162,7 @@ async def create_challenge(
         fields.target = Decimal(0)
     await _apply(challenge, fields)
     await challenge.save()
-    interest.changed(progress.listened, program_id)
+    interest.changed(progress.active, program_id)
     return challenge
 
 
@@ -183,7 +183,7 @@ async def update_challenge(
         raise Refused(ErrorCode.CHALLENGE_NOT_OPEN, "This challenge is over.", "challengeId")
     await _apply(challenge, fields)
     await challenge.save()
-    interest.changed(progress.listened, program_id)
+    interest.changed(progress.active, program_id)
     return challenge
 
 
@@ -193,7 +193,7 @@ async def archive_challenge(program_id: int, challenge_id: int) -> Challenge:
         raise Refused(ErrorCode.ALREADY_ARCHIVED, "This challenge is archived.", "challengeId")
     await Challenge.filter(id=challenge.id).update(status=ChallengeStatus.ARCHIVED)
     challenge.status = ChallengeStatus.ARCHIVED
-    interest.changed(progress.listened, program_id)
+    interest.changed(progress.active, program_id)
     return challenge
 
 

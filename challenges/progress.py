@@ -60,23 +60,24 @@ def metric_amount(challenge: Challenge, event: Event) -> int:
     return 0
 
 
-async def _listened_types(program_id: int) -> set[str]:
-    return set(
-        await Challenge.filter(program_id=program_id, status=ChallengeStatus.ACTIVE).values_list(
-            "listens_to", flat=True
-        )
+async def _active(program_id: int) -> tuple[tuple[Challenge, ...], frozenset[str]]:
+    challenges = tuple(
+        await Challenge.filter(program_id=program_id, status=ChallengeStatus.ACTIVE).order_by("id")
     )
+    return challenges, frozenset(c.listens_to for c in challenges)
 
 
-# Event types the program's active (running or scheduled) challenges listen to; see
-# gamification.interest for the staleness bound.
-listened = interest.ProgramTypes(_listened_types)
+# The program's active (running or scheduled) challenges and the event types they listen to:
+# read by every event, changed rarely (see gamification.interest for the staleness bound). The
+# rows are definitions: the counters on them (community total, reached_at) are read fresh where
+# they decide anything.
+active = interest.ProgramCache(_active)
 
 
 async def wants(
     program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
 ) -> bool:
-    return member_id is not None and await listened.wants(program_id, event_type)
+    return member_id is not None and event_type in (await active.get(program_id))[1]
 
 
 def is_running(challenge: Challenge, at: datetime) -> bool:
@@ -141,66 +142,82 @@ async def join(challenge: Challenge, member: Member) -> bool:
     return True
 
 
-async def on_event(event: Event) -> None:
-    """Event handler: add this event to every running challenge it counts for."""
-    if event.member_id is None:
-        return
-    member_id = event.member_id
-    running = await Challenge.filter(
-        program_id=event.program_id,
-        listens_to=event.type,
-        status=ChallengeStatus.ACTIVE,
-        starts_at__lte=event.occurred_at,
-        ends_at__gt=event.occurred_at,
-    ).order_by("id")
-    counted: list[tuple[Challenge, int]] = []
-    for challenge in running:
-        if challenge.kind == ChallengeKind.COLLECTIVE and challenge.reached_at is not None:
+async def on_events(batch: list[Event]) -> None:
+    """Batch event handler: add these events (one commit's, in order) to every running challenge
+    they count for, with one locked read and one write-back of the participants' rows."""
+    counted: list[tuple[Event, Challenge, int]] = []
+    for event in batch:
+        if event.member_id is None:
             continue
-        amount = metric_amount(challenge, event)
-        if amount > 0:
-            counted.append((challenge, amount))
+        for challenge in (await active.get(event.program_id))[0]:
+            if challenge.listens_to != event.type or not is_running(challenge, event.occurred_at):
+                continue
+            amount = metric_amount(challenge, event)
+            if amount > 0:
+                counted.append((event, challenge, amount))
     if not counted:
         return
+    reached = await _reached({c.id for _, c, _ in counted if c.kind == ChallengeKind.COLLECTIVE})
     now = clock.now()
-    # Lock the member's participant rows in challenge order: no cycles between transactions.
+    # Lock the participants' rows in (member, challenge) order: no cycles between transactions.
     rows = {
-        p.challenge_id: p
+        (p.member_id, p.challenge_id): p
         for p in await ChallengeParticipant.filter(
-            member_id=member_id, challenge_id__in=[c.id for c, _ in counted]
+            member_id__in={e.member_id for e, _, _ in counted},
+            challenge_id__in={c.id for _, c, _ in counted},
         )
-        .order_by("challenge_id")
+        .order_by("member_id", "challenge_id")
         .select_for_update()
     }
-    changed: list[ChallengeParticipant] = []
-    moved: list[tuple[Challenge, int]] = []  # wiring: for the challenge boards
-    completed: list[Challenge] = []
-    collective: list[tuple[Challenge, int]] = []
-    for challenge, amount in counted:
-        participant = rows.get(challenge.id)
+    changed: dict[int, ChallengeParticipant] = {}
+    moved: list[boards.Move] = []
+    completed: list[tuple[Challenge, int]] = []
+    collective: dict[int, tuple[Challenge, int]] = {}
+    for event, challenge, amount in counted:
+        if challenge.id in reached:
+            continue  # the community reached the target: later events no longer count
+        member_id = event.member_id
+        assert member_id is not None
+        participant = rows.get((member_id, challenge.id))
         if participant is None:
             participant = await _auto_enrol(challenge, member_id)
             if participant is None:
                 continue
+            rows[member_id, challenge.id] = participant
         if event.occurred_at < participant.joined_at or participant.completed_at is not None:
             continue  # before joining, or already completed: nothing more counts
         participant.progress += amount
         participant.progress_at = now
         if challenge.kind == ChallengeKind.INDIVIDUAL and participant.progress >= challenge.target:
             participant.completed_at = now
-            completed.append(challenge)
+            completed.append((challenge, member_id))
         if challenge.kind == ChallengeKind.COLLECTIVE:
-            collective.append((challenge, amount))
-        changed.append(participant)
-        moved.append((challenge, amount))
-    await write_back(ChallengeParticipant, changed, ["progress", "progress_at", "completed_at"])
-    boards.feed_after_commit(event, member_id, moved)  # wiring: Redis boards, after commit
-    for challenge in completed:
+            total = collective.get(challenge.id, (challenge, 0))[1]
+            collective[challenge.id] = (challenge, total + amount)
+        changed[participant.id] = participant
+        moved.append(boards.Move(event.id, member_id, challenge, amount, now))
+    await write_back(
+        ChallengeParticipant, list(changed.values()), ["progress", "progress_at", "completed_at"]
+    )
+    boards.feed_after_commit(moved)  # wiring: Redis boards, after commit
+    for challenge, member_id in completed:
         await _reward(challenge, member_id)
     # The community totals are hot rows shared by every member: updated last, so they stay
     # locked only until the commit that follows.
-    for challenge, amount in collective:
+    for challenge, amount in collective.values():
         await _add_to_community(challenge, amount, now)
+
+
+async def _reached(collective_ids: set[int]) -> set[int]:
+    """Which of these COLLECTIVE challenges reached their target (read fresh: the cached
+    definitions do not follow it)."""
+    if not collective_ids:
+        return set()
+    return set(
+        await Challenge.filter(id__in=collective_ids, reached_at__isnull=False).values_list(
+            "id", flat=True
+        )
+    )
 
 
 async def _auto_enrol(challenge: Challenge, member_id: int) -> ChallengeParticipant | None:
@@ -361,4 +378,4 @@ def install() -> None:
         EventType.POINTS_EARNED,
         EventType.REFERRAL_QUALIFIED,
     ):
-        events.subscribe(event_type, on_event, wants)
+        events.subscribe(event_type, on_events, wants, batch=True)

@@ -85,20 +85,33 @@ class EventType(StrEnum):
 
 
 Handler = Callable[[Event], Awaitable[None]]
+# A batch handler takes, in order, every event of one commit that it wants (one locked read and
+# one write-back for a purchase's two events instead of two of each); a re-run gives it one.
+BatchHandler = Callable[[list[Event]], Awaitable[None]]
 # Whether a handler needs an event of this (program_id, type, member_id, data): cheap (a
 # per-process cache, see gamification.interest), and allowed to say yes when the handler would do
 # nothing; never no when it would do something.
 Wants = Callable[[int, str, int | None, dict[str, Any]], Awaitable[bool]]
-_handlers: dict[str, list[Handler]] = defaultdict(list)
-_wants: dict[tuple[str, Handler], Wants] = {}
+_handlers: dict[str, list[Any]] = defaultdict(list)
+_wants: dict[tuple[str, Any], Wants] = {}
+_batch_handlers: set[Any] = set()
 
 
-def subscribe(event_type: EventType, handler: Handler, wants: Wants | None = None) -> None:
+def subscribe(
+    event_type: EventType,
+    handler: Handler | BatchHandler,
+    wants: Wants | None = None,
+    *,
+    batch: bool = False,
+) -> None:
     """Register `handler` for `event_type` (at import time of the subscribing package). With
     `wants`, events it declines are not run through the handler; an event that no handler wants
-    is written already settled (no claim, no second transaction). Without it, it wants all."""
+    is written already settled (no claim, no second transaction). Without it, it wants all.
+    `batch`: the handler takes a list of events (see BatchHandler)."""
     if handler not in _handlers[event_type]:
         _handlers[event_type].append(handler)
+    if batch:
+        _batch_handlers.add(handler)
     if wants is not None:
         _wants[(str(event_type), handler)] = wants
     else:
@@ -127,7 +140,7 @@ async def _run_effect(effect: Handler, event: Event) -> None:
 
 
 async def _wanted(
-    handler: Handler,
+    handler: Handler | BatchHandler,
     program_id: int,
     event_type: str,
     member_id: int | None,
@@ -147,7 +160,7 @@ async def needed(
     return False
 
 
-def unsubscribe(event_type: EventType, handler: Handler) -> None:
+def unsubscribe(event_type: EventType, handler: Handler | BatchHandler) -> None:
     """Remove a handler (tests; plugins being unloaded)."""
     if handler in _handlers.get(event_type, ()):
         _handlers[event_type].remove(handler)
@@ -235,16 +248,24 @@ async def emit(
     return event
 
 
-def handler_name(handler: Handler) -> str:
+def handler_name(handler: Handler | BatchHandler) -> str:
     """The stable name under which a handler's processing is recorded."""
     return f"{handler.__module__}.{handler.__qualname__}"[:100]
 
 
-def handlers_of(event_type: str) -> list[Handler]:
+def handlers_of(event_type: str) -> list[Any]:
     return list(_handlers.get(event_type, ()))
 
 
-async def _run_isolated(event: Event, handler: Handler) -> bool:
+async def _call(handler: Handler | BatchHandler, batch: list[Event]) -> None:
+    if handler in _batch_handlers:
+        await handler(batch)  # type: ignore[arg-type]
+    else:
+        for event in batch:
+            await handler(event)  # type: ignore[arg-type]
+
+
+async def _run_isolated(event: Event, handler: Handler | BatchHandler) -> bool:
     """Run one handler inside a savepoint of the current transaction: if it fails, its writes,
     its locks, and the events and callbacks it queued are undone, and the others go on."""
     pending, callbacks = _pending.get(), _after_commit.get()
@@ -252,7 +273,7 @@ async def _run_isolated(event: Event, handler: Handler) -> bool:
     marks = len(pending), len(callbacks)
     try:
         async with in_transaction():
-            await handler(event)
+            await _call(handler, [event])
         return True
     except Exception:  # a handler's failure must not break the member's request
         del pending[marks[0] :]
@@ -306,12 +327,17 @@ async def _handle_all_at_once(batch: list[Event]) -> None:
         settled_at=clock.now()
     ) != len(ids):
         raise _Contended
+    # Each handler once, with the events it wants in emission order; handlers in the order
+    # they first subscribed to one of them.
+    wanted: dict[Any, list[Event]] = {}
     for event in batch:
         for handler in handlers_of(event.type):
             if await _wanted(
                 handler, event.program_id, event.type, event.member_id, event.data or {}
             ):
-                await handler(event)
+                wanted.setdefault(handler, []).append(event)
+    for handler, its_events in wanted.items():
+        await _call(handler, its_events)
 
 
 async def publish(events: Iterable[Event]) -> None:

@@ -101,7 +101,7 @@ async def test_a_failing_handler_does_not_break_the_request_and_is_rerun_by_the_
                 await EventHandling.filter(event_id=event.id).values_list("handler", flat=True)
             )
             assert events.handler_name(flaky) not in done
-            assert "badges.awarding.on_event" in done
+            assert "badges.awarding.on_events" in done
 
             # a young event is left to its live publication
             await run_scan(app, redis_url)

@@ -272,7 +272,7 @@ async def test_challenge_progress_feeds_its_board_and_a_rebuild_gives_the_same(
     event = await Event.filter(member_id=ann.id, type="PURCHASE_RECORDED").order_by("id").first()
     assert event is not None
     async with events.atomic():
-        boards.feed_after_commit(event, ann.id, [(challenge, 1250)])
+        boards.feed_after_commit([boards.Move(event.id, ann.id, challenge, 1250, clock.now())])
     assert await board(ann.client, name) == live
     # and it matches the database's standings
     from challenges.progress import standings
