@@ -53,8 +53,8 @@ LINES = [
 
 def remove_handlers() -> None:
     for event_type in EventType:
-        events.unsubscribe(event_type, awarding.on_event)
-        events.unsubscribe(event_type, progress.on_event)
+        events.unsubscribe(event_type, awarding.on_events)
+        events.unsubscribe(event_type, progress.on_events)
         events.unsubscribe(event_type, webhooks.fan_out)
 
 
@@ -99,8 +99,9 @@ async def define_engagement(program: Program, collective: bool = True) -> None:
             criteria,
             BadgeFields(
                 name=f"Badge {i}",
-                # High enough that the run measures evaluation, not a cascade of awards.
-                thresholds=[Decimal(5000 + i), Decimal(50000 + i), Decimal(500000 + i)],
+                # High enough that the run measures evaluation, not a cascade of awards (a
+                # recordPurchase of the HTTP bench earns about 2,000 points).
+                thresholds=[Decimal(5_000_000 + i), Decimal(50_000_000 + i), Decimal(10**9 + i)],
                 points=10,
             ),
             event_type=params.get("event_type"),

@@ -52,8 +52,9 @@ LINES = [
 TOTAL = str(sum(Decimal(line["unitPrice"]) * line["quantity"] for line in LINES))
 
 
-async def prepare(database_url: str) -> tuple[str, list[int]]:
-    """Migrate and seed; return the API key and the member ids."""
+async def prepare(database_url: str, engagement: bool = False) -> tuple[str, list[int]]:
+    """Migrate and seed; return the API key and the member ids. `engagement`: also define 20
+    active badges and 10 active challenges (those of bench/engagement_cost.py)."""
     from core.database import close_database, init_database, migrate
     from gamification import earning_rules, members
     from gamification.api_keys import create_api_key
@@ -92,6 +93,10 @@ async def prepare(database_url: str) -> tuple[str, list[int]]:
                 program, f"m{i}@bench.example", "bench password 123", f"Member {i}"
             )
             ids.append(member.id)
+        if engagement:
+            from bench.engagement_cost import define_engagement
+
+            await define_engagement(program)
         _, key = await create_api_key(program.id, "bench")
         return key, ids
     finally:
@@ -223,8 +228,10 @@ async def count_purchases(database_url: str) -> tuple[int, int]:
         await close_database()
 
 
-def bench(name: str, database_url: str, duration: int, connections: int) -> None:
-    key, member_ids = asyncio.run(prepare(database_url))
+def bench(
+    name: str, database_url: str, duration: int, connections: int, engagement: bool = False
+) -> None:
+    key, member_ids = asyncio.run(prepare(database_url, engagement))
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -287,6 +294,11 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--engagement",
+        action="store_true",
+        help="with 20 active badges and 10 active challenges defined (issue #5's set-up)",
+    )
     args = parser.parse_args()
     if args.db == "both":
         # One process per database: Tortoise keeps per-dialect state between inits.
@@ -301,19 +313,26 @@ def main() -> None:
                     str(args.duration),
                     "--connections",
                     str(args.connections),
+                    *(["--engagement"] if args.engagement else []),
                 ],
                 check=True,
             )
         return
     if args.db == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
-            bench("SQLite", f"sqlite://{tmp}/bench.sqlite3", args.duration, args.connections)
+            bench(
+                "SQLite",
+                f"sqlite://{tmp}/bench.sqlite3",
+                args.duration,
+                args.connections,
+                args.engagement,
+            )
     if args.db == "postgres":
         name = f"bench_points_{uuid.uuid4().hex[:8]}"
         asyncio.run(_postgres(f'CREATE DATABASE "{name}"'))
         try:
             url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-            bench("PostgreSQL", url, args.duration, args.connections)
+            bench("PostgreSQL", url, args.duration, args.connections, args.engagement)
         finally:
             asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
