@@ -1,13 +1,18 @@
-"""Domain events: emitted inside the transaction of the change they describe, then published to the
-registered handlers (badges, challenges, leaderboards, webhooks) once that transaction commits.
+"""Domain events: emitted inside the transaction of the change they describe, and handled by the
+registered handlers (badges, challenges, referrals, webhooks) before that transaction commits.
 
-A handler that fails is logged and never breaks the caller: the event row is already committed.
-The handlers of the events of one commit run together in one transaction, each in a savepoint.
-An event is claimed by setting its `settled_at` (a conditional UPDATE), so its handlers' work is
-applied once however often it is published; when a handler fails, the event goes back to
-unsettled, the handlers that succeeded are recorded in `event_handling`, and `retry_unsettled()`
-(an arq cron scan) later runs the others again; it also finds events whose process died between
-commit and publish. So a handler needs no idempotency of its own beyond its transaction.
+Inline: at the end of the outermost `atomic()` block, the handlers of its events run in one
+savepoint, so their work commits with the change and the events are written already settled (no
+second transaction). Events the handlers emit (an award, its points, a completed challenge) are
+handled the same way, up to INLINE_ROUNDS rounds.
+
+A handler that fails never breaks the caller: its savepoint is rolled back, the events of that
+round go back to unsettled and, once the change has committed, are published: run again in a
+transaction of their own, each handler in a savepoint. An event is claimed there by setting its
+`settled_at` (a conditional UPDATE), so its handlers' work is applied once however often it is
+published; when a handler fails again, the event stays unsettled, the handlers that succeeded are
+recorded in `event_handling`, and `retry_unsettled()` (an arq cron scan) later runs the others
+again. So a handler needs no idempotency of its own beyond its transaction.
 
 The `data` of each type (ids are ints, money is a decimal string, times ISO-8601):
 - PURCHASE_RECORDED: purchase_id, external_id, total, currency, points, first_purchase, referred
@@ -170,6 +175,9 @@ def unsubscribe(event_type: EventType, handler: Handler | BatchHandler) -> None:
         effects[:] = [(e, w) for e, w in effects if e is not handler]
 
 
+# How many rounds of handler-emitted events run inline before the rest waits for the commit.
+INLINE_ROUNDS = 4
+
 _pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=None)
 _after_commit: ContextVar[list[Callable[[], Awaitable[None]]] | None] = ContextVar(
     "after_commit", default=None
@@ -178,21 +186,24 @@ _after_commit: ContextVar[list[Callable[[], Awaitable[None]]] | None] = ContextV
 
 @asynccontextmanager
 async def atomic() -> AsyncIterator[None]:
-    """A database transaction whose emitted events are published once it commits.
+    """A database transaction whose emitted events are handled before it commits (see the
+    module docstring); those whose handlers failed are published once it has committed.
 
-    Inside another `atomic()` it joins the outer one: events wait for the outermost commit, and
-    nothing is published if it rolls back.
+    Inside another `atomic()` it joins the outer one: events wait for the outermost block, and
+    nothing is handled or published if it rolls back.
     """
     if _pending.get() is not None:
         yield
         return
     events: list[Event] = []
     callbacks: list[Callable[[], Awaitable[None]]] = []
+    deferred: list[Event] = []
     token = _pending.set(events)
     callbacks_token = _after_commit.set(callbacks)
     try:
         async with in_transaction():
             yield
+            deferred = await _handle_inline(events, callbacks)
     finally:
         _pending.reset(token)
         _after_commit.reset(callbacks_token)
@@ -201,7 +212,36 @@ async def atomic() -> AsyncIterator[None]:
             await callback()
         except Exception:  # best effort by contract: what it does must also be found by a scan
             log.exception("after-commit callback failed")
-    await publish(events)
+    await publish(deferred)
+
+
+async def _handle_inline(
+    pending: list[Event], callbacks: list[Callable[[], Awaitable[None]]]
+) -> list[Event]:
+    """Run the handlers of this transaction's events before it commits, round after round (the
+    handlers' own events make the next round), each round in a savepoint. Returns the events
+    left for publish(): those of a failed round and any beyond INLINE_ROUNDS, marked unsettled
+    again."""
+    done = 0
+    for _ in range(INLINE_ROUNDS):
+        batch = pending[done:]
+        if not batch:
+            return []
+        marks = len(pending), len(callbacks)
+        try:
+            async with in_transaction():  # a savepoint
+                await _run_handlers(batch)
+        except Exception:  # a handler's failure must not break the member's request
+            # The savepoint took back the handlers' writes and the events they emitted.
+            del pending[marks[0] :]
+            del callbacks[marks[1] :]
+            log.warning("event handlers failed inline; published after commit", exc_info=True)
+            break
+        done = marks[0]
+    left = pending[done:]
+    if left:
+        await Event.filter(id__in=[event.id for event in left]).update(settled_at=None)
+    return left
 
 
 def in_atomic() -> bool:
@@ -225,8 +265,8 @@ async def emit(
     data: dict[str, Any],
     occurred_at: datetime | None = None,
 ) -> Event:
-    """Write the event inside the current `atomic()` block; it is published after the commit.
-    An event that no handler wants is written settled and not published."""
+    """Write the event inside the current `atomic()` block, settled: its handlers run before
+    the commit (and unsettle it if they fail). An event that no handler wants is not handled."""
     pending = _pending.get()
     if pending is None:
         raise RuntimeError("emit() belongs inside an atomic() block")
@@ -238,7 +278,7 @@ async def emit(
         type=event_type.value,
         data=data,
         occurred_at=occurred_at or now,
-        settled_at=None if wanted else now,
+        settled_at=now,
     )
     if wanted:
         pending.append(event)
@@ -327,6 +367,10 @@ async def _handle_all_at_once(batch: list[Event]) -> None:
         settled_at=clock.now()
     ) != len(ids):
         raise _Contended
+    await _run_handlers(batch)
+
+
+async def _run_handlers(batch: list[Event]) -> None:
     # Each handler once, with the events it wants in emission order; handlers in the order
     # they first subscribed to one of them.
     wanted: dict[Any, list[Event]] = {}
