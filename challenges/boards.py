@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from challenges.models import Challenge, ChallengeParticipant, ChallengeStatus
 from gamification import events, leaderboards
 from gamification.leaderboards import Change, Total, Window
-from gamification.models import Member
 
 FAMILY = "challenge"
 
@@ -47,12 +46,7 @@ def feed_after_commit(moves: list[Move]) -> None:
         redis = leaderboards.bound_redis()
         if redis is None:
             return
-        erased = set(
-            await Member.filter(
-                id__in={m.member_id for m in moves}, anonymised_at__isnull=False
-            ).values_list("id", flat=True)
-        )
-        # An anonymised member stays off the boards.
+        # An anonymised member stays off the boards: the board script skips the erased.
         for program_id in {m.challenge.program_id for m in moves}:
             await leaderboards.add_scores(
                 redis,
@@ -67,7 +61,7 @@ def feed_after_commit(moves: list[Move]) -> None:
                         period_at=_aware(m.challenge.starts_at),
                     )
                     for m in moves
-                    if m.challenge.program_id == program_id and m.member_id not in erased
+                    if m.challenge.program_id == program_id
                 ],
             )
 

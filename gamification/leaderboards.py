@@ -154,6 +154,11 @@ def seen_key(key: str) -> str:
     return f"{key}:seen"
 
 
+def erased_key(program_id: int) -> str:
+    """The program's anonymised members: no board change applies to them (same hash tag)."""
+    return f"lb:{{p{program_id}}}:erased"
+
+
 # Check-and-apply in one atomic step: the change's id joins the board's applied set, or nothing
 # happens; then the value moves by the delta and the tie keeps the latest change.
 # KEYS: board, seen. ARGV: member, delta, tie, 2**bits, change id, board expiry (0: never),
@@ -237,18 +242,21 @@ async def add_scores(redis: Redis, program_id: int, changes: Iterable[ScoreChang
             ]
     if not keys:
         return 0
+    keys.insert(0, erased_key(program_id))
     return int(await redis.register_script(_APPLY_MANY)(keys=keys, args=args))
 
 
-# Several changes at once: KEYS are (board, seen) pairs; ARGV: prune time, then for each pair
-# (member, delta, change id, change time, tie, 2**bits, expiry).
+# Several changes at once: KEYS are the erased set, then (board, seen) pairs; ARGV: prune time,
+# then for each pair (member, delta, change id, change time, tie, 2**bits, expiry). A change of
+# an erased member is skipped, atomically with the removal (see remove_member).
 _APPLY_MANY = """
 local applied = 0
-for i = 1, #KEYS / 2 do
-  local board, seen = KEYS[2 * i - 1], KEYS[2 * i]
+for i = 1, (#KEYS - 1) / 2 do
+  local board, seen = KEYS[2 * i], KEYS[2 * i + 1]
   local base = 1 + 7 * (i - 1)
   local member, change = ARGV[base + 1], ARGV[base + 3]
-  if redis.call('ZADD', seen, 'NX', ARGV[base + 4], change) == 1 then
+  if redis.call('SISMEMBER', KEYS[1], member) == 0
+      and redis.call('ZADD', seen, 'NX', ARGV[base + 4], change) == 1 then
     redis.call('ZREMRANGEBYSCORE', seen, '-inf', '(' .. ARGV[1])
     local m = tonumber(ARGV[base + 6])
     local value = tonumber(ARGV[base + 2])
@@ -544,8 +552,11 @@ async def rebuild(
     since = started - CATCH_UP
     settled = await source.totals(program_id, board, win, since)
     recent = await source.changes_since(program_id, board, win, since)
-    # Anonymised members are off every board (see on_member_anonymised): a rebuild keeps them off.
+    # Anonymised members are off every board (see on_member_anonymised): a rebuild keeps them off,
+    # and restores the set that keeps later changes off.
     erased = await _anonymised(program_id)
+    if erased:
+        await redis.sadd(erased_key(program_id), *[str(m) for m in erased])
     settled = [t for t in settled if t.member_id not in erased]
     recent = [c for c in recent if c.member_id not in erased]
     suffix = f":rebuild:{uuid.uuid4().hex}"
@@ -739,12 +750,14 @@ def install() -> None:
 
 async def remove_member(redis: Redis, program_id: int, member_id: int) -> int:
     """Take the member off every board of the program (every family and period: the keys are
-    found by their program tag, so boards of any source are covered). Returns how many boards
-    listed them."""
+    found by their program tag, so boards of any source are covered), and keep them off: they
+    join the erased set first, so a change in flight cannot bring them back. Returns how many
+    boards listed them."""
+    await redis.sadd(erased_key(program_id), str(member_id))
     removed = 0
     async for key in redis.scan_iter(match=f"lb:{{p{program_id}}}:*", count=1000):
         name = key.decode() if isinstance(key, bytes) else key
-        if name.endswith(":seen") or ":rebuild:" in name:
+        if name.endswith((":seen", ":erased")) or ":rebuild:" in name:
             continue
         removed += await redis.zrem(name, str(member_id))
     return removed

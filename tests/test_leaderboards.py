@@ -67,7 +67,7 @@ async def snapshot(redis: Redis, program_id: int) -> dict[str, list]:
     return {
         k: await redis.zrange(k, 0, -1, withscores=True)
         for k in sorted(keys)
-        if not k.endswith(":seen") and ":rebuild:" not in k
+        if not k.endswith((":seen", ":erased")) and ":rebuild:" not in k
     }
 
 
