@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from challenges import community
 from challenges.definitions import from_units
 from challenges.models import Challenge, ChallengeKind, ChallengeParticipant, ChallengeStatus
 from challenges.progress import active, community_totals, reward_contributors, standings
@@ -14,6 +15,7 @@ RESULT_TOP = 10
 async def close_challenge(challenge: Challenge) -> bool:
     """Close one ended challenge. Returns whether this call closed it (False if already closed)."""
     if challenge.kind == ChallengeKind.COLLECTIVE:
+        await community.reach(challenge)  # a crossing that Redis missed
         await reward_contributors(challenge.id)  # any a crash left out
     await challenge.refresh_from_db()
     top = await standings(challenge.id, limit=RESULT_TOP)

@@ -32,9 +32,10 @@ class ChallengeStatus(StrEnum):
     ARCHIVED = "ARCHIVED"  # withdrawn by staff
 
 
-# A goal over a metric inside [starts_at, ends_at). `target`, progress and `community_total` are
-# integers in the metric's unit (cents for SPEND). `reached_at` is when a COLLECTIVE challenge's
-# community reached the target. `listens_to` is the event type that moves it.
+# A goal over a metric inside [starts_at, ends_at). `target` and progress are integers in the
+# metric's unit (cents for SPEND); a community's total is its participants' progress summed.
+# `reached_at` is when a COLLECTIVE challenge's community reached the target. `listens_to` is
+# the event type that moves it.
 class Challenge(Model):
     id = fields.BigIntField(primary_key=True)
     program: fields.ForeignKeyRelation = fields.ForeignKeyField(
@@ -60,7 +61,6 @@ class Challenge(Model):
     reward_badge_id: int | None
     max_participants = fields.IntField(null=True)
     participants = fields.IntField(default=0)
-    community_total = fields.BigIntField(default=0)
     reached_at = fields.DatetimeField(null=True)
     status = fields.CharEnumField(ChallengeStatus, max_length=12, default=ChallengeStatus.ACTIVE)
     results: dict | None = fields.JSONField(null=True)

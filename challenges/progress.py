@@ -5,11 +5,12 @@
   eligible member at their first counted event (as if joined at the start).
 - INDIVIDUAL: the first event that brings a member to the target completes and rewards them, in
   that event's handler transaction (once: a conditional UPDATE on `completed_at`).
-- COLLECTIVE: every counted event adds to `community_total`; the event that reaches the target
-  sets `reached_at` (conditional UPDATE, once). After that commit every contributor (progress > 0)
-  is rewarded, each in its own transaction with a conditional UPDATE on `rewarded_at`; the closing
-  scan does it again for any that a crash left out. Events after the target is reached no longer
-  count.
+- COLLECTIVE: every counted event adds to the member's own progress; the community's total is
+  their sum, and reaching the target is noticed after the commit (see challenges.community):
+  `reached_at` is set once (conditional UPDATE), then every contributor (progress > 0) is
+  rewarded, each in its own transaction with a conditional UPDATE on `rewarded_at`; the closing
+  scan does it again for any that a crash left out. Events committed after `reached_at` is set
+  no longer count.
 - Lock order: participant row, then challenge row, then the member (ledger): never the reverse.
 """
 
@@ -21,13 +22,12 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from badges import awarding
 from badges.criteria import line_quantity, money_units
 from badges.models import Badge
-from challenges import boards
+from challenges import boards, community
 from challenges.models import (
     Challenge,
     ChallengeKind,
@@ -36,7 +36,7 @@ from challenges.models import (
     ChallengeStatus,
     Enrolment,
 )
-from core.bulk import write_back
+from core.bulk import read_locked, write_back
 from core.clock import clock
 from core.errors import ErrorCode, Refused
 from gamification import events, interest, ledger
@@ -160,19 +160,17 @@ async def on_events(batch: list[Event]) -> None:
     reached = await _reached({c.id for _, c, _ in counted if c.kind == ChallengeKind.COLLECTIVE})
     now = clock.now()
     # Lock the participants' rows in (member, challenge) order: no cycles between transactions.
-    rows = {
-        (p.member_id, p.challenge_id): p
-        for p in await ChallengeParticipant.filter(
-            member_id__in={e.member_id for e, _, _ in counted},
-            challenge_id__in={c.id for _, c, _ in counted},
-        )
-        .order_by("member_id", "challenge_id")
-        .select_for_update()
-    }
+    locked = await read_locked(
+        ChallengeParticipant,
+        ("member_id", "challenge_id"),
+        member_id={e.member_id for e, _, _ in counted if e.member_id is not None},
+        challenge_id={c.id for _, c, _ in counted},
+    )
+    rows = {(p.member_id, p.challenge_id): p for p in locked}
     changed: dict[int, ChallengeParticipant] = {}
     moved: list[boards.Move] = []
     completed: list[tuple[Challenge, int]] = []
-    collective: dict[int, tuple[Challenge, int]] = {}
+    contributions: list[community.Contribution] = []
     for event, challenge, amount in counted:
         if challenge.id in reached:
             continue  # the community reached the target: later events no longer count
@@ -192,20 +190,16 @@ async def on_events(batch: list[Event]) -> None:
             participant.completed_at = now
             completed.append((challenge, member_id))
         if challenge.kind == ChallengeKind.COLLECTIVE:
-            total = collective.get(challenge.id, (challenge, 0))[1]
-            collective[challenge.id] = (challenge, total + amount)
+            contributions.append(community.Contribution(event.id, challenge, amount))
         changed[participant.id] = participant
         moved.append(boards.Move(event.id, member_id, challenge, amount, now))
     await write_back(
         ChallengeParticipant, list(changed.values()), ["progress", "progress_at", "completed_at"]
     )
     boards.feed_after_commit(moved)  # wiring: Redis boards, after commit
+    community.count_after_commit(contributions)
     for challenge, member_id in completed:
         await _reward(challenge, member_id)
-    # The community totals are hot rows shared by every member: updated last, so they stay
-    # locked only until the commit that follows.
-    for challenge, amount in collective.values():
-        await _add_to_community(challenge, amount, now)
 
 
 async def _reached(collective_ids: set[int]) -> set[int]:
@@ -234,55 +228,10 @@ async def _auto_enrol(challenge: Challenge, member_id: int) -> ChallengeParticip
     )
 
 
-async def _increment_community(challenge_id: int, amount: int) -> int | None:
-    """Add to the community total unless the target was reached; the new total, or None."""
-    db = Challenge._meta.db
-    if db.capabilities.dialect == "postgres":
-        # One round trip on the hottest row of the program. (A CTE, because Tortoise's client
-        # drops the rows of a statement that starts with UPDATE.)
-        _, rows = await db.execute_query(
-            'WITH added AS (UPDATE "challenge" SET "community_total"="community_total"+$1 '
-            'WHERE "id"=$2 AND "reached_at" IS NULL RETURNING "community_total") '
-            'SELECT "community_total" FROM added',
-            [amount, challenge_id],
-        )
-        return int(rows[0]["community_total"]) if rows else None
-    if not await Challenge.filter(id=challenge_id, reached_at__isnull=True).update(
-        community_total=F("community_total") + amount
-    ):
-        return None
-    return (await Challenge.filter(id=challenge_id).values_list("community_total", flat=True))[0]
-
-
-async def _add_to_community(challenge: Challenge, amount: int, now: datetime) -> None:
-    total = await _increment_community(challenge.id, amount)
-    if total is None:
-        return  # reached meanwhile: the member's share is kept, the total is final
-    if total >= challenge.target and await Challenge.filter(
-        id=challenge.id, reached_at__isnull=True
-    ).update(reached_at=now):
-
-        async def reward_all() -> None:
-            await reward_contributors(challenge.id)
-
-        events.after_commit(reward_all)
-
-
 async def community_totals(challenges: list[Challenge]) -> dict[int, int]:
-    """The community's total per challenge: kept on the row for COLLECTIVE ones, summed over the
-    participants (one grouped query) for INDIVIDUAL ones, which have no shared hot row."""
-    totals = {c.id: c.community_total for c in challenges if c.kind == ChallengeKind.COLLECTIVE}
-    individual = [c.id for c in challenges if c.kind == ChallengeKind.INDIVIDUAL]
-    if individual:
-        rows = (
-            await ChallengeParticipant.filter(challenge_id__in=individual)
-            .annotate(total=Sum("progress"))
-            .group_by("challenge_id")
-            .values("challenge_id", "total")
-        )
-        sums = {row["challenge_id"]: int(row["total"] or 0) for row in rows}
-        totals.update({cid: sums.get(cid, 0) for cid in individual})
-    return totals
+    """The community's total per challenge: its participants' progress summed (one grouped
+    query), for either kind."""
+    return await community.totals(c.id for c in challenges)
 
 
 async def _reward(challenge: Challenge, member_id: int) -> bool:

@@ -1,0 +1,172 @@
+"""The community total of COLLECTIVE challenges, and reaching its target.
+
+The database holds the truth: a community's total is the sum of its participants' progress,
+rows that each member's own events write. No row is shared by every purchase, so purchases of
+different members never queue behind one another here (a `community_total` column updated by
+every event did exactly that: most connections waited on it under load).
+
+Redis notices the crossing. After each commit, the amounts counted for collective challenges are
+added to one counter per challenge, once per event (an applied set, as the boards have). A
+counter moves only after a commit and once per event, so it does not run ahead of the database:
+when it reaches the target, `reach()` checks the database's sum, marks the challenge reached
+once (a conditional UPDATE) and rewards every contributor. A counter that did not exist (the
+challenge's first event, or Redis lost) is set from the database's sum at once. Whatever Redis
+misses, `reach_due()`, run by the closing scan every minute, checks every running collective
+challenge against the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+from redis.asyncio import Redis
+from tortoise.functions import Sum
+
+from challenges.models import Challenge, ChallengeKind, ChallengeParticipant, ChallengeStatus
+from core.clock import clock
+from gamification import events, leaderboards
+
+log = structlog.get_logger("challenges.community")
+
+# Applied event ids are kept this long (a re-delivered event is older than this never).
+SEEN_WINDOW = timedelta(days=2)
+# Counters outlive their challenge by this margin.
+KEY_MARGIN = timedelta(days=7)
+
+
+def counter_key(program_id: int, challenge_id: int) -> str:
+    return f"community:{{p{program_id}}}:{challenge_id}"
+
+
+async def totals(challenge_ids: Iterable[int]) -> dict[int, int]:
+    """The community's total per challenge: its participants' progress summed (one grouped
+    query), 0 without participants."""
+    ids = list(challenge_ids)
+    if not ids:
+        return {}
+    rows = (
+        await ChallengeParticipant.filter(challenge_id__in=ids)
+        .annotate(total=Sum("progress"))
+        .group_by("challenge_id")
+        .values("challenge_id", "total")
+    )
+    sums = {row["challenge_id"]: int(row["total"] or 0) for row in rows}
+    return {cid: sums.get(cid, 0) for cid in ids}
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """`amount` counted for a COLLECTIVE challenge because of event `event_id`."""
+
+    event_id: int
+    challenge: Challenge
+    amount: int
+
+
+def count_after_commit(contributions: list[Contribution]) -> None:
+    """Once the current transaction commits, add the contributions to their counters (one Redis
+    call) and reach every challenge whose counter got to its target."""
+    if not contributions:
+        return
+
+    async def count() -> None:
+        redis = leaderboards.bound_redis()
+        if redis is None:
+            reached = {c.challenge.id: c.challenge for c in contributions}.values()
+        else:
+            reached = await _count(redis, contributions)
+        for challenge in reached:
+            await reach(challenge)
+
+    events.after_commit(count)
+
+
+async def _count(redis: Redis, contributions: list[Contribution]) -> list[Challenge]:
+    now = clock.now()
+    keys: list[str] = []
+    args = [str(int((now - SEEN_WINDOW).timestamp())), str(int(now.timestamp()))]
+    for c in contributions:
+        key = counter_key(c.challenge.program_id, c.challenge.id)
+        keys += [key, f"{key}:seen"]
+        expire_at = c.challenge.ends_at + KEY_MARGIN
+        args += [str(c.event_id), str(c.amount), str(int(expire_at.timestamp()))]
+    counted = await redis.register_script(_COUNT)(keys=keys, args=args)
+    values: dict[int, int] = {}
+    created: dict[int, Challenge] = {}
+    for c, (value, new) in zip(contributions, counted, strict=True):
+        values[c.challenge.id] = int(value)
+        if new:
+            created[c.challenge.id] = c.challenge
+    if created:
+        # The counter starts from the database's sum (which holds this commit already).
+        sums = await totals(created)
+        for challenge_id, total in sums.items():
+            challenge = created[challenge_id]
+            expire_at = challenge.ends_at + KEY_MARGIN
+            await redis.set(
+                counter_key(challenge.program_id, challenge_id),
+                total,
+                exat=int(expire_at.timestamp()),
+            )
+        values.update(sums)
+    by_id = {c.challenge.id: c.challenge for c in contributions}
+    return [by_id[cid] for cid, value in values.items() if value >= by_id[cid].target]
+
+
+# KEYS: (counter, applied set) pairs. ARGV: prune time, now, then per pair (event id, amount,
+# expiry). Returns per pair {the counter's value after the change (unchanged when already
+# applied), 1 if the counter did not exist before}.
+_COUNT = """
+local result = {}
+for i = 1, #KEYS / 2 do
+  local counter, seen = KEYS[2 * i - 1], KEYS[2 * i]
+  local base = 2 + 3 * (i - 1)
+  local created = 1 - redis.call('EXISTS', counter)
+  if redis.call('ZADD', seen, 'NX', ARGV[2], ARGV[base + 1]) == 1 then
+    redis.call('ZREMRANGEBYSCORE', seen, '-inf', '(' .. ARGV[1])
+    local value = redis.call('INCRBY', counter, ARGV[base + 2])
+    redis.call('EXPIREAT', counter, ARGV[base + 3])
+    redis.call('EXPIREAT', seen, ARGV[base + 3])
+    result[i] = {value, created}
+  else
+    result[i] = {tonumber(redis.call('GET', counter) or '0'), created}
+  end
+end
+return result
+"""
+
+
+async def reach(challenge: Challenge) -> bool:
+    """If the community's total (in the database) has reached the target, mark the challenge
+    reached, once, and reward every contributor. Returns whether this call reached it."""
+    if challenge.kind != ChallengeKind.COLLECTIVE:
+        return False
+    if (await totals([challenge.id]))[challenge.id] < challenge.target:
+        return False
+    if not await Challenge.filter(id=challenge.id, reached_at__isnull=True).update(
+        reached_at=clock.now()
+    ):
+        return False  # reached before (by another event, process or the scan)
+    from challenges.progress import reward_contributors  # progress builds on this module
+
+    await reward_contributors(challenge.id)
+    return True
+
+
+async def reach_due(at: datetime | None = None) -> int:
+    """Reach every running COLLECTIVE challenge whose community total got to its target without
+    a counter noticing (Redis lost). Idempotent; returns how many it reached now."""
+    at = at or clock.now()
+    running = await Challenge.filter(
+        kind=ChallengeKind.COLLECTIVE,
+        status=ChallengeStatus.ACTIVE,
+        reached_at__isnull=True,
+        starts_at__lte=at,
+    )
+    reached = 0
+    for challenge in running:
+        reached += await reach(challenge)
+    return reached
