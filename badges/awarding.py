@@ -16,7 +16,7 @@ from typing import Any
 
 from badges import criteria as kinds
 from badges.models import Badge, BadgeAward, BadgeProgress
-from core.bulk import write_back
+from core.bulk import read_locked, write_back
 from core.clock import clock
 from gamification import events, interest, ledger
 from gamification.events import EventType
@@ -93,10 +93,8 @@ async def _locked_progress(keys: set[tuple[int, int]]) -> dict[tuple[int, int], 
     badge_ids = {badge_id for _, badge_id in keys}
 
     async def query() -> dict[tuple[int, int], BadgeProgress]:
-        found = (
-            await BadgeProgress.filter(member_id__in=members, badge_id__in=badge_ids)
-            .order_by("member_id", "badge_id")
-            .select_for_update()
+        found = await read_locked(
+            BadgeProgress, ("member_id", "badge_id"), member_id=members, badge_id=badge_ids
         )
         return {(p.member_id, p.badge_id): p for p in found}
 
