@@ -11,7 +11,9 @@ commit, in the caller's task, as in a real request. Three set-ups, same work:
 
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
        .venv/bin/python bench/engagement_cost.py [--purchases 600] [--concurrency 8]
-It creates a scratch database next to DATABASE_URL's and drops it at the end.
+It creates a scratch database next to DATABASE_URL's and drops it at the end. Redis
+(BENCH_REDIS_URL, default db 12; flushed at the end) is bound as the API binds it: the boards and
+the community counters are fed after each commit, as in a real request.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from challenges.definitions import ChallengeFields, create_challenge
 from challenges.models import ChallengeKind, ChallengeMetric, Enrolment
 from core.clock import clock
 from core.database import init_database, migrate, normalise_url
-from gamification import events, ledger, members, webhooks
+from core.redis import create_redis
+from gamification import events, leaderboards, ledger, members, webhooks
 from gamification.events import EventType
 from gamification.handlers import install_handlers
 from gamification.models import LedgerKind, Member, Program
@@ -78,6 +81,7 @@ async def purchase(member: Member, program: Program, n: int) -> None:
                 "currency": "EUR",
                 "points": 9,
                 "first_purchase": False,
+                "referred": False,  # as record_purchase says of a member nobody referred
                 "lines": LINES,
                 "entry": entry.id,
             },
@@ -173,6 +177,8 @@ async def main() -> None:
     try:
         await migrate(url)
         await init_database(url)
+        redis = create_redis(os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"))
+        leaderboards.use_redis(redis)
         from gamification import passwords
 
         passwords.configure("fast")
@@ -191,6 +197,9 @@ async def main() -> None:
                 f"loaded without collective challenges/bare {individual / bare:.0%}"
             )
         await Tortoise.close_connections()
+        leaderboards.use_redis(None)
+        await redis.flushdb()
+        await redis.aclose()
     finally:
         admin = await asyncpg.connect(admin_dsn)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
