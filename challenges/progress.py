@@ -207,6 +207,14 @@ async def _reached(collective_ids: set[int]) -> set[int]:
     definitions do not follow it)."""
     if not collective_ids:
         return set()
+    db = Challenge._meta.db
+    if db.capabilities.dialect == "postgres":
+        # One prepared statement for any number of ids (read by every counted event).
+        _, rows = await db.execute_query(
+            'SELECT "id" FROM "challenge" WHERE "id" = ANY($1) AND "reached_at" IS NOT NULL',
+            [list(collective_ids)],
+        )
+        return {row["id"] for row in rows}
     return set(
         await Challenge.filter(id__in=collective_ids, reached_at__isnull=False).values_list(
             "id", flat=True

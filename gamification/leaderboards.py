@@ -16,6 +16,7 @@ the double Redis keeps is exact: values stay below 2**(53 - bits) (see PERIOD_SP
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Iterable
@@ -122,7 +123,10 @@ class Window:
         return int(score) >> self.spec.bits
 
 
+@functools.lru_cache(maxsize=4096)
 def window(period: Period, at: datetime) -> Window:
+    """The period's window containing `at` (memoised: a challenge board asks for the windows
+    of its start at every change)."""
     at = at.astimezone(UTC)
     if period == Period.ALL_TIME:
         return Window(period, "all", None, None)
@@ -220,10 +224,11 @@ async def add_scores(redis: Redis, program_id: int, changes: Iterable[ScoreChang
     """Apply several changes of one program's boards, every period of each, in one EVALSHA (one
     round trip; the keys share the program's hash slot). Returns how many period boards changed."""
     now = clock.now()
-    keys: list[str] = []
+    keys = [erased_key(program_id)]
     args = [str(int((now - SEEN_WINDOW).timestamp()))]
     for change in changes:
         check_board(change.board)
+        periods: list[str] = []
         for period in Period:
             win = window(period, change.period_at or change.at)
             expire_at = win.expire_at
@@ -231,50 +236,60 @@ async def add_scores(redis: Redis, program_id: int, changes: Iterable[ScoreChang
                 continue  # that board is gone; a late event does not resurrect it
             key = board_key(program_id, change.board, win)
             keys += [key, seen_key(key)]
+            periods += [
+                str(win.tie(change.at)),
+                str(1 << win.spec.bits),
+                str(int(expire_at.timestamp())) if expire_at else "0",
+            ]
+        if periods:
             args += [
                 str(change.member_id),
                 str(change.delta),
                 change.change_id,
                 str(int(change.at.timestamp())),
-                str(win.tie(change.at)),
-                str(1 << win.spec.bits),
-                str(int(expire_at.timestamp())) if expire_at else "0",
+                str(len(periods) // 3),
+                *periods,
             ]
-    if not keys:
+    if len(keys) == 1:
         return 0
-    keys.insert(0, erased_key(program_id))
     return int(await redis.register_script(_APPLY_MANY)(keys=keys, args=args))
 
 
-# Several changes at once: KEYS are the erased set, then (board, seen) pairs; ARGV: prune time,
-# then for each pair (member, delta, change id, change time, tie, 2**bits, expiry). A change of
-# an erased member is skipped, atomically with the removal (see remove_member).
+# Several changes at once. KEYS: the erased set, then a (board, seen) pair per period of each
+# change. ARGV: prune time, then per change (member, delta, change id, change time, number of
+# pairs) followed by (tie, 2**bits, expiry) per pair. A change of an erased member is skipped,
+# atomically with the removal (see remove_member).
 _APPLY_MANY = """
 local applied = 0
-for i = 1, (#KEYS - 1) / 2 do
-  local board, seen = KEYS[2 * i], KEYS[2 * i + 1]
-  local base = 1 + 7 * (i - 1)
-  local member, change = ARGV[base + 1], ARGV[base + 3]
-  if redis.call('SISMEMBER', KEYS[1], member) == 0
-      and redis.call('ZADD', seen, 'NX', ARGV[base + 4], change) == 1 then
-    redis.call('ZREMRANGEBYSCORE', seen, '-inf', '(' .. ARGV[1])
-    local m = tonumber(ARGV[base + 6])
-    local value = tonumber(ARGV[base + 2])
-    local tie = tonumber(ARGV[base + 5])
-    local current = redis.call('ZSCORE', board, member)
-    if current then
-      current = tonumber(current)
-      local old = math.floor(current / m)
-      local old_tie = current - old * m
-      value = value + old
-      if old_tie < tie then tie = old_tie end
+local k, a = 2, 2
+while a <= #ARGV do
+  local member, delta, change, at = ARGV[a], tonumber(ARGV[a + 1]), ARGV[a + 2], ARGV[a + 3]
+  local periods = tonumber(ARGV[a + 4])
+  local erased = redis.call('SISMEMBER', KEYS[1], member) == 1
+  a = a + 5
+  for _ = 1, periods do
+    local board, seen = KEYS[k], KEYS[k + 1]
+    if not erased and redis.call('ZADD', seen, 'NX', at, change) == 1 then
+      redis.call('ZREMRANGEBYSCORE', seen, '-inf', '(' .. ARGV[1])
+      local m = tonumber(ARGV[a + 1])
+      local value = delta
+      local tie = tonumber(ARGV[a])
+      local current = redis.call('ZSCORE', board, member)
+      if current then
+        current = tonumber(current)
+        local old = math.floor(current / m)
+        local old_tie = current - old * m
+        value = value + old
+        if old_tie < tie then tie = old_tie end
+      end
+      redis.call('ZADD', board, string.format('%.0f', value * m + tie), member)
+      if tonumber(ARGV[a + 2]) > 0 then
+        redis.call('EXPIREAT', board, ARGV[a + 2])
+        redis.call('EXPIREAT', seen, ARGV[a + 2])
+      end
+      applied = applied + 1
     end
-    redis.call('ZADD', board, string.format('%.0f', value * m + tie), member)
-    if tonumber(ARGV[base + 7]) > 0 then
-      redis.call('EXPIREAT', board, ARGV[base + 7])
-      redis.call('EXPIREAT', seen, ARGV[base + 7])
-    end
-    applied = applied + 1
+    k, a = k + 2, a + 3
   end
 end
 return applied
