@@ -146,14 +146,16 @@ async def reach(challenge: Challenge) -> bool:
         return False
     if (await totals([challenge.id]))[challenge.id] < challenge.target:
         return False
-    if not await Challenge.filter(id=challenge.id, reached_at__isnull=True).update(
-        reached_at=clock.now()
-    ):
-        return False  # reached before (by another event, process or the scan)
     from challenges.progress import reward_contributors  # progress builds on this module
 
+    reached = await Challenge.filter(id=challenge.id, reached_at__isnull=True).update(
+        reached_at=clock.now()
+    )
+    # Also when it was reached before (by another event, process or the scan): a contribution
+    # counted by a transaction that began before `reached_at` was set may have committed after
+    # that reach read its contributors; it is rewarded now (once: `rewarded_at`).
     await reward_contributors(challenge.id)
-    return True
+    return bool(reached)
 
 
 async def reach_due(at: datetime | None = None) -> int:

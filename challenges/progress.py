@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import structlog
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -42,6 +43,8 @@ from core.errors import ErrorCode, Refused
 from gamification import events, interest, ledger
 from gamification.events import EventType
 from gamification.models import Event, LedgerKind, Member, Program, Tier
+
+log = structlog.get_logger("challenges.progress")
 
 
 def metric_amount(challenge: Challenge, event: Event) -> int:
@@ -290,8 +293,15 @@ async def reward_contributors(challenge_id: int) -> int:
         challenge_id=challenge.id, progress__gt=0, rewarded_at__isnull=True
     ).values_list("member_id", flat=True)
     for member_id in pending:
-        async with events.atomic():
-            rewarded += await _reward(challenge, member_id)
+        try:
+            async with events.atomic():
+                rewarded += await _reward(challenge, member_id)
+        except Refused as refusal:
+            if refusal.code not in (ErrorCode.MEMBER_BLOCKED, ErrorCode.MEMBER_ANONYMISED):
+                raise
+            # A blocked or erased member earns nothing: the others are still paid, and a
+            # blocked one is tried again by the closing scan.
+            log.info("contributor not rewarded", member_id=member_id, code=refusal.code.value)
     return rewarded
 
 

@@ -227,19 +227,20 @@ async def qualify(purchase: QualifyingPurchase) -> Referral | None:
             ).count()
             if this_month >= rules.monthly_cap:
                 status = ReferralStatus.CAPPED
+        paid = await _points_due(referral, rules) if status == ReferralStatus.QUALIFIED else {}
         moved = await Referral.filter(id=referral.id, status=ReferralStatus.PENDING).update(
             status=status,
             qualified_at=now,
             purchase_id=purchase.purchase_id,
             purchase_total=purchase.total,
-            referrer_points=rules.referral_points if status == ReferralStatus.QUALIFIED else 0,
-            referee_points=rules.referee_bonus if status == ReferralStatus.QUALIFIED else 0,
+            referrer_points=paid.get(referral.referrer_id, 0),
+            referee_points=paid.get(referral.referee_id, 0),
         )
         if not moved:
             return None  # another handler of the same purchase (or another purchase) was first
         data = {"referral_id": referral.id, "referee_id": referral.referee_id}
         if status == ReferralStatus.QUALIFIED:
-            await _pay(program, referral, rules)
+            await _pay(program, referral, paid)
             await events.emit(
                 EventType.REFERRAL_QUALIFIED,
                 program_id=program.id,
@@ -258,17 +259,26 @@ async def qualify(purchase: QualifyingPurchase) -> Referral | None:
     return await Referral.get(id=referral.id)
 
 
-async def _pay(program: Program, referral: Referral, rules: ReferralRules) -> None:
+async def _points_due(referral: Referral, rules: ReferralRules) -> dict[int, int]:
+    """The points a qualifying referral pays, per member: an erased (anonymised) account earns
+    nothing, and what is not paid is not recorded, so a reversal never takes it back."""
+    erased = set(
+        await Member.filter(
+            id__in=[referral.referrer_id, referral.referee_id], anonymised_at__isnull=False
+        ).values_list("id", flat=True)
+    )
+    due = {referral.referrer_id: rules.referral_points, referral.referee_id: rules.referee_bonus}
+    return {member_id: points for member_id, points in due.items() if member_id not in erased}
+
+
+async def _pay(program: Program, referral: Referral, paid: dict[int, int]) -> None:
     expires_at = ledger.points_expiry(program, clock.now())
     reference = f"referral:{referral.id}"
-    for member_id, points, role in (
-        (referral.referrer_id, rules.referral_points, "referrer"),
-        (referral.referee_id, rules.referee_bonus, "referee"),
-    ):
-        member = await Member.get(id=member_id)
-        if points > 0 and member.anonymised_at is None:  # an erased account earns nothing
+    for member_id, role in ((referral.referrer_id, "referrer"), (referral.referee_id, "referee")):
+        points = paid.get(member_id, 0)
+        if points > 0:
             await ledger.credit(
-                member,
+                await Member.get(id=member_id),
                 points,
                 LedgerKind.BONUS,
                 expires_at=expires_at,
