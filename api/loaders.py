@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
+from gamification import members
 from gamification.models import Member, Reward, Tier
 
 
@@ -21,8 +22,7 @@ async def _load_rewards(ids: Sequence[int]) -> list[Reward | None]:
 
 
 async def _load_display_names(ids: Sequence[int]) -> list[str | None]:
-    # One query for a whole leaderboard page: only the two columns it shows.
-    names = dict(await Member.filter(id__in=list(ids)).values_list("id", "display_name"))
+    names = await members.display_names(ids)
     return [names.get(i) for i in ids]
 
 

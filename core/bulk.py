@@ -51,3 +51,20 @@ async def read_locked(
     sql = f'SELECT * FROM "{model._meta.db_table}" WHERE {where} ORDER BY {order} FOR UPDATE'
     _, rows = await db.execute_query(sql, [list(values) for values in any_of.values()])
     return [model._init_from_db(**dict(row)) for row in rows]
+
+
+async def read_columns(
+    model: type[Model], fields: Sequence[str], **any_of: Collection[int]
+) -> list[tuple[object, ...]]:
+    """`fields` of the rows of `model` whose fields each take one of the given values, as
+    tuples, in no particular order (a page of a leaderboard's display names)."""
+    db = model._meta.db
+    if db.capabilities.dialect != "postgres":
+        filters = {f"{name}__in": list(values) for name, values in any_of.items()}
+        return list(await model.filter(**filters).values_list(*fields))
+    columns = model._meta.fields_db_projection
+    selected = ", ".join(f'"{columns[name]}"' for name in fields)
+    where = " AND ".join(f'"{columns[name]}" = ANY(${n})' for n, name in enumerate(any_of, start=1))
+    sql = f'SELECT {selected} FROM "{model._meta.db_table}" WHERE {where}'
+    _, rows = await db.execute_query(sql, [list(values) for values in any_of.values()])
+    return [tuple(row.values()) for row in rows]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 
 from email_validator import EmailNotValidError, validate_email
 from tortoise.exceptions import IntegrityError
 
+from core.bulk import read_columns
 from core.clock import clock
 from core.errors import (
     DomainError,
@@ -151,3 +153,12 @@ async def member_in_program(program_id: int, member_id: int) -> Member:
     if member is None:
         raise NotFound(ErrorCode.MEMBER_NOT_FOUND, "No such member in this program.", "memberId")
     return member
+
+
+async def display_names(member_ids: Collection[int]) -> dict[int, str]:
+    """What other members may see of these members: their display names, in one query (a
+    leaderboard page asks for 21 of them on every read)."""
+    return {
+        int(member_id): str(name)
+        for member_id, name in await read_columns(Member, ("id", "display_name"), id=member_ids)
+    }
