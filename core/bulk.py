@@ -68,3 +68,37 @@ async def read_columns(
     sql = f'SELECT {selected} FROM "{model._meta.db_table}" WHERE {where}'
     _, rows = await db.execute_query(sql, [list(values) for values in any_of.values()])
     return [tuple(row.values()) for row in rows]
+
+
+async def insert_all(rows: Sequence[Model]) -> None:
+    """Insert new instances of one model, setting their primary keys: on PostgreSQL in one
+    statement (`INSERT ... VALUES (...), (...) RETURNING`), elsewhere one by one."""
+    if not rows:
+        return
+    meta = rows[0]._meta
+    db = meta.db
+    if db.capabilities.dialect != "postgres":
+        for row in rows:
+            await row.save()
+        return
+    names = [n for n in meta.fields_db_projection if n not in meta.generated_db_fields]
+    columns = ", ".join(f'"{meta.fields_db_projection[n]}"' for n in names)
+    fields = [meta.fields_map[n] for n in names]
+    values: list[object] = []
+    groups = []
+    for row in rows:
+        start = len(values)
+        values += [
+            field.to_db_value(getattr(row, name), row)
+            for name, field in zip(names, fields, strict=True)
+        ]
+        groups.append("(" + ", ".join(f"${start + i + 1}" for i in range(len(names))) + ")")
+    sql = (
+        f'INSERT INTO "{meta.db_table}" ({columns}) VALUES {", ".join(groups)} '
+        f'RETURNING "{meta.db_pk_column}"'
+    )
+    # (execute_query drops the rows of a statement that starts with INSERT.)
+    returned = await db.execute_query_dict(sql, values)
+    for row, record in zip(rows, returned, strict=True):
+        setattr(row, meta.pk_attr, record[meta.db_pk_column])
+        row._saved_in_db = True

@@ -53,6 +53,7 @@ import structlog
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from core.bulk import insert_all
 from core.clock import clock
 from gamification.models import Event, EventHandling
 
@@ -182,6 +183,17 @@ _pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=
 _after_commit: ContextVar[list[Callable[[], Awaitable[None]]] | None] = ContextVar(
     "after_commit", default=None
 )
+# Events emitted in the current block and not written yet (see _write).
+_unsaved: ContextVar[list[Event] | None] = ContextVar("unsaved_events", default=None)
+
+
+async def _write() -> None:
+    """Write the events emitted since the last write, in one statement."""
+    unsaved = _unsaved.get()
+    assert unsaved is not None
+    batch = unsaved[:]
+    del unsaved[:]
+    await insert_all(batch)
 
 
 @asynccontextmanager
@@ -200,13 +212,16 @@ async def atomic() -> AsyncIterator[None]:
     deferred: list[Event] = []
     token = _pending.set(events)
     callbacks_token = _after_commit.set(callbacks)
+    unsaved_token = _unsaved.set([])
     try:
         async with in_transaction():
             yield
+            await _write()
             deferred = await _handle_inline(events, callbacks)
     finally:
         _pending.reset(token)
         _after_commit.reset(callbacks_token)
+        _unsaved.reset(unsaved_token)
     for callback in callbacks:
         try:
             await callback()
@@ -231,10 +246,14 @@ async def _handle_inline(
         try:
             async with in_transaction():  # a savepoint
                 await _run_handlers(batch)
+                await _write()  # the events the handlers emitted
         except Exception:  # a handler's failure must not break the member's request
             # The savepoint took back the handlers' writes and the events they emitted.
             del pending[marks[0] :]
             del callbacks[marks[1] :]
+            unsaved = _unsaved.get()
+            assert unsaved is not None
+            del unsaved[:]
             log.warning("event handlers failed inline; published after commit", exc_info=True)
             break
         done = marks[0]
@@ -265,14 +284,16 @@ async def emit(
     data: dict[str, Any],
     occurred_at: datetime | None = None,
 ) -> Event:
-    """Write the event inside the current `atomic()` block, settled: its handlers run before
-    the commit (and unsettle it if they fail). An event that no handler wants is not handled."""
+    """Record the event in the current `atomic()` block, settled: its handlers run before the
+    commit (and unsettle it if they fail); an event that no handler wants is not handled. The
+    block's events are written together (one INSERT) before their handlers run, so the returned
+    event has no id until then."""
     pending = _pending.get()
     if pending is None:
         raise RuntimeError("emit() belongs inside an atomic() block")
     wanted = await needed(program_id, event_type.value, member_id, data)
     now = clock.now()
-    event = await Event.create(
+    event = Event(
         program_id=program_id,
         member_id=member_id,
         type=event_type.value,
@@ -280,6 +301,9 @@ async def emit(
         occurred_at=occurred_at or now,
         settled_at=now,
     )
+    unsaved = _unsaved.get()
+    assert unsaved is not None
+    unsaved.append(event)
     if wanted:
         pending.append(event)
     for effect, wants in _effects.get(event_type.value, ()):
@@ -308,9 +332,9 @@ async def _call(handler: Handler | BatchHandler, batch: list[Event]) -> None:
 async def _run_isolated(event: Event, handler: Handler | BatchHandler) -> bool:
     """Run one handler inside a savepoint of the current transaction: if it fails, its writes,
     its locks, and the events and callbacks it queued are undone, and the others go on."""
-    pending, callbacks = _pending.get(), _after_commit.get()
-    assert pending is not None and callbacks is not None
-    marks = len(pending), len(callbacks)
+    pending, callbacks, unsaved = _pending.get(), _after_commit.get(), _unsaved.get()
+    assert pending is not None and callbacks is not None and unsaved is not None
+    marks = len(pending), len(callbacks), len(unsaved)
     try:
         async with in_transaction():
             await _call(handler, [event])
@@ -318,6 +342,7 @@ async def _run_isolated(event: Event, handler: Handler | BatchHandler) -> bool:
     except Exception:  # a handler's failure must not break the member's request
         del pending[marks[0] :]
         del callbacks[marks[1] :]
+        del unsaved[marks[2] :]
         log.exception("event handler failed", event_id=event.id, handler=handler_name(handler))
         return False
 
