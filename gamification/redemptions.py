@@ -142,8 +142,9 @@ async def _redeem_once(member_id: int, reward_id: int, idempotency_key: str) -> 
     # One transaction and one pooled connection for everything: each query outside it would
     # take a connection from the pool and reset it, a round trip of its own.
     async with events.atomic():
-        await _lock_member(member_id)
-        member = await Member.get(id=member_id)  # read under the lock: the balance is current
+        # Locked and read in one statement: the balance is current, and concurrent redemptions
+        # of one member queue here.
+        member = await Member.filter(id=member_id).select_for_update().get()
         previous = await _existing(member.id, idempotency_key)
         if previous is not None:
             return Outcome(_same_reward(previous, reward_id), member, replayed=True)
