@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from arq import Worker
 from arq.connections import RedisSettings
+from redis.asyncio import Redis
 from starlette.applications import Starlette
 
 from badges.models import BadgeAward
@@ -17,13 +19,18 @@ from challenges.models import Challenge, ChallengeParticipant
 from challenges.progress import rank_of, standings
 from core.clock import clock
 from gamification import events
-from gamification.models import Event, Member
+from gamification.models import EarningRuleKind, Event, LedgerEntry, Member, Program
 from gamification.tiers import create_tier, set_member_tier
 from tests.builders import (
+    RECORD_PURCHASE,
+    SignedUpMember,
+    add_rule,
     assert_ledger_consistent,
     give_points,
+    integration_client,
     new_program,
     purchase_event,
+    purchase_input,
     qualify_referral_event,
     sign_up,
     staff_client,
@@ -429,3 +436,203 @@ async def test_one_member_joining_ten_times_at_once_joins_once(gql: GraphQLClien
     assert (await Challenge.get(id=int(challenge))).participants == 1
     joined = await Event.filter(member_id=member.id, type="CHALLENGE_JOINED").count()
     assert joined == 1
+
+
+# --- collective targets: the database's total decides, the Redis counter only notices ---
+
+
+async def _collective(
+    gql: GraphQLClient, contributors: int, **fields: Any
+) -> tuple[Program, list[SignedUpMember], Challenge]:
+    """A program, some members and a running COLLECTIVE challenge made by a manager (automatic,
+    3 purchases, 5 points to each contributor unless `fields` say otherwise)."""
+    program = await new_program()
+    staff = await staff_client(gql, program, "MANAGER")
+    members = [await sign_up(gql, program) for _ in range(contributors)]
+    values: dict[str, Any] = {
+        "kind": "COLLECTIVE",
+        "enrolment": "AUTOMATIC",
+        "target": "3",
+        "rewardPoints": 5,
+        **fields,
+    }
+    challenge = await create_challenge(staff, **values)
+    return program, members, await Challenge.get(id=int(challenge))
+
+
+async def _rewards_of(challenge: Challenge, member_id: int) -> int:
+    """How many times a member was paid for this challenge (ledger entries)."""
+    return await LedgerEntry.filter(
+        member_id=member_id, reference=f"challenge:{challenge.id}"
+    ).count()
+
+
+async def test_a_collective_target_crossed_after_redis_lost_its_counter_is_reached_at_once(
+    gql: GraphQLClient, redis: Redis
+) -> None:
+    # given a collective challenge of 3 purchases, two of them made and counted in Redis
+    program, members, challenge = await _collective(gql, 3)
+    key = community.counter_key(program.id, challenge.id)
+    for member in members[:2]:
+        await purchase_event(member.id, program.id)
+    assert await redis.get(key) == "2"
+    assert (await Challenge.get(id=challenge.id)).reached_at is None
+    # when Redis loses everything, then the third purchase is made
+    await redis.flushdb()
+    await purchase_event(members[2].id, program.id)
+    # then the counter starts again from the database's total, so the target is reached at once,
+    # without waiting for the closing scan
+    assert await redis.get(key) == "3"
+    assert (await Challenge.get(id=challenge.id)).reached_at is not None
+    assert await completions(str(challenge.id)) == sorted(m.id for m in members)
+    for member in members:
+        assert await _rewards_of(challenge, member.id) == 1
+        assert await assert_ledger_consistent(member.id) == 5
+
+
+async def test_the_closing_scan_reaches_a_collective_target_that_no_counter_noticed(
+    gql: GraphQLClient, app: Starlette, redis_url: str, redis: Redis
+) -> None:
+    # given a collective challenge of 3 purchases whose Redis counter lost the first one (reset
+    # to 0 after it), so that it stays below the target while the database's total gets there
+    program, members, challenge = await _collective(gql, 3)
+    key = community.counter_key(program.id, challenge.id)
+    await purchase_event(members[0].id, program.id)
+    assert await redis.get(key) == "1"
+    await redis.set(key, 0)
+    for member in members[1:]:
+        await purchase_event(member.id, program.id)
+    assert await redis.get(key) == "2"
+    assert (await community.totals([challenge.id]))[challenge.id] == 3
+    assert (await Challenge.get(id=challenge.id)).reached_at is None
+    assert await completions(str(challenge.id)) == []
+    # when the closing scan runs (the worker's cron job)
+    worker = await run_worker(app, redis_url, "close_challenges")
+    # then it reaches the challenge and rewards every contributor once
+    assert worker.jobs_failed == 0
+    reached_at = (await Challenge.get(id=challenge.id)).reached_at
+    assert reached_at is not None
+    assert await completions(str(challenge.id)) == sorted(m.id for m in members)
+    # and running it again (the job or the service) reaches and rewards nobody again
+    again = await run_worker(app, redis_url, "close_challenges")
+    assert again.jobs_failed == 0
+    assert await community.reach_due() == 0
+    assert (await Challenge.get(id=challenge.id)).reached_at == reached_at
+    assert await completions(str(challenge.id)) == sorted(m.id for m in members)
+    for member in members:
+        assert await _rewards_of(challenge, member.id) == 1
+        assert await assert_ledger_consistent(member.id) == 5
+    # a challenge still running stays open: reaching its target does not close it
+    assert (await Challenge.get(id=challenge.id)).status == "ACTIVE"
+
+
+async def test_20_purchases_crossing_a_collective_target_sum_to_its_total_and_reward_each_once(
+    gql: GraphQLClient, app: Starlette, redis_url: str
+) -> None:
+    # given a program earning 1 point per euro, 20 members, and a collective challenge of 100
+    # euros of spend paying 5 points to each contributor
+    program, members, challenge = await _collective(
+        gql, 20, metric="SPEND", target="100.00", rewardPoints=5
+    )
+    await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal(1))
+    till = await integration_client(gql, program)
+    # when the 20 buy for 10 euros each at the same time over the till's endpoint, crossing the
+    # target in the middle
+    results = await asyncio.gather(
+        *(
+            till.mutate(
+                RECORD_PURCHASE, purchase_input(m.id, lines=[("SKU-1", "misc", 1, "10.00")])
+            )
+            for m in members
+        )
+    )
+    assert all(r["errors"] == [] for r in results), results
+    contributors = sorted(
+        await ChallengeParticipant.filter(challenge_id=challenge.id, progress__gt=0).values_list(
+            "member_id", flat=True
+        )
+    )
+    # then the challenge is reached, and its community total is exactly what its contributors
+    # bought (10 euros each, no event counted twice or lost), as the API shows it
+    assert (await Challenge.get(id=challenge.id)).reached_at is not None
+    assert len(contributors) >= 10
+    progress = await ChallengeParticipant.filter(challenge_id=challenge.id).values_list(
+        "progress", flat=True
+    )
+    assert sorted(progress) == [1000] * len(contributors)
+    total = (await community.totals([challenge.id]))[challenge.id]
+    assert total == 1000 * len(contributors) >= challenge.target
+    view = await mine(members[0].client, str(challenge.id))
+    assert Decimal(view["communityProgress"]) == Decimal(total) / 100
+    # and every contributor is rewarded exactly once by the time the purchases have answered
+    # (those whose contribution committed after the crossing's reach too), nobody else is, every
+    # ledger adds up, and no handler failed
+    assert await completions(str(challenge.id)) == contributors
+    for member in members:
+        paid = 1 if member.id in contributors else 0
+        assert await _rewards_of(challenge, member.id) == paid
+        assert await assert_ledger_consistent(member.id) == 10 + 5 * paid
+    assert not await Event.filter(program_id=program.id, settled_at__isnull=True).exists()
+    # and once the challenge has ended, the closing scan stores the total and rewards nobody
+    # again, however often it runs
+    with clock.frozen_at(NOW + timedelta(days=2)):
+        for _ in range(2):
+            assert (await run_worker(app, redis_url, "close_challenges")).jobs_failed == 0
+    closed = await Challenge.get(id=challenge.id)
+    assert closed.status == "ENDED" and closed.results is not None
+    assert closed.results["reached"] is True
+    assert Decimal(closed.results["community_total"]) == Decimal(total) / 100
+    assert await completions(str(challenge.id)) == contributors
+    for member in members:
+        paid = 1 if member.id in contributors else 0
+        assert await _rewards_of(challenge, member.id) == paid
+        assert await assert_ledger_consistent(member.id) == 10 + 5 * paid
+
+
+ANONYMISE = """
+mutation($input: AnonymiseMemberInput!) {
+  anonymiseMember(input: $input) { member { id } errors { code } }
+}
+"""
+BLOCK = """
+mutation($input: BlockMemberInput!) { blockMember(input: $input) { errors { code } } }
+"""
+UNBLOCK = """
+mutation($input: UnblockMemberInput!) { unblockMember(input: $input) { errors { code } } }
+"""
+
+
+async def test_an_erased_or_blocked_contributor_does_not_stop_the_others_rewards(
+    gql: GraphQLClient, app: Starlette, redis_url: str
+) -> None:
+    # given a collective challenge of 4 purchases, and two contributors who, after their
+    # purchase, are anonymised (the first) and blocked (the second)
+    program, members, challenge = await _collective(gql, 4, target="4")
+    admin = await staff_client(gql, program, "ADMIN")
+    erased, blocked, *others = members
+    await purchase_event(erased.id, program.id)
+    await purchase_event(blocked.id, program.id)
+    assert (await admin.mutate(ANONYMISE, {"memberId": str(erased.id)}))["errors"] == []
+    block = {"memberId": str(blocked.id), "reason": "check"}
+    assert (await admin.mutate(BLOCK, block))["errors"] == []
+    # when the two others' purchases reach the target
+    for member in others:
+        await purchase_event(member.id, program.id)
+    # then the two others are rewarded at once, the erased and the blocked accounts are not
+    assert (await Challenge.get(id=challenge.id)).reached_at is not None
+    for member in others:
+        assert await _rewards_of(challenge, member.id) == 1
+        assert await assert_ledger_consistent(member.id) == 5
+    assert await _rewards_of(challenge, erased.id) == await _rewards_of(challenge, blocked.id) == 0
+    # and once the blocked member is unblocked, the closing scan pays them (once), never the
+    # erased one, and closes the challenge
+    assert (await admin.mutate(UNBLOCK, {"memberId": str(blocked.id)}))["errors"] == []
+    with clock.frozen_at(NOW + timedelta(days=2)):
+        for _ in range(2):
+            assert (await run_worker(app, redis_url, "close_challenges")).jobs_failed == 0
+    assert (await Challenge.get(id=challenge.id)).status == "ENDED"
+    assert await completions(str(challenge.id)) == sorted([blocked.id, *(m.id for m in others)])
+    for member in (blocked, *others):
+        assert await _rewards_of(challenge, member.id) == 1
+        assert await assert_ledger_consistent(member.id) == 5
+    assert await assert_ledger_consistent(erased.id) == 0

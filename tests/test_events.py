@@ -12,10 +12,11 @@ from starlette.applications import Starlette
 
 from badges.models import BadgeProgress
 from core.clock import clock
-from gamification import events
+from gamification import events, ledger
 from gamification.events import EventType
-from gamification.models import Event, EventHandling
+from gamification.models import Event, EventHandling, LedgerEntry, LedgerKind, Member
 from tests.builders import (
+    assert_ledger_consistent,
     emit_event,
     give_points,
     new_program,
@@ -239,3 +240,131 @@ async def test_a_handler_that_always_fails_is_retried_with_backoff_then_left_for
             assert (await Event.get(id=event_id)).settled_at is not None
     finally:
         events.unsubscribe(EventType.CONTEST_ENTERED, broken)
+
+
+class WritingHandler:
+    """A subscriber that credits the member a few points through the ledger (a write, and the
+    POINTS_EARNED event it emits) and then fails, `failures` times, as a half-done consumer
+    would."""
+
+    REFERENCE = "writing-handler"
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls: list[int] = []
+        self.__name__ = self.__qualname__ = "WritingHandler"
+        self.__module__ = __name__
+
+    async def __call__(self, event: Event) -> None:
+        self.calls.append(event.id)
+        assert event.member_id is not None
+        await ledger.credit(
+            await Member.get(id=event.member_id),
+            7,
+            LedgerKind.BONUS,
+            expires_at=None,
+            reason=f"handler run {len(self.calls)}",
+            reference=self.REFERENCE,
+        )
+        if len(self.calls) <= self.failures:
+            raise RuntimeError("failed after writing")
+
+
+async def _written_by_handler(member_id: int) -> tuple[int, int]:
+    """The ledger entries and the events that WritingHandler's credits left for a member."""
+    entries = await LedgerEntry.filter(member_id=member_id, reference=WritingHandler.REFERENCE)
+    emitted = [
+        e
+        for e in await Event.filter(member_id=member_id, type="POINTS_EARNED")
+        if (e.data or {}).get("reference") == WritingHandler.REFERENCE
+    ]
+    return len(entries), len(emitted)
+
+
+async def test_a_handler_failing_inline_loses_its_writes_while_the_change_commits(
+    gql: GraphQLClient,
+) -> None:
+    # given a handler of staff adjustments that writes to the ledger, then fails every time
+    program = await new_program()
+    member = await sign_up(gql, program)
+    manager = await staff_client(gql, program, "MANAGER")
+    failing = WritingHandler(failures=10_000)
+    events.subscribe(EventType.POINTS_ADJUSTED, failing)
+    try:
+        # when a manager credits the member
+        payload = await manager.mutate(
+            ADJUST,
+            {"memberId": str(member.id), "delta": 40, "reason": "x", "idempotencyKey": "w1"},
+        )
+        # then the adjustment commits, and nothing the handler wrote (nor the event its write
+        # emitted) survives: inline, with the others after the commit, and alone
+        assert payload == {"pointsBalance": 40, "errors": []}
+        event = await Event.get(member_id=member.id, type="POINTS_ADJUSTED")
+        assert failing.calls == [event.id] * 3
+        assert await _written_by_handler(member.id) == (0, 0)
+        assert await assert_ledger_consistent(member.id) == 40
+        # and the event is left unsettled for the scan, the other handlers' work recorded
+        assert event.settled_at is None
+        done = set(await EventHandling.filter(event_id=event.id).values_list("handler", flat=True))
+        assert events.handler_name(failing) not in done
+        assert "badges.awarding.on_events" in done
+    finally:
+        events.unsubscribe(EventType.POINTS_ADJUSTED, failing)
+
+
+async def test_a_handler_failing_only_inline_has_its_work_applied_once_after_the_commit(
+    gql: GraphQLClient,
+) -> None:
+    # given a handler that writes and then fails its first (inline) run only
+    program = await new_program()
+    member = await sign_up(gql, program)
+    manager = await staff_client(gql, program, "MANAGER")
+    flaky = WritingHandler(failures=1)
+    events.subscribe(EventType.POINTS_ADJUSTED, flaky)
+    try:
+        # when a manager credits the member
+        payload = await manager.mutate(
+            ADJUST,
+            {"memberId": str(member.id), "delta": 40, "reason": "x", "idempotencyKey": "w2"},
+        )
+        # then the inline run's write was taken back and the publication after the commit
+        # (before the answer) applied it once: one credit (the second run's), not two
+        assert payload == {"pointsBalance": 47, "errors": []}
+        event = await Event.get(member_id=member.id, type="POINTS_ADJUSTED")
+        assert flaky.calls == [event.id] * 2
+        assert await _written_by_handler(member.id) == (1, 1)
+        entry = await LedgerEntry.get(member_id=member.id, reference=WritingHandler.REFERENCE)
+        assert entry.reason == "handler run 2"
+        assert await assert_ledger_consistent(member.id) == 47
+        assert (await Event.get(id=event.id)).settled_at is not None
+    finally:
+        events.unsubscribe(EventType.POINTS_ADJUSTED, flaky)
+
+
+async def test_a_handler_succeeding_inline_commits_with_the_change_and_settles_its_event(
+    gql: GraphQLClient,
+) -> None:
+    # given a handler of staff adjustments that writes to the ledger and succeeds
+    program = await new_program()
+    member = await sign_up(gql, program)
+    manager = await staff_client(gql, program, "MANAGER")
+    writing = WritingHandler(failures=0)
+    events.subscribe(EventType.POINTS_ADJUSTED, writing)
+    try:
+        # when a manager credits the member
+        payload = await manager.mutate(
+            ADJUST,
+            {"memberId": str(member.id), "delta": 40, "reason": "x", "idempotencyKey": "w3"},
+        )
+        # then the handler ran once, before the commit: its write and its event are there
+        assert payload == {"pointsBalance": 47, "errors": []}
+        event = await Event.get(member_id=member.id, type="POINTS_ADJUSTED")
+        assert writing.calls == [event.id]
+        assert await _written_by_handler(member.id) == (1, 1)
+        assert await assert_ledger_consistent(member.id) == 47
+        # and the event was written settled: no claim, no per-handler record, nothing unsettled
+        assert event.settled_at is not None and event.settled_at == event.occurred_at
+        assert not await EventHandling.filter(event_id=event.id).exists()
+        assert not await Event.filter(member_id=member.id, settled_at__isnull=True).exists()
+    finally:
+        events.unsubscribe(EventType.POINTS_ADJUSTED, writing)

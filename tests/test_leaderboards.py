@@ -370,3 +370,58 @@ async def test_rebuilding_while_points_flow_loses_nothing_and_counts_nothing_twi
             for i, m in enumerate(members)
         }
         assert on_board == in_ledger, period
+
+
+ANONYMISE = """
+mutation($input: AnonymiseMemberInput!) {
+  anonymiseMember(input: $input) { member { id } errors { code } }
+}
+"""
+
+
+async def test_a_change_in_flight_for_an_anonymised_member_never_puts_them_back_on_a_board(
+    gql: GraphQLClient, redis: Redis
+) -> None:
+    # given two members on the points board, one of them also on a challenge board
+    program = await new_program()
+    admin = await staff_client(gql, program, "ADMIN")
+    leaving = await sign_up(gql, program, display_name="Leaving")
+    staying = await sign_up(gql, program, display_name="Staying")
+    await give_points(leaving.id, 40)
+    await give_points(staying.id, 20)
+    await leaderboards.add_score(redis, program.id, "challenge:5", leaving.id, 3, clock.now(), "c1")
+    assert scores(await board(staying)) == [(1, "Leaving", 40), (2, "Staying", 20)]
+    # when an admin anonymises one of them
+    assert (await admin.mutate(ANONYMISE, {"memberId": str(leaving.id)}))["errors"] == []
+    assert scores(await board(staying)) == [(1, "Staying", 20)]
+
+    # then changes for them still in flight (new change ids) are skipped, on every board
+    async def late_changes(tag: str) -> int:
+        return sum(
+            [
+                await leaderboards.add_score(
+                    redis, program.id, name, leaving.id, 100, clock.now(), f"late-{tag}"
+                )
+                for name in ("points", "referrals", "challenge:5")
+            ]
+        )
+
+    assert await late_changes("1") == 0
+    assert await redis.sismember(leaderboards.erased_key(program.id), str(leaving.id))
+    for period in ("ALL_TIME", "MONTH", "WEEK"):
+        assert scores(await board(staying, period=period)) == [(1, "Staying", 20)]
+        assert (await board(staying, "challenge:5", period=period))["entries"] == []
+        assert (await board(staying, "referrals", period=period))["entries"] == []
+    # and once Redis has lost everything, a rebuild restores the erased set with the boards,
+    # so the same late change is skipped again
+    await redis.flushdb()
+    await leaderboards.rebuild_program(redis, program.id)
+    assert scores(await board(staying)) == [(1, "Staying", 20)]
+    assert await late_changes("2") == 0
+    assert await redis.sismember(leaderboards.erased_key(program.id), str(leaving.id))
+    for period in ("ALL_TIME", "MONTH", "WEEK"):
+        assert scores(await board(staying, period=period)) == [(1, "Staying", 20)]
+        assert (await board(staying, "challenge:5", period=period))["entries"] == []
+    # while the other member's changes still count
+    await leaderboards.add_score(redis, program.id, "points", staying.id, 5, clock.now(), "ok")
+    assert scores(await board(staying)) == [(1, "Staying", 25)]

@@ -4,13 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 
-from gamification.models import LedgerEntry, Member
+import pytest
+
+from core.errors import Refused
+from gamification import redemptions
+from gamification.models import (
+    EarningRuleKind,
+    Event,
+    LedgerEntry,
+    Member,
+    Purchase,
+    Redemption,
+    Referral,
+    ReferralStatus,
+    Reward,
+)
 from tests.builders import (
     PASSWORD,
+    RECORD_PURCHASE,
+    SignedUpMember,
+    add_rule,
     assert_ledger_consistent,
     give_points,
+    integration_client,
     new_program,
+    purchase_input,
     sign_up,
     staff_client,
 )
@@ -62,6 +82,9 @@ mutation($input: AnonymiseMemberInput!) {
 }
 """
 ME = "query { me { id } }"
+REFUND = """
+mutation($input: RefundPurchaseInput!) { refundPurchase(input: $input) { errors { code } } }
+"""
 
 
 async def test_a_blocked_member_loses_their_session_and_cannot_earn_or_spend(
@@ -232,3 +255,115 @@ async def test_an_admin_anonymises_a_member_once(gql: GraphQLClient) -> None:
     from gamification.models import Event
 
     assert await Event.filter(member_id=member.id, type="MEMBER_ANONYMISED").count() == 1
+
+
+CREATE_REWARD = """
+mutation($input: CreateRewardInput!) {
+  createReward(input: $input) { reward { id } errors { code } }
+}
+"""
+
+
+async def test_an_anonymised_member_can_no_longer_earn_or_spend(gql: GraphQLClient) -> None:
+    # given a member who earned 50 points at the till (1 point per euro), a reward in stock,
+    # and an admin
+    program = await new_program(points_validity_days=365)
+    await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal(1))
+    till = await integration_client(gql, program)
+    admin = await staff_client(gql, program, "ADMIN")
+    member = await sign_up(gql, program)
+    earned = await till.mutate(
+        RECORD_PURCHASE, purchase_input(member.id, "before", [("SKU-1", "misc", 1, "50.00")])
+    )
+    assert earned["errors"] == [] and earned["member"]["pointsBalance"] == 50
+    created = await admin.mutate(
+        CREATE_REWARD, {"name": "Mug", "kind": "MERCHANDISE", "pointsCost": 10, "stock": 3}
+    )
+    reward_id = int(created["reward"]["id"])
+    entries = await LedgerEntry.filter(member_id=member.id).count()
+    # when an admin anonymises them
+    done = await admin.mutate(ANONYMISE, {"memberId": str(member.id)})
+    assert done["errors"] == []
+
+    # then a purchase reported for them by id is refused with its code, and nothing is recorded
+    body = purchase_input(member.id, "after", [("SKU-1", "misc", 1, "99.00")])
+    refused = await till.mutate(RECORD_PURCHASE, body)
+    assert codes(refused) == ["MEMBER_ANONYMISED"]
+    assert refused["purchase"] is None
+    assert await Purchase.filter(member_id=member.id).count() == 1
+    # and a redemption still in flight for them (their session is gone) spends nothing
+    with pytest.raises(Refused) as spend:
+        await redemptions.redeem(member.id, reward_id, "in-flight")
+    assert spend.value.code == "MEMBER_ANONYMISED"
+    assert not await Redemption.filter(member_id=member.id).exists()
+    assert (await Reward.get(id=reward_id)).stock == 3
+    assert await LedgerEntry.filter(member_id=member.id).count() == entries
+    assert await assert_ledger_consistent(member.id) == 50
+    assert await Event.filter(member_id=member.id, type="PURCHASE_RECORDED").count() == 1
+    assert not await Event.filter(
+        member_id=member.id, type__in=["REWARD_REDEEMED", "POINTS_SPENT"]
+    ).exists()
+
+    # but a staff correction still applies to them
+    adjusted = await admin.mutate(
+        ADJUST,
+        {"memberId": str(member.id), "delta": -20, "reason": "erasure", "idempotencyKey": "e1"},
+    )
+    assert adjusted == {"pointsBalance": 30, "errors": []}
+    assert await assert_ledger_consistent(member.id) == 30
+
+
+async def _referral_with_an_anonymised_referrer(
+    gql: GraphQLClient,
+) -> tuple[SignedUpMember, SignedUpMember, GraphQLClient]:
+    # A referrer with 30 points of their own and a friend they referred, in a program paying
+    # 10 points to the referrer and 5 to the friend on a first purchase of 5 euros or more; an
+    # admin anonymises the referrer, then the friend buys for 20 euros. Returns the referrer, the
+    # friend and the till.
+    program = await new_program(
+        points_validity_days=365, referral_points=10, referee_bonus=5, referral_min_purchase="5"
+    )
+    await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal(1))
+    till = await integration_client(gql, program)
+    admin = await staff_client(gql, program, "ADMIN")
+    referrer = await sign_up(gql, program)
+    friend = await sign_up(gql, program, referral_code=referrer.referral_code)
+    await give_points(referrer.id, 30)
+    assert (await admin.mutate(ANONYMISE, {"memberId": str(referrer.id)}))["errors"] == []
+    bought = await till.mutate(
+        RECORD_PURCHASE, purchase_input(friend.id, "first", [("SKU-1", "misc", 1, "20.00")])
+    )
+    assert bought["errors"] == []
+    return referrer, friend, till
+
+
+async def test_an_anonymised_referrer_is_not_paid_when_their_friend_qualifies(
+    gql: GraphQLClient,
+) -> None:
+    # given a referrer anonymised before their friend's first purchase
+    # when the friend buys
+    referrer, friend, _ = await _referral_with_an_anonymised_referrer(gql)
+    # then the referral qualifies and the friend gets their earning and welcome bonus
+    referral = await Referral.get(referee_id=friend.id)
+    assert referral.status == ReferralStatus.QUALIFIED
+    assert await assert_ledger_consistent(friend.id) == 25
+    # and the erased referrer gets nothing (and no failing handler left the event unsettled)
+    assert await assert_ledger_consistent(referrer.id) == 30
+    assert not await LedgerEntry.filter(
+        member_id=referrer.id, reference=f"referral:{referral.id}"
+    ).exists()
+    assert not await Event.filter(member_id=friend.id, settled_at__isnull=True).exists()
+
+
+async def test_reversing_a_referral_takes_nothing_from_an_anonymised_referrer_never_paid(
+    gql: GraphQLClient,
+) -> None:
+    # given a referral qualified after its referrer was anonymised (so not paid to them)
+    referrer, friend, till = await _referral_with_an_anonymised_referrer(gql)
+    # when the friend's purchase is refunded, which reverses the referral
+    refund = await till.mutate(REFUND, {"externalId": "first", "refundId": "r1", "amount": "20.00"})
+    assert refund["errors"] == []
+    assert (await Referral.get(referee_id=friend.id)).status == ReferralStatus.REVERSED
+    # then the friend's points go back, and the referrer keeps their own 30 points
+    assert await assert_ledger_consistent(friend.id) == 0
+    assert await assert_ledger_consistent(referrer.id) == 30
