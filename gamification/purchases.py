@@ -216,6 +216,9 @@ async def record_purchase(
                 first_purchase=first,
                 breakdown=[item.as_json() for item in evaluation.breakdown],
             )
+            # After the insert, so that a retry of an earlier purchase still replays it.
+            if member.anonymised_at is not None:  # an erased account takes part in nothing
+                raise Refused(ErrorCode.MEMBER_ANONYMISED, "This member's account was deleted.")
             await PurchaseLine.bulk_create(
                 [
                     PurchaseLine(
