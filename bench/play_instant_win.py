@@ -48,6 +48,18 @@ from gamification.sessions import TokenIssuer
 
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+async def forget_earlier_runs() -> None:
+    """Empty the bench's own Redis database: every scratch database numbers its program 1, so
+    keys left by an earlier run (boards, challenge counters) would be taken for this one's."""
+    from core.redis import create_redis
+
+    redis = create_redis(REDIS_URL)
+    await redis.flushdb()
+    await redis.aclose()
+
+
 PORT = 8104
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 MEMBERS = 640
@@ -104,6 +116,7 @@ end
 
 
 async def prepare(database_url: str, all_win: bool) -> tuple[str, list[str], list[int]]:
+    await forget_earlier_runs()
     await migrate(database_url)
     await init_database(database_url)
     passwords.configure("fast")

@@ -36,6 +36,17 @@ MEMBERS = 200
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 
+
+async def forget_earlier_runs() -> None:
+    """Empty the bench's own Redis database: every scratch database numbers its program 1, so
+    keys left by an earlier run (boards, challenge counters) would be taken for this one's."""
+    from core.redis import create_redis
+
+    redis = create_redis(REDIS_URL)
+    await redis.flushdb()
+    await redis.aclose()
+
+
 DOCUMENT = (
     "mutation R($input: RecordPurchaseInput!) { recordPurchase(input: $input) "
     "{ purchase { id pointsEarned breakdown { rule points } } "
@@ -61,6 +72,7 @@ async def prepare(database_url: str, engagement: bool = False) -> tuple[str, lis
     from gamification.models import EarningRuleKind
     from gamification.programs import create_program
 
+    await forget_earlier_runs()
     await migrate(database_url)
     await init_database(database_url)
     try:

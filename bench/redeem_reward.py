@@ -41,6 +41,17 @@ SECRET = "bench-secret-key-that-is-long-enough-0123456789abcdef"
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 
+
+async def forget_earlier_runs() -> None:
+    """Empty the bench's own Redis database: every scratch database numbers its program 1, so
+    keys left by an earlier run (boards, challenge counters) would be taken for this one's."""
+    from core.redis import create_redis
+
+    redis = create_redis(REDIS_URL)
+    await redis.flushdb()
+    await redis.aclose()
+
+
 LUA = r"""
 local tokens = {}
 for line in io.lines("%(tokens)s") do tokens[#tokens + 1] = line end
@@ -124,6 +135,7 @@ async def seed(database_url: str, members: int) -> tuple[int, list[str]]:
     from gamification.sessions import TokenIssuer
 
     passwords.configure("fast")  # seeding only: the server never checks these passwords
+    await forget_earlier_runs()
     await migrate(database_url)
     await init_database(database_url)
     try:

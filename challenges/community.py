@@ -75,11 +75,15 @@ def count_after_commit(contributions: list[Contribution]) -> None:
     async def count() -> None:
         redis = leaderboards.bound_redis()
         if redis is None:
-            reached = {c.challenge.id: c.challenge for c in contributions}.values()
-        else:
-            reached = await _count(redis, contributions)
-        for challenge in reached:
-            await reach(challenge)
+            for challenge in {c.challenge.id: c.challenge for c in contributions}.values():
+                await reach(challenge)
+            return
+        for challenge in await _count(redis, contributions):
+            total = await reach(challenge)
+            if total < challenge.target:
+                # The counter ran ahead of the database (keys left from another database, a
+                # restore): set it right, or every event would sum the community again.
+                await _set_counter(redis, challenge, total)
 
     events.after_commit(count)
 
@@ -104,16 +108,16 @@ async def _count(redis: Redis, contributions: list[Contribution]) -> list[Challe
         # The counter starts from the database's sum (which holds this commit already).
         sums = await totals(created)
         for challenge_id, total in sums.items():
-            challenge = created[challenge_id]
-            expire_at = challenge.ends_at + KEY_MARGIN
-            await redis.set(
-                counter_key(challenge.program_id, challenge_id),
-                total,
-                exat=int(expire_at.timestamp()),
-            )
+            await _set_counter(redis, created[challenge_id], total)
         values.update(sums)
     by_id = {c.challenge.id: c.challenge for c in contributions}
     return [by_id[cid] for cid, value in values.items() if value >= by_id[cid].target]
+
+
+async def _set_counter(redis: Redis, challenge: Challenge, total: int) -> None:
+    expire_at = challenge.ends_at + KEY_MARGIN
+    key = counter_key(challenge.program_id, challenge.id)
+    await redis.set(key, total, exat=int(expire_at.timestamp()))
 
 
 # KEYS: (counter, applied set) pairs. ARGV: prune time, now, then per pair (event id, amount,
@@ -139,23 +143,22 @@ return result
 """
 
 
-async def reach(challenge: Challenge) -> bool:
+async def reach(challenge: Challenge) -> int:
     """If the community's total (in the database) has reached the target, mark the challenge
-    reached, once, and reward every contributor. Returns whether this call reached it."""
+    reached, once, and reward every contributor not rewarded yet. Returns that total."""
     if challenge.kind != ChallengeKind.COLLECTIVE:
-        return False
-    if (await totals([challenge.id]))[challenge.id] < challenge.target:
-        return False
+        return 0
+    total = (await totals([challenge.id]))[challenge.id]
+    if total < challenge.target:
+        return total
     from challenges.progress import reward_contributors  # progress builds on this module
 
-    reached = await Challenge.filter(id=challenge.id, reached_at__isnull=True).update(
-        reached_at=clock.now()
-    )
+    await Challenge.filter(id=challenge.id, reached_at__isnull=True).update(reached_at=clock.now())
     # Also when it was reached before (by another event, process or the scan): a contribution
     # counted by a transaction that began before `reached_at` was set may have committed after
     # that reach read its contributors; it is rewarded now (once: `rewarded_at`).
     await reward_contributors(challenge.id)
-    return bool(reached)
+    return total
 
 
 async def reach_due(at: datetime | None = None) -> int:
@@ -170,5 +173,5 @@ async def reach_due(at: datetime | None = None) -> int:
     )
     reached = 0
     for challenge in running:
-        reached += await reach(challenge)
+        reached += await reach(challenge) >= challenge.target
     return reached

@@ -490,6 +490,27 @@ async def test_a_collective_target_crossed_after_redis_lost_its_counter_is_reach
         assert await assert_ledger_consistent(member.id) == 5
 
 
+async def test_a_counter_ahead_of_the_database_reaches_nothing_and_is_set_right(
+    gql: GraphQLClient, redis: Redis
+) -> None:
+    # given a collective challenge of 3 purchases whose Redis counter says far more than the
+    # database holds (keys left from another database, or a restore)
+    program, members, challenge = await _collective(gql, 3)
+    key = community.counter_key(program.id, challenge.id)
+    await purchase_event(members[0].id, program.id)
+    await redis.set(key, 1_000)
+    # when the next purchase is counted
+    await purchase_event(members[1].id, program.id)
+    # then the database decides: not reached, nobody rewarded, and the counter is set back to
+    # the database's total, so later events do not each check it again
+    assert (await Challenge.get(id=challenge.id)).reached_at is None
+    assert await completions(str(challenge.id)) == []
+    assert await redis.get(key) == "2"
+    # and the real crossing still reaches it
+    await purchase_event(members[2].id, program.id)
+    assert (await Challenge.get(id=challenge.id)).reached_at is not None
+
+
 async def test_the_closing_scan_reaches_a_collective_target_that_no_counter_noticed(
     gql: GraphQLClient, app: Starlette, redis_url: str, redis: Redis
 ) -> None:
