@@ -2,9 +2,9 @@
 rebuilt from the participants' rows (the source of truth).
 
 A challenge's board ranks its participants by progress, ties to whoever got there first (the time
-of their last progress). Every change is filed under the periods containing the challenge's
-start, so ALL_TIME, and the MONTH and WEEK in which it started, show the whole challenge: that is
-what the database can recompute (it keeps each participant's total, not a history of changes).
+of their last progress). It keeps one standing, for the challenge's own window: it is kept under
+ALL_TIME only and answers that standing whatever period is asked (a month or a week means nothing
+to a challenge, and the database keeps each participant's total, not a history of changes).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from challenges.models import Challenge, ChallengeParticipant, ChallengeStatus
 from gamification import events, leaderboards
-from gamification.leaderboards import Change, Total, Window
+from gamification.leaderboards import Change, Period, Total, Window
 
 FAMILY = "challenge"
 
@@ -58,7 +58,6 @@ def feed_after_commit(moves: list[Move]) -> None:
                         m.amount,
                         _aware(m.at),
                         f"v{m.event_id}",
-                        period_at=_aware(m.challenge.starts_at),
                     )
                     for m in moves
                     if m.challenge.program_id == program_id
@@ -119,4 +118,4 @@ def _aware(value: datetime | str) -> datetime:
 
 
 def install() -> None:
-    leaderboards.register_source(FAMILY, ChallengeSource())
+    leaderboards.register_source(FAMILY, ChallengeSource(), periods=(Period.ALL_TIME,))

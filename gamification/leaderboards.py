@@ -229,7 +229,7 @@ async def add_scores(redis: Redis, program_id: int, changes: Iterable[ScoreChang
     for change in changes:
         check_board(change.board)
         periods: list[str] = []
-        for period in Period:
+        for period in periods_of(change.board):
             win = window(period, change.period_at or change.at)
             expire_at = win.expire_at
             if expire_at is not None and expire_at <= now:
@@ -359,7 +359,8 @@ async def read_board(
         raise ValidationFailed(ErrorCode.INVALID_INPUT, f"first is 0 to {MAX_FIRST}.", "first")
     if not 0 <= around <= MAX_AROUND:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, f"around is 0 to {MAX_AROUND}.", "around")
-    win = window(period, clock.now())
+    kept = periods_of(board)
+    win = window(period if period in kept else kept[0], clock.now())
     key = board_key(program_id, board, win)
     # One EVALSHA (one round trip, one consistent snapshot) for the top, the rank and the
     # neighbours, instead of a pipeline and then a second read that depends on the rank.
@@ -532,11 +533,21 @@ class ReferralsSource:
 
 # Board families by the part of the name before ":"; the challenges feature registers its own.
 _sources: dict[str, BoardSource] = {POINTS: PointsSource(), REFERRALS: ReferralsSource()}
+_periods: dict[str, tuple[Period, ...]] = {}
 
 
-def register_source(family: str, source: BoardSource) -> None:
-    """Let a feature's boards (`challenge:<id>` -> family "challenge") be rebuilt."""
+def register_source(
+    family: str, source: BoardSource, periods: tuple[Period, ...] = tuple(Period)
+) -> None:
+    """Let a feature's boards (`challenge:<id>` -> family "challenge") be rebuilt. `periods`:
+    the periods its boards keep; a family that keeps one answers every period with it."""
     _sources[family] = source
+    _periods[family] = periods
+
+
+def periods_of(board: str) -> tuple[Period, ...]:
+    """The periods `board` is kept for (every period, unless its family says otherwise)."""
+    return _periods.get(board.split(":", 1)[0], tuple(Period))
 
 
 def source_of(board: str) -> BoardSource:
@@ -558,6 +569,8 @@ async def rebuild(
     that read are then applied through the usual idempotent path (catch-up), so none is lost
     or counted twice, even with handlers running meanwhile."""
     source = source_of(board)
+    if period not in periods_of(board):
+        return 0  # this board is not kept for that period
     started = clock.now()
     win = window(period, at or started)
     key = board_key(program_id, board, win)
@@ -638,6 +651,8 @@ async def rebuild_program(
     sizes = {}
     for board in boards:
         for period in periods or list(Period):
+            if period not in periods_of(board):
+                continue
             size = await rebuild(redis, program_id, board, period, at)
             sizes[board_key(program_id, board, window(period, at))] = size
     return sizes

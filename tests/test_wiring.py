@@ -285,6 +285,17 @@ async def test_challenge_progress_feeds_its_board_and_a_rebuild_gives_the_same(
     ]
     # when Redis is flushed and the boards rebuilt from the database
     periods = {p: await board(ann.client, name, p) for p in ("ALL_TIME", "MONTH", "WEEK")}
+    # a challenge's board is one standing, for the challenge's window, whatever period is asked,
+    # and Redis keeps it once
+    assert periods["MONTH"]["entries"] == periods["WEEK"]["entries"] == live["entries"]
+    kept = [
+        k
+        async for k in redis.scan_iter(match=f"lb:{{p{program.id}}}:{name}:*")
+        if not k.endswith(":seen")
+    ]
+    assert kept == [
+        leaderboards.board_key(program.id, name, leaderboards.window(Period.ALL_TIME, now))
+    ]
     raw = await redis.zrevrange(
         leaderboards.board_key(program.id, name, leaderboards.window(Period.ALL_TIME, now)),
         0,
