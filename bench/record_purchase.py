@@ -1,12 +1,16 @@
 """Benchmark: `recordPurchase` over HTTP with wrk, one uvicorn process, SQLite and PostgreSQL.
 
     .venv/bin/python bench/record_purchase.py [--db sqlite|postgres|both] [--duration 20]
+    .venv/bin/python bench/record_purchase.py --db postgres --engagement   # issue #5's set-up
+    .venv/bin/python bench/record_purchase.py --compare 3                 # issue #5's ratio
 
 Each database is a scratch one (a temporary SQLite file, or a PostgreSQL database created and
 dropped here), migrated and seeded with a program, 200 members, an API key and 3 active earning
-rules (base rate, category multiplier, running campaign). wrk drives 32 connections, each request
-a 5-line purchase with its own externalId (a Lua counter per wrk thread). Prints purchases/s, p50,
-p99 and errors, then checks that every successful request made exactly one purchase.
+rules (base rate, category multiplier, running campaign); with --engagement also 20 active badges
+and 10 active challenges (4 collective). Every member makes one purchase first (enrolments and
+progress rows happen once in a member's life). wrk drives 32 connections, each request a 5-line
+purchase with its own externalId (a Lua counter per wrk thread). Prints purchases/s, p50, p99 and
+errors, then checks that every successful request made exactly one purchase.
 
 Figures are not assertions: the machine may be shared.
 """
@@ -18,6 +22,7 @@ import asyncio
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -274,7 +279,7 @@ async def count_purchases(database_url: str) -> tuple[int, int]:
 
 def bench(
     name: str, database_url: str, duration: int, connections: int, engagement: bool = False
-) -> None:
+) -> dict[str, float]:
     key, member_ids = asyncio.run(prepare(database_url, engagement))
     env = {
         **os.environ,
@@ -322,6 +327,7 @@ def bench(
         f"({figures['requests']} requests in {duration}s, {connections} connections; "
         f"{purchases} purchases and {lots} EARN lots in the database, warm-up included)"
     )
+    return {**figures, "cpu_ms": 1000 * cpu_used / max(1, figures["requests"])}
 
 
 async def _postgres(statement: str) -> None:
@@ -344,8 +350,14 @@ def main() -> None:
         action="store_true",
         help="with 20 active badges and 10 active challenges defined (issue #5's set-up)",
     )
+    parser.add_argument(
+        "--compare",
+        type=int,
+        metavar="ROUNDS",
+        help="PostgreSQL: alternate bare and --engagement runs, print the median ratio",
+    )
     args = parser.parse_args()
-    if args.db == "both":
+    if args.db == "both" and not args.compare:
         # One process per database: Tortoise keeps per-dialect state between inits.
         for db in ("sqlite", "postgres"):
             subprocess.run(
@@ -372,14 +384,36 @@ def main() -> None:
                 args.connections,
                 args.engagement,
             )
-    if args.db == "postgres":
-        name = f"bench_points_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_postgres(f'CREATE DATABASE "{name}"'))
-        try:
-            url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-            bench("PostgreSQL", url, args.duration, args.connections, args.engagement)
-        finally:
-            asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    if args.compare:
+        compare(args.compare, args.duration, args.connections)
+    elif args.db == "postgres":
+        on_postgres("PostgreSQL", args.duration, args.connections, args.engagement)
+
+
+def on_postgres(name: str, duration: int, connections: int, engagement: bool) -> dict[str, float]:
+    database = f"bench_points_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_postgres(f'CREATE DATABASE "{database}"'))
+    try:
+        url = PG_ADMIN.rsplit("/", 1)[0] + f"/{database}"
+        return bench(name, url, duration, connections, engagement)
+    finally:
+        asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+def compare(rounds: int, duration: int, connections: int) -> None:
+    """Issue #5: recordPurchase with 20 badges and 10 challenges against the bare engine, on
+    PostgreSQL, the two alternating on fresh databases (single runs move by several percent on
+    a shared machine): each pair, then the median ratio."""
+    ratios = []
+    for n in range(1, rounds + 1):
+        bare = on_postgres("bare", duration, connections, engagement=False)
+        engaged = on_postgres("engaged", duration, connections, engagement=True)
+        ratios.append(engaged["rate"] / bare["rate"])
+        print(
+            f"round {n}: engaged/bare {ratios[-1]:.1%} by purchases/s, "
+            f"{bare['cpu_ms'] / engaged['cpu_ms']:.1%} by API CPU per purchase"
+        )
+    print(f"median engaged/bare over {rounds} rounds: {statistics.median(ratios):.1%}")
 
 
 if __name__ == "__main__":
