@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from challenges.models import Challenge, ChallengeParticipant, ChallengeStatus
+from core.redis import ScriptCall, run_scripts
 from gamification import events, leaderboards
 from gamification.leaderboards import Change, Period, Total, Window
 
@@ -35,34 +36,35 @@ class Move:
     at: datetime
 
 
+def feed_calls(moves: list[Move]) -> list[ScriptCall]:
+    """The board changes of these moves, one script call per program, for the caller to run
+    once the handler's transaction has committed: each keyed by its event (a re-run of the event
+    counts once), at the participant's `progress_at` (which the rebuild reads back). An
+    anonymised member stays off: the board script skips the erased."""
+    calls = []
+    for program_id in {m.challenge.program_id for m in moves}:
+        call = leaderboards.scores_call(
+            program_id,
+            [
+                leaderboards.ScoreChange(
+                    board_of(m.challenge.id), m.member_id, m.amount, _aware(m.at), f"v{m.event_id}"
+                )
+                for m in moves
+                if m.challenge.program_id == program_id
+            ],
+        )
+        if call is not None:
+            calls.append(call)
+    return calls
+
+
 def feed_after_commit(moves: list[Move]) -> None:
-    """Once the handler's transaction commits, add the moves to their challenges' boards in one
-    Redis call, each keyed by its event (a re-run of the event counts once). The time of a
-    change is the participant's `progress_at`, which the rebuild reads back."""
-    if not moves or leaderboards.bound_redis() is None:
-        return
+    """Once the current transaction commits, add the moves to their challenges' boards."""
 
     async def feed() -> None:
         redis = leaderboards.bound_redis()
-        if redis is None:
-            return
-        # An anonymised member stays off the boards: the board script skips the erased.
-        for program_id in {m.challenge.program_id for m in moves}:
-            await leaderboards.add_scores(
-                redis,
-                program_id,
-                [
-                    leaderboards.ScoreChange(
-                        board_of(m.challenge.id),
-                        m.member_id,
-                        m.amount,
-                        _aware(m.at),
-                        f"v{m.event_id}",
-                    )
-                    for m in moves
-                    if m.challenge.program_id == program_id
-                ],
-            )
+        if redis is not None and moves:
+            await run_scripts(redis, feed_calls(moves))
 
     events.after_commit(feed)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 from redis.asyncio import Redis
@@ -27,7 +28,7 @@ from tortoise.functions import Sum
 
 from challenges.models import Challenge, ChallengeKind, ChallengeParticipant, ChallengeStatus
 from core.clock import clock
-from gamification import events, leaderboards
+from core.redis import ScriptCall
 
 log = structlog.get_logger("challenges.community")
 
@@ -66,29 +67,15 @@ class Contribution:
     amount: int
 
 
-def count_after_commit(contributions: list[Contribution]) -> None:
-    """Once the current transaction commits, add the contributions to their counters (one Redis
-    call) and reach every challenge whose counter got to its target."""
-    if not contributions:
-        return
-
-    async def count() -> None:
-        redis = leaderboards.bound_redis()
-        if redis is None:
-            for challenge in {c.challenge.id: c.challenge for c in contributions}.values():
-                await reach(challenge)
-            return
-        for challenge in await _count(redis, contributions):
-            total = await reach(challenge)
-            if total < challenge.target:
-                # The counter ran ahead of the database (keys left from another database, a
-                # restore): set it right, or every event would sum the community again.
-                await _set_counter(redis, challenge, total)
-
-    events.after_commit(count)
+async def reach_all(contributions: list[Contribution]) -> None:
+    """Without Redis: check every challenge these contributions counted for in the database."""
+    for challenge in {c.challenge.id: c.challenge for c in contributions}.values():
+        await reach(challenge)
 
 
-async def _count(redis: Redis, contributions: list[Contribution]) -> list[Challenge]:
+def count_call(contributions: list[Contribution]) -> ScriptCall:
+    """The script call that adds the contributions to their counters, for the caller to run
+    once the contributions have committed; its result goes to `counted`."""
     now = clock.now()
     keys: list[str] = []
     args = [str(int((now - SEEN_WINDOW).timestamp())), str(int(now.timestamp()))]
@@ -97,10 +84,15 @@ async def _count(redis: Redis, contributions: list[Contribution]) -> list[Challe
         keys += [key, f"{key}:seen"]
         expire_at = c.challenge.ends_at + KEY_MARGIN
         args += [str(c.event_id), str(c.amount), str(int(expire_at.timestamp()))]
-    counted = await redis.register_script(_COUNT)(keys=keys, args=args)
+    return ScriptCall(_COUNT, keys, args)
+
+
+async def counted(redis: Redis, contributions: list[Contribution], result: list[Any]) -> None:
+    """After `count_call` ran: counters it created start from the database's sum, and every
+    challenge whose counter got to its target is reached."""
     values: dict[int, int] = {}
     created: dict[int, Challenge] = {}
-    for c, (value, new) in zip(contributions, counted, strict=True):
+    for c, (value, new) in zip(contributions, result, strict=True):
         values[c.challenge.id] = int(value)
         if new:
             created[c.challenge.id] = c.challenge
@@ -111,7 +103,15 @@ async def _count(redis: Redis, contributions: list[Contribution]) -> list[Challe
             await _set_counter(redis, created[challenge_id], total)
         values.update(sums)
     by_id = {c.challenge.id: c.challenge for c in contributions}
-    return [by_id[cid] for cid, value in values.items() if value >= by_id[cid].target]
+    for challenge_id, value in values.items():
+        challenge = by_id[challenge_id]
+        if value < challenge.target:
+            continue
+        total = await reach(challenge)
+        if total < challenge.target:
+            # The counter ran ahead of the database (keys left from another database, a
+            # restore): set it right, or every event would sum the community again.
+            await _set_counter(redis, challenge, total)
 
 
 async def _set_counter(redis: Redis, challenge: Challenge, total: int) -> None:

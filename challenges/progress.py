@@ -40,7 +40,8 @@ from challenges.models import (
 from core.bulk import read_locked, write_back
 from core.clock import clock
 from core.errors import ErrorCode, Refused
-from gamification import events, interest, ledger
+from core.redis import run_scripts
+from gamification import events, interest, leaderboards, ledger
 from gamification.events import EventType
 from gamification.models import Event, LedgerKind, Member, Program, Tier
 
@@ -199,10 +200,30 @@ async def on_events(batch: list[Event]) -> None:
     await write_back(
         ChallengeParticipant, list(changed.values()), ["progress", "progress_at", "completed_at"]
     )
-    boards.feed_after_commit(moved)  # wiring: Redis boards, after commit
-    community.count_after_commit(contributions)
+    _after_commit(moved, contributions)
     for challenge, member_id in completed:
         await _reward(challenge, member_id)
+
+
+def _after_commit(moves: list[boards.Move], contributions: list[community.Contribution]) -> None:
+    """Once the commit is done: the moves onto the challenges' boards and the contributions onto
+    the community counters, in one Redis round trip; then reach what got to its target."""
+    if not moves and not contributions:
+        return
+
+    async def run() -> None:
+        redis = leaderboards.bound_redis()
+        if redis is None:
+            await community.reach_all(contributions)
+            return
+        calls = boards.feed_calls(moves)
+        if contributions:
+            calls.append(community.count_call(contributions))
+        results = await run_scripts(redis, calls)
+        if contributions:
+            await community.counted(redis, contributions, results[-1])
+
+    events.after_commit(run)
 
 
 async def _reached(collective_ids: set[int]) -> set[int]:

@@ -31,6 +31,7 @@ from tortoise.functions import Max, Sum
 
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, ValidationFailed
+from core.redis import ScriptCall
 from gamification import events, ledger
 from gamification.events import EventType
 from gamification.models import (
@@ -223,6 +224,15 @@ async def add_score(
 async def add_scores(redis: Redis, program_id: int, changes: Iterable[ScoreChange]) -> int:
     """Apply several changes of one program's boards, every period of each, in one EVALSHA (one
     round trip; the keys share the program's hash slot). Returns how many period boards changed."""
+    call = scores_call(program_id, changes)
+    if call is None:
+        return 0
+    return int(await redis.register_script(call.script)(keys=call.keys, args=call.args))
+
+
+def scores_call(program_id: int, changes: Iterable[ScoreChange]) -> ScriptCall | None:
+    """The script call that applies these changes (see add_scores), for a caller that sends it
+    along with others (core.redis.run_scripts); None when no board is still kept for them."""
     now = clock.now()
     keys = [erased_key(program_id)]
     args = [str(int((now - SEEN_WINDOW).timestamp()))]
@@ -250,9 +260,7 @@ async def add_scores(redis: Redis, program_id: int, changes: Iterable[ScoreChang
                 str(len(periods) // 3),
                 *periods,
             ]
-    if len(keys) == 1:
-        return 0
-    return int(await redis.register_script(_APPLY_MANY)(keys=keys, args=args))
+    return ScriptCall(_APPLY_MANY, keys, args) if len(keys) > 1 else None
 
 
 # Several changes at once. KEYS: the erased set, then a (board, seen) pair per period of each
