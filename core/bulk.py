@@ -57,7 +57,7 @@ async def read_locked(
     order = ", ".join(f'"{columns[name]}"' for name in order_by)
     sql = f'SELECT * FROM "{model._meta.db_table}" WHERE {where} ORDER BY {order} FOR UPDATE'
     _, rows = await db.execute_query(sql, [list(values) for values in any_of.values()])
-    return [model._init_from_db(**dict(row)) for row in rows]
+    return [model._init_from_db(**row) for row in rows]
 
 
 async def read_columns(
