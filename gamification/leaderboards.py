@@ -164,33 +164,6 @@ def erased_key(program_id: int) -> str:
     return f"lb:{{p{program_id}}}:erased"
 
 
-# Check-and-apply in one atomic step: the change's id joins the board's applied set, or nothing
-# happens; then the value moves by the delta and the tie keeps the latest change.
-# KEYS: board, seen. ARGV: member, delta, tie, 2**bits, change id, board expiry (0: never),
-# change time (epoch seconds), prune applied ids older than this (epoch seconds).
-_APPLY = """
-if redis.call('ZADD', KEYS[2], 'NX', ARGV[7], ARGV[5]) == 0 then return 0 end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[8])
-local m = tonumber(ARGV[4])
-local value = tonumber(ARGV[2])
-local tie = tonumber(ARGV[3])
-local current = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if current then
-  current = tonumber(current)
-  local old = math.floor(current / m)
-  local old_tie = current - old * m
-  value = value + old
-  if old_tie < tie then tie = old_tie end
-end
-redis.call('ZADD', KEYS[1], string.format('%.0f', value * m + tie), ARGV[1])
-if tonumber(ARGV[6]) > 0 then
-  redis.call('EXPIREAT', KEYS[1], ARGV[6])
-  redis.call('EXPIREAT', KEYS[2], ARGV[6])
-end
-return 1
-"""
-
-
 @dataclass(frozen=True)
 class ScoreChange:
     """One change of a member's score on one board: `change_id` (unique per board, such as
@@ -313,22 +286,24 @@ async def _apply(
     delta: int,
     at: datetime,
     change_id: str,
+    program_id: int,
 ) -> int:
+    """One change into explicit keys (a rebuild's new board), by the same script as add_scores."""
     expire_at = win.expire_at
-    # EVALSHA, loading the script on the first NOSCRIPT: the text is not sent every time.
-    apply = redis.register_script(_APPLY)
+    apply = redis.register_script(_APPLY_MANY)
     return int(
         await apply(
-            keys=[key, seen],
+            keys=[erased_key(program_id), key, seen],
             args=[
+                str(int((clock.now() - SEEN_WINDOW).timestamp())),
                 str(member_id),
                 str(delta),
+                change_id,
+                str(int(at.timestamp())),
+                "1",
                 str(win.tie(at)),
                 str(1 << win.spec.bits),
-                change_id,
                 str(int(expire_at.timestamp())) if expire_at else "0",
-                str(int(at.timestamp())),
-                str(int((clock.now() - SEEN_WINDOW).timestamp())),
             ],
         )
     )
@@ -610,7 +585,15 @@ async def rebuild(
             await pipe.execute()
     for change in recent:
         await _apply(
-            redis, new_key, new_seen, win, change.member_id, change.delta, change.at, change.id
+            redis,
+            new_key,
+            new_seen,
+            win,
+            change.member_id,
+            change.delta,
+            change.at,
+            change.id,
+            program_id,
         )
     async with redis.pipeline(transaction=True) as pipe:
         if settled or recent:
