@@ -11,15 +11,15 @@ Tortoise's own are kept.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import TypeVar
+from types import SimpleNamespace
+from typing import Any
 
 from tortoise.models import Model
 
-M = TypeVar("M", bound=Model)
 
-
-async def write_back(model: type[Model], rows: Sequence[Model], fields: Sequence[str]) -> None:
-    """Store `fields` of `rows` (instances of `model`, already changed in memory), by primary key.
+async def write_back(model: type[Model], rows: Sequence[Any], fields: Sequence[str]) -> None:
+    """Store `fields` of `rows` (instances of `model`, or rows from `read_locked`, already changed
+    in memory), by primary key.
     Runs in the caller's transaction. On PostgreSQL one statement for all rows: an UPDATE joined
     to the new values passed as one array per column (`unnest`), instead of a statement per row."""
     if not rows:
@@ -43,11 +43,13 @@ async def write_back(model: type[Model], rows: Sequence[Model], fields: Sequence
 
 
 async def read_locked(
-    model: type[M], order_by: Sequence[str], **any_of: Collection[int]
-) -> list[M]:
+    model: type[Model], order_by: Sequence[str], **any_of: Collection[int]
+) -> list[Any]:
     """The rows of `model` whose fields each take one of the given values (`member_id={1, 2}`),
     locked until commit (FOR UPDATE; SQLite locks the whole database for a writer anyway), in
-    `order_by` order. Runs in the caller's transaction."""
+    `order_by` order. Each row has the model's fields as attributes, ready for `write_back`: on
+    PostgreSQL a plain namespace (building model instances cost more than the query), elsewhere
+    a model instance. Runs in the caller's transaction."""
     db = model._meta.db
     if db.capabilities.dialect != "postgres":
         filters = {f"{name}__in": list(values) for name, values in any_of.items()}
@@ -57,7 +59,7 @@ async def read_locked(
     order = ", ".join(f'"{columns[name]}"' for name in order_by)
     sql = f'SELECT * FROM "{model._meta.db_table}" WHERE {where} ORDER BY {order} FOR UPDATE'
     _, rows = await db.execute_query(sql, [list(values) for values in any_of.values()])
-    return [model._init_from_db(**row) for row in rows]
+    return [SimpleNamespace(**row) for row in rows]
 
 
 async def read_columns(
