@@ -199,10 +199,10 @@ async def archive_challenge(program_id: int, challenge_id: int) -> Challenge:
 
 async def program_challenges(
     program_id: int, member_id: int | None
-) -> list[tuple[Challenge, ChallengeParticipant | None, int]]:
+) -> list[tuple[Challenge, ChallengeParticipant | None, int, int]]:
     """Challenges not archived, newest start first, with the member's participation and the
-    community total (3 queries however many challenges)."""
-    from challenges.progress import community_totals
+    community total and the number of participants (4 queries however many challenges)."""
+    from challenges.progress import community_totals, participant_counts
 
     rows = (
         await Challenge.filter(program_id=program_id)
@@ -219,4 +219,5 @@ async def program_challenges(
             )
         }
     totals = await community_totals(rows)
-    return [(c, mine.get(c.id), totals[c.id]) for c in rows]
+    counts = await participant_counts(rows)
+    return [(c, mine.get(c.id), totals[c.id], counts[c.id]) for c in rows]

@@ -60,6 +60,7 @@ class Challenge(Model):
     )
     reward_badge_id: int | None
     max_participants = fields.IntField(null=True)
+    # Seats taken, kept for a capped challenge only (its cap is a conditional UPDATE of it).
     participants = fields.IntField(default=0)
     reached_at = fields.DatetimeField(null=True)
     status = fields.CharEnumField(ChallengeStatus, max_length=12, default=ChallengeStatus.ACTIVE)

@@ -23,6 +23,7 @@ from typing import Any
 import structlog
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from badges import awarding
@@ -105,17 +106,18 @@ class _Full(Exception):
 
 
 async def _enrol(challenge: Challenge, member_id: int, joined_at: datetime) -> bool:
-    """Create the participant row and count it against `max_participants`, or neither. Returns
-    whether it was created now (False: it already existed). Raises CHALLENGE_FULL."""
+    """Create the participant row and, for a capped challenge, count it against
+    `max_participants`, or neither. Returns whether it was created now (False: it already
+    existed). Raises CHALLENGE_FULL. An uncapped challenge keeps no counter: every member's first
+    event would queue on that one row (a challenge launched to a whole program did)."""
     try:
         async with in_transaction():  # a savepoint inside the caller's transaction
             await ChallengeParticipant.create(
                 challenge_id=challenge.id, member_id=member_id, joined_at=joined_at
             )
-            counter = Challenge.filter(id=challenge.id)
-            if challenge.max_participants is not None:
-                counter = counter.filter(participants__lt=challenge.max_participants)
-            if not await counter.update(participants=F("participants") + 1):
+            if challenge.max_participants is not None and not await Challenge.filter(
+                id=challenge.id, participants__lt=challenge.max_participants
+            ).update(participants=F("participants") + 1):
                 raise _Full
     except IntegrityError:
         return False
@@ -258,6 +260,23 @@ async def _auto_enrol(challenge: Challenge, member_id: int) -> ChallengeParticip
         .select_for_update()
         .first()
     )
+
+
+async def participant_counts(challenges: list[Challenge]) -> dict[int, int]:
+    """How many members take part in each challenge: a capped challenge's counter, the rows
+    counted (one grouped query) for the others, which keep none."""
+    counts = {c.id: c.participants for c in challenges if c.max_participants is not None}
+    uncapped = [c.id for c in challenges if c.max_participants is None]
+    if uncapped:
+        rows = (
+            await ChallengeParticipant.filter(challenge_id__in=uncapped)
+            .annotate(count=Count("id"))
+            .group_by("challenge_id")
+            .values("challenge_id", "count")
+        )
+        found = {row["challenge_id"]: int(row["count"]) for row in rows}
+        counts.update({cid: found.get(cid, 0) for cid in uncapped})
+    return counts
 
 
 async def community_totals(challenges: list[Challenge]) -> dict[int, int]:

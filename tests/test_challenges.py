@@ -68,7 +68,7 @@ CHALLENGES = """
 query {
   challenges {
     id name kind startsAt endsAt target status
-    myProgress { value completed } communityProgress results
+    myProgress { value completed } communityProgress results participants
   }
 }
 """
@@ -422,6 +422,27 @@ async def test_20_concurrent_joins_fill_a_challenge_exactly_to_its_maximum(
     assert sorted(tuple(codes(r)) for r in results) == [()] * 5 + [("CHALLENGE_FULL",)] * 15
     assert await ChallengeParticipant.filter(challenge_id=int(challenge)).count() == 5
     assert (await Challenge.get(id=int(challenge))).participants == 5
+
+
+async def test_automatic_enrolments_are_counted_without_a_row_every_member_waits_on(
+    gql: GraphQLClient,
+) -> None:
+    # given an automatic challenge without a cap, and one with a cap of 2
+    program = await new_program()
+    staff = await staff_client(gql, program, "MANAGER")
+    open_to_all = await create_challenge(staff, enrolment="AUTOMATIC", target="50")
+    capped = await create_challenge(staff, enrolment="AUTOMATIC", target="50", maxParticipants=2)
+    members = [await sign_up(gql, program) for _ in range(4)]
+    # when the four members make their first purchases at once
+    await asyncio.gather(*(purchase_event(m.id, program.id) for m in members))
+    # then all four take part in the uncapped one, counted from their rows: its challenge row,
+    # which every member's first event would otherwise lock, was never written
+    assert (await mine(members[0].client, open_to_all))["participants"] == 4
+    assert (await Challenge.get(id=int(open_to_all))).participants == 0
+    # and the capped one still counts its seats on the row, and stops at its cap
+    assert (await mine(members[0].client, capped))["participants"] == 2
+    assert (await Challenge.get(id=int(capped))).participants == 2
+    assert await ChallengeParticipant.filter(challenge_id=int(capped)).count() == 2
 
 
 async def test_one_member_joining_ten_times_at_once_joins_once(gql: GraphQLClient) -> None:

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.errors import UserError
-from challenges import community, models
+from challenges import community, models, progress
 from challenges.definitions import from_units
 
 ChallengeKind = strawberry.enum(models.ChallengeKind, name="ChallengeKind")
@@ -32,6 +32,7 @@ class Challenge:
     model: strawberry.Private[models.Challenge]
     participant: strawberry.Private[models.ChallengeParticipant | None] = None
     community: strawberry.Private[int | None] = None
+    headcount: strawberry.Private[int | None] = None
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -99,8 +100,10 @@ class Challenge:
         return self.model.max_participants
 
     @strawberry.field
-    def participants(self) -> int:
-        return self.model.participants
+    async def participants(self) -> int:
+        if self.headcount is None:  # one challenge (a mutation's answer): one query
+            self.headcount = (await progress.participant_counts([self.model]))[self.model.id]
+        return self.headcount
 
     @strawberry.field(description="The community's total so far (live).")
     async def community_progress(self) -> Decimal:
@@ -137,8 +140,11 @@ class Challenge:
         challenge: models.Challenge,
         participant: models.ChallengeParticipant | None = None,
         community: int | None = None,
+        headcount: int | None = None,
     ) -> Challenge:
-        return cls(model=challenge, participant=participant, community=community)
+        return cls(
+            model=challenge, participant=participant, community=community, headcount=headcount
+        )
 
 
 @strawberry.input
