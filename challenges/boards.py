@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from challenges.models import Challenge, ChallengeParticipant, ChallengeStatus
-from core.redis import ScriptCall, run_scripts
-from gamification import events, leaderboards
+from core.redis import ScriptCall
+from gamification import leaderboards
 from gamification.leaderboards import Change, Period, Total, Window
 
 FAMILY = "challenge"
@@ -56,17 +56,6 @@ def feed_calls(moves: list[Move]) -> list[ScriptCall]:
         if call is not None:
             calls.append(call)
     return calls
-
-
-def feed_after_commit(moves: list[Move]) -> None:
-    """Once the current transaction commits, add the moves to their challenges' boards."""
-
-    async def feed() -> None:
-        redis = leaderboards.bound_redis()
-        if redis is not None and moves:
-            await run_scripts(redis, feed_calls(moves))
-
-    events.after_commit(feed)
 
 
 class ChallengeSource:

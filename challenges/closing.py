@@ -5,7 +5,7 @@ from __future__ import annotations
 from challenges import community
 from challenges.definitions import from_units
 from challenges.models import Challenge, ChallengeKind, ChallengeParticipant, ChallengeStatus
-from challenges.progress import active, community_totals, reward_contributors, standings
+from challenges.progress import active, reward_contributors, standings
 from core.clock import clock
 from gamification import interest
 
@@ -19,7 +19,7 @@ async def close_challenge(challenge: Challenge) -> bool:
         await reward_contributors(challenge.id)  # any a crash left out
     await challenge.refresh_from_db()
     top = await standings(challenge.id, limit=RESULT_TOP)
-    total = (await community_totals([challenge]))[challenge.id]
+    total = (await community.totals([challenge.id]))[challenge.id]
     results = {
         "participants": await ChallengeParticipant.filter(challenge_id=challenge.id).count(),
         "completed": await ChallengeParticipant.filter(

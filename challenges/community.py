@@ -24,7 +24,7 @@ from typing import Any
 
 import structlog
 from redis.asyncio import Redis
-from tortoise.functions import Sum
+from tortoise.functions import Count, Sum
 
 from challenges.models import Challenge, ChallengeKind, ChallengeParticipant, ChallengeStatus
 from core.clock import clock
@@ -42,20 +42,35 @@ def counter_key(program_id: int, challenge_id: int) -> str:
     return f"community:{{p{program_id}}}:{challenge_id}"
 
 
-async def totals(challenge_ids: Iterable[int]) -> dict[int, int]:
-    """The community's total per challenge: its participants' progress summed (one grouped
-    query), 0 without participants."""
+@dataclass(frozen=True)
+class Tally:
+    """A challenge's community: its participants' progress summed, and how many they are."""
+
+    total: int
+    participants: int
+
+
+async def tallies(challenge_ids: Iterable[int]) -> dict[int, Tally]:
+    """The community of each challenge, from its participants' rows (one grouped query). A
+    capped challenge's seat counter equals its row count: both move in one savepoint."""
     ids = list(challenge_ids)
     if not ids:
         return {}
     rows = (
         await ChallengeParticipant.filter(challenge_id__in=ids)
-        .annotate(total=Sum("progress"))
+        .annotate(total=Sum("progress"), participants=Count("id"))
         .group_by("challenge_id")
-        .values("challenge_id", "total")
+        .values("challenge_id", "total", "participants")
     )
-    sums = {row["challenge_id"]: int(row["total"] or 0) for row in rows}
-    return {cid: sums.get(cid, 0) for cid in ids}
+    found = {
+        row["challenge_id"]: Tally(int(row["total"] or 0), int(row["participants"])) for row in rows
+    }
+    return {cid: found.get(cid, Tally(0, 0)) for cid in ids}
+
+
+async def totals(challenge_ids: Iterable[int]) -> dict[int, int]:
+    """The community's total per challenge (0 without participants)."""
+    return {cid: tally.total for cid, tally in (await tallies(challenge_ids)).items()}
 
 
 @dataclass(frozen=True)

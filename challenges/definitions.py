@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from badges.definitions import badge_in_program
-from challenges import progress
+from challenges import community, progress
 from challenges.models import (
     Challenge,
     ChallengeKind,
@@ -199,10 +199,9 @@ async def archive_challenge(program_id: int, challenge_id: int) -> Challenge:
 
 async def program_challenges(
     program_id: int, member_id: int | None
-) -> list[tuple[Challenge, ChallengeParticipant | None, int, int]]:
+) -> list[tuple[Challenge, ChallengeParticipant | None, community.Tally]]:
     """Challenges not archived, newest start first, with the member's participation and the
-    community total and the number of participants (4 queries however many challenges)."""
-    from challenges.progress import community_totals, participant_counts
+    community's total and size (3 queries however many challenges)."""
 
     rows = (
         await Challenge.filter(program_id=program_id)
@@ -218,6 +217,5 @@ async def program_challenges(
                 member_id=member_id, challenge_id__in=[c.id for c in rows]
             )
         }
-    totals = await community_totals(rows)
-    counts = await participant_counts(rows)
-    return [(c, mine.get(c.id), totals[c.id], counts[c.id]) for c in rows]
+    tallies = await community.tallies(c.id for c in rows)
+    return [(c, mine.get(c.id), tallies[c.id]) for c in rows]

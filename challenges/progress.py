@@ -23,7 +23,6 @@ from typing import Any
 import structlog
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from badges import awarding
@@ -260,29 +259,6 @@ async def _auto_enrol(challenge: Challenge, member_id: int) -> ChallengeParticip
         .select_for_update()
         .first()
     )
-
-
-async def participant_counts(challenges: list[Challenge]) -> dict[int, int]:
-    """How many members take part in each challenge: a capped challenge's counter, the rows
-    counted (one grouped query) for the others, which keep none."""
-    counts = {c.id: c.participants for c in challenges if c.max_participants is not None}
-    uncapped = [c.id for c in challenges if c.max_participants is None]
-    if uncapped:
-        rows = (
-            await ChallengeParticipant.filter(challenge_id__in=uncapped)
-            .annotate(count=Count("id"))
-            .group_by("challenge_id")
-            .values("challenge_id", "count")
-        )
-        found = {row["challenge_id"]: int(row["count"]) for row in rows}
-        counts.update({cid: found.get(cid, 0) for cid in uncapped})
-    return counts
-
-
-async def community_totals(challenges: list[Challenge]) -> dict[int, int]:
-    """The community's total per challenge: its participants' progress summed (one grouped
-    query), for either kind."""
-    return await community.totals(c.id for c in challenges)
 
 
 async def _reward(challenge: Challenge, member_id: int) -> bool:

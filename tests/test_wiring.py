@@ -11,6 +11,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from core.clock import clock
+from core.redis import run_scripts
 from gamification import leaderboards, memberships, segments, tiers
 from gamification.leaderboards import Period
 from gamification.models import EarningRuleKind, Member, Program
@@ -265,14 +266,14 @@ async def test_challenge_progress_feeds_its_board_and_a_rebuild_gives_the_same(
     # and feeding an event's progress again (a re-delivered callback) counts it once
     from challenges import boards
     from challenges.models import Challenge
-    from gamification import events
     from gamification.models import Event
 
     challenge = await Challenge.get(id=int(created["challenge"]["id"]))
     event = await Event.filter(member_id=ann.id, type="PURCHASE_RECORDED").order_by("id").first()
     assert event is not None
-    async with events.atomic():
-        boards.feed_after_commit([boards.Move(event.id, ann.id, challenge, 1250, clock.now())])
+    await run_scripts(
+        redis, boards.feed_calls([boards.Move(event.id, ann.id, challenge, 1250, clock.now())])
+    )
     assert await board(ann.client, name) == live
     # and it matches the database's standings
     from challenges.progress import standings

@@ -46,8 +46,7 @@ class ChallengeMutations:
             challenge_id=challenge.id, member_id=member.id
         )
         await challenge.refresh_from_db()
-        (total,) = (await progress.community_totals([challenge])).values()
-        return JoinChallengePayload(challenge=Challenge.from_model(challenge, participant, total))
+        return JoinChallengePayload(challenge=Challenge.from_model(challenge, participant))
 
     @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
     @returns_user_errors(CreateChallengePayload)

@@ -21,4 +21,4 @@ class ChallengeQueries:
         caller = info.context.caller
         member_id = caller.member_id if caller.kind == "member" else None
         rows = await program_challenges(info.context.program_id, member_id)
-        return [Challenge.from_model(c, p, total, count) for c, p, total, count in rows]
+        return [Challenge.from_model(c, p, tally) for c, p, tally in rows]

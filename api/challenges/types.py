@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.errors import UserError
-from challenges import community, models, progress
+from challenges import community, models
 from challenges.definitions import from_units
 
 ChallengeKind = strawberry.enum(models.ChallengeKind, name="ChallengeKind")
@@ -31,8 +31,12 @@ class ChallengeProgress:
 class Challenge:
     model: strawberry.Private[models.Challenge]
     participant: strawberry.Private[models.ChallengeParticipant | None] = None
-    community: strawberry.Private[int | None] = None
-    headcount: strawberry.Private[int | None] = None
+    tally: strawberry.Private[community.Tally | None] = None
+
+    async def _tally(self) -> community.Tally:
+        if self.tally is None:  # one challenge (a mutation's answer): one query
+            self.tally = (await community.tallies([self.model.id]))[self.model.id]
+        return self.tally
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -101,16 +105,11 @@ class Challenge:
 
     @strawberry.field
     async def participants(self) -> int:
-        if self.headcount is None:  # one challenge (a mutation's answer): one query
-            self.headcount = (await progress.participant_counts([self.model]))[self.model.id]
-        return self.headcount
+        return (await self._tally()).participants
 
     @strawberry.field(description="The community's total so far (live).")
     async def community_progress(self) -> Decimal:
-        total = self.community
-        if total is None:  # one challenge (a staff mutation's answer): one query
-            total = (await community.totals([self.model.id]))[self.model.id]
-        return from_units(self.model.metric, total)
+        return from_units(self.model.metric, (await self._tally()).total)
 
     @strawberry.field(description="When a COLLECTIVE challenge's community reached the target.")
     def reached_at(self) -> datetime | None:
@@ -139,12 +138,9 @@ class Challenge:
         cls,
         challenge: models.Challenge,
         participant: models.ChallengeParticipant | None = None,
-        community: int | None = None,
-        headcount: int | None = None,
+        tally: community.Tally | None = None,
     ) -> Challenge:
-        return cls(
-            model=challenge, participant=participant, community=community, headcount=headcount
-        )
+        return cls(model=challenge, participant=participant, tally=tally)
 
 
 @strawberry.input
