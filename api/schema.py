@@ -21,6 +21,7 @@ from api.badges.queries import BadgeQueries
 from api.challenges.mutations import ChallengeMutations
 from api.challenges.queries import ChallengeQueries
 from api.earning_rules.mutations import EarningRuleMutations, EarningRuleQueries
+from api.execution import AcyclicExecutionContext
 from api.games.mutations import GameMutations
 from api.games.queries import GameQueries
 from api.leaderboards.queries import LeaderboardQueries
@@ -93,7 +94,12 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=1024),  # type: ignore[list-item]
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),  # type: ignore[list-item]
     ]
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        execution_context_class=AcyclicExecutionContext,
+    )
 
 
 # The schema as clients see it (for `export-schema` and the drift test): no settings change it.
