@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
-from gamification import members
 from gamification.models import Member, Reward, Tier
 
 
@@ -21,27 +20,23 @@ async def _load_rewards(ids: Sequence[int]) -> list[Reward | None]:
     return [by_id.get(i) for i in ids]
 
 
-async def _load_display_names(ids: Sequence[int]) -> list[str | None]:
-    names = await members.display_names(ids)
-    return [names.get(i) for i in ids]
-
-
 async def _load_tiers(ids: Sequence[int]) -> list[Tier | None]:
     by_id = {t.id: t for t in await Tier.filter(id__in=list(ids))}
     return [by_id.get(i) for i in ids]
 
 
-@dataclass
 class Loaders:
-    member: DataLoader[int, Member | None] = field(
-        default_factory=lambda: DataLoader(load_fn=_load_members)
-    )
-    reward: DataLoader[int, Reward | None] = field(
-        default_factory=lambda: DataLoader(load_fn=_load_rewards)
-    )
-    display_name: DataLoader[int, str | None] = field(
-        default_factory=lambda: DataLoader(load_fn=_load_display_names)
-    )
-    tier: DataLoader[int, Tier | None] = field(
-        default_factory=lambda: DataLoader(load_fn=_load_tiers)
-    )
+    """A request's loaders, each built the first time a resolver asks for it: most requests use
+    one or none."""
+
+    @cached_property
+    def member(self) -> DataLoader[int, Member | None]:
+        return DataLoader(load_fn=_load_members)
+
+    @cached_property
+    def reward(self) -> DataLoader[int, Reward | None]:
+        return DataLoader(load_fn=_load_rewards)
+
+    @cached_property
+    def tier(self) -> DataLoader[int, Tier | None]:
+        return DataLoader(load_fn=_load_tiers)

@@ -10,7 +10,6 @@ import strawberry
 
 from api.activity.types import ActivityItem
 from api.badges.types import Badge, MemberBadge
-from api.context import Info
 from api.errors import UserError
 from api.leaderboards.types import names_of
 from api.pagination import Connection, paginate
@@ -130,9 +129,9 @@ class Member:
 
     # --- referrals ---
     @strawberry.field(description="The members I referred, newest first.")
-    async def referrals(self, info: Info, first: int = 50) -> list[Referral]:
+    async def referrals(self, first: int = 50) -> list[Referral]:
         rows = await referrals.referrals_of(self.model.id, max(0, min(first, 100)))
-        names = await names_of(info, [r.referee_id for r in rows])
+        names = await names_of([r.referee_id for r in rows])
         return [Referral.from_model(r, name) for r, name in zip(rows, names, strict=True)]
 
     @strawberry.field

@@ -32,7 +32,7 @@ class LeaderboardQueries:
             member_id=caller.member_id if caller.kind == "member" else None,
         )
         # Top and around together: one batched display-name query for the whole answer.
-        entries = await entries_of(info, view.entries + view.around)
+        entries = await entries_of(view.entries + view.around)
         return Leaderboard(
             board=board,
             period=period,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from api.context import Info
-from gamification import leaderboards
+from gamification import leaderboards, members
 
 LeaderboardPeriod = strawberry.enum(leaderboards.Period, name="LeaderboardPeriod")
 
@@ -22,10 +21,11 @@ class PublicMember:
         return strawberry.ID(str(self.member_id))
 
 
-async def names_of(info: Info, member_ids: list[int]) -> list[str]:
-    """Display names in order, through the request's batched dataloader."""
-    names = await info.context.loaders.display_name.load_many(member_ids)
-    return [name or "" for name in names]
+async def names_of(member_ids: list[int]) -> list[str]:
+    """Display names in order, from one query: each list that shows members (a board page, my
+    referrals) asks once for all of its names, so a dataloader would only add a future per name."""
+    names = await members.display_names(member_ids)
+    return [names.get(member_id, "") for member_id in member_ids]
 
 
 @strawberry.type
@@ -35,9 +35,9 @@ class LeaderboardEntry:
     member: PublicMember
 
 
-async def entries_of(info: Info, standings: list[leaderboards.Standing]) -> list[LeaderboardEntry]:
-    """Entries with their display names fetched by one batched lookup (the dataloader)."""
-    names = await names_of(info, [s.member_id for s in standings])
+async def entries_of(standings: list[leaderboards.Standing]) -> list[LeaderboardEntry]:
+    """Entries with their display names, fetched by one query."""
+    names = await names_of([s.member_id for s in standings])
     return [
         LeaderboardEntry(
             rank=s.rank,
