@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import structlog
 from graphql import GraphQLError
 from starlette.requests import Request
@@ -47,6 +48,12 @@ class GraphQLView(GraphQL[Context, None]):
             caller=request.scope.get("state", {}).get("caller", ANONYMOUS),
             services=self.services,
         )
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
 
     async def process_result(
         self, request: Request, result: ExecutionResult

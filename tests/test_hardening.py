@@ -73,6 +73,19 @@ async def test_a_body_that_is_not_json_is_a_400(http: httpx.AsyncClient) -> None
     assert response.status_code == 400
 
 
+async def test_a_body_nested_past_any_parser_limit_is_a_400_not_a_crash(
+    http: httpx.AsyncClient,
+) -> None:
+    # 100,000 nested arrays fit the body limit, and used to exhaust the standard parser's recursion
+    body = (
+        b'{"query": "{ __typename }", "variables": {"x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}"
+    )
+    response = await http.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+
+
 async def test_wrong_variable_types_are_refused_with_a_code(gql: GraphQLClient) -> None:
     document = "mutation($input: LogInInput!) { logIn(input: $input) { errors { code } } }"
     body = await gql.raw(document, {"input": {"program": 12, "email": None}})
