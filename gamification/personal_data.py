@@ -16,7 +16,7 @@ from typing import Any
 
 from core.clock import clock
 from core.errors import ErrorCode, Refused
-from gamification import events, passwords, sessions
+from gamification import events, passwords, public_names, sessions
 from gamification.events import EventType
 from gamification.models import Event, LedgerEntry, Member, RefreshToken, Tier
 
@@ -134,6 +134,8 @@ async def anonymise_member(member: Member, *, by: str) -> Member:
                 member_id=member.id,
                 data={"by": by},
             )
+    if erased:
+        public_names.forget(member.id)  # after the commit: a read meanwhile saw the old row
     return await Member.get(id=member.id)
 
 

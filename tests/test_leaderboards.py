@@ -12,10 +12,11 @@ from redis.asyncio import Redis
 from tortoise.log import db_client_logger
 
 from core.clock import clock
-from gamification import events, leaderboards, ledger
+from gamification import events, leaderboards, ledger, public_names
 from gamification.events import EventType
 from gamification.leaderboards import Period
 from gamification.models import Event, LedgerEntry, LedgerKind, Member
+from gamification.personal_data import ERASED_NAME
 from tests.builders import (
     assert_ledger_consistent,
     give_points,
@@ -347,6 +348,26 @@ async def test_a_leaderboard_page_reads_display_names_in_one_query(
     assert len(view["entries"]) == 10 and len(view["around"]) == 11
     member_reads = [r for r in caplog.records if 'FROM "member"' in r.getMessage()]
     assert len(member_reads) == 1, [r.getMessage() for r in member_reads]
+    # and the same page again asks the database for no name: names do not change
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger=db_client_logger.name):
+        assert await board(members[7], first=10, around=5) == view
+    assert not [r for r in caplog.records if 'FROM "member"' in r.getMessage()]
+
+
+async def test_an_erased_members_remembered_name_is_forgotten_with_them(
+    gql: GraphQLClient,
+) -> None:
+    # given a member whose name a board read has remembered
+    program = await new_program()
+    admin = await staff_client(gql, program, "ADMIN")
+    leaving = await sign_up(gql, program, display_name="Leaving Soon")
+    await give_points(leaving.id, 40)
+    assert scores(await board(leaving)) == [(1, "Leaving Soon", 40)]
+    # when an admin erases them
+    assert (await admin.mutate(ANONYMISE, {"memberId": str(leaving.id)}))["errors"] == []
+    # then their name is read afresh: the erased one
+    assert await public_names.board_names([leaving.id]) == [ERASED_NAME]
 
 
 async def test_rebuilding_while_points_flow_loses_nothing_and_counts_nothing_twice(

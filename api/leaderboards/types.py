@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from gamification import leaderboards, members
+from gamification import leaderboards, members, public_names
 
 LeaderboardPeriod = strawberry.enum(leaderboards.Period, name="LeaderboardPeriod")
 
@@ -36,8 +36,8 @@ class LeaderboardEntry:
 
 
 async def entries_of(standings: list[leaderboards.Standing]) -> list[LeaderboardEntry]:
-    """Entries with their display names, fetched by one query."""
-    names = await names_of([s.member_id for s in standings])
+    """Entries with their display names (remembered a while: gamification/public_names.py)."""
+    names = await public_names.board_names([s.member_id for s in standings])
     return [
         LeaderboardEntry(
             rank=s.rank,
