@@ -136,15 +136,31 @@ async def spend(
     """Take `points` from the balance, soonest-expiring lots first, or refuse with
     INSUFFICIENT_POINTS and change nothing."""
     check_points(points)
-    await expire_member_lots(member)
     covered = Member.filter(id=member.id, points_balance__gte=points)
     if kind in BLOCKED_KINDS:
         covered = covered.filter(blocked_at__isnull=True, anonymised_at__isnull=True)
     if not await covered.update(points_balance=F("points_balance") - points):
         refusal = await _refusal(member.id) if kind in BLOCKED_KINDS else None
         raise refusal or Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
+    # The member row is locked by that UPDATE, so one read of the lots serves both steps below.
+    # The balance it checked may still count lots that lapsed and are not expired yet: expire
+    # them first; if what is left does not cover the spend, the refusal undoes it all.
+    lots = await _open_lots(member.id)
+    now = clock.now()
+    due = [lot for lot in lots if lot.expires_at is not None and lot.expires_at <= now]
+    for lot in due:
+        if not await expire_lot(lot):
+            raise Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
     return await _debit_lots(
-        member, points, kind, reason, reference, staff_id, idempotency_key, EventType.POINTS_SPENT
+        member,
+        points,
+        kind,
+        reason,
+        reference,
+        staff_id,
+        idempotency_key,
+        EventType.POINTS_SPENT,
+        [lot for lot in lots if lot not in due],
     )
 
 
@@ -178,11 +194,11 @@ async def _debit_lots(
     staff_id: int | None,
     idempotency_key: str | None,
     event_type: EventType,
+    lots: list[LedgerEntry] | None = None,
 ) -> LedgerEntry:
     # The member row is locked by the caller's UPDATE: no one else moves these lots now.
-    lots = await LedgerEntry.filter(member_id=member.id, remaining__gt=0).only(
-        "id", "remaining", "expires_at"
-    )
+    if lots is None:
+        lots = await _open_lots(member.id)
     lots.sort(key=lambda lot: (lot.expires_at is None, lot.expires_at, lot.id))
     left = points
     for lot in lots:
@@ -214,6 +230,13 @@ async def _debit_lots(
         data={"points": points, "kind": kind.value, "reference": reference, "entry": entry.id},
     )
     return entry
+
+
+async def _open_lots(member_id: int) -> list[LedgerEntry]:
+    """The member's lots with points left (what a debit and an expiry need of them)."""
+    return await LedgerEntry.filter(member_id=member_id, remaining__gt=0).only(
+        "id", "remaining", "expires_at", "member_id", "program_id"
+    )
 
 
 async def expire_lot(lot: LedgerEntry) -> int:

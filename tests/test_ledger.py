@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from core.clock import clock
+from core.errors import DomainError
 from gamification import events, ledger
 from gamification.models import LedgerEntry, LedgerKind, Member
 from tests.builders import (
@@ -199,6 +200,55 @@ async def test_a_spend_never_uses_points_that_have_lapsed(gql: GraphQLClient) ->
             raise AssertionError("spent lapsed points")
     # the refusal rolled back everything, the lapsed lot included; the cron expires it later
     assert await assert_ledger_consistent(member.id) == 120
+
+
+async def test_a_spend_expires_lapsed_lots_first_and_takes_the_rest_from_live_ones(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    with clock.frozen_at(start) as time:
+        await give_points(member.id, 100, start + timedelta(days=1))
+        await give_points(member.id, 80, None)
+        time.advance(timedelta(days=2))  # the cron has not run yet
+        async with events.atomic():
+            await ledger.spend(await Member.get(id=member.id), 50, LedgerKind.REDEEM)
+    lots = await LedgerEntry.filter(member_id=member.id, delta__gt=0).order_by("id")
+    assert [lot.remaining for lot in lots] == [0, 30]
+    expired = await LedgerEntry.filter(member_id=member.id, kind=LedgerKind.EXPIRE)
+    assert [e.delta for e in expired] == [-100]
+    assert await assert_ledger_consistent(member.id) == 30
+
+
+async def test_spends_racing_the_expiry_scan_expire_once_and_never_deadlock(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    with clock.frozen_at(start) as time:
+        for _ in range(3):
+            await give_points(member.id, 10, start + timedelta(days=1))
+        await give_points(member.id, 100, None)
+        time.advance(timedelta(days=2))
+
+        async def spend_5() -> bool:
+            try:
+                async with events.atomic():
+                    await ledger.spend(await Member.get(id=member.id), 5, LedgerKind.REDEEM)
+            except DomainError:
+                return False
+            return True
+
+        results = await asyncio.gather(
+            *(spend_5() for _ in range(30)), ledger.expire_due_lots(), ledger.expire_due_lots()
+        )
+    spent = sum(1 for r in results[:30] if r)
+    assert spent == 20  # 100 live points, 5 at a time; the 30 lapsed ones never counted
+    expired = await LedgerEntry.filter(member_id=member.id, kind=LedgerKind.EXPIRE)
+    assert sorted(e.delta for e in expired) == [-10, -10, -10]
+    assert await assert_ledger_consistent(member.id) == 0
 
 
 async def test_me_shows_balance_ledger_pages_and_next_expiry(gql: GraphQLClient) -> None:
