@@ -210,6 +210,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn processes")
     parser.add_argument("--all-win", action="store_true")
     parser.add_argument("--profile", help="write a cProfile of the server to this file")
     args = parser.parse_args()
@@ -241,6 +242,7 @@ def main() -> int:
                 "--log-level",
                 "warning",
                 "--no-access-log",
+                *(["--workers", str(args.workers)] if args.workers > 1 else []),
             ],
             env=env,
         )

@@ -235,7 +235,7 @@ def run_wrk(script: Path, duration: int, connections: int) -> dict[str, float]:
     result = subprocess.run(
         [
             "wrk",
-            f"-t{min(4, connections)}",
+            "-t1",
             f"-c{connections}",
             f"-d{duration}s",
             "--timeout",

@@ -179,7 +179,7 @@ def wait_until_up(timeout: float = 30) -> None:
 def run_wrk(script: Path, connections: int, duration: int) -> str:
     command = [
         shutil.which("wrk") or "/usr/bin/wrk",
-        "-t2",
+        "-t1",
         f"-c{connections}",
         f"-d{duration}s",
         "--latency",
