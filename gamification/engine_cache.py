@@ -44,3 +44,8 @@ async def snapshot(program_id: int) -> EngineSnapshot:
 def forget(program_id: int) -> None:
     """Drop this process's snapshot of the program (after a change to its rules or tiers)."""
     _snapshots.pop(program_id, None)
+
+
+def forget_all() -> None:
+    """Drop every snapshot (start-up: a new app may face another database, as in tests)."""
+    _snapshots.clear()

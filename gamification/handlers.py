@@ -8,9 +8,20 @@ def install_handlers() -> None:
     # Imported here: these packages build on gamification, not the other way round.
     from badges import awarding
     from challenges import boards, progress
-    from gamification import interest, leaderboards, personal_data_sections, referrals, webhooks
+    from gamification import (
+        engine_cache,
+        interest,
+        leaderboards,
+        personal_data_sections,
+        public_names,
+        referrals,
+        webhooks,
+    )
 
-    interest.clear_all()  # a new app or worker may face another database (tests)
+    # A new app or worker may face another database (tests): forget what was read from the last.
+    interest.clear_all()
+    engine_cache.forget_all()
+    public_names.forget_all()
 
     referrals.install()
     awarding.install()

@@ -46,3 +46,8 @@ def forget(member_id: int) -> None:
     """Drop this process's copy of the member's name (at erasure; other processes' copies
     lapse within `TTL_SECONDS`, and the member is off every board by then)."""
     _names.pop(member_id, None)
+
+
+def forget_all() -> None:
+    """Forget every name (start-up: a new app may face another database, as in tests)."""
+    _names.clear()
