@@ -209,7 +209,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn processes")
     parser.add_argument("--all-win", action="store_true")
     parser.add_argument("--profile", help="write a cProfile of the server to this file")
