@@ -73,9 +73,9 @@ class Mutation(
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    # graphql-core's standard rules, then our limiters, built ONCE: strawberry's limiter
-    # extensions build a new rule class per instance (so per request), which made every request
-    # miss the validation cache (measured: about half of a small request's time).
+    # graphql-core's standard rules, then our limiters, built once per schema: api/documents.py
+    # validates each operation text once with them (strawberry's limiter extensions built new
+    # rule classes per request, which defeated any validation cache).
     rules: list[type[ASTValidationRule]] = [
         *specified_rules,
         depth_validator(settings.max_query_depth, None, None),
