@@ -1,4 +1,5 @@
-"""The one place where domain errors become GraphQL `UserError`s."""
+"""The one place where errors take the shapes clients read: domain errors become GraphQL
+`UserError`s, and requests refused before GraphQL runs get a JSON body with a code."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
 import strawberry
+from starlette.responses import JSONResponse
 
 from core.errors import DomainError, ValidationErrors
 from core.errors import ErrorCode as DomainErrorCode
@@ -19,6 +21,11 @@ class UserError:
     code: ErrorCode  # type: ignore[valid-type]
     message: str
     field: str | None = None
+
+
+def http_error(status: int, code: str, message: str) -> JSONResponse:
+    """A refusal outside GraphQL execution, shaped like a GraphQL error so clients read one form."""
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status)
 
 
 def user_errors(error: DomainError) -> list[UserError]:

@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from api.caller import Caller
+from api.errors import http_error
 from api.ids import parse_id
 from core.errors import DomainError, ErrorCode, ValidationFailed
 from gamification import member_search, reports, segments
@@ -31,16 +32,12 @@ MEMBER_COLUMNS = [
 ]
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status)
-
-
 def _staff_or_error(request: Request) -> Caller | Response:
     caller: Caller = request.scope.get("state", {}).get("caller")
     if caller is None or caller.kind in ("anonymous", "invalid"):
-        return _error(401, "UNAUTHENTICATED", "A staff bearer token is required.")
+        return http_error(401, "UNAUTHENTICATED", "A staff bearer token is required.")
     if caller.kind != "staff":
-        return _error(403, "FORBIDDEN", "Exports are for staff.")
+        return http_error(403, "FORBIDDEN", "Exports are for staff.")
     return caller
 
 
@@ -82,7 +79,7 @@ async def members_csv(request: Request) -> Response:
             abc_class=_one_of(params.get("abcClass"), segments.ABC_CLASSES, "abcClass"),
         )
     except DomainError as error:
-        return _error(400, error.code.value, error.message)
+        return http_error(400, error.code.value, error.message)
     assert caller.program_id is not None
     program_id = caller.program_id
 
@@ -158,7 +155,7 @@ async def report_csv(request: Request) -> Response:
             reports.check_period(start, end)
             buckets = [(start, end)]
     except DomainError as error:
-        return _error(400, error.code.value, error.message)
+        return http_error(400, error.code.value, error.message)
     program = await Program.get(id=caller.program_id)
 
     async def rows() -> AsyncIterator[str]:

@@ -6,9 +6,11 @@ from typing import Any
 
 import orjson
 import structlog
+from cross_web import HTTPException  # what strawberry's HTTP layer raises to refuse a request
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -16,11 +18,15 @@ from strawberry.types import ExecutionResult
 
 from api.caller import ANONYMOUS
 from api.context import Context, Services
+from api.errors import http_error
 from core.errors import DomainError
 
 log = structlog.get_logger("api.graphql")
 
 MASKED_MESSAGE = "Unexpected error."
+
+# Refusals of the HTTP request itself (a body that is not JSON, GraphiQL when it is off), by status.
+_HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND"}
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
@@ -37,6 +43,18 @@ class GraphQLView(GraphQL[Context, None]):
             allow_queries_via_get=True,
         )
         self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        # As strawberry's own, but a refused request gets a JSON error with a code, not plain text.
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            code = _HTTP_CODES.get(error.status_code, "BAD_REQUEST")
+            response = http_error(error.status_code, code, error.reason)
+        await response(scope, receive, send)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

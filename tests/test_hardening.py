@@ -71,6 +71,15 @@ async def test_a_body_that_is_not_json_is_a_400(http: httpx.AsyncClient) -> None
         "/graphql", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_a_body_of_another_content_type_gets_a_json_error_with_a_code(
+    http: httpx.AsyncClient,
+) -> None:
+    response = await http.post("/graphql", content=b"query", headers={"content-type": "text/plain"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
 async def test_a_body_nested_past_any_parser_limit_is_a_400_not_a_crash(
@@ -84,6 +93,7 @@ async def test_a_body_nested_past_any_parser_limit_is_a_400_not_a_crash(
         "/graphql", content=body, headers={"content-type": "application/json"}
     )
     assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
 async def test_wrong_variable_types_are_refused_with_a_code(gql: GraphQLClient) -> None:

@@ -17,6 +17,8 @@ SETTINGS_OVERRIDES = {"environment": "production"}
 async def test_graphiql_is_off(http: httpx.AsyncClient) -> None:
     response = await http.get("/graphql", headers={"accept": "text/html"})
     assert "graphiql" not in response.text.lower()
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
 async def test_introspection_is_off(gql: GraphQLClient) -> None:
