@@ -3,10 +3,10 @@
 For the events of one commit, the program's badges come from a per-process cache; the progress
 rows (member, badge) of every badge that listens to one of them are locked, read, changed in event
 order and written back together, and every level whose threshold the new value reaches and that
-was not yet awarded is awarded. The lock
-serialises concurrent events of one member on one badge (PostgreSQL), SQLite serialises writers,
-and the unique (member, badge, level) award is the last guard. This runs in the event handler's
-own transaction, so it is applied once per event (see gamification.events).
+was not yet awarded is awarded. The lock serialises concurrent events of one member on one badge
+(PostgreSQL), SQLite serialises writers, and the unique (member, badge, level) award is the last
+guard. This runs in the event handler's own transaction, so it is applied once per event (see
+gamification.events).
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from challenges.models import (
     ChallengeStatus,
     Enrolment,
 )
-from core.bulk import read_locked, write_back
+from core.bulk import read_columns, read_locked, write_back
 from core.clock import clock
 from core.errors import ErrorCode, Refused
 from core.redis import run_scripts
@@ -232,19 +232,8 @@ async def _reached(collective_ids: set[int]) -> set[int]:
     definitions do not follow it)."""
     if not collective_ids:
         return set()
-    db = Challenge._meta.db
-    if db.capabilities.dialect == "postgres":
-        # One prepared statement for any number of ids (read by every counted event).
-        _, rows = await db.execute_query(
-            'SELECT "id" FROM "challenge" WHERE "id" = ANY($1) AND "reached_at" IS NOT NULL',
-            [list(collective_ids)],
-        )
-        return {row["id"] for row in rows}
-    return set(
-        await Challenge.filter(id__in=collective_ids, reached_at__isnull=False).values_list(
-            "id", flat=True
-        )
-    )
+    rows = await read_columns(Challenge, ("id", "reached_at"), id=collective_ids)
+    return {int(cid) for cid, reached_at in rows if reached_at is not None}
 
 
 async def _auto_enrol(challenge: Challenge, member_id: int) -> ChallengeParticipant | None:

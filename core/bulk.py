@@ -52,12 +52,11 @@ async def read_locked(
     a model instance. Runs in the caller's transaction."""
     db = model._meta.db
     if db.capabilities.dialect != "postgres":
-        filters = {f"{name}__in": list(values) for name, values in any_of.items()}
-        return list(await model.filter(**filters).order_by(*order_by).select_for_update())
+        query = model.filter(**_in_filters(any_of))
+        return list(await query.order_by(*order_by).select_for_update())
     columns = model._meta.fields_db_projection
-    where = " AND ".join(f'"{columns[name]}" = ANY(${n})' for n, name in enumerate(any_of, start=1))
     order = ", ".join(f'"{columns[name]}"' for name in order_by)
-    sql = f'SELECT * FROM "{model._meta.db_table}" WHERE {where} ORDER BY {order} FOR UPDATE'
+    sql = f"SELECT * FROM {_any_of_sql(model, any_of)} ORDER BY {order} FOR UPDATE"
     _, rows = await db.execute_query(sql, [list(values) for values in any_of.values()])
     return [SimpleNamespace(**row) for row in rows]
 
@@ -69,14 +68,24 @@ async def read_columns(
     tuples, in no particular order (a page of a leaderboard's display names)."""
     db = model._meta.db
     if db.capabilities.dialect != "postgres":
-        filters = {f"{name}__in": list(values) for name, values in any_of.items()}
-        return list(await model.filter(**filters).values_list(*fields))
+        return list(await model.filter(**_in_filters(any_of)).values_list(*fields))
     columns = model._meta.fields_db_projection
     selected = ", ".join(f'"{columns[name]}"' for name in fields)
-    where = " AND ".join(f'"{columns[name]}" = ANY(${n})' for n, name in enumerate(any_of, start=1))
-    sql = f'SELECT {selected} FROM "{model._meta.db_table}" WHERE {where}'
+    sql = f"SELECT {selected} FROM {_any_of_sql(model, any_of)}"
     _, rows = await db.execute_query(sql, [list(values) for values in any_of.values()])
     return [tuple(row.values()) for row in rows]
+
+
+def _in_filters(any_of: dict[str, Collection[int]]) -> dict[str, list[int]]:
+    return {f"{name}__in": list(values) for name, values in any_of.items()}
+
+
+def _any_of_sql(model: type[Model], any_of: dict[str, Collection[int]]) -> str:
+    """`"table" WHERE "a" = ANY($1) AND "b" = ANY($2)`: one array parameter per field, so the
+    statement text is the same however many values (asyncpg prepares it once)."""
+    columns = model._meta.fields_db_projection
+    where = " AND ".join(f'"{columns[name]}" = ANY(${n})' for n, name in enumerate(any_of, start=1))
+    return f'"{model._meta.db_table}" WHERE {where}'
 
 
 async def insert_all(rows: Sequence[Model]) -> None:
