@@ -18,6 +18,7 @@ from api.earning_rules.mutations import EarningRuleMutations, EarningRuleQueries
 from api.execution import AcyclicExecutionContext
 from api.games.mutations import GameMutations
 from api.games.queries import GameQueries
+from api.inputs import install_input_plans
 from api.leaderboards.queries import LeaderboardQueries
 from api.members.mutations import MemberMutations
 from api.members.queries import MemberQueries
@@ -91,6 +92,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         execution_context_class=AcyclicExecutionContext,
     )
     prepare = preparer(built._schema, tuple(rules), settings.max_tokens)
+    install_input_plans(built)
     return built
 
 
