@@ -10,6 +10,7 @@ Tortoise's own are kept.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -88,35 +89,54 @@ def _any_of_sql(model: type[Model], any_of: dict[str, Collection[int]]) -> str:
     return f'"{model._meta.db_table}" WHERE {where}'
 
 
+# SQLite binds at most 32,766 values per statement.
+_INSERT_CHUNK = 200
+
+
 async def insert_all(rows: Sequence[Model]) -> None:
-    """Insert new instances of one model, setting their primary keys: on PostgreSQL in one
-    statement (`INSERT ... VALUES (...), (...) RETURNING`), elsewhere one by one."""
+    """Insert new instances of one model, setting their primary keys: one statement per 200
+    rows (`INSERT ... VALUES (...), (...) RETURNING`) on both dialects, whose text is built once
+    per model and row count (Tortoise's `bulk_create` and `create` build theirs each time)."""
     if not rows:
         return
     meta = rows[0]._meta
     db = meta.db
-    if db.capabilities.dialect != "postgres":
-        for row in rows:
-            await row.save()
-        return
-    names = [n for n in meta.fields_db_projection if n not in meta.generated_db_fields]
-    columns = ", ".join(f'"{meta.fields_db_projection[n]}"' for n in names)
-    fields = [meta.fields_map[n] for n in names]
-    values: list[object] = []
-    groups = []
-    for row in rows:
-        start = len(values)
-        values += [
+    names, fields, _ = _insert_columns(type(rows[0]))
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        chunk = rows[start : start + _INSERT_CHUNK]
+        values = [
             field.to_db_value(getattr(row, name), row)
+            for row in chunk
             for name, field in zip(names, fields, strict=True)
         ]
-        groups.append("(" + ", ".join(f"${start + i + 1}" for i in range(len(names))) + ")")
-    sql = (
+        sql = _insert_sql(type(rows[0]), len(chunk), db.capabilities.dialect == "postgres")
+        # (execute_query drops the rows of a statement that starts with INSERT.)
+        returned = await db.execute_query_dict(sql, values)
+        # Ids are drawn in the order of the VALUES; RETURNING's order is not promised.
+        ids = sorted(record[meta.db_pk_column] for record in returned)
+        for row, pk in zip(chunk, ids, strict=True):
+            setattr(row, meta.pk_attr, pk)
+            row._saved_in_db = True
+
+
+@functools.cache
+def _insert_columns(model: type[Model]) -> tuple[list[str], list[Any], str]:
+    meta = model._meta
+    names = [n for n in meta.fields_db_projection if n not in meta.generated_db_fields]
+    columns = ", ".join(f'"{meta.fields_db_projection[n]}"' for n in names)
+    return names, [meta.fields_map[n] for n in names], columns
+
+
+@functools.cache
+def _insert_sql(model: type[Model], count: int, postgres: bool) -> str:
+    names, _, columns = _insert_columns(model)
+    mark = "$" if postgres else "?"
+    groups = (
+        "(" + ", ".join(f"{mark}{row * len(names) + i + 1}" for i in range(len(names))) + ")"
+        for row in range(count)
+    )
+    meta = model._meta
+    return (
         f'INSERT INTO "{meta.db_table}" ({columns}) VALUES {", ".join(groups)} '
         f'RETURNING "{meta.db_pk_column}"'
     )
-    # (execute_query drops the rows of a statement that starts with INSERT.)
-    returned = await db.execute_query_dict(sql, values)
-    for row, record in zip(rows, returned, strict=True):
-        setattr(row, meta.pk_attr, record[meta.db_pk_column])
-        row._saved_in_db = True

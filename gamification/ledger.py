@@ -21,8 +21,10 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
+from core.bulk import insert_all
 from core.clock import clock
 from core.errors import ErrorCode, Refused, ValidationFailed
+from core.statements import Statement
 from gamification import events
 from gamification.events import EventType
 from gamification.models import LedgerEntry, LedgerKind, Member, Program
@@ -61,6 +63,25 @@ async def _refusal(member_id: int) -> Refused | None:
     return None
 
 
+# The statements of every earn and spend, as fixed text (core/statements.py). A member who may
+# not move points of a BLOCKED_KINDS kind matches no row.
+_MOVABLE = ' AND "blocked_at" IS NULL AND "anonymised_at" IS NULL'
+_ADD = 'UPDATE "member" SET "points_balance" = "points_balance" + $1 WHERE "id" = $2'
+_TAKE = _ADD.replace("+", "-") + ' AND "points_balance" >= $1'
+_CREDIT = {True: Statement(Member, _ADD + _MOVABLE), False: Statement(Member, _ADD)}
+_DEBIT = {True: Statement(Member, _TAKE + _MOVABLE), False: Statement(Member, _TAKE)}
+_TAKE_FROM_LOT = Statement(
+    LedgerEntry,
+    'UPDATE "ledger_entry" SET "remaining" = "remaining" - $1 '
+    'WHERE "id" = $2 AND "remaining" >= $1',
+)
+_OPEN_LOTS = Statement(
+    LedgerEntry,
+    'SELECT "id", "remaining", "expires_at", "member_id", "program_id" FROM "ledger_entry" '
+    'WHERE "member_id" = $1 AND "remaining" > 0',
+)
+
+
 class LedgerConflict(RuntimeError):
     """A lot changed under a locked member row: a bug, never a business refusal."""
 
@@ -94,12 +115,9 @@ async def credit(
     now = clock.now()
     # The balance first: it refuses a blocked member, and takes the member row lock early, as
     # every other movement does.
-    movable = Member.filter(id=member.id)
-    if kind in BLOCKED_KINDS:
-        movable = movable.filter(blocked_at__isnull=True, anonymised_at__isnull=True)
-    if not await movable.update(points_balance=F("points_balance") + points):
+    if not await _CREDIT[kind in BLOCKED_KINDS].changed(points, member.id):
         raise await _refusal(member.id) or _blocked()
-    entry = await LedgerEntry.create(
+    entry = LedgerEntry(
         program_id=member.program_id,
         member_id=member.id,
         delta=points,
@@ -112,6 +130,7 @@ async def credit(
         staff_id=staff_id,
         idempotency_key=idempotency_key,
     )
+    await insert_all([entry])
     await events.emit(
         EventType.POINTS_EARNED,
         program_id=member.program_id,
@@ -136,10 +155,7 @@ async def spend(
     """Take `points` from the balance, soonest-expiring lots first, or refuse with
     INSUFFICIENT_POINTS and change nothing."""
     check_points(points)
-    covered = Member.filter(id=member.id, points_balance__gte=points)
-    if kind in BLOCKED_KINDS:
-        covered = covered.filter(blocked_at__isnull=True, anonymised_at__isnull=True)
-    if not await covered.update(points_balance=F("points_balance") - points):
+    if not await _DEBIT[kind in BLOCKED_KINDS].changed(points, member.id):
         refusal = await _refusal(member.id) if kind in BLOCKED_KINDS else None
         raise refusal or Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
     # The member row is locked by that UPDATE, so one read of the lots serves both steps below.
@@ -205,14 +221,12 @@ async def _debit_lots(
         if left == 0:
             break
         take = min(left, lot.remaining)
-        if not await LedgerEntry.filter(id=lot.id, remaining__gte=take).update(
-            remaining=F("remaining") - take
-        ):
+        if not await _TAKE_FROM_LOT.changed(take, lot.id):
             raise LedgerConflict(f"lot {lot.id} changed under a locked member")
         left -= take
     if left:
         raise LedgerConflict(f"member {member.id}: lots short of the balance by {left}")
-    entry = await LedgerEntry.create(
+    entry = LedgerEntry(
         program_id=member.program_id,
         member_id=member.id,
         delta=-points,
@@ -223,6 +237,7 @@ async def _debit_lots(
         staff_id=staff_id,
         idempotency_key=idempotency_key,
     )
+    await insert_all([entry])
     await events.emit(
         event_type,
         program_id=member.program_id,
@@ -234,9 +249,7 @@ async def _debit_lots(
 
 async def _open_lots(member_id: int) -> list[LedgerEntry]:
     """The member's lots with points left (what a debit and an expiry need of them)."""
-    return await LedgerEntry.filter(member_id=member_id, remaining__gt=0).only(
-        "id", "remaining", "expires_at", "member_id", "program_id"
-    )
+    return await _OPEN_LOTS.instances(LedgerEntry, member_id)
 
 
 async def expire_lot(lot: LedgerEntry) -> int:

@@ -17,8 +17,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
+from core.bulk import insert_all
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
+from core.statements import Statement
 from gamification import earning_rules, engine_cache, events, ledger, tiers
 from gamification.earning_rules import BasketLine, Evaluation, RulePoints
 from gamification.events import EventType
@@ -52,9 +54,8 @@ class MemberRef:
     referral_code: str | None = None
 
 
-async def find_member(program_id: int, ref: MemberRef, *, lock: bool = False) -> Member:
-    """The member of this program that `ref` names, or MEMBER_NOT_FOUND (also when the member
-    exists in another program). `lock`: read it FOR UPDATE (inside a transaction)."""
+def _member_key(ref: MemberRef) -> tuple[str, object]:
+    """The member column `ref` names, and its value."""
     given = [v for v in (ref.id, ref.email, ref.referral_code) if v is not None]
     if len(given) != 1:
         raise ValidationFailed(
@@ -62,18 +63,49 @@ async def find_member(program_id: int, ref: MemberRef, *, lock: bool = False) ->
             "Name the member by one of id, email or referralCode.",
             "member",
         )
-    members = Member.filter(program_id=program_id)
     if ref.id is not None:
-        members = members.filter(id=ref.id)
-    elif ref.email is not None:
-        members = members.filter(email=ref.email.strip().lower())
-    else:
-        assert ref.referral_code is not None
-        members = members.filter(referral_code=ref.referral_code.strip().upper())
-    member = await (members.select_for_update() if lock else members).first()
+        return "id", ref.id
+    if ref.email is not None:
+        return "email", ref.email.strip().lower()
+    assert ref.referral_code is not None
+    return "referral_code", ref.referral_code.strip().upper()
+
+
+def _no_member() -> NotFound:
+    return NotFound(ErrorCode.MEMBER_NOT_FOUND, "No such member in this program.", "member")
+
+
+async def find_member(program_id: int, ref: MemberRef) -> Member:
+    """The member of this program that `ref` names, or MEMBER_NOT_FOUND (also when the member
+    exists in another program)."""
+    column, value = _member_key(ref)
+    member = await Member.filter(program_id=program_id, **{column: value}).first()
     if member is None:
-        raise NotFound(ErrorCode.MEMBER_NOT_FOUND, "No such member in this program.", "member")
+        raise _no_member()
     return member
+
+
+# A buyer, locked: one statement per way of naming them. Whether they bought before is asked
+# apart, once the lock is held: a subquery of the locking statement would read the purchases as
+# they were before it waited for the lock, and two first purchases would both be first.
+_BUYER = {
+    column: Statement(
+        Member, f'SELECT * FROM "member" WHERE "program_id" = $1 AND "{column}" = $2{{lock}}'
+    )
+    for column in ("id", "email", "referral_code")
+}
+_BOUGHT_BEFORE = Statement(Purchase, 'SELECT 1 FROM "purchase" WHERE "member_id" = $1 LIMIT 1')
+
+
+async def _locked_buyer(program_id: int, ref: MemberRef) -> tuple[Member, bool]:
+    """The member `ref` names, read FOR UPDATE (inside a transaction), and whether they have a
+    purchase already."""
+    column, value = _member_key(ref)
+    found = await _BUYER[column].instances(Member, program_id, value)
+    if not found:
+        raise _no_member()
+    member = found[0]
+    return member, bool(await _BOUGHT_BEFORE.rows(member.id))
 
 
 def _money(value: Decimal, field: str, *, allow_zero: bool = False) -> Decimal:
@@ -181,7 +213,7 @@ async def record_purchase(
             # The member row is read locked, first (as every ledger write takes it): purchases of
             # one member queue here, so "first purchase", the balance and the tier upgrade see
             # each other. (SQLite runs one transaction at a time.)
-            member = await find_member(program.id, member_ref, lock=True)
+            member, bought_before = await _locked_buyer(program.id, member_ref)
             print_ = fingerprint(
                 {
                     "member": member.id,
@@ -193,7 +225,7 @@ async def record_purchase(
                     ],
                 }
             )
-            first = not await Purchase.exists(member_id=member.id)
+            first = not bought_before
             evaluation = earning_rules.evaluate(
                 rules,
                 lines,
@@ -203,7 +235,7 @@ async def record_purchase(
                 first_purchase=first,
             )
             now = clock.now()
-            purchase = await Purchase.create(
+            purchase = Purchase(
                 program_id=program.id,
                 member_id=member.id,
                 external_id=external_id,
@@ -216,10 +248,11 @@ async def record_purchase(
                 first_purchase=first,
                 breakdown=[item.as_json() for item in evaluation.breakdown],
             )
+            await insert_all([purchase])
             # After the insert, so that a retry of an earlier purchase still replays it.
             if member.anonymised_at is not None:  # an erased account takes part in nothing
                 raise Refused(ErrorCode.MEMBER_ANONYMISED, "This member's account was deleted.")
-            await PurchaseLine.bulk_create(
+            await insert_all(
                 [
                     PurchaseLine(
                         purchase_id=purchase.id,

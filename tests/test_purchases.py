@@ -4,11 +4,18 @@ codes and program isolation (invariants 1, 3, 5 and 8)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from core.clock import clock
-from gamification.models import EarningRuleKind, Event, LedgerEntry, Purchase, Rounding
+from gamification.models import (
+    EarningRuleKind,
+    Event,
+    LedgerEntry,
+    Purchase,
+    PurchaseLine,
+    Rounding,
+)
 from tests.builders import (
     RECORD_PURCHASE,
     add_rule,
@@ -410,3 +417,35 @@ async def test_hostile_amounts_get_codes_never_a_500(gql: GraphQLClient) -> None
     naive["occurredAt"] = "2026-01-01T10:00:00"
     assert codes(await till.mutate(RECORD_PURCHASE, naive)) == ["INVALID_INPUT"]
     assert await assert_ledger_consistent(member.id) == 5
+
+
+async def test_a_basket_of_450_lines_stores_each_line_under_its_own_id_in_order(
+    gql: GraphQLClient,
+) -> None:
+    # given a shop; when a purchase of 450 lines is recorded (more than one INSERT's worth)
+    _program, member, till = await _shop(gql)
+    lines = [(f"SKU-{i}", None, 1 + i % 3, "1.00") for i in range(450)]
+    payload = await till.mutate(RECORD_PURCHASE, purchase_input(member.id, unique("big"), lines))
+    assert payload["errors"] == []
+    # then every line is stored once, in the basket's order of ids
+    stored = await PurchaseLine.filter(purchase_id=int(payload["purchase"]["id"])).order_by("id")
+    assert [(line.position, line.sku, line.quantity) for line in stored] == [
+        (i, f"SKU-{i}", 1 + i % 3) for i in range(450)
+    ]
+
+
+async def test_a_purchase_time_with_an_offset_is_stored_as_the_same_instant(
+    gql: GraphQLClient,
+) -> None:
+    # given a till two hours ahead of UTC
+    _program, member, till = await _shop(gql)
+    local = datetime(2026, 3, 1, 12, 30, tzinfo=timezone(timedelta(hours=2)))
+    # when it reports a purchase at its local time
+    payload = await till.mutate(
+        RECORD_PURCHASE, purchase_input(member.id, unique("tz"), occurred_at=local)
+    )
+    assert payload["errors"] == []
+    # then the stored time is the same instant, in UTC
+    purchase = await Purchase.get(id=int(payload["purchase"]["id"]))
+    assert purchase.occurred_at == local
+    assert purchase.occurred_at.utcoffset() == timedelta(0)

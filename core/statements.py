@@ -1,0 +1,54 @@
+"""Fixed SQL for the statements every purchase, redemption and play runs.
+
+Tortoise builds a queryset's statement anew in Python each time, which costs more CPU than
+running it: an UPDATE of one balance took 235 us through a queryset and 90 us as fixed text
+(measured inside a PostgreSQL transaction), and a purchase runs several. These few are written
+once, in PostgreSQL's `$n` style; for SQLite the placeholders become `?n` and `{lock}` (FOR
+UPDATE, which SQLite neither has nor needs: a writer locks the whole database) is dropped.
+
+Values go through the driver's adapters: pass ints, strings, None, and times as aware UTC
+datetimes from the clock. Rows come back as model instances through `Model._init_from_db`, which
+converts each column for the dialect, as a queryset does.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+from tortoise.models import Model
+
+M = TypeVar("M", bound=Model)
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+class Statement:
+    """One SQL text for both dialects, run on `model`'s connection (the caller's transaction,
+    when there is one)."""
+
+    __slots__ = ("model", "postgres", "sqlite")
+
+    def __init__(self, model: type[Model], sql: str) -> None:
+        self.model = model
+        self.postgres = sql.replace("{lock}", " FOR UPDATE")
+        self.sqlite = _PLACEHOLDER.sub(r"?\1", sql.replace("{lock}", ""))
+
+    def _db_and_text(self) -> tuple[Any, str]:
+        db = self.model._meta.db
+        return db, self.postgres if db.capabilities.dialect == "postgres" else self.sqlite
+
+    async def rows(self, *values: object) -> list[dict[str, Any]]:
+        db, text = self._db_and_text()
+        return await db.execute_query_dict(text, list(values))
+
+    async def instances(self, model: type[M], *values: object) -> list[M]:
+        """Each row as an instance of `model` (partial when the statement selects only some of
+        its columns)."""
+        return [model._init_from_db(**row) for row in await self.rows(*values)]
+
+    async def changed(self, *values: object) -> int:
+        """Run an UPDATE or DELETE; return how many rows it changed."""
+        db, text = self._db_and_text()
+        count, _ = await db.execute_query(text, list(values))
+        return count
