@@ -4,7 +4,8 @@ Tortoise builds a queryset's statement anew in Python each time, which costs mor
 running it: an UPDATE of one balance took 235 us through a queryset and 90 us as fixed text
 (measured inside a PostgreSQL transaction), and a purchase runs several. These few are written
 once, in PostgreSQL's `$n` style; for SQLite the placeholders become `?n` and `{lock}` (FOR
-UPDATE, which SQLite neither has nor needs: a writer locks the whole database) is dropped.
+UPDATE, or the `lock` given, which SQLite neither has nor needs: a writer locks the whole
+database) is dropped.
 
 Values go through the driver's adapters: pass ints, strings, None, and times as aware UTC
 datetimes from the clock. Rows come back as model instances through `Model._init_from_db`, which
@@ -29,9 +30,9 @@ class Statement:
 
     __slots__ = ("model", "postgres", "sqlite")
 
-    def __init__(self, model: type[Model], sql: str) -> None:
+    def __init__(self, model: type[Model], sql: str, lock: str = "FOR UPDATE") -> None:
         self.model = model
-        self.postgres = sql.replace("{lock}", " FOR UPDATE")
+        self.postgres = sql.replace("{lock}", f" {lock}")
         self.sqlite = _PLACEHOLDER.sub(r"?\1", sql.replace("{lock}", ""))
 
     def _db_and_text(self) -> tuple[Any, str]:
@@ -46,6 +47,12 @@ class Statement:
         """Each row as an instance of `model` (partial when the statement selects only some of
         its columns)."""
         return [model._init_from_db(**row) for row in await self.rows(*values)]
+
+    async def value(self, *values: object) -> Any:
+        """The first column of the first row (of a SELECT, or of an UPDATE ... RETURNING), or
+        None when there is no row."""
+        rows = await self.rows(*values)
+        return next(iter(rows[0].values())) if rows else None
 
     async def changed(self, *values: object) -> int:
         """Run an UPDATE or DELETE; return how many rows it changed."""

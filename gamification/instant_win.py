@@ -19,14 +19,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
+from core.bulk import insert_all
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
+from core.statements import Statement
 from gamification import events, ledger, prizes
 from gamification.eligibility import check_eligibility, check_required_badge
 from gamification.events import EventType
@@ -179,8 +180,33 @@ async def create_game(
     return game
 
 
+# The statements of every play, as fixed text (core/statements.py).
+_GAME = Statement(
+    InstantWinGame, 'SELECT * FROM "instant_win_game" WHERE "id" = $1 AND "program_id" = $2'
+)
+_PLAY_BY_KEY = Statement(
+    GamePlay, 'SELECT * FROM "game_play" WHERE "member_id" = $1 AND "idempotency_key" = $2'
+)
+# PostgreSQL: pass over moments that concurrent plays are claiming right now, instead of queueing
+# behind their locks (if such a play rolls back, its moment is free again for the next play).
+# The conditional UPDATE after it stays the guard.
+_NEXT_MOMENT = Statement(
+    WinningMoment,
+    'SELECT "id", "prize_id" FROM "winning_moment" '
+    'WHERE "game_id" = $1 AND "play_id" IS NULL AND "at" <= $2 ORDER BY "at", "id" LIMIT 1{lock}',
+    lock="FOR UPDATE SKIP LOCKED",
+)
+_CLAIM_MOMENT = Statement(
+    WinningMoment,
+    'UPDATE "winning_moment" SET "play_id" = $1, "claimed_at" = $2 '
+    'WHERE "id" = $3 AND "play_id" IS NULL',
+)
+_PRIZE = Statement(GamePrize, 'SELECT * FROM "game_prize" WHERE "id" = $1')
+
+
 async def game_in_program(program_id: int, game_id: int) -> InstantWinGame:
-    game = await InstantWinGame.get_or_none(id=game_id, program_id=program_id)
+    found = await _GAME.instances(InstantWinGame, game_id, program_id)
+    game = found[0] if found else None
     if game is None:
         raise NotFound(ErrorCode.NOT_FOUND, "No such game.", "gameId")
     return game
@@ -276,7 +302,7 @@ async def plays_left_today(game: InstantWinGame, member_id: int) -> int | None:
 
 async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult:
     ledger.check_key(idempotency_key)
-    previous = await GamePlay.get_or_none(member_id=member.id, idempotency_key=idempotency_key)
+    previous = await _play_by_key(member.id, idempotency_key)
     if previous is not None:
         return await _replay(previous, game_id)
     game = await game_in_program(member.program_id, game_id)
@@ -290,7 +316,7 @@ async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult
     await _ensure_counters(game, member.id, day)
     try:
         async with events.atomic():
-            played = await GamePlay.create(
+            played = GamePlay(
                 program_id=member.program_id,
                 game_id=game.id,
                 member_id=member.id,
@@ -298,6 +324,7 @@ async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult
                 played_at=now,
                 cost=game.play_cost,
             )
+            await insert_all([played])
             await _count_play(game, member.id, day)
             if game.play_cost:
                 await ledger.spend(
@@ -318,11 +345,16 @@ async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult
             )
     except IntegrityError:
         # The same key committed first in a concurrent request: answer its outcome.
-        previous = await GamePlay.get_or_none(member_id=member.id, idempotency_key=idempotency_key)
+        previous = await _play_by_key(member.id, idempotency_key)
         if previous is None:
             raise
         return await _replay(previous, game_id)
     return PlayResult(played, won, replayed=False)
+
+
+async def _play_by_key(member_id: int, idempotency_key: str) -> GamePlay | None:
+    found = await _PLAY_BY_KEY.instances(GamePlay, member_id, idempotency_key)
+    return found[0] if found else None
 
 
 async def _replay(previous: GamePlay, game_id: int) -> PlayResult:
@@ -365,32 +397,16 @@ async def _claim_prize(game: InstantWinGame, played: GamePlay, now: datetime) ->
     if game.mode == GameMode.PROBABILITY:
         return await _claim_by_odds(game)
     while True:
-        query = (
-            WinningMoment.filter(game_id=game.id, play_id=None, at__lte=now)
-            .order_by("at", "id")
-            .limit(1)
-        )
-        if _skip_locked():
-            # PostgreSQL: pass over moments that concurrent plays are claiming right now,
-            # instead of queueing behind their locks (if such a play rolls back, its moment is
-            # free again for the next play). The conditional UPDATE below stays the guard.
-            query = query.select_for_update(skip_locked=True)
-        candidate = await query.only("id", "prize_id")
+        candidate = await _NEXT_MOMENT.rows(game.id, now)
         if not candidate:
             return None
-        moment_id, prize_id = candidate[0].id, candidate[0].prize_id
+        moment_id, prize_id = candidate[0]["id"], candidate[0]["prize_id"]
         # Only one play can move play_id from null: a loser of the race looks again.
-        if await WinningMoment.filter(id=moment_id, play_id=None).update(
-            play_id=played.id, claimed_at=now
-        ):
+        if await _CLAIM_MOMENT.changed(played.id, now, moment_id):
             # No stock row to decrement: in this mode the unclaimed moments are the stock
             # (a shared counter would serialise every winning play on one row lock).
             played.moment_id = moment_id
-            return await GamePrize.get(id=prize_id)
-
-
-def _skip_locked() -> bool:
-    return connections.get("default").capabilities.dialect == "postgres"
+            return (await _PRIZE.instances(GamePrize, prize_id))[0]
 
 
 async def _claim_by_odds(game: InstantWinGame) -> GamePrize | None:

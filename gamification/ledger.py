@@ -64,12 +64,20 @@ async def _refusal(member_id: int) -> Refused | None:
 
 
 # The statements of every earn and spend, as fixed text (core/statements.py). A member who may
-# not move points of a BLOCKED_KINDS kind matches no row.
+# not move points of a BLOCKED_KINDS kind matches no row; the new balance comes back.
 _MOVABLE = ' AND "blocked_at" IS NULL AND "anonymised_at" IS NULL'
 _ADD = 'UPDATE "member" SET "points_balance" = "points_balance" + $1 WHERE "id" = $2'
 _TAKE = _ADD.replace("+", "-") + ' AND "points_balance" >= $1'
-_CREDIT = {True: Statement(Member, _ADD + _MOVABLE), False: Statement(Member, _ADD)}
-_DEBIT = {True: Statement(Member, _TAKE + _MOVABLE), False: Statement(Member, _TAKE)}
+_NEW_BALANCE = ' RETURNING "points_balance"'
+_CREDIT = {
+    True: Statement(Member, _ADD + _MOVABLE + _NEW_BALANCE),
+    False: Statement(Member, _ADD + _NEW_BALANCE),
+}
+_DEBIT = {
+    True: Statement(Member, _TAKE + _MOVABLE + _NEW_BALANCE),
+    False: Statement(Member, _TAKE + _NEW_BALANCE),
+}
+_LOCK_MEMBER = Statement(Member, 'SELECT * FROM "member" WHERE "id" = $1{lock}')
 _TAKE_FROM_LOT = Statement(
     LedgerEntry,
     'UPDATE "ledger_entry" SET "remaining" = "remaining" - $1 '
@@ -80,6 +88,13 @@ _OPEN_LOTS = Statement(
     'SELECT "id", "remaining", "expires_at", "member_id", "program_id" FROM "ledger_entry" '
     'WHERE "member_id" = $1 AND "remaining" > 0',
 )
+
+
+async def locked_member(member_id: int) -> Member | None:
+    """The member, read and locked until commit (inside a transaction): the lock every movement
+    of their points takes first, so work that must see the balance and the ledger still can."""
+    found = await _LOCK_MEMBER.instances(Member, member_id)
+    return found[0] if found else None
 
 
 class LedgerConflict(RuntimeError):
@@ -110,13 +125,16 @@ async def credit(
     staff_id: int | None = None,
     idempotency_key: str | None = None,
 ) -> LedgerEntry:
-    """Add a lot of `points` to the member's balance."""
+    """Add a lot of `points` to the member's balance (and to `member.points_balance`)."""
     check_points(points)
     now = clock.now()
     # The balance first: it refuses a blocked member, and takes the member row lock early, as
     # every other movement does.
-    if not await _CREDIT[kind in BLOCKED_KINDS].changed(points, member.id):
+    balance = await _CREDIT[kind in BLOCKED_KINDS].value(points, member.id)
+    if balance is None:
         raise await _refusal(member.id) or _blocked()
+    # Exact until commit: the row is locked.
+    member.points_balance = balance
     entry = LedgerEntry(
         program_id=member.program_id,
         member_id=member.id,
@@ -152,10 +170,11 @@ async def spend(
     staff_id: int | None = None,
     idempotency_key: str | None = None,
 ) -> LedgerEntry:
-    """Take `points` from the balance, soonest-expiring lots first, or refuse with
-    INSUFFICIENT_POINTS and change nothing."""
+    """Take `points` from the balance (and from `member.points_balance`), soonest-expiring lots
+    first, or refuse with INSUFFICIENT_POINTS and change nothing."""
     check_points(points)
-    if not await _DEBIT[kind in BLOCKED_KINDS].changed(points, member.id):
+    balance = await _DEBIT[kind in BLOCKED_KINDS].value(points, member.id)
+    if balance is None:
         refusal = await _refusal(member.id) if kind in BLOCKED_KINDS else None
         raise refusal or Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
     # The member row is locked by that UPDATE, so one read of the lots serves both steps below.
@@ -165,8 +184,12 @@ async def spend(
     now = clock.now()
     due = [lot for lot in lots if lot.expires_at is not None and lot.expires_at <= now]
     for lot in due:
-        if not await expire_lot(lot):
+        expired = await expire_lot(lot)
+        if not expired:
             raise Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
+        balance -= expired
+    # Exact until commit: the row is locked.
+    member.points_balance = balance
     return await _debit_lots(
         member,
         points,
@@ -184,19 +207,22 @@ async def claw_back(
     member: Member, points: int, kind: LedgerKind, *, reason: str = "", reference: str | None = None
 ) -> int:
     """Take up to `points` back (a refund of what earned them): the balance goes to zero, never
-    below. Returns what was taken; the rest could not be recovered."""
+    below. Returns what was taken; the rest could not be recovered. `member.points_balance`
+    follows."""
     check_points(points)
     await expire_member_lots(member)
     while True:
         balance = (await Member.filter(id=member.id).values_list("points_balance", flat=True))[0]
         take = min(points, balance)
         if take == 0:
+            member.points_balance = balance
             return 0
         # Conditional on the balance read: a concurrent spend makes us read again.
         if await Member.filter(id=member.id, points_balance=balance).update(
             points_balance=F("points_balance") - take
         ):
             break
+    member.points_balance = balance - take
     await _debit_lots(member, take, kind, reason, reference, None, None, EventType.POINTS_REVERSED)
     return take
 

@@ -299,8 +299,6 @@ async def record_purchase(
                 },
             )
             await tiers.upgrade_after_earning(member, program, program_tiers)
-            # Exact: the row is ours until commit.
-            member.points_balance += evaluation.points
     except IntegrityError:
         # A concurrent request with the same external id committed first.
         previous = await Purchase.get(program_id=program.id, external_id=external_id)

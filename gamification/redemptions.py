@@ -24,8 +24,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 
+from core.bulk import insert_all
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused
+from core.statements import Statement
 from gamification import events, ledger
 from gamification.events import EventType
 from gamification.models import (
@@ -77,10 +79,20 @@ async def _lock_member(member_id: int) -> None:
     await Member.filter(id=member_id).update(points_balance=F("points_balance"))
 
 
+# The statements of every redemption, as fixed text (core/statements.py).
+_TAKE_STOCK = Statement(
+    Reward, 'UPDATE "reward" SET "stock" = "stock" - 1 WHERE "id" = $1 AND "stock" >= 1'
+)
+_REWARD = Statement(Reward, 'SELECT * FROM "reward" WHERE "id" = $1 AND "program_id" = $2')
+_BY_KEY = Statement(
+    Redemption, 'SELECT * FROM "redemption" WHERE "member_id" = $1 AND "idempotency_key" = $2'
+)
+
+
 async def _take_stock(reward: Reward) -> None:
     if reward.stock is None:
         return
-    if not await Reward.filter(id=reward.id, stock__gte=1).update(stock=F("stock") - 1):
+    if not await _TAKE_STOCK.changed(reward.id):
         raise refusal(UnavailableReason.OUT_OF_STOCK)
 
 
@@ -91,7 +103,7 @@ async def _issue(
     now = clock.now()
     donation = reward.kind == RewardKind.DONATION
     validity = reward.redemption_validity_days
-    return await Redemption.create(
+    redemption = Redemption(
         program_id=member.program_id,
         member_id=member.id,
         reward_id=reward.id,
@@ -105,10 +117,13 @@ async def _issue(
         created_at=now,
         expires_at=now + timedelta(days=validity) if validity and not donation else None,
     )
+    await insert_all([redemption])
+    return redemption
 
 
 async def _existing(member_id: int, idempotency_key: str) -> Redemption | None:
-    return await Redemption.get_or_none(member_id=member_id, idempotency_key=idempotency_key)
+    found = await _BY_KEY.instances(Redemption, member_id, idempotency_key)
+    return found[0] if found else None
 
 
 def _same_reward(previous: Redemption, reward_id: int) -> Redemption:
@@ -144,11 +159,14 @@ async def _redeem_once(member_id: int, reward_id: int, idempotency_key: str) -> 
     async with events.atomic():
         # Locked and read in one statement: the balance is current, and concurrent redemptions
         # of one member queue here.
-        member = await Member.filter(id=member_id).select_for_update().get()
+        member = await ledger.locked_member(member_id)
+        if member is None:
+            raise NotFound(ErrorCode.MEMBER_NOT_FOUND, "No such member.")
         previous = await _existing(member.id, idempotency_key)
         if previous is not None:
             return Outcome(_same_reward(previous, reward_id), member, replayed=True)
-        reward = await Reward.get_or_none(id=reward_id, program_id=member.program_id)
+        found = await _REWARD.instances(Reward, reward_id, member.program_id)
+        reward = found[0] if found else None
         if reward is None or reward.archived:
             raise NotFound(ErrorCode.REWARD_NOT_FOUND, "No such reward.", "rewardId")
         now = clock.now()
@@ -179,7 +197,6 @@ async def _redeem_once(member_id: int, reward_id: int, idempotency_key: str) -> 
                 reason=f"Redeemed: {reward.name}",
                 reference=f"redemption:{redemption.id}",
             )
-            member.points_balance = await ledger.balance_of(member.id)
         await _emit_redeemed(redemption)
     return Outcome(redemption, member, replayed=False)
 

@@ -234,6 +234,9 @@ async def test_the_cost_is_debited_exactly_and_never_below_zero(gql: GraphQLClie
         assert all(codes(r) == ["INSUFFICIENT_POINTS"] for r in results if r["errors"])
         assert await assert_ledger_consistent(member.id) == 5
         assert await GamePlay.filter(member_id=member.id).count() == 5
+        # and each paid play answers the balance its own debit left (they queued on the member)
+        paid = sorted(r["member"]["pointsBalance"] for r in results if not r["errors"])
+        assert paid == [5, 15, 25, 35, 45]
 
 
 async def test_the_same_key_replays_the_same_outcome_and_pays_once(gql: GraphQLClient) -> None:

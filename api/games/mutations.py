@@ -99,7 +99,10 @@ class GameMutations:
         )
         return PlayInstantWinPayload(
             play=GamePlay.from_model(result.play, result.prize),
-            member=Member.from_model(await MemberModel.get(id=member.id)),
+            # A new play's spend and prize left the balance on `member`; a replay reads it.
+            member=Member.from_model(
+                member if not result.replayed else await MemberModel.get(id=member.id)
+            ),
         )
 
     @strawberry.mutation(extensions=member_only())
