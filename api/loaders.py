@@ -7,11 +7,12 @@ from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
+from gamification.members import members_by_id
 from gamification.models import Member, Reward, Tier
 
 
 async def _load_members(ids: Sequence[int]) -> list[Member | None]:
-    by_id = {m.id: m for m in await Member.filter(id__in=list(ids))}
+    by_id = await members_by_id(ids)
     return [by_id.get(i) for i in ids]
 
 
