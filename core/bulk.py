@@ -10,10 +10,11 @@ Tortoise's own are kept.
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Collection, Sequence
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.models import Model
 
@@ -87,6 +88,42 @@ def _any_of_sql(model: type[Model], any_of: dict[str, Collection[int]]) -> str:
     columns = model._meta.fields_db_projection
     where = " AND ".join(f'"{columns[name]}" = ANY(${n})' for n, name in enumerate(any_of, start=1))
     return f'"{model._meta.db_table}" WHERE {where}'
+
+
+M = TypeVar("M", bound=Model)
+
+
+def new_row(model: type[M], **values: Any) -> M:
+    """A new instance of `model` for `insert_all`, from Python values of its data fields (`x_id`,
+    not related objects); the others take their defaults. What `model(**values)` builds,
+    without its per-field work (a type conversion, a relation check and a default lookup for
+    each field: about 12 us an instance, and a purchase builds nine)."""
+    row = model.__new__(model)
+    attributes = row.__dict__
+    attributes.update(_ROW_STATE)
+    attributes["_await_when_save"] = {}
+    for name, default, factory in _defaults(model):
+        if name not in values:
+            attributes[name] = default() if factory else default
+    attributes.update(values)
+    return row
+
+
+_ROW_STATE = {"_partial": False, "_saved_in_db": False, "_custom_generated_pk": False}
+
+
+@functools.cache
+def _defaults(model: type[Model]) -> tuple[tuple[str, Any, bool], ...]:
+    defaults = []
+    for name in model._meta.fields_db_projection:
+        default = model._meta.fields_map[name].default
+        if callable(default):
+            defaults.append((name, default, True))
+        elif isinstance(default, (list, dict, set)):  # mutable: a fresh copy per row
+            defaults.append((name, functools.partial(copy.deepcopy, default), True))
+        else:
+            defaults.append((name, default, False))
+    return tuple(defaults)
 
 
 # SQLite binds at most 32,766 values per statement.

@@ -53,7 +53,7 @@ import structlog
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from core.bulk import insert_all
+from core.bulk import insert_all, new_row
 from core.clock import clock
 from gamification.models import Event, EventHandling
 
@@ -293,7 +293,8 @@ async def emit(
         raise RuntimeError("emit() belongs inside an atomic() block")
     wanted = await needed(program_id, event_type.value, member_id, data)
     now = clock.now()
-    event = Event(
+    event = new_row(
+        Event,
         program_id=program_id,
         member_id=member_id,
         type=event_type.value,

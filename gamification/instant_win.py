@@ -24,7 +24,7 @@ from tortoise.expressions import F
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
-from core.bulk import insert_all
+from core.bulk import insert_all, new_row
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from core.statements import Statement
@@ -316,7 +316,8 @@ async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult
     await _ensure_counters(game, member.id, day)
     try:
         async with events.atomic():
-            played = GamePlay(
+            played = new_row(
+                GamePlay,
                 program_id=member.program_id,
                 game_id=game.id,
                 member_id=member.id,

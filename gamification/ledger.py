@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from core.bulk import insert_all
+from core.bulk import insert_all, new_row
 from core.clock import clock
 from core.errors import ErrorCode, Refused, ValidationFailed
 from core.statements import Statement
@@ -135,7 +135,8 @@ async def credit(
         raise await _refusal(member.id) or _blocked()
     # Exact until commit: the row is locked.
     member.points_balance = balance
-    entry = LedgerEntry(
+    entry = new_row(
+        LedgerEntry,
         program_id=member.program_id,
         member_id=member.id,
         delta=points,
@@ -252,7 +253,8 @@ async def _debit_lots(
         left -= take
     if left:
         raise LedgerConflict(f"member {member.id}: lots short of the balance by {left}")
-    entry = LedgerEntry(
+    entry = new_row(
+        LedgerEntry,
         program_id=member.program_id,
         member_id=member.id,
         delta=-points,

@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from core.bulk import insert_all
+from core.bulk import insert_all, new_row
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from core.statements import Statement
@@ -235,7 +235,8 @@ async def record_purchase(
                 first_purchase=first,
             )
             now = clock.now()
-            purchase = Purchase(
+            purchase = new_row(
+                Purchase,
                 program_id=program.id,
                 member_id=member.id,
                 external_id=external_id,
@@ -254,7 +255,8 @@ async def record_purchase(
                 raise Refused(ErrorCode.MEMBER_ANONYMISED, "This member's account was deleted.")
             await insert_all(
                 [
-                    PurchaseLine(
+                    new_row(
+                        PurchaseLine,
                         purchase_id=purchase.id,
                         position=index,
                         sku=line.sku,

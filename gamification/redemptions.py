@@ -24,7 +24,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 
-from core.bulk import insert_all
+from core.bulk import insert_all, new_row
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused
 from core.statements import Statement
@@ -103,7 +103,8 @@ async def _issue(
     now = clock.now()
     donation = reward.kind == RewardKind.DONATION
     validity = reward.redemption_validity_days
-    redemption = Redemption(
+    redemption = new_row(
+        Redemption,
         program_id=member.program_id,
         member_id=member.id,
         reward_id=reward.id,
