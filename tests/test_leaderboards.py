@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from redis.asyncio import Redis
@@ -15,12 +16,16 @@ from core.clock import clock
 from gamification import events, leaderboards, ledger, public_names
 from gamification.events import EventType
 from gamification.leaderboards import Period
-from gamification.models import Event, LedgerEntry, LedgerKind, Member
+from gamification.models import EarningRuleKind, Event, LedgerEntry, LedgerKind, Member
 from gamification.personal_data import ERASED_NAME
 from tests.builders import (
+    RECORD_PURCHASE,
+    add_rule,
     assert_ledger_consistent,
     give_points,
+    integration_client,
     new_program,
+    purchase_input,
     record_purchase_event,
     refund_purchase_event,
     sign_up,
@@ -446,3 +451,29 @@ async def test_a_change_in_flight_for_an_anonymised_member_never_puts_them_back_
     # while the other member's changes still count
     await leaderboards.add_score(redis, program.id, "points", staying.id, 5, clock.now(), "ok")
     assert scores(await board(staying)) == [(1, "Staying", 25)]
+
+
+async def test_purchases_racing_put_each_members_points_on_the_board_once(
+    gql: GraphQLClient,
+) -> None:
+    # given a shop earning a point per euro and twelve members
+    program = await new_program()
+    await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal(1))
+    till = await integration_client(gql, program)
+    members = [await sign_up(gql, program, display_name=f"M{i:02d}") for i in range(12)]
+    # when 60 purchases of theirs arrive at once
+    results = await asyncio.gather(
+        *(
+            till.mutate(
+                RECORD_PURCHASE,
+                purchase_input(members[i % 12].id, f"race-{i}", [("A", None, 1, f"{10 + i}.00")]),
+            )
+            for i in range(60)
+        )
+    )
+    assert all(r["errors"] == [] for r in results)
+    # then every member's score is the sum of their purchases' points, in every period
+    expected = {f"M{m:02d}": sum(10 + i for i in range(m, 60, 12)) for m in range(12)}
+    for period in ("ALL_TIME", "MONTH", "WEEK"):
+        view = await board(members[0], period=period, first=20)
+        assert {e["member"]["displayName"]: e["score"] for e in view["entries"]} == expected
