@@ -295,9 +295,10 @@ def main() -> int:
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
         p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)  # type: ignore[union-attr]
         p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)  # type: ignore[union-attr]
+        processes = "one uvicorn process" if args.workers == 1 else f"{args.workers} processes"
         print(
             f"playInstantWin: {rps:.0f} plays/s, p50 {p50}, p99 {p99} "
-            f"({args.connections} connections, {args.duration} s, one uvicorn process)"
+            f"({args.connections} connections, {args.duration} s, {processes})"
         )
         server.send_signal(signal.SIGINT)  # a clean stop (and the profile written, if any)
         server.wait(timeout=60)
