@@ -21,7 +21,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -124,18 +124,21 @@ class Window:
         return int(score) >> self.spec.bits
 
 
-@functools.lru_cache(maxsize=4096)
 def window(period: Period, at: datetime) -> Window:
-    """The period's window containing `at` (memoised: a challenge board asks for the windows
-    of its start at every change)."""
-    at = at.astimezone(UTC)
+    """The period's window containing `at`."""
+    return _window_of_day(period, at.astimezone(UTC).date())
+
+
+@functools.lru_cache(maxsize=4096)
+def _window_of_day(period: Period, on: date) -> Window:
+    """Memoised by day, not by instant: every change of a day (every purchase) shares it."""
     if period == Period.ALL_TIME:
         return Window(period, "all", None, None)
     if period == Period.MONTH:
-        start = at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        start = datetime(on.year, on.month, 1, tzinfo=UTC)
         end = (start + timedelta(days=32)).replace(day=1)
         return Window(period, f"m{start:%Y-%m}", start, end)
-    day = at.date() - timedelta(days=at.weekday())  # ISO weeks start on Monday
+    day = on - timedelta(days=on.weekday())  # ISO weeks start on Monday
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     year, week, _ = day.isocalendar()
     return Window(period, f"w{year}-W{week:02d}", start, start + timedelta(days=7))
