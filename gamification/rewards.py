@@ -155,11 +155,13 @@ def period_start(reward: Reward, now: datetime) -> datetime | None:
 async def usage_of(member_id: int, reward: Reward, now: datetime) -> Usage:
     """The member's counted redemptions of one reward (read under the member's lock in a
     redemption, so concurrent redemptions of one member see each other)."""
+    start = period_start(reward, now)
+    if reward.limit_per_member is None and start is None:
+        return Usage(total=0, in_period=0)  # nothing to count (and no query to build)
     counted = Redemption.filter(member_id=member_id, reward_id=reward.id).exclude(
         status__in=NOT_COUNTED
     )
     total = await counted.count() if reward.limit_per_member is not None else 0
-    start = period_start(reward, now)
     in_period = await counted.filter(created_at__gt=start).count() if start else 0
     return Usage(total=total, in_period=in_period)
 
