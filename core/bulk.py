@@ -1,11 +1,12 @@
-"""Reading and writing back several rows of one model in one round trip, on the event path.
+"""Reading, writing back and inserting several rows of one model in one round trip, on the
+event path and the hot mutations.
 
 Tortoise builds each statement anew in Python, and for these it costs more CPU than the database
 spends running them: `bulk_update` builds one UPDATE with a CASE per field and row (about 1.8 ms
 for 16 rows, measured on the badge handler), and an `__in` filter renders its list of values
-every time. On PostgreSQL the same statements are sent as fixed text with array parameters,
+every time. On PostgreSQL the reads and updates are sent as fixed text with array parameters,
 which asyncpg prepares once per connection, one statement however many rows; elsewhere (SQLite)
-Tortoise's own are kept.
+Tortoise's own are kept. Inserts build their text once per model and row count, on both.
 """
 
 from __future__ import annotations
@@ -141,6 +142,7 @@ async def insert_all(rows: Sequence[Model]) -> None:
     meta = rows[0]._meta
     db = meta.db
     names, fields, _ = _insert_columns(type(rows[0]))
+    postgres = db.capabilities.dialect == "postgres"
     for start in range(0, len(rows), _INSERT_CHUNK):
         chunk = rows[start : start + _INSERT_CHUNK]
         values = [
@@ -148,7 +150,6 @@ async def insert_all(rows: Sequence[Model]) -> None:
             for row in chunk
             for name, field in zip(names, fields, strict=True)
         ]
-        postgres = db.capabilities.dialect == "postgres"
         sql = _insert_sql(type(rows[0]), len(chunk), postgres)
         # (execute_query drops the rows of a statement that starts with INSERT.)
         returned = await (

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 import asyncpg
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -33,13 +33,13 @@ M = TypeVar("M", bound=Model)
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
-class Statement:
+class Statement(Generic[M]):
     """One SQL text for both dialects, run on `model`'s connection (the caller's transaction,
     when there is one)."""
 
     __slots__ = ("model", "postgres", "sqlite")
 
-    def __init__(self, model: type[Model], sql: str, lock: str = "FOR UPDATE") -> None:
+    def __init__(self, model: type[M], sql: str, lock: str = "FOR UPDATE") -> None:
         self.model = model
         self.postgres = sql.replace("{lock}", f" {lock}")
         self.sqlite = _PLACEHOLDER.sub(r"?\1", sql.replace("{lock}", ""))
@@ -50,10 +50,14 @@ class Statement:
             return await fetch_postgres(db, self.postgres, values)
         return await db.execute_query_dict(self.sqlite, list(values))
 
-    async def instances(self, model: type[M], *values: object) -> list[M]:
-        """Each row as an instance of `model` (partial when the statement selects only some of
-        its columns)."""
-        return [model._init_from_db(**row) for row in await self.rows(*values)]
+    async def instances(self, *values: object) -> list[M]:
+        """Each row as an instance of the model (partial when the statement selects only some
+        of its columns)."""
+        return [self.model._init_from_db(**row) for row in await self.rows(*values)]
+
+    async def first(self, *values: object) -> M | None:
+        found = await self.instances(*values)
+        return found[0] if found else None
 
     async def value(self, *values: object) -> Any:
         """The first column of the first row (of a SELECT, or of an UPDATE ... RETURNING), or
@@ -71,7 +75,7 @@ class Statement:
             try:
                 status = await connection.execute(self.postgres, *values)
             except asyncpg.PostgresError as error:
-                raise _translated(error) from error
+                _raise_as_tortoise(error)
         return int(status.rsplit(" ", 1)[1])
 
 
@@ -83,13 +87,13 @@ async def fetch_postgres(
         try:
             return [dict(row) for row in await connection.fetch(text, *values)]
         except asyncpg.PostgresError as error:
-            raise _translated(error) from error
+            _raise_as_tortoise(error)
 
 
-def _translated(error: asyncpg.PostgresError) -> Exception:
-    """The exception Tortoise raises for this driver error (see its asyncpg client)."""
+def _raise_as_tortoise(error: asyncpg.PostgresError) -> NoReturn:
+    """Raise what Tortoise raises for this driver error (see its asyncpg client)."""
     if isinstance(error, asyncpg.IntegrityConstraintViolationError):
-        return IntegrityError(error)
+        raise IntegrityError(error) from error
     if isinstance(error, asyncpg.SyntaxOrAccessError | asyncpg.exceptions.DataError):
-        return OperationalError(error)
-    return error
+        raise OperationalError(error) from error
+    raise error

@@ -205,8 +205,7 @@ _PRIZE = Statement(GamePrize, 'SELECT * FROM "game_prize" WHERE "id" = $1')
 
 
 async def game_in_program(program_id: int, game_id: int) -> InstantWinGame:
-    found = await _GAME.instances(InstantWinGame, game_id, program_id)
-    game = found[0] if found else None
+    game = await _GAME.first(game_id, program_id)
     if game is None:
         raise NotFound(ErrorCode.NOT_FOUND, "No such game.", "gameId")
     return game
@@ -354,8 +353,7 @@ async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult
 
 
 async def _play_by_key(member_id: int, idempotency_key: str) -> GamePlay | None:
-    found = await _PLAY_BY_KEY.instances(GamePlay, member_id, idempotency_key)
-    return found[0] if found else None
+    return await _PLAY_BY_KEY.first(member_id, idempotency_key)
 
 
 async def _replay(previous: GamePlay, game_id: int) -> PlayResult:
@@ -407,7 +405,7 @@ async def _claim_prize(game: InstantWinGame, played: GamePlay, now: datetime) ->
             # No stock row to decrement: in this mode the unclaimed moments are the stock
             # (a shared counter would serialise every winning play on one row lock).
             played.moment_id = moment_id
-            return (await _PRIZE.instances(GamePrize, prize_id))[0]
+            return (await _PRIZE.instances(prize_id))[0]
 
 
 async def _claim_by_odds(game: InstantWinGame) -> GamePrize | None:

@@ -93,8 +93,7 @@ _OPEN_LOTS = Statement(
 async def locked_member(member_id: int) -> Member | None:
     """The member, read and locked until commit (inside a transaction): the lock every movement
     of their points takes first, so work that must see the balance and the ledger still can."""
-    found = await _LOCK_MEMBER.instances(Member, member_id)
-    return found[0] if found else None
+    return await _LOCK_MEMBER.first(member_id)
 
 
 class LedgerConflict(RuntimeError):
@@ -277,7 +276,7 @@ async def _debit_lots(
 
 async def _open_lots(member_id: int) -> list[LedgerEntry]:
     """The member's lots with points left (what a debit and an expiry need of them)."""
-    return await _OPEN_LOTS.instances(LedgerEntry, member_id)
+    return await _OPEN_LOTS.instances(member_id)
 
 
 async def expire_lot(lot: LedgerEntry) -> int:

@@ -163,7 +163,7 @@ async def members_by_id(member_ids: Collection[int]) -> dict[int, Member]:
     """These members, by id, in one query. The usual one (the caller, read on every member
     request) is a fixed statement (core/statements.py)."""
     if len(member_ids) == 1:
-        return {member.id: member for member in await _BY_ID.instances(Member, *member_ids)}
+        return {member.id: member for member in await _BY_ID.instances(*member_ids)}
     return {member.id: member for member in await Member.filter(id__in=list(member_ids))}
 
 

@@ -101,10 +101,9 @@ async def _locked_buyer(program_id: int, ref: MemberRef) -> tuple[Member, bool]:
     """The member `ref` names, read FOR UPDATE (inside a transaction), and whether they have a
     purchase already."""
     column, value = _member_key(ref)
-    found = await _BUYER[column].instances(Member, program_id, value)
-    if not found:
+    member = await _BUYER[column].first(program_id, value)
+    if member is None:
         raise _no_member()
-    member = found[0]
     return member, bool(await _BOUGHT_BEFORE.rows(member.id))
 
 

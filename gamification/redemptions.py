@@ -123,8 +123,7 @@ async def _issue(
 
 
 async def _existing(member_id: int, idempotency_key: str) -> Redemption | None:
-    found = await _BY_KEY.instances(Redemption, member_id, idempotency_key)
-    return found[0] if found else None
+    return await _BY_KEY.first(member_id, idempotency_key)
 
 
 def _same_reward(previous: Redemption, reward_id: int) -> Redemption:
@@ -166,8 +165,7 @@ async def _redeem_once(member_id: int, reward_id: int, idempotency_key: str) -> 
         previous = await _existing(member.id, idempotency_key)
         if previous is not None:
             return Outcome(_same_reward(previous, reward_id), member, replayed=True)
-        found = await _REWARD.instances(Reward, reward_id, member.program_id)
-        reward = found[0] if found else None
+        reward = await _REWARD.first(reward_id, member.program_id)
         if reward is None or reward.archived:
             raise NotFound(ErrorCode.REWARD_NOT_FOUND, "No such reward.", "rewardId")
         now = clock.now()
