@@ -85,26 +85,24 @@ async def find_member(program_id: int, ref: MemberRef) -> Member:
     return member
 
 
-# A buyer, locked: one statement per way of naming them. Whether they bought before is asked
-# apart, once the lock is held: a subquery of the locking statement would read the purchases as
-# they were before it waited for the lock, and two first purchases would both be first.
+# A buyer, locked: one statement per way of naming them.
 _BUYER = {
     column: Statement(
         Member, f'SELECT * FROM "member" WHERE "program_id" = $1 AND "{column}" = $2{{lock}}'
     )
     for column in ("id", "email", "referral_code")
 }
-_BOUGHT_BEFORE = Statement(Purchase, 'SELECT 1 FROM "purchase" WHERE "member_id" = $1 LIMIT 1')
+_FIRST_PURCHASE = Statement(Member, 'UPDATE "member" SET "first_purchase_at" = $1 WHERE "id" = $2')
 
 
-async def _locked_buyer(program_id: int, ref: MemberRef) -> tuple[Member, bool]:
-    """The member `ref` names, read FOR UPDATE (inside a transaction), and whether they have a
-    purchase already."""
+async def _locked_buyer(program_id: int, ref: MemberRef) -> Member:
+    """The member `ref` names, read FOR UPDATE (inside a transaction): whether they bought
+    before (`first_purchase_at`) stays true until commit."""
     column, value = _member_key(ref)
     member = await _BUYER[column].first(program_id, value)
     if member is None:
         raise _no_member()
-    return member, bool(await _BOUGHT_BEFORE.rows(member.id))
+    return member
 
 
 def _money(value: Decimal, field: str, *, allow_zero: bool = False) -> Decimal:
@@ -212,7 +210,7 @@ async def record_purchase(
             # The member row is read locked, first (as every ledger write takes it): purchases of
             # one member queue here, so "first purchase", the balance and the tier upgrade see
             # each other. (SQLite runs one transaction at a time.)
-            member, bought_before = await _locked_buyer(program.id, member_ref)
+            member = await _locked_buyer(program.id, member_ref)
             print_ = fingerprint(
                 {
                     "member": member.id,
@@ -224,7 +222,7 @@ async def record_purchase(
                     ],
                 }
             )
-            first = not bought_before
+            first = member.first_purchase_at is None
             evaluation = earning_rules.evaluate(
                 rules,
                 lines,
@@ -252,6 +250,9 @@ async def record_purchase(
             # After the insert, so that a retry of an earlier purchase still replays it.
             if member.anonymised_at is not None:  # an erased account takes part in nothing
                 raise Refused(ErrorCode.MEMBER_ANONYMISED, "This member's account was deleted.")
+            if first:  # once in a member's life
+                await _FIRST_PURCHASE.changed(now, member.id)
+                member.first_purchase_at = now
             await insert_all(
                 [
                     new_row(
@@ -332,7 +333,7 @@ async def preview_purchase(
     # The same snapshot of rules and tiers as record_purchase reads.
     engine = await engine_cache.snapshot(program.id)
     rules, program_tiers = engine.rules, list(engine.tiers)
-    first = not await Purchase.exists(member_id=member.id)
+    first = member.first_purchase_at is None
     return earning_rules.evaluate(
         rules, lines, total, at=at, tier=_member_tier(member, program_tiers), first_purchase=first
     )

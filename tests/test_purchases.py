@@ -4,14 +4,18 @@ codes and program isolation (invariants 1, 3, 5 and 8)."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+
+from tortoise import connections
 
 from core.clock import clock
 from gamification.models import (
     EarningRuleKind,
     Event,
     LedgerEntry,
+    Member,
     Purchase,
     PurchaseLine,
     Rounding,
@@ -449,3 +453,24 @@ async def test_a_purchase_time_with_an_offset_is_stored_as_the_same_instant(
     purchase = await Purchase.get(id=int(payload["purchase"]["id"]))
     assert purchase.occurred_at == local
     assert purchase.occurred_at.utcoffset() == timedelta(0)
+
+
+async def test_the_first_purchase_migration_dates_every_buyer_by_their_first_purchase(
+    gql: GraphQLClient,
+) -> None:
+    # given a member with two purchases and one who never bought, as before migration 0012
+    program, buyer, till = await _shop(gql)
+    for key in ("m1", "m2"):
+        payload = await till.mutate(RECORD_PURCHASE, purchase_input(buyer.id, unique(key)))
+        assert payload["errors"] == []
+    other = await sign_up(gql, program)
+    first = await Purchase.filter(member_id=buyer.id).order_by("id").first()
+    assert first is not None
+    await Member.filter(id__in=[buyer.id, other.id]).update(first_purchase_at=None)
+    # when the migration's backfill runs
+    migration = importlib.import_module("gamification.migrations.0012_member_first_purchase")
+    backfill = next(op for op in migration.Migration.operations if hasattr(op, "sql"))
+    await connections.get("default").execute_script(backfill.sql)
+    # then the buyer is dated by their first purchase and the other is still a first-timer
+    assert (await Member.get(id=buyer.id)).first_purchase_at == first.recorded_at
+    assert (await Member.get(id=other.id)).first_purchase_at is None

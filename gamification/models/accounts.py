@@ -52,6 +52,9 @@ class Member(Model):
     blocked_reason = fields.CharField(max_length=200, default="")
     # Set when the member's personal data was erased; the accounting rows stay.
     anonymised_at = fields.DatetimeField(null=True)
+    # When their first purchase was recorded (null: never bought). Read with the member's lock,
+    # it tells a purchase whether it is the first without a query of its own.
+    first_purchase_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "member"
