@@ -96,8 +96,8 @@ _FIRST_PURCHASE = Statement(Member, 'UPDATE "member" SET "first_purchase_at" = $
 
 
 async def _locked_buyer(program_id: int, ref: MemberRef) -> Member:
-    """The member `ref` names, read FOR UPDATE (inside a transaction): whether they bought
-    before (`first_purchase_at`) stays true until commit."""
+    """The member `ref` names, read FOR UPDATE (inside a transaction): until commit no other
+    purchase of theirs changes what it says, `first_purchase_at` included."""
     column, value = _member_key(ref)
     member = await _BUYER[column].first(program_id, value)
     if member is None:
