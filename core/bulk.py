@@ -129,6 +129,13 @@ def _defaults(model: type[Model]) -> tuple[tuple[str, Any, bool], ...]:
     return tuple(defaults)
 
 
+async def insert_row(model: type[M], **values: Any) -> M:
+    """Insert one new row of `model` (see `new_row`) and return it, its primary key set."""
+    row = new_row(model, **values)
+    await insert_all([row])
+    return row
+
+
 # SQLite binds at most 32,766 values per statement.
 _INSERT_CHUNK = 200
 

@@ -24,7 +24,7 @@ from tortoise.expressions import F
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
-from core.bulk import insert_all, new_row
+from core.bulk import insert_row
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from core.statements import Statement
@@ -301,7 +301,7 @@ async def plays_left_today(game: InstantWinGame, member_id: int) -> int | None:
 
 async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult:
     ledger.check_key(idempotency_key)
-    previous = await _play_by_key(member.id, idempotency_key)
+    previous = await _PLAY_BY_KEY.first(member.id, idempotency_key)
     if previous is not None:
         return await _replay(previous, game_id)
     game = await game_in_program(member.program_id, game_id)
@@ -315,7 +315,7 @@ async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult
     await _ensure_counters(game, member.id, day)
     try:
         async with events.atomic():
-            played = new_row(
+            played = await insert_row(
                 GamePlay,
                 program_id=member.program_id,
                 game_id=game.id,
@@ -324,7 +324,6 @@ async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult
                 played_at=now,
                 cost=game.play_cost,
             )
-            await insert_all([played])
             await _count_play(game, member.id, day)
             if game.play_cost:
                 await ledger.spend(
@@ -345,15 +344,11 @@ async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult
             )
     except IntegrityError:
         # The same key committed first in a concurrent request: answer its outcome.
-        previous = await _play_by_key(member.id, idempotency_key)
+        previous = await _PLAY_BY_KEY.first(member.id, idempotency_key)
         if previous is None:
             raise
         return await _replay(previous, game_id)
     return PlayResult(played, won, replayed=False)
-
-
-async def _play_by_key(member_id: int, idempotency_key: str) -> GamePlay | None:
-    return await _PLAY_BY_KEY.first(member_id, idempotency_key)
 
 
 async def _replay(previous: GamePlay, game_id: int) -> PlayResult:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from core.bulk import insert_all, new_row
+from core.bulk import insert_row
 from core.clock import clock
 from core.errors import ErrorCode, Refused, ValidationFailed
 from core.statements import Statement
@@ -83,6 +83,7 @@ _TAKE_FROM_LOT = Statement(
     'UPDATE "ledger_entry" SET "remaining" = "remaining" - $1 '
     'WHERE "id" = $2 AND "remaining" >= $1',
 )
+# The member's lots with points left (what a debit and an expiry need of them).
 _OPEN_LOTS = Statement(
     LedgerEntry,
     'SELECT "id", "remaining", "expires_at", "member_id", "program_id" FROM "ledger_entry" '
@@ -134,7 +135,7 @@ async def credit(
         raise await _refusal(member.id) or _blocked()
     # Exact until commit: the row is locked.
     member.points_balance = balance
-    entry = new_row(
+    entry = await insert_row(
         LedgerEntry,
         program_id=member.program_id,
         member_id=member.id,
@@ -148,7 +149,6 @@ async def credit(
         staff_id=staff_id,
         idempotency_key=idempotency_key,
     )
-    await insert_all([entry])
     await events.emit(
         EventType.POINTS_EARNED,
         program_id=member.program_id,
@@ -180,7 +180,7 @@ async def spend(
     # The member row is locked by that UPDATE, so one read of the lots serves both steps below.
     # The balance it checked may still count lots that lapsed and are not expired yet: expire
     # them first; if what is left does not cover the spend, the refusal undoes it all.
-    lots = await _open_lots(member.id)
+    lots = await _OPEN_LOTS.instances(member.id)
     now = clock.now()
     due = [lot for lot in lots if lot.expires_at is not None and lot.expires_at <= now]
     for lot in due:
@@ -240,7 +240,7 @@ async def _debit_lots(
 ) -> LedgerEntry:
     # The member row is locked by the caller's UPDATE: no one else moves these lots now.
     if lots is None:
-        lots = await _open_lots(member.id)
+        lots = await _OPEN_LOTS.instances(member.id)
     lots.sort(key=lambda lot: (lot.expires_at is None, lot.expires_at, lot.id))
     left = points
     for lot in lots:
@@ -252,7 +252,7 @@ async def _debit_lots(
         left -= take
     if left:
         raise LedgerConflict(f"member {member.id}: lots short of the balance by {left}")
-    entry = new_row(
+    entry = await insert_row(
         LedgerEntry,
         program_id=member.program_id,
         member_id=member.id,
@@ -264,7 +264,6 @@ async def _debit_lots(
         staff_id=staff_id,
         idempotency_key=idempotency_key,
     )
-    await insert_all([entry])
     await events.emit(
         event_type,
         program_id=member.program_id,
@@ -272,11 +271,6 @@ async def _debit_lots(
         data={"points": points, "kind": kind.value, "reference": reference, "entry": entry.id},
     )
     return entry
-
-
-async def _open_lots(member_id: int) -> list[LedgerEntry]:
-    """The member's lots with points left (what a debit and an expiry need of them)."""
-    return await _OPEN_LOTS.instances(member_id)
 
 
 async def expire_lot(lot: LedgerEntry) -> int:

@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from core.bulk import insert_all, new_row
+from core.bulk import insert_all, insert_row, new_row
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from core.statements import Statement
@@ -232,7 +232,7 @@ async def record_purchase(
                 first_purchase=first,
             )
             now = clock.now()
-            purchase = new_row(
+            purchase = await insert_row(
                 Purchase,
                 program_id=program.id,
                 member_id=member.id,
@@ -246,7 +246,6 @@ async def record_purchase(
                 first_purchase=first,
                 breakdown=[item.as_json() for item in evaluation.breakdown],
             )
-            await insert_all([purchase])
             # After the insert, so that a retry of an earlier purchase still replays it.
             if member.anonymised_at is not None:  # an erased account takes part in nothing
                 raise Refused(ErrorCode.MEMBER_ANONYMISED, "This member's account was deleted.")

@@ -24,7 +24,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 
-from core.bulk import insert_all, new_row
+from core.bulk import insert_row
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused
 from core.statements import Statement
@@ -103,7 +103,7 @@ async def _issue(
     now = clock.now()
     donation = reward.kind == RewardKind.DONATION
     validity = reward.redemption_validity_days
-    redemption = new_row(
+    return await insert_row(
         Redemption,
         program_id=member.program_id,
         member_id=member.id,
@@ -118,8 +118,6 @@ async def _issue(
         created_at=now,
         expires_at=now + timedelta(days=validity) if validity and not donation else None,
     )
-    await insert_all([redemption])
-    return redemption
 
 
 async def _existing(member_id: int, idempotency_key: str) -> Redemption | None:

@@ -115,6 +115,15 @@ async def give_points(member_id: int, points: int, expires_at: object = None) ->
         )
 
 
+async def spend_points(member_id: int, points: int, **options: object) -> None:
+    """Spend through the ledger, as a redemption would (refusals raise)."""
+    from gamification import events, ledger
+    from gamification.models import LedgerKind, Member
+
+    async with events.atomic():
+        await ledger.spend(await Member.get(id=member_id), points, LedgerKind.REDEEM, **options)  # type: ignore[arg-type]
+
+
 async def assert_ledger_consistent(member_id: int) -> int:
     """Invariant 1: balance = sum of entries = sum of lots' remaining, and never negative."""
     from gamification.models import LedgerEntry, Member

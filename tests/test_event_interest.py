@@ -16,7 +16,14 @@ from core.clock import clock
 from gamification import events, interest
 from gamification.events import EventType
 from gamification.models import Event, EventHandling
-from tests.builders import emit_event, give_points, new_program, sign_up, staff_client
+from tests.builders import (
+    emit_event,
+    give_points,
+    new_program,
+    sign_up,
+    spend_points,
+    staff_client,
+)
 from tests.graphql import GraphQLClient
 from workers.settings import WorkerSettings
 
@@ -197,8 +204,7 @@ async def test_a_definition_made_in_another_process_is_seen_within_the_ttl(
 async def test_spending_points_skips_the_outbox_while_earning_still_moves_the_board(
     gql: GraphQLClient,
 ) -> None:
-    from gamification import leaderboards, ledger
-    from gamification.models import LedgerKind, Member
+    from gamification import leaderboards
 
     program = await new_program()
     member = await sign_up(gql, program)
@@ -207,8 +213,7 @@ async def test_spending_points_skips_the_outbox_while_earning_still_moves_the_bo
     earned = await Event.get(member_id=member.id, type="POINTS_EARNED")
     assert earned.settled_at is not None
     # when points are spent on a reward (a kind no board counts)
-    async with events.atomic():
-        await ledger.spend(await Member.get(id=member.id), 20, LedgerKind.REDEEM, reference="r:1")
+    await spend_points(member.id, 20, reference="r:1")
     spent = await Event.get(member_id=member.id, type="POINTS_SPENT")
     # then the event was settled at insert, and the board still shows what was earned
     assert spent.settled_at is not None

@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from core.clock import clock
 from core.errors import DomainError
-from gamification import events, ledger
-from gamification.models import LedgerEntry, LedgerKind, Member
+from gamification import ledger
+from gamification.models import LedgerEntry, LedgerKind
 from tests.builders import (
     assert_ledger_consistent,
     give_points,
     new_program,
     sign_up,
+    spend_points,
     staff_client,
 )
 from tests.graphql import GraphQLClient, codes
@@ -157,8 +158,7 @@ async def test_spending_takes_the_soonest_expiring_lots_first(gql: GraphQLClient
     await give_points(member.id, 100, now + timedelta(days=300))
     await give_points(member.id, 50, now + timedelta(days=10))
     await give_points(member.id, 70, None)
-    async with events.atomic():
-        await ledger.spend(await Member.get(id=member.id), 120, LedgerKind.REDEEM)
+    await spend_points(member.id, 120)
     lots = await LedgerEntry.filter(member_id=member.id, delta__gt=0).order_by("id")
     assert [lot.remaining for lot in lots] == [30, 0, 70]
     assert await assert_ledger_consistent(member.id) == 100
@@ -192,8 +192,7 @@ async def test_a_spend_never_uses_points_that_have_lapsed(gql: GraphQLClient) ->
         await give_points(member.id, 20, None)
         time.advance(timedelta(days=2))  # the cron has not run yet
         try:
-            async with events.atomic():
-                await ledger.spend(await Member.get(id=member.id), 50, LedgerKind.REDEEM)
+            await spend_points(member.id, 50)
         except Exception as error:
             assert getattr(error, "code", None) == "INSUFFICIENT_POINTS"
         else:
@@ -212,8 +211,7 @@ async def test_a_spend_expires_lapsed_lots_first_and_takes_the_rest_from_live_on
         await give_points(member.id, 100, start + timedelta(days=1))
         await give_points(member.id, 80, None)
         time.advance(timedelta(days=2))  # the cron has not run yet
-        async with events.atomic():
-            await ledger.spend(await Member.get(id=member.id), 50, LedgerKind.REDEEM)
+        await spend_points(member.id, 50)
     lots = await LedgerEntry.filter(member_id=member.id, delta__gt=0).order_by("id")
     assert [lot.remaining for lot in lots] == [0, 30]
     expired = await LedgerEntry.filter(member_id=member.id, kind=LedgerKind.EXPIRE)
@@ -235,8 +233,7 @@ async def test_spends_racing_the_expiry_scan_expire_once_and_never_deadlock(
 
         async def spend_5() -> bool:
             try:
-                async with events.atomic():
-                    await ledger.spend(await Member.get(id=member.id), 5, LedgerKind.REDEEM)
+                await spend_points(member.id, 5)
             except DomainError:
                 return False
             return True
