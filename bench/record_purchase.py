@@ -157,8 +157,9 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["X-Api-Key"] = "{key}"
 request = function()
   counter = counter + 1
-  -- Each of the 4 threads walks its own quarter of the members.
-  local member = members[(counter * 4 + tid) % #members + 1]
+  -- Walk every member in turn (each thread from its own starting point): a member comes round
+  -- again only after all the others, as in a shop where one member rarely pays twice at once.
+  local member = members[(counter + tid * 53) % #members + 1]
   local body = [==[{head}]==] .. '"' .. member .. '"' .. [==[{middle}]==]
     .. '"' .. prefix .. counter .. '"' .. [==[{tail}]==]
   return wrk.format(nil, "/graphql", nil, body)
