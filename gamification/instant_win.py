@@ -202,6 +202,15 @@ _CLAIM_MOMENT = Statement(
     'WHERE "id" = $3 AND "play_id" IS NULL',
 )
 _PRIZE = Statement(GamePrize, 'SELECT * FROM "game_prize" WHERE "id" = $1')
+# A member's play counter for a day (or all time), created at 1 or raised by 1 while under the
+# limit, in one statement: it changes no row when the limit is reached. A concurrent play of the
+# same member waits on the row (or on its uncommitted creation) until this play commits.
+_COUNT_PLAY = Statement(
+    GamePlayCounter,
+    'INSERT INTO "game_play_counter" ("game_id", "member_id", "day", "plays") '
+    'VALUES ($1, $2, $3, 1) ON CONFLICT ("game_id", "member_id", "day") DO UPDATE '
+    'SET "plays" = "game_play_counter"."plays" + 1 WHERE "game_play_counter"."plays" < $4',
+)
 
 
 async def game_in_program(program_id: int, game_id: int) -> InstantWinGame:
@@ -312,7 +321,6 @@ async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult
         member, min_tier_rank=game.min_tier_rank, required_badge_id=game.required_badge_id
     )
     day = now.date().isoformat()
-    await _ensure_counters(game, member.id, day)
     try:
         async with events.atomic():
             played = await insert_row(
@@ -362,28 +370,12 @@ async def _replay(previous: GamePlay, game_id: int) -> PlayResult:
     return PlayResult(previous, prize, replayed=True)
 
 
-async def _ensure_counters(game: InstantWinGame, member_id: int, day: str) -> None:
-    """Create the counter rows the limits need (ON CONFLICT DO NOTHING: races are harmless)."""
-    rows = []
-    if game.max_plays_per_day is not None:
-        rows.append(GamePlayCounter(game_id=game.id, member_id=member_id, day=day))
-    if game.max_plays_total is not None:
-        rows.append(GamePlayCounter(game_id=game.id, member_id=member_id, day=TOTAL))
-    if rows:
-        await GamePlayCounter.bulk_create(rows, ignore_conflicts=True)
-
-
 async def _count_play(game: InstantWinGame, member_id: int, day: str) -> None:
     for limit, key, message in (
         (game.max_plays_per_day, day, "You have played as often as allowed today."),
         (game.max_plays_total, TOTAL, "You have played as often as allowed."),
     ):
-        if limit is None:
-            continue
-        raised = await GamePlayCounter.filter(
-            game_id=game.id, member_id=member_id, day=key, plays__lt=limit
-        ).update(plays=F("plays") + 1)
-        if not raised:
+        if limit is not None and not await _COUNT_PLAY.changed(game.id, member_id, key, limit):
             raise Refused(ErrorCode.PLAY_LIMIT_REACHED, message, "gameId")
 
 
