@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
@@ -41,6 +42,19 @@ def _is_unexpected(error: GraphQLError) -> bool:
 
 
 class GraphQLView(GraphQL[Context, None]):
+    """Runs at most `graphql_concurrency` operations at once; the others wait their turn.
+
+    Under load every operation in flight shares the one event loop and the database pool: with
+    64 interleaved, each one's latency is the sum of many waits behind the others in no order,
+    some finishing in half the mean and some in twice it. Past a few in flight, more concurrency
+    adds no throughput (the process is at 100% of its core), only spread. An asyncio Semaphore
+    queues the rest first come, first served (a freed slot goes to the oldest waiter, not to a
+    newcomer: tests/test_admission.py holds our Python to that), so latency narrows
+    to about the queue's length in work. Scheduling, not safety: every invariant holds through
+    the database whatever runs at once. A slow operation (a year's report) holds one turn while
+    it runs, so the limit should exceed how many of those can run at once.
+    """
+
     def __init__(self, schema: Any, services: Services) -> None:
         super().__init__(
             schema,
@@ -48,6 +62,8 @@ class GraphQLView(GraphQL[Context, None]):
             allow_queries_via_get=True,
         )
         self.services = services
+        limit = services.settings.graphql_concurrency
+        self.turns = asyncio.Semaphore(limit) if limit else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,7 +72,13 @@ class GraphQLView(GraphQL[Context, None]):
         # As strawberry's own, but a refused request gets a JSON error with a code, not plain text.
         request = Request(scope=scope, receive=receive)
         try:
-            response = await self._plain_post(request) or await self.run(request)
+            if self.turns is None:
+                response = await self._plain_post(request) or await self.run(request)
+            else:
+                # The body first: a slow client waits for its own bytes without holding a turn.
+                await request.body()
+                async with self.turns:
+                    response = await self._plain_post(request) or await self.run(request)
         except HTTPException as error:
             code = _HTTP_CODES.get(error.status_code, "BAD_REQUEST")
             response = http_error(error.status_code, code, error.reason)
