@@ -202,6 +202,15 @@ _CLAIM_MOMENT = Statement(
     'WHERE "id" = $3 AND "play_id" IS NULL',
 )
 _PRIZE = Statement(GamePrize, 'SELECT * FROM "game_prize" WHERE "id" = $1')
+_FIRST_UNCLAIMED = Statement(
+    WinningMoment,
+    'SELECT "id", "at" FROM "winning_moment" WHERE "game_id" = $1 AND "play_id" IS NULL '
+    'ORDER BY "at" LIMIT 1',
+)
+# Per process, per game: the first unclaimed moment seen, before which no play can win. It only
+# ever moves later, in every process: moments are drawn once, when the game is created, and a
+# committed claim is never undone. Most plays lose, and this spares them the moment query.
+_no_win_before: dict[int, datetime] = {}
 # A member's play counter for a day (or all time), created at 1 or raised by 1 while under the
 # limit, in one statement: it changes no row when the limit is reached. A concurrent play of the
 # same member waits on the row (or on its uncommitted creation) until this play commits.
@@ -310,19 +319,14 @@ async def plays_left_today(game: InstantWinGame, member_id: int) -> int | None:
 
 async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult:
     ledger.check_key(idempotency_key)
-    previous = await _PLAY_BY_KEY.first(member.id, idempotency_key)
-    if previous is not None:
-        return await _replay(previous, game_id)
-    game = await game_in_program(member.program_id, game_id)
     now = clock.now()
-    if game.archived or not game.starts_at <= now < game.ends_at:
-        raise Refused(ErrorCode.GAME_CLOSED, "This game is not open now.", "gameId")
-    await check_eligibility(
-        member, min_tier_rank=game.min_tier_rank, required_badge_id=game.required_badge_id
-    )
     day = now.date().isoformat()
     try:
         async with events.atomic():
+            game = await game_in_program(member.program_id, game_id)
+            # The play is written before any check: a retry of a key already played fails here
+            # on the unique key and answers its first outcome (below), even once the game has
+            # closed or the day's plays are used up. A check that refuses rolls the play back.
             played = await insert_row(
                 GamePlay,
                 program_id=member.program_id,
@@ -331,6 +335,11 @@ async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult
                 idempotency_key=idempotency_key,
                 played_at=now,
                 cost=game.play_cost,
+            )
+            if game.archived or not game.starts_at <= now < game.ends_at:
+                raise Refused(ErrorCode.GAME_CLOSED, "This game is not open now.", "gameId")
+            await check_eligibility(
+                member, min_tier_rank=game.min_tier_rank, required_badge_id=game.required_badge_id
             )
             await _count_play(game, member.id, day)
             if game.play_cost:
@@ -351,7 +360,8 @@ async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult
                 data={"game_id": game.id, "play_id": played.id, "won": played.won},
             )
     except IntegrityError:
-        # The same key committed first in a concurrent request: answer its outcome.
+        # This key was played already (or is being played by a concurrent request, which
+        # committed first): answer its outcome.
         previous = await _PLAY_BY_KEY.first(member.id, idempotency_key)
         if previous is None:
             raise
@@ -382,9 +392,16 @@ async def _count_play(game: InstantWinGame, member_id: int, day: str) -> None:
 async def _claim_prize(game: InstantWinGame, played: GamePlay, now: datetime) -> GamePrize | None:
     if game.mode == GameMode.PROBABILITY:
         return await _claim_by_odds(game)
+    if now < _no_win_before.get(game.id, now):
+        return None
     while True:
         candidate = await _NEXT_MOMENT.rows(game.id, now)
         if not candidate:
+            # None is due: until the first unclaimed moment, no play of this game can win. (One
+            # that a concurrent play is claiming counts as unclaimed here, as it is until that
+            # play commits, so a due moment is never skipped.)
+            first = await _FIRST_UNCLAIMED.first(game.id)
+            _no_win_before[game.id] = first.at if first else game.ends_at
             return None
         moment_id, prize_id = candidate[0]["id"], candidate[0]["prize_id"]
         # Only one play can move play_id from null: a loser of the race looks again.

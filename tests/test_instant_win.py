@@ -259,6 +259,29 @@ async def test_the_same_key_replays_the_same_outcome_and_pays_once(gql: GraphQLC
         assert codes(await play(member, other["id"], "same")) == ["IDEMPOTENCY_KEY_REUSED"]
 
 
+async def test_a_retry_after_the_game_closed_or_the_limit_was_used_answers_the_first_outcome(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    with clock.frozen_at(T0 + timedelta(minutes=1)) as time:
+        staff = await staff_client(gql, program)
+        game = await create_game(staff, playCost=5, maxPlaysPerDay=1)
+        member = await sign_up(gql, program)
+        await give_points(member.id, 100)
+        first = await play(member, game["id"], "only")
+        assert first["errors"] == []
+        # the day's one play is used: a new key is refused, the same key replays
+        assert codes(await play(member, game["id"], "another")) == ["PLAY_LIMIT_REACHED"]
+        assert (await play(member, game["id"], "only"))["play"] == first["play"]
+        # and so it does once the game has closed
+        time.set(T0 + HOUR)
+        assert codes(await play(member, game["id"], "late")) == ["GAME_CLOSED"]
+        assert (await play(member, game["id"], "only"))["play"] == first["play"]
+        assert await GamePlay.filter(member_id=member.id).count() == 1
+        spent = await LedgerEntry.filter(member_id=member.id, kind=LedgerKind.GAME_PLAY)
+        assert [e.delta for e in spent] == [-5]
+
+
 async def test_a_win_grants_the_prize_at_once_and_emits_events(gql: GraphQLClient) -> None:
     program = await new_program()
     with clock.frozen_at(T0 + HOUR - timedelta(microseconds=1)):
