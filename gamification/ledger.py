@@ -83,6 +83,15 @@ _TAKE_FROM_LOT = Statement(
     'UPDATE "ledger_entry" SET "remaining" = "remaining" - $1 '
     'WHERE "id" = $2 AND "remaining" >= $1',
 )
+# A spend that the soonest-expiring lot covers, while that lot is not due (then no lot is): one
+# statement. The order is _debit_lots' (soonest first, lots that never expire last, then id).
+_TAKE_FROM_FIRST_LOT = Statement(
+    LedgerEntry,
+    'UPDATE "ledger_entry" SET "remaining" = "remaining" - $1 WHERE "id" = ('
+    'SELECT "id" FROM "ledger_entry" WHERE "member_id" = $2 AND "remaining" > 0 '
+    'ORDER BY "expires_at" IS NULL, "expires_at", "id" LIMIT 1'
+    ') AND "remaining" >= $1 AND ("expires_at" IS NULL OR "expires_at" > $3)',
+)
 # The member's lots with points left (what a debit and an expiry need of them).
 _OPEN_LOTS = Statement(
     LedgerEntry,
@@ -177,11 +186,23 @@ async def spend(
     if balance is None:
         refusal = await _refusal(member.id) if kind in BLOCKED_KINDS else None
         raise refusal or Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
+    now = clock.now()
+    if await _TAKE_FROM_FIRST_LOT.changed(points, member.id, now):
+        member.points_balance = balance
+        return await _record_debit(
+            member,
+            points,
+            kind,
+            reason,
+            reference,
+            staff_id,
+            idempotency_key,
+            EventType.POINTS_SPENT,
+        )
     # The member row is locked by that UPDATE, so one read of the lots serves both steps below.
     # The balance it checked may still count lots that lapsed and are not expired yet: expire
     # them first; if what is left does not cover the spend, the refusal undoes it all.
     lots = await _OPEN_LOTS.instances(member.id)
-    now = clock.now()
     due = [lot for lot in lots if lot.expires_at is not None and lot.expires_at <= now]
     for lot in due:
         expired = await expire_lot(lot)
@@ -252,6 +273,22 @@ async def _debit_lots(
         left -= take
     if left:
         raise LedgerConflict(f"member {member.id}: lots short of the balance by {left}")
+    return await _record_debit(
+        member, points, kind, reason, reference, staff_id, idempotency_key, event_type
+    )
+
+
+async def _record_debit(
+    member: Member,
+    points: int,
+    kind: LedgerKind,
+    reason: str,
+    reference: str | None,
+    staff_id: int | None,
+    idempotency_key: str | None,
+    event_type: EventType,
+) -> LedgerEntry:
+    """The entry and the event of a debit whose points were taken from the lots."""
     entry = await insert_row(
         LedgerEntry,
         program_id=member.program_id,

@@ -164,6 +164,43 @@ async def test_spending_takes_the_soonest_expiring_lots_first(gql: GraphQLClient
     assert await assert_ledger_consistent(member.id) == 100
 
 
+async def test_a_spend_one_lot_covers_takes_it_from_the_soonest_expiring_lot(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program)
+    now = clock.now()
+    await give_points(member.id, 70, None)  # the oldest lot, but it never expires: taken last
+    await give_points(member.id, 100, now + timedelta(days=300))
+    await give_points(member.id, 50, now + timedelta(days=10))
+    await spend_points(member.id, 30)
+    await spend_points(member.id, 20)
+    await spend_points(member.id, 60)
+    lots = await LedgerEntry.filter(member_id=member.id, delta__gt=0).order_by("id")
+    assert [lot.remaining for lot in lots] == [70, 40, 0]
+    assert await assert_ledger_consistent(member.id) == 110
+
+
+async def test_a_spend_at_the_instant_its_lot_lapses_expires_it_and_takes_the_next(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program)
+    start = datetime(2026, 2, 1, tzinfo=UTC)
+    with clock.frozen_at(start) as time:
+        await give_points(member.id, 40, start + timedelta(days=30))
+        await give_points(member.id, 60, start + timedelta(days=60))
+        time.set(start + timedelta(days=30) - timedelta(microseconds=1))
+        await spend_points(member.id, 10)  # the first lot is still live
+        time.set(start + timedelta(days=30))
+        await spend_points(member.id, 10)  # now it has lapsed: expired, and the next one pays
+    lots = await LedgerEntry.filter(member_id=member.id, delta__gt=0).order_by("id")
+    assert [lot.remaining for lot in lots] == [0, 50]
+    expired = await LedgerEntry.filter(member_id=member.id, kind=LedgerKind.EXPIRE)
+    assert [e.delta for e in expired] == [-30]
+    assert await assert_ledger_consistent(member.id) == 50
+
+
 async def test_points_expire_at_the_exact_boundary_and_only_once(gql: GraphQLClient) -> None:
     program = await new_program()
     member = await sign_up(gql, program)
