@@ -10,6 +10,7 @@ def install_handlers() -> None:
     from challenges import boards, progress
     from gamification import (
         engine_cache,
+        instant_win,
         interest,
         leaderboards,
         personal_data_sections,
@@ -22,6 +23,7 @@ def install_handlers() -> None:
     interest.clear_all()
     engine_cache.forget_all()
     public_names.forget_all()
+    instant_win.forget_all()
 
     referrals.install()
     awarding.install()

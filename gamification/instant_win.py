@@ -16,6 +16,7 @@ A refusal at any step rolls the whole play back: nothing is spent, nothing count
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -207,10 +208,32 @@ _FIRST_UNCLAIMED = Statement(
     'SELECT "id", "at" FROM "winning_moment" WHERE "game_id" = $1 AND "play_id" IS NULL '
     'ORDER BY "at" LIMIT 1',
 )
+# Per process: each game's row as plays read it, for up to GAME_TTL_SECONDS. Its window and cost
+# never change; a change made through this process (archive, limits, eligibility) drops it at
+# once, and other processes see it within that time, as with earning rules (engine_cache.py).
+GAME_TTL_SECONDS = 2.0
+_games: dict[int, tuple[float, InstantWinGame]] = {}
 # Per process, per game: the first unclaimed moment seen, before which no play can win. It only
 # ever moves later, in every process: moments are drawn once, when the game is created, and a
 # committed claim is never undone. Most plays lose, and this spares them the moment query.
 _no_win_before: dict[int, datetime] = {}
+
+
+def forget_all() -> None:
+    """Drop what this process learnt of games (start-up: a new app may face another database)."""
+    _games.clear()
+    _no_win_before.clear()
+
+
+async def _game_to_play(program_id: int, game_id: int) -> InstantWinGame:
+    hit = _games.get(game_id)
+    if hit is not None and hit[0] > time.monotonic() and hit[1].program_id == program_id:
+        return hit[1]
+    game = await game_in_program(program_id, game_id)
+    _games[game_id] = (time.monotonic() + GAME_TTL_SECONDS, game)
+    return game
+
+
 # A member's play counter for a day (or all time), created at 1 or raised by 1 while under the
 # limit, in one statement: it changes no row when the limit is reached. A concurrent play of the
 # same member waits on the row (or on its uncommitted creation) until this play commits.
@@ -260,6 +283,7 @@ async def update_game(
         elif value is not None:
             setattr(game, field, value)
     await game.save()
+    _games.pop(game.id, None)
     return game
 
 
@@ -268,6 +292,7 @@ async def archive_game(program_id: int, game_id: int) -> InstantWinGame:
     game = await game_in_program(program_id, game_id)
     game.archived = True
     await game.save(update_fields=["archived"])
+    _games.pop(game.id, None)
     return game
 
 
@@ -323,7 +348,7 @@ async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult
     day = now.date().isoformat()
     try:
         async with events.atomic():
-            game = await game_in_program(member.program_id, game_id)
+            game = await _game_to_play(member.program_id, game_id)
             # The play is written before any check: a retry of a key already played fails here
             # on the unique key and answers its first outcome (below), even once the game has
             # closed or the day's plays are used up. A check that refuses rolls the play back.
