@@ -1,15 +1,17 @@
 """Instant-win games: creating them (with their winning moments), playing, and reading them.
 
 A play, in one `events.atomic()`:
-1. the play row is inserted first: `(member, idempotency_key)` is unique, so a concurrent retry
-   of the same key fails here and answers the first play's outcome;
-2. the member's day and total counters are raised by conditional UPDATEs (`plays < limit`);
-3. the cost is spent through the ledger (kind GAME_PLAY);
-4. MOMENTS mode: the earliest unclaimed moment at or before now is claimed by
+1. the game is read (a per-process copy at most 2 seconds old);
+2. the play row is inserted before any check: `(member, idempotency_key)` is unique, so a retry
+   of the same key (concurrent or later) fails here and answers the first play's outcome;
+3. the window and eligibility are checked; the member's day and total counters are raised by
+   one upsert each, conditional on `plays < limit`;
+4. the cost is spent through the ledger (kind GAME_PLAY);
+5. MOMENTS mode: the earliest unclaimed moment at or before now is claimed by
    `UPDATE ... SET play_id = :play WHERE id = :moment AND play_id IS NULL`; a lost race looks for
    the next one. PROBABILITY mode: a CSPRNG draw against the odds, then a conditional stock
    decrement (`remaining > 0`);
-5. a won prize is granted at once (`prizes.grant_prize`), and GAME_PLAYED / PRIZE_WON emitted.
+6. a won prize is granted at once (`prizes.grant_prize`), and GAME_PLAYED / PRIZE_WON emitted.
 A refusal at any step rolls the whole play back: nothing is spent, nothing counted.
 """
 

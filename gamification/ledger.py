@@ -84,7 +84,7 @@ _TAKE_FROM_LOT = Statement(
     'WHERE "id" = $2 AND "remaining" >= $1',
 )
 # A spend that the soonest-expiring lot covers, while that lot is not due (then no lot is): one
-# statement. The order is _debit_lots' (soonest first, lots that never expire last, then id).
+# statement. The order is _take_from_lots' (soonest first, lots that never expire last, then id).
 _TAKE_FROM_FIRST_LOT = Statement(
     LedgerEntry,
     'UPDATE "ledger_entry" SET "remaining" = "remaining" - $1 WHERE "id" = ('
@@ -187,40 +187,23 @@ async def spend(
         refusal = await _refusal(member.id) if kind in BLOCKED_KINDS else None
         raise refusal or Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
     now = clock.now()
-    if await _TAKE_FROM_FIRST_LOT.changed(points, member.id, now):
-        member.points_balance = balance
-        return await _record_debit(
-            member,
-            points,
-            kind,
-            reason,
-            reference,
-            staff_id,
-            idempotency_key,
-            EventType.POINTS_SPENT,
-        )
-    # The member row is locked by that UPDATE, so one read of the lots serves both steps below.
-    # The balance it checked may still count lots that lapsed and are not expired yet: expire
-    # them first; if what is left does not cover the spend, the refusal undoes it all.
-    lots = await _OPEN_LOTS.instances(member.id)
-    due = [lot for lot in lots if lot.expires_at is not None and lot.expires_at <= now]
-    for lot in due:
-        expired = await expire_lot(lot)
-        if not expired:
-            raise Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
-        balance -= expired
+    if not await _TAKE_FROM_FIRST_LOT.changed(points, member.id, now):
+        # The member row is locked by the debit, so one read of the lots serves both steps
+        # below. The balance it checked may still count lots that lapsed and are not expired
+        # yet: expire them first; if what is left does not cover the spend, the refusal undoes
+        # it all.
+        lots = await _OPEN_LOTS.instances(member.id)
+        due = [lot for lot in lots if lot.expires_at is not None and lot.expires_at <= now]
+        for lot in due:
+            expired = await expire_lot(lot)
+            if not expired:
+                raise Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
+            balance -= expired
+        await _take_from_lots(member.id, points, [lot for lot in lots if lot not in due])
     # Exact until commit: the row is locked.
     member.points_balance = balance
-    return await _debit_lots(
-        member,
-        points,
-        kind,
-        reason,
-        reference,
-        staff_id,
-        idempotency_key,
-        EventType.POINTS_SPENT,
-        [lot for lot in lots if lot not in due],
+    return await _record_debit(
+        member, points, kind, reason, reference, staff_id, idempotency_key, EventType.POINTS_SPENT
     )
 
 
@@ -244,24 +227,16 @@ async def claw_back(
         ):
             break
     member.points_balance = balance - take
-    await _debit_lots(member, take, kind, reason, reference, None, None, EventType.POINTS_REVERSED)
+    await _take_from_lots(member.id, take, await _OPEN_LOTS.instances(member.id))
+    await _record_debit(
+        member, take, kind, reason, reference, None, None, EventType.POINTS_REVERSED
+    )
     return take
 
 
-async def _debit_lots(
-    member: Member,
-    points: int,
-    kind: LedgerKind,
-    reason: str,
-    reference: str | None,
-    staff_id: int | None,
-    idempotency_key: str | None,
-    event_type: EventType,
-    lots: list[LedgerEntry] | None = None,
-) -> LedgerEntry:
+async def _take_from_lots(member_id: int, points: int, lots: list[LedgerEntry]) -> None:
+    """Take `points` from `lots`, soonest-expiring first (lots that never expire last)."""
     # The member row is locked by the caller's UPDATE: no one else moves these lots now.
-    if lots is None:
-        lots = await _OPEN_LOTS.instances(member.id)
     lots.sort(key=lambda lot: (lot.expires_at is None, lot.expires_at, lot.id))
     left = points
     for lot in lots:
@@ -272,10 +247,7 @@ async def _debit_lots(
             raise LedgerConflict(f"lot {lot.id} changed under a locked member")
         left -= take
     if left:
-        raise LedgerConflict(f"member {member.id}: lots short of the balance by {left}")
-    return await _record_debit(
-        member, points, kind, reason, reference, staff_id, idempotency_key, event_type
-    )
+        raise LedgerConflict(f"member {member_id}: lots short of the balance by {left}")
 
 
 async def _record_debit(
