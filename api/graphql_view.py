@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import orjson
@@ -63,7 +64,9 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.services = services
         limit = services.settings.graphql_concurrency
-        self.turns = asyncio.Semaphore(limit) if limit else None
+        self.turns: contextlib.AbstractAsyncContextManager[Any] = (
+            asyncio.Semaphore(limit) if limit else contextlib.nullcontext()
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,13 +75,10 @@ class GraphQLView(GraphQL[Context, None]):
         # As strawberry's own, but a refused request gets a JSON error with a code, not plain text.
         request = Request(scope=scope, receive=receive)
         try:
-            if self.turns is None:
+            # The body first: a slow client waits for its own bytes without holding a turn.
+            await request.body()
+            async with self.turns:
                 response = await self._plain_post(request) or await self.run(request)
-            else:
-                # The body first: a slow client waits for its own bytes without holding a turn.
-                await request.body()
-                async with self.turns:
-                    response = await self._plain_post(request) or await self.run(request)
         except HTTPException as error:
             code = _HTTP_CODES.get(error.status_code, "BAD_REQUEST")
             response = http_error(error.status_code, code, error.reason)

@@ -403,7 +403,7 @@ async def _replay(previous: GamePlay, game_id: int) -> PlayResult:
             "This idempotency key was used for another play.",
             "idempotencyKey",
         )
-    prize = await GamePrize.get(id=previous.prize_id) if previous.prize_id else None
+    prize = await _PRIZE.first(previous.prize_id) if previous.prize_id else None
     return PlayResult(previous, prize, replayed=True)
 
 
@@ -436,7 +436,7 @@ async def _claim_prize(game: InstantWinGame, played: GamePlay, now: datetime) ->
             # No stock row to decrement: in this mode the unclaimed moments are the stock
             # (a shared counter would serialise every winning play on one row lock).
             played.moment_id = moment_id
-            return (await _PRIZE.instances(prize_id))[0]
+            return await _PRIZE.first(prize_id)
 
 
 async def _claim_by_odds(game: InstantWinGame) -> GamePrize | None:

@@ -73,12 +73,6 @@ class Outcome:
     replayed: bool
 
 
-async def _lock_member(member_id: int) -> None:
-    """Take the member's row lock for the rest of the transaction (a no-op UPDATE). The balance
-    is not read here: the ledger's conditional spend refuses INSUFFICIENT_POINTS by itself."""
-    await Member.filter(id=member_id).update(points_balance=F("points_balance"))
-
-
 # The statements of every redemption, as fixed text (core/statements.py).
 _TAKE_STOCK = Statement(
     Reward, 'UPDATE "reward" SET "stock" = "stock" - 1 WHERE "id" = $1 AND "stock" >= 1'
@@ -120,10 +114,6 @@ async def _issue(
     )
 
 
-async def _existing(member_id: int, idempotency_key: str) -> Redemption | None:
-    return await _BY_KEY.first(member_id, idempotency_key)
-
-
 def _same_reward(previous: Redemption, reward_id: int) -> Redemption:
     if previous.reward_id != reward_id:
         raise Refused(
@@ -144,7 +134,7 @@ async def redeem(member_id: int, reward_id: int, idempotency_key: str) -> Outcom
         except IntegrityError:
             # Either a concurrent request with the same key committed first (the member lock
             # makes that rare), or the random code collided: then draw again.
-            previous = await _existing(member_id, idempotency_key)
+            previous = await _BY_KEY.first(member_id, idempotency_key)
             if previous is not None:
                 member = await Member.get(id=member_id)
                 return Outcome(_same_reward(previous, reward_id), member, replayed=True)
@@ -160,7 +150,7 @@ async def _redeem_once(member_id: int, reward_id: int, idempotency_key: str) -> 
         member = await ledger.locked_member(member_id)
         if member is None:
             raise NotFound(ErrorCode.MEMBER_NOT_FOUND, "No such member.")
-        previous = await _existing(member.id, idempotency_key)
+        previous = await _BY_KEY.first(member.id, idempotency_key)
         if previous is not None:
             return Outcome(_same_reward(previous, reward_id), member, replayed=True)
         reward = await _REWARD.first(reward_id, member.program_id)
@@ -208,8 +198,8 @@ async def grant_reward(
     ledger.check_key(idempotency_key)
     if reward.program_id != member.program_id:
         raise NotFound(ErrorCode.REWARD_NOT_FOUND, "No such reward.", "rewardId")
-    await _lock_member(member.id)
-    previous = await _existing(member.id, idempotency_key)
+    await ledger.locked_member(member.id)
+    previous = await _BY_KEY.first(member.id, idempotency_key)
     if previous is not None:
         return _same_reward(previous, reward.id)
     await _take_stock(reward)
@@ -299,8 +289,9 @@ async def use(program_id: int, code: str) -> Redemption:
 async def _undo(redemption: Redemption, status: RedemptionStatus, refund: bool) -> int:
     """Move an ISSUED redemption to `status`, giving points and stock back if `refund`. Runs in
     the caller's atomic(). Returns the points refunded, or -1 if it was no longer ISSUED."""
-    member = await Member.get(id=redemption.member_id)
-    await _lock_member(member.id)  # member before reward: the lock order of every redemption
+    # Member before reward: the lock order of every redemption.
+    member = await ledger.locked_member(redemption.member_id)
+    assert member is not None  # a redemption's member row is never deleted
     now = clock.now()
     stamp = {"cancelled_at": now} if status == RedemptionStatus.CANCELLED else {"expired_at": now}
     points = redemption.points_spent if refund else 0
