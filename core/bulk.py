@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from tortoise.models import Model
 
-from core.statements import fetch_postgres
+from core.statements import Statement, fetch_postgres
 
 
 async def write_back(model: type[Model], rows: Sequence[Any], fields: Sequence[str]) -> None:
@@ -134,6 +134,47 @@ async def insert_row(model: type[M], **values: Any) -> M:
     row = new_row(model, **values)
     await insert_all([row])
     return row
+
+
+async def insert_row_if(
+    condition: Statement[Any], condition_values: Sequence[object], model: type[M], **values: Any
+) -> M | None:
+    """Run `condition` (an UPDATE ... RETURNING that binds `condition_values`); only if it
+    changed a row, insert one new row of `model` (see `new_row`) and return it. None, and no
+    row, otherwise. On PostgreSQL both are one statement (the UPDATE as a CTE the INSERT selects
+    from), so one round trip; on SQLite two."""
+    row = new_row(model, **values)
+    meta = model._meta
+    db = meta.db
+    if db.capabilities.dialect != "postgres":
+        if not await condition.rows(*condition_values):
+            return None
+        await insert_all([row])
+        return row
+    names, fields, _ = _insert_columns(model)
+    inserted = [
+        field.to_db_value(getattr(row, name), row)
+        for name, field in zip(names, fields, strict=True)
+    ]
+    sql = _insert_if_sql(model, condition.postgres, len(condition_values))
+    returned = await fetch_postgres(db, sql, [*condition_values, *inserted])
+    if not returned:
+        return None
+    setattr(row, meta.pk_attr, returned[0][meta.db_pk_column])
+    row._saved_in_db = True
+    return row
+
+
+@functools.cache
+def _insert_if_sql(model: type[Model], condition: str, bound: int) -> str:
+    names, _, columns = _insert_columns(model)
+    # PostgreSQL types the parameters of the SELECT list from the INSERT's columns.
+    selected = ", ".join(f"${bound + i + 1}" for i in range(len(names)))
+    meta = model._meta
+    return (
+        f'WITH "condition" AS ({condition}) INSERT INTO "{meta.db_table}" ({columns}) '
+        f'SELECT {selected} FROM "condition" RETURNING "{meta.db_pk_column}"'
+    )
 
 
 # SQLite binds at most 32,766 values per statement.

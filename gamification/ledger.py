@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from core.bulk import insert_row
+from core.bulk import insert_row, insert_row_if
 from core.clock import clock
 from core.errors import ErrorCode, Refused, ValidationFailed
 from core.statements import Statement
@@ -84,13 +84,14 @@ _TAKE_FROM_LOT = Statement(
     'WHERE "id" = $2 AND "remaining" >= $1',
 )
 # A spend that the soonest-expiring lot covers, while that lot is not due (then no lot is): one
-# statement. The order is _take_from_lots' (soonest first, lots that never expire last, then id).
+# statement, which on PostgreSQL also writes the spend's entry (core.bulk.insert_row_if). The
+# order is _take_from_lots' (soonest first, lots that never expire last, then id).
 _TAKE_FROM_FIRST_LOT = Statement(
     LedgerEntry,
     'UPDATE "ledger_entry" SET "remaining" = "remaining" - $1 WHERE "id" = ('
     'SELECT "id" FROM "ledger_entry" WHERE "member_id" = $2 AND "remaining" > 0 '
     'ORDER BY "expires_at" IS NULL, "expires_at", "id" LIMIT 1'
-    ') AND "remaining" >= $1 AND ("expires_at" IS NULL OR "expires_at" > $3)',
+    ') AND "remaining" >= $1 AND ("expires_at" IS NULL OR "expires_at" > $3) RETURNING "id"',
 )
 # The member's lots with points left (what a debit and an expiry need of them).
 _OPEN_LOTS = Statement(
@@ -187,7 +188,12 @@ async def spend(
         refusal = await _refusal(member.id) if kind in BLOCKED_KINDS else None
         raise refusal or Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
     now = clock.now()
-    if not await _TAKE_FROM_FIRST_LOT.changed(points, member.id, now):
+    entry = _debit_entry(member, points, kind, reason, reference, staff_id, idempotency_key)
+    # Most spends are covered by the first lot: one round trip takes it and writes the entry.
+    recorded = await insert_row_if(
+        _TAKE_FROM_FIRST_LOT, (points, member.id, now), LedgerEntry, **entry
+    )
+    if recorded is None:
         # The member row is locked by the debit, so one read of the lots serves both steps
         # below. The balance it checked may still count lots that lapsed and are not expired
         # yet: expire them first; if what is left does not cover the spend, the refusal undoes
@@ -200,11 +206,11 @@ async def spend(
                 raise Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
             balance -= expired
         await _take_from_lots(member.id, points, [lot for lot in lots if lot not in due])
+        recorded = await insert_row(LedgerEntry, **entry)
     # Exact until commit: the row is locked.
     member.points_balance = balance
-    return await _record_debit(
-        member, points, kind, reason, reference, staff_id, idempotency_key, EventType.POINTS_SPENT
-    )
+    await _emit_debit(member, points, kind, reference, recorded, EventType.POINTS_SPENT)
+    return recorded
 
 
 async def claw_back(
@@ -228,9 +234,10 @@ async def claw_back(
             break
     member.points_balance = balance - take
     await _take_from_lots(member.id, take, await _OPEN_LOTS.instances(member.id))
-    await _record_debit(
-        member, take, kind, reason, reference, None, None, EventType.POINTS_REVERSED
+    entry = await insert_row(
+        LedgerEntry, **_debit_entry(member, take, kind, reason, reference, None, None)
     )
+    await _emit_debit(member, take, kind, reference, entry, EventType.POINTS_REVERSED)
     return take
 
 
@@ -250,7 +257,7 @@ async def _take_from_lots(member_id: int, points: int, lots: list[LedgerEntry]) 
         raise LedgerConflict(f"member {member_id}: lots short of the balance by {left}")
 
 
-async def _record_debit(
+def _debit_entry(
     member: Member,
     points: int,
     kind: LedgerKind,
@@ -258,28 +265,35 @@ async def _record_debit(
     reference: str | None,
     staff_id: int | None,
     idempotency_key: str | None,
+) -> dict[str, object]:
+    """The values of a debit's ledger entry."""
+    return {
+        "program_id": member.program_id,
+        "member_id": member.id,
+        "delta": -points,
+        "kind": kind,
+        "reason": reason[:200],
+        "reference": reference,
+        "created_at": clock.now(),
+        "staff_id": staff_id,
+        "idempotency_key": idempotency_key,
+    }
+
+
+async def _emit_debit(
+    member: Member,
+    points: int,
+    kind: LedgerKind,
+    reference: str | None,
+    entry: LedgerEntry,
     event_type: EventType,
-) -> LedgerEntry:
-    """The entry and the event of a debit whose points were taken from the lots."""
-    entry = await insert_row(
-        LedgerEntry,
-        program_id=member.program_id,
-        member_id=member.id,
-        delta=-points,
-        kind=kind,
-        reason=reason[:200],
-        reference=reference,
-        created_at=clock.now(),
-        staff_id=staff_id,
-        idempotency_key=idempotency_key,
-    )
+) -> None:
     await events.emit(
         event_type,
         program_id=member.program_id,
         member_id=member.id,
         data={"points": points, "kind": kind.value, "reference": reference, "entry": entry.id},
     )
-    return entry
 
 
 async def expire_lot(lot: LedgerEntry) -> int:
