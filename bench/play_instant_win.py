@@ -7,14 +7,16 @@ MOMENTS game (play cost 1, 2,000 prize units over a 30-day window that opened an
 a few moments are past and most plays lose, as in a real game; `--all-win` puts half of the
 moments in the past so that every play wins, the heaviest path). Starts uvicorn on port 8104
 and drives it with wrk (/usr/bin/wrk): each request a new idempotency key and one of the
-members' tokens. Prints a baseline (`me` query), plays/s and latency percentiles, then checks
-the database: plays recorded, winners = moments claimed, ledgers exact.
+members' tokens. Prints a baseline (`me` query), plays/s and latency percentiles, the plays of
+each second of the run (lowest, median, highest) and the API's CPU per play, then checks the
+database: plays recorded, winners = moments claimed, ledgers exact.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import re
@@ -180,6 +182,31 @@ async def check(database_url: str, member_ids: list[int]) -> dict[str, int]:
         await close_database()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux): the API's cost per play, apart from how
+    fast the machine happens to run it."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def plays_per_second(database_url: str, wrk: subprocess.Popen[str]) -> list[int]:
+    """Plays recorded in each whole second while wrk runs (from the highest play id: one index
+    lookup a second). At 64 connections a request's latency is about 64 / the throughput of its
+    moment, so the slow seconds make the p99."""
+    connection = await asyncpg.connect(database_url.split("?", 1)[0])
+    try:
+        marks = []
+        while wrk.poll() is None:
+            marks.append(
+                await connection.fetchval('SELECT coalesce(max("id"), 0) FROM "game_play"')
+            )
+            await asyncio.sleep(1)
+        # The first and last seconds are partly outside the run.
+        return [later - earlier for earlier, later in itertools.pairwise(marks[1:-1])]
+    finally:
+        await connection.close()
+
+
 def write_script(tokens: list[str], game_id: str, query: str, run: str) -> str:
     """A wrk script; `run` prefixes the idempotency keys so that runs never replay each other."""
     script = LUA % {
@@ -274,7 +301,8 @@ def main() -> int:
             capture_output=True,
             check=True,
         )
-        out = subprocess.run(
+        cpu_before = cpu_seconds(server.pid)
+        wrk = subprocess.Popen(
             [
                 "/usr/bin/wrk",
                 f"-t{args.threads}",
@@ -287,10 +315,14 @@ def main() -> int:
                 measured,
                 f"http://127.0.0.1:{PORT}/",
             ],
-            capture_output=True,
+            stdout=subprocess.PIPE,
             text=True,
-            check=True,
-        ).stdout
+        )
+        rates = asyncio.run(plays_per_second(database_url, wrk))
+        out, _ = wrk.communicate()
+        if wrk.returncode:
+            raise RuntimeError(f"wrk failed: {out}")
+        cpu_used = cpu_seconds(server.pid) - cpu_before
         print(out)
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
         p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)  # type: ignore[union-attr]
@@ -300,6 +332,13 @@ def main() -> int:
             f"playInstantWin: {rps:.0f} plays/s, p50 {p50}, p99 {p99} "
             f"({args.connections} connections, {args.duration} s, {processes})"
         )
+        if rates:
+            print(
+                f"plays in each second of the run: min {min(rates)}, median "
+                f"{sorted(rates)[len(rates) // 2]}, max {max(rates)}; API CPU "
+                f"{1000 * cpu_used / (rps * args.duration):.2f} ms/play"
+                + (" (main process only)" if args.workers > 1 else "")
+            )
         server.send_signal(signal.SIGINT)  # a clean stop (and the profile written, if any)
         server.wait(timeout=60)
         server = None
