@@ -1,6 +1,7 @@
 """Benchmark: playInstantWin at 64 connections against one uvicorn process on PostgreSQL.
 
     .venv/bin/python bench/play_instant_win.py [--duration 15] [--connections 64] [--all-win]
+        [--socket /var/run/postgresql]
 
 Creates a scratch database (dropped at the end), a program, 640 members with points and a
 MOMENTS game (play cost 1, 2,000 prize units over a 30-day window that opened an hour ago, so
@@ -29,6 +30,7 @@ import urllib.request
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 
@@ -239,6 +241,11 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn processes")
     parser.add_argument("--all-win", action="store_true")
+    parser.add_argument(
+        "--socket",
+        metavar="DIR",
+        help="the API reaches PostgreSQL through its Unix socket in DIR (e.g. /var/run/postgresql)",
+    )
     parser.add_argument("--profile", help="write a cProfile of the server to this file")
     args = parser.parse_args()
 
@@ -251,7 +258,12 @@ def main() -> int:
         game_id, tokens, member_ids = asyncio.run(prepare(database_url, args.all_win))
         env = {
             **os.environ,
-            "DATABASE_URL": database_url,
+            "DATABASE_URL": (
+                f"postgres://{urlsplit(ADMIN_URL).username}@/{name}?host={args.socket}"
+                "&minsize=1&maxsize=30"
+                if args.socket
+                else database_url
+            ),
             "REDIS_URL": REDIS_URL,
             "SECRET_KEY": SECRET,
             "ENVIRONMENT": "production",
