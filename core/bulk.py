@@ -139,10 +139,10 @@ async def insert_row(model: type[M], **values: Any) -> M:
 async def insert_row_if(
     condition: Statement[Any], condition_values: Sequence[object], model: type[M], **values: Any
 ) -> M | None:
-    """Run `condition` (an UPDATE ... RETURNING that binds `condition_values`); only if it
-    changed a row, insert one new row of `model` (see `new_row`) and return it. None, and no
-    row, otherwise. On PostgreSQL both are one statement (the UPDATE as a CTE the INSERT selects
-    from), so one round trip; on SQLite two."""
+    """Run `condition` (an UPDATE ... RETURNING of one row at most, binding `condition_values`);
+    only if it changed a row, insert one new row of `model` (see `new_row`) and return it. None,
+    and no row, otherwise. On PostgreSQL both are one statement (the UPDATE as a CTE the INSERT
+    selects from), so one round trip; on SQLite two."""
     row = new_row(model, **values)
     meta = model._meta
     db = meta.db
