@@ -151,17 +151,11 @@ async def insert_row_if(
             return None
         await insert_all([row])
         return row
-    names, fields, _ = _insert_columns(model)
-    inserted = [
-        field.to_db_value(getattr(row, name), row)
-        for name, field in zip(names, fields, strict=True)
-    ]
     sql = _insert_if_sql(model, condition.postgres, len(condition_values))
-    returned = await fetch_postgres(db, sql, [*condition_values, *inserted])
+    returned = await fetch_postgres(db, sql, [*condition_values, *_db_values([row])])
     if not returned:
         return None
-    setattr(row, meta.pk_attr, returned[0][meta.db_pk_column])
-    row._saved_in_db = True
+    _saved(row, returned[0][meta.db_pk_column])
     return row
 
 
@@ -189,15 +183,10 @@ async def insert_all(rows: Sequence[Model]) -> None:
         return
     meta = rows[0]._meta
     db = meta.db
-    names, fields, _ = _insert_columns(type(rows[0]))
     postgres = db.capabilities.dialect == "postgres"
     for start in range(0, len(rows), _INSERT_CHUNK):
         chunk = rows[start : start + _INSERT_CHUNK]
-        values = [
-            field.to_db_value(getattr(row, name), row)
-            for row in chunk
-            for name, field in zip(names, fields, strict=True)
-        ]
+        values = _db_values(chunk)
         sql = _insert_sql(type(rows[0]), len(chunk), postgres)
         # (execute_query drops the rows of a statement that starts with INSERT.)
         returned = await (
@@ -206,8 +195,23 @@ async def insert_all(rows: Sequence[Model]) -> None:
         # Ids are drawn in the order of the VALUES; RETURNING's order is not promised.
         ids = sorted(record[meta.db_pk_column] for record in returned)
         for row, pk in zip(chunk, ids, strict=True):
-            setattr(row, meta.pk_attr, pk)
-            row._saved_in_db = True
+            _saved(row, pk)
+
+
+def _db_values(rows: Sequence[Model]) -> list[Any]:
+    """The inserted columns' values of `rows` (one model), converted for the database, row after
+    row: the parameters of their INSERT."""
+    names, fields, _ = _insert_columns(type(rows[0]))
+    return [
+        field.to_db_value(getattr(row, name), row)
+        for row in rows
+        for name, field in zip(names, fields, strict=True)
+    ]
+
+
+def _saved(row: Model, pk: Any) -> None:
+    setattr(row, row._meta.pk_attr, pk)
+    row._saved_in_db = True
 
 
 @functools.cache

@@ -92,7 +92,7 @@ async def test_a_waiter_cancelled_as_its_turn_comes_passes_the_slot_on() -> None
     assert not turns.locked()
 
 
-async def test_fifty_concurrent_purchases_through_a_turns_of_two_all_earn_once(
+async def test_fifty_concurrent_purchases_taking_two_turns_at_a_time_all_earn_once(
     gql: GraphQLClient,
 ) -> None:
     program = await new_program()

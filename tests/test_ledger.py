@@ -41,6 +41,12 @@ query($first: Int, $after: String) {
 """
 
 
+async def lots_left(member_id: int) -> list[int]:
+    """What is left of each of the member's lots, oldest first."""
+    lots = await LedgerEntry.filter(member_id=member_id, delta__gt=0).order_by("id")
+    return [lot.remaining for lot in lots]
+
+
 async def test_200_concurrent_spends_on_a_balance_covering_50_let_exactly_50_through(
     gql: GraphQLClient,
 ) -> None:
@@ -159,8 +165,7 @@ async def test_spending_takes_the_soonest_expiring_lots_first(gql: GraphQLClient
     await give_points(member.id, 50, now + timedelta(days=10))
     await give_points(member.id, 70, None)
     await spend_points(member.id, 120)
-    lots = await LedgerEntry.filter(member_id=member.id, delta__gt=0).order_by("id")
-    assert [lot.remaining for lot in lots] == [30, 0, 70]
+    assert await lots_left(member.id) == [30, 0, 70]
     assert await assert_ledger_consistent(member.id) == 100
 
 
@@ -176,8 +181,7 @@ async def test_a_spend_one_lot_covers_takes_it_from_the_soonest_expiring_lot(
     await spend_points(member.id, 30)
     await spend_points(member.id, 20)
     await spend_points(member.id, 60)
-    lots = await LedgerEntry.filter(member_id=member.id, delta__gt=0).order_by("id")
-    assert [lot.remaining for lot in lots] == [70, 40, 0]
+    assert await lots_left(member.id) == [70, 40, 0]
     assert await assert_ledger_consistent(member.id) == 110
 
 
@@ -194,8 +198,7 @@ async def test_a_spend_at_the_instant_its_lot_lapses_expires_it_and_takes_the_ne
         await spend_points(member.id, 10)  # the first lot is still live
         time.set(start + timedelta(days=30))
         await spend_points(member.id, 10)  # now it has lapsed: expired, and the next one pays
-    lots = await LedgerEntry.filter(member_id=member.id, delta__gt=0).order_by("id")
-    assert [lot.remaining for lot in lots] == [0, 50]
+    assert await lots_left(member.id) == [0, 50]
     expired = await LedgerEntry.filter(member_id=member.id, kind=LedgerKind.EXPIRE)
     assert [e.delta for e in expired] == [-30]
     assert await assert_ledger_consistent(member.id) == 50
@@ -249,8 +252,7 @@ async def test_a_spend_expires_lapsed_lots_first_and_takes_the_rest_from_live_on
         await give_points(member.id, 80, None)
         time.advance(timedelta(days=2))  # the cron has not run yet
         await spend_points(member.id, 50)
-    lots = await LedgerEntry.filter(member_id=member.id, delta__gt=0).order_by("id")
-    assert [lot.remaining for lot in lots] == [0, 30]
+    assert await lots_left(member.id) == [0, 30]
     expired = await LedgerEntry.filter(member_id=member.id, kind=LedgerKind.EXPIRE)
     assert [e.delta for e in expired] == [-100]
     assert await assert_ledger_consistent(member.id) == 30
