@@ -31,6 +31,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import yardstick
 
 from core.clock import clock
 from core.database import close_database, init_database, migrate, normalise_url
@@ -236,21 +237,8 @@ async def main() -> None:
             f"{rps.group(1) if rps else '?'} req/s, p50 {p50.group(1) if p50 else '?'}, "
             f"p99 {p99.group(1) if p99 else '?'}, non-2xx {errors.group(1) if errors else 0}"
         )
-        # The load generator's headroom: the same wrk on the lightest endpoint of the same server.
-        idle = subprocess.run(  # noqa: ASYNC221
-            [
-                "/usr/bin/wrk",
-                f"-t{args.threads}",
-                "-c32",
-                "-d5s",
-                f"http://127.0.0.1:{PORT}/healthz",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        ceiling = re.search(r"Requests/sec:\s+([\d.]+)", idle.stdout)
-        print(f"the same wrk against /healthz: {ceiling.group(1) if ceiling else '?'} req/s")
+        # The load generator's headroom and the machine's speed of the moment.
+        yardstick.report(PORT, args.threads)
         server.terminate()
         server.wait(timeout=30)
         server = None

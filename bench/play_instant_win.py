@@ -36,6 +36,8 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import yardstick
+
 from core.clock import clock
 from core.database import close_database, init_database, migrate
 from gamification import events, instant_win, ledger, passwords
@@ -307,6 +309,7 @@ def main() -> int:
         ).stdout
         me_rps = re.search(r"Requests/sec:\s+([\d.]+)", me_out).group(1)  # type: ignore[union-attr]
         print(f"baseline `me` query: {me_rps} req/s at {args.connections} connections")
+        yardstick.report(PORT, args.threads)
         # A short warm-up, then the measured run.
         subprocess.run(
             ["/usr/bin/wrk", "-t2", "-c16", "-d2s", "-s", warm_up, f"http://127.0.0.1:{PORT}/"],

@@ -33,6 +33,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import yardstick
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -316,6 +318,7 @@ def bench(
             cpu_before = cpu_seconds(server.pid)
             figures = run_wrk(script, duration, connections)
             cpu_used = cpu_seconds(server.pid) - cpu_before
+        yardstick.report(PORT)
     finally:
         server.terminate()
         server.wait(timeout=30)

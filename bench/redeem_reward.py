@@ -32,6 +32,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
+import yardstick
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -263,6 +264,7 @@ def main() -> int:
             f"p50 {latency(output, '50')}, p99 {latency(output, '99')}; "
             f"members whose balance differs from their ledger: {drift}"
         )
+        yardstick.report(PORT)
         return 0
     finally:
         if server is not None:
