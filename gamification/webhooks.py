@@ -13,10 +13,8 @@ them at least once, as JSON signed like Stripe does, with retries and exponentia
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
 import time
@@ -33,6 +31,7 @@ from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification import events, interest
 from gamification.events import EventType
 from gamification.models import Event, Webhook, WebhookAttempt, WebhookDelivery, WebhookStatus
+from gamification.webhook_destinations import private_destination, private_host
 
 log = structlog.get_logger("gamification.webhooks")
 
@@ -83,47 +82,9 @@ def _clean_url(url: str, allow_private: bool) -> str:
         raise ValidationFailed(
             ErrorCode.INVALID_URL, "A webhook URL is an http(s) URL up to 500 characters.", "url"
         )
-    if not allow_private and _private_host(parts.hostname):
-        raise _private_destination()
+    if not allow_private and private_host(parts.hostname):
+        raise private_destination()
     return url
-
-
-def _private_destination() -> ValidationFailed:
-    return ValidationFailed(
-        ErrorCode.INVALID_URL, "Webhooks go to public addresses only, not a private network.", "url"
-    )
-
-
-def _private_address(address: str) -> bool:
-    try:
-        return not ipaddress.ip_address(address.split("%", 1)[0]).is_global
-    except ValueError:
-        return False
-
-
-def _private_host(host: str) -> bool:
-    """A literal private, loopback or link-local address, or a name that is obviously local."""
-    host = host.strip("[]").lower().rstrip(".")
-    return host == "localhost" or host.endswith(".localhost") or _private_address(host)
-
-
-async def check_destination(url: str, allow_private: bool) -> None:
-    """Refuse a destination that resolves to a non-public address (server-side request forgery:
-    an admin, or a DNS record changed later, pointing deliveries at internal services). Checked
-    at creation for literal addresses and at every delivery for what the name resolves to now."""
-    if allow_private:
-        return
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if _private_host(host):
-        raise _private_destination()
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port)
-    except OSError:
-        return  # unresolvable: the delivery fails on its own and is retried
-    if any(_private_address(str(info[4][0])) for info in infos):
-        raise _private_destination()
 
 
 def _clean_event_types(event_types: list[str]) -> list[str]:
@@ -242,10 +203,11 @@ async def attempt_delivery(
     client: httpx.AsyncClient,
     max_attempts: int,
     retry_base_seconds: float,
-    allow_private: bool = False,
 ) -> tuple[WebhookStatus, float | None]:
-    """One attempt of one delivery. Returns its status and, when it must be tried again, after
-    how many seconds. Safe to call for a delivery already settled (does nothing)."""
+    """One attempt of one delivery, sent with `client` (`webhook_destinations.delivery_client`,
+    which refuses private destinations at connection time). Returns its status and, when it must
+    be tried again, after how many seconds. Safe to call for a delivery already settled (does
+    nothing)."""
     delivery = await WebhookDelivery.get_or_none(id=delivery_id)
     if delivery is None or delivery.status != WebhookStatus.PENDING:
         return (delivery.status if delivery else WebhookStatus.FAILED), None
@@ -269,16 +231,14 @@ async def attempt_delivery(
     status_code: int | None = None
     error = ""
     try:
-        # Recorded and retried like any failed attempt: a name may point elsewhere later.
-        await check_destination(webhook.url, allow_private)
+        # A private destination is a failed connection, recorded and retried like any other: a
+        # name may point elsewhere later.
         response = await client.post(webhook.url, content=body, headers=headers)
         status_code = response.status_code
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"
     except httpx.HTTPError as problem:
         error = f"{problem.__class__.__name__}: {problem}"[:300]
-    except ValidationFailed as refusal:
-        error = refusal.message
     duration_ms = int((time.perf_counter() - started) * 1000)
     now = clock.now()
     await WebhookAttempt.create(

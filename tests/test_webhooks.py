@@ -12,7 +12,9 @@ import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 import uvicorn
 from arq import Worker
@@ -23,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from core.settings import Settings
-from gamification import webhooks
+from gamification import webhook_destinations, webhooks
 from gamification.models import WebhookAttempt, WebhookDelivery, WebhookStatus
 from tests.builders import (
     give_points,
@@ -274,3 +276,66 @@ async def test_a_delivery_job_is_queued_once_whatever_asks_for_it(
     assert not await webhooks.enqueue_delivery(delivery.id)
     await run_worker(settings, redis_url)
     assert receiver.delivered_ids() == [event_id]
+
+
+async def test_the_delivery_client_connects_to_no_private_address_unless_allowed(
+    receiver: Receiver,
+) -> None:
+    receiver.received.clear()
+    receiver.failures = 0
+    port = urlsplit(receiver.url).port
+    async with webhook_destinations.delivery_client(5.0, allow_private=False) as client:
+        for url in (
+            receiver.url,
+            f"http://localhost:{port}/hook",
+            f"http://[::1]:{port}/hook",
+            f"http://10.1.2.3:{port}/hook",
+        ):
+            with pytest.raises(httpx.ConnectError, match="public addresses only"):
+                await client.post(url, content=b"{}")
+    assert receiver.received == []
+    async with webhook_destinations.delivery_client(5.0, allow_private=True) as client:
+        assert (await client.post(receiver.url, content=b"{}")).status_code == 200
+    assert len(receiver.received) == 1
+
+
+async def test_a_name_that_turns_private_after_its_check_is_never_connected_to(
+    gql: GraphQLClient,
+    receiver: Receiver,
+    settings: Settings,
+    redis_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # DNS rebinding: the name first resolves to a public address, then to this machine, where
+    # the receiver listens. A delivery that checked one answer and connected after a second
+    # lookup would reach the receiver.
+    receiver.received.clear()
+    receiver.failures = 0
+    port = urlsplit(receiver.url).port
+    loop = asyncio.get_running_loop()
+    resolve = loop.getaddrinfo
+    lookups: list[str] = []
+
+    async def rebinding(host: str | bytes, *args: Any, **kwargs: Any) -> list[tuple]:
+        if host not in ("rebinding.test", b"rebinding.test"):  # anyio asks with bytes
+            return await resolve(host, *args, **kwargs)
+        lookups.append(str(host))
+        if len(lookups) == 1:  # public, unreachable from here
+            return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2001:4860:4860::8888", port))]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    monkeypatch.setattr(loop, "getaddrinfo", rebinding)
+    program, _, _ = await register(gql, f"http://rebinding.test:{port}/hook", ["PURCHASE_RECORDED"])
+    member = await sign_up(gql, program)
+    event_id = await purchase_event(member.id, program.id)
+    production = settings.model_copy(update={"webhook_allow_private": False})
+    await run_worker(production, redis_url)
+
+    assert receiver.received == []
+    delivery = await WebhookDelivery.get(event_id=event_id)
+    assert delivery.status == WebhookStatus.FAILED and delivery.attempts == 4
+    # One lookup per attempt: the address checked is the address connected to.
+    assert len(lookups) == 4
+    attempts = await WebhookAttempt.filter(delivery_id=delivery.id).order_by("number")
+    assert all(a.status_code is None for a in attempts)
+    assert all(webhook_destinations.PRIVATE_DESTINATION in a.error for a in attempts[1:])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from arq.connections import RedisSettings
 from arq.cron import cron
 from arq.worker import func
@@ -17,7 +16,7 @@ from core.database import close_database, init_database
 from core.logging import configure_logging
 from core.redis import create_redis
 from core.settings import get_settings
-from gamification import leaderboards, webhooks
+from gamification import leaderboards, webhook_destinations, webhooks
 from gamification.handlers import install_handlers
 from workers.challenges import close_challenges
 from workers.contests import draw_contest, scan_contests
@@ -80,7 +79,9 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["settings"] = settings
     ctx["app_redis"] = create_redis(settings.redis_url)
     leaderboards.use_redis(ctx["app_redis"])  # events handled in jobs feed the boards too
-    ctx["http"] = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
+    ctx["http"] = webhook_destinations.delivery_client(
+        settings.webhook_timeout_seconds, settings.webhook_private_destinations
+    )
     install_handlers()
     webhooks.use_queue(ctx["redis"])  # the worker's own arq pool
 

@@ -10,7 +10,7 @@ import structlog
 from arq import Retry
 
 from core.settings import Settings, get_settings
-from gamification import webhooks
+from gamification import webhook_destinations, webhooks
 from gamification.models import WebhookStatus
 
 log = structlog.get_logger("workers.webhooks")
@@ -26,14 +26,15 @@ async def deliver_webhook(ctx: dict[str, Any], delivery_id: int) -> str:
     client: httpx.AsyncClient | None = ctx.get("http")
     owned = client is None
     if client is None:
-        client = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
+        client = webhook_destinations.delivery_client(
+            settings.webhook_timeout_seconds, settings.webhook_private_destinations
+        )
     try:
         status, retry_in = await webhooks.attempt_delivery(
             delivery_id,
             client=client,
             max_attempts=settings.webhook_max_attempts,
             retry_base_seconds=settings.webhook_retry_base_seconds,
-            allow_private=settings.webhook_private_destinations,
         )
     finally:
         if owned:
