@@ -415,10 +415,25 @@ async def winners_of(contest_id: int) -> list[ContestWinner]:
     return await ContestWinner.filter(contest_id=contest_id).order_by("slot")
 
 
-async def entry_list_rows(contest_id: int) -> list[tuple[int, int, int]]:
-    """The published entry list of a drawn contest: `(entry_id, member_id, entries)` by id."""
-    return (
-        await ContestEntry.filter(contest_id=contest_id)
-        .order_by("id")
-        .values_list("id", "member_id", "entries")
-    )
+# A page of the published entry list at most: a draw of a million entry rows is read in pages,
+# never as one answer that would hold the API for seconds.
+ENTRY_LIST_PAGE = 10_000
+
+
+async def entry_list_rows(
+    contest_id: int, *, after: int | None = None, first: int | None = None
+) -> list[tuple[int, int, int]]:
+    """The published entry list of a drawn contest, `(entry_id, member_id, entries)` by id: the
+    rows after entry `after`, at most `first` of them (all of them when `first` is None; the API
+    always gives a page size)."""
+    if first is not None and not 1 <= first <= ENTRY_LIST_PAGE:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT, f"`first` is between 1 and {ENTRY_LIST_PAGE:,}.", "first"
+        )
+    rows = ContestEntry.filter(contest_id=contest_id)
+    if after is not None:
+        rows = rows.filter(id__gt=after)
+    rows = rows.order_by("id")
+    if first is not None:
+        rows = rows.limit(first)
+    return await rows.values_list("id", "member_id", "entries")

@@ -247,6 +247,44 @@ async def test_the_worker_draws_once_reveals_the_seed_and_the_public_record_veri
             await assert_ledger_consistent(person.id)
 
 
+ENTRY_PAGE = """
+query($id: ID!, $after: ID, $first: Int) {
+  contest(id: $id) { entryList(after: $after, first: $first) { id memberId entries } }
+}
+"""
+
+
+async def test_the_entry_list_is_read_in_pages_that_make_the_record_verify_draw_checks(
+    gql: GraphQLClient, redis_url: str
+) -> None:
+    with clock.frozen_at(T0 + timedelta(hours=1)) as time:
+        _, staff, contest, people = await contest_with_entries(gql, members=7)
+        time.set(T0 + DAY)
+        await staff.mutate(DRAW, {"contestId": contest["id"]})
+        assert (await run_worker(redis_url)).jobs_failed == 0
+        reader = people[0].client
+        record = (await reader.query(PUBLIC_RECORD, {"id": contest["id"]}))["contest"]
+        # pages of three, each after the last id of the one before, until a short page
+        pages: list[list[dict[str, Any]]] = []
+        after = None
+        while not pages or len(pages[-1]) == 3:
+            variables = {"id": contest["id"], "after": after, "first": 3}
+            pages.append((await reader.query(ENTRY_PAGE, variables))["contest"]["entryList"])
+            after = pages[-1][-1]["id"] if pages[-1] else after
+        assert [len(page) for page in pages] == [3, 3, 1]
+        joined = [entry for page in pages for entry in page]
+        assert joined == record["entryList"] and len(joined) == 7
+        assert draws.verify({**record, "entryList": joined})["ok"] is True
+        # a page size out of bounds, or an `after` that is no id, gets a code
+        for variables, code in (
+            ({"first": 0}, "INVALID_INPUT"),
+            ({"first": 10_001}, "INVALID_INPUT"),
+            ({"after": "not-an-id"}, "NOT_FOUND"),
+        ):
+            query_variables = {"id": contest["id"], **variables}
+            assert await reader.error_code(ENTRY_PAGE, query_variables) == code
+
+
 async def test_the_cron_scan_enqueues_each_due_contest_once(
     gql: GraphQLClient, app: Starlette, redis_url: str
 ) -> None:

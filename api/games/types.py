@@ -10,6 +10,7 @@ import strawberry
 from api.accounts.types import Member
 from api.context import Info
 from api.errors import UserError
+from api.ids import parse_id
 from gamification import contests, instant_win, models
 
 PrizeKind = strawberry.enum(models.PrizeKind, name="PrizeKind")
@@ -396,18 +397,27 @@ class Contest:
         ]
 
     @strawberry.field(
-        description="The frozen entry list the draw used, by entry id; published once drawn."
+        description=(
+            "The frozen entry list the draw used, by entry id; published once drawn. Read in "
+            "pages: up to `first` entries (at most 10,000) after the entry id `after`; a page "
+            "shorter than `first` is the last."
+        )
     )
-    async def entry_list(self) -> list[ContestEntryRecord] | None:
+    async def entry_list(
+        self, after: strawberry.ID | None = None, first: int = contests.ENTRY_LIST_PAGE
+    ) -> list[ContestEntryRecord] | None:
         if self.model.drawn_at is None:
             return None
+        rows = await contests.entry_list_rows(
+            self.model.id, after=None if after is None else parse_id(after, "after"), first=first
+        )
         return [
             ContestEntryRecord(
                 id=strawberry.ID(str(entry_id)),
                 member_id=strawberry.ID(str(member_id)),
                 entries=weight,
             )
-            for entry_id, member_id, weight in await contests.entry_list_rows(self.model.id)
+            for entry_id, member_id, weight in rows
         ]
 
     @classmethod
