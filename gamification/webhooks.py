@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 import structlog
 from arq.connections import ArqRedis
+from tortoise.expressions import F
 
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
@@ -52,8 +53,10 @@ def use_queue(queue: ArqRedis | None) -> None:
     _queue = queue
 
 
-def delivery_job_id(delivery_id: int) -> str:
-    return f"webhook-delivery:{delivery_id}"
+def delivery_job_id(delivery_id: int, replays: int = 0) -> str:
+    """One job per delivery and round of attempts: arq keeps a finished job's id for a while,
+    and a replayed delivery must not wait for the first round's to lapse."""
+    return f"webhook-delivery:{delivery_id}" + (f":replay-{replays}" if replays else "")
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -184,11 +187,11 @@ async def fan_out(event: Event) -> None:
     events.after_commit(enqueue)
 
 
-async def enqueue_delivery(delivery_id: int, defer: float | None = None) -> bool:
+async def enqueue_delivery(delivery_id: int, replays: int = 0) -> bool:
     if _queue is None:
         return False
     job = await _queue.enqueue_job(
-        DELIVER_JOB, delivery_id, _job_id=delivery_job_id(delivery_id), _defer_by=defer
+        DELIVER_JOB, delivery_id, _job_id=delivery_job_id(delivery_id, replays)
     )
     return job is not None
 
@@ -212,6 +215,7 @@ async def attempt_delivery(
     if delivery is None or delivery.status != WebhookStatus.PENDING:
         return (delivery.status if delivery else WebhookStatus.FAILED), None
     number = delivery.attempts + 1
+    of_round = number - delivery.attempts_before_replay  # a replay starts a fresh round
     # Claim the attempt number: two runs of the same job never both send attempt n.
     if not await WebhookDelivery.filter(id=delivery.id, attempts=delivery.attempts).update(
         attempts=number
@@ -254,29 +258,59 @@ async def attempt_delivery(
             status=WebhookStatus.DELIVERED, delivered_at=now, next_attempt_at=None
         )
         return WebhookStatus.DELIVERED, None
-    if number >= max_attempts:
+    if of_round >= max_attempts:
         await WebhookDelivery.filter(id=delivery.id).update(
             status=WebhookStatus.FAILED, next_attempt_at=None
         )
         log.warning("webhook delivery failed for good", delivery=delivery.id, error=error)
         return WebhookStatus.FAILED, None
-    wait = backoff_seconds(retry_base_seconds, number)
+    wait = backoff_seconds(retry_base_seconds, of_round)
     await WebhookDelivery.filter(id=delivery.id).update(
         next_attempt_at=now + timedelta(seconds=wait)
     )
     return WebhookStatus.PENDING, wait
 
 
-async def lost_deliveries(older_than: timedelta, limit: int = 500) -> list[int]:
-    """Pending deliveries whose next attempt is long overdue: their job was probably lost."""
+async def lost_deliveries(older_than: timedelta, limit: int = 500) -> list[tuple[int, int]]:
+    """Pending deliveries whose next attempt is long overdue (their job was probably lost), as
+    (id, replays)."""
     return list(
         await WebhookDelivery.filter(
             status=WebhookStatus.PENDING, next_attempt_at__lte=clock.now() - older_than
         )
         .order_by("id")
         .limit(limit)
-        .values_list("id", flat=True)
+        .values_list("id", "replays")
     )
+
+
+async def replay_delivery(program_id: int, delivery_id: int) -> WebhookDelivery:
+    """Give a FAILED delivery a fresh round of attempts (a receiver back after an outage) and
+    queue it. Only one of concurrent replays of the same delivery wins; the others are refused,
+    as is a replay of a delivery that is pending or delivered, or of an archived webhook."""
+    delivery = await WebhookDelivery.get_or_none(id=delivery_id, webhook__program_id=program_id)
+    if delivery is None:
+        raise NotFound(ErrorCode.NOT_FOUND, "No such delivery.", "deliveryId")
+    webhook = await Webhook.get(id=delivery.webhook_id)
+    if webhook.archived_at is not None:
+        raise Refused(ErrorCode.ALREADY_ARCHIVED, "This webhook is archived.", "deliveryId")
+    replayed = await WebhookDelivery.filter(
+        id=delivery.id, status=WebhookStatus.FAILED, replays=delivery.replays
+    ).update(
+        status=WebhookStatus.PENDING,
+        replays=delivery.replays + 1,
+        attempts_before_replay=F("attempts"),
+        next_attempt_at=clock.now(),
+    )
+    if not replayed:
+        raise Refused(
+            ErrorCode.DELIVERY_NOT_FAILED, "Only a failed delivery can be replayed.", "deliveryId"
+        )
+    await delivery.refresh_from_db()
+    # Should Redis be away, the scan of lost deliveries queues it within minutes.
+    await enqueue_delivery(delivery.id, delivery.replays)
+    log.info("webhook delivery replayed", delivery=delivery.id, replays=delivery.replays)
+    return delivery
 
 
 def install() -> None:

@@ -278,6 +278,73 @@ async def test_a_delivery_job_is_queued_once_whatever_asks_for_it(
     assert receiver.delivered_ids() == [event_id]
 
 
+REPLAY = """
+mutation($input: ReplayWebhookDeliveryInput!) {
+  replayWebhookDelivery(input: $input) {
+    delivery { id status attempts replays }
+    errors { code field }
+  }
+}
+"""
+
+
+async def test_a_failed_delivery_replayed_by_staff_gets_a_fresh_round_and_is_delivered(
+    gql: GraphQLClient, receiver: Receiver, settings: Settings, redis_url: str
+) -> None:
+    # The receiver is down through the whole first round (4 attempts) and the first attempt after
+    # the replay; the replay's second attempt gets through.
+    receiver.received.clear()
+    receiver.failures = 5
+    program, admin, _ = await register(gql, receiver.url, ["PURCHASE_RECORDED"])
+    member = await sign_up(gql, program)
+    event_id = await purchase_event(member.id, program.id)
+    await run_worker(settings, redis_url)
+    delivery = await WebhookDelivery.get(event_id=event_id)
+    assert delivery.status == WebhookStatus.FAILED and delivery.attempts == 4
+    # five replays at once: one of them replays it
+    replays = await asyncio.gather(
+        *(admin.mutate(REPLAY, {"deliveryId": str(delivery.id)}) for _ in range(5))
+    )
+    assert sorted(codes(r) for r in replays) == [[]] + [["DELIVERY_NOT_FAILED"]] * 4
+    (replayed,) = [r["delivery"] for r in replays if not r["errors"]]
+    assert replayed == {"id": str(delivery.id), "status": "PENDING", "attempts": 4, "replays": 1}
+
+    await run_worker(settings, redis_url)
+    delivery = await WebhookDelivery.get(id=delivery.id)
+    assert delivery.status == WebhookStatus.DELIVERED
+    assert (delivery.attempts, delivery.replays) == (6, 1)
+    attempts = await WebhookAttempt.filter(delivery_id=delivery.id).order_by("number")
+    assert [a.number for a in attempts] == [1, 2, 3, 4, 5, 6]
+    assert [a.status_code for a in attempts] == [500] * 5 + [200]
+    assert receiver.seen[str(event_id)] == 6
+    # delivered: nothing to replay; another program's admin finds no such delivery
+    assert codes(await admin.mutate(REPLAY, {"deliveryId": str(delivery.id)})) == [
+        "DELIVERY_NOT_FAILED"
+    ]
+    stranger = await staff_client(gql, await new_program(), "ADMIN")
+    assert codes(await stranger.mutate(REPLAY, {"deliveryId": str(delivery.id)})) == ["NOT_FOUND"]
+    manager = await staff_client(gql, program, "MANAGER")
+    assert await manager.error_code(REPLAY, {"input": {"deliveryId": str(delivery.id)}}) == (
+        "FORBIDDEN"
+    )
+
+
+async def test_a_failed_delivery_of_an_archived_webhook_is_not_replayed(
+    gql: GraphQLClient, settings: Settings, redis_url: str
+) -> None:
+    program, admin, payload = await register(gql, closed_port_url(), ["PURCHASE_RECORDED"])
+    member = await sign_up(gql, program)
+    event_id = await purchase_event(member.id, program.id)
+    await run_worker(settings, redis_url)
+    delivery = await WebhookDelivery.get(event_id=event_id)
+    assert delivery.status == WebhookStatus.FAILED
+    await admin.mutate(ARCHIVE_WEBHOOK, {"webhookId": payload["webhook"]["id"]})
+    assert codes(await admin.mutate(REPLAY, {"deliveryId": str(delivery.id)})) == [
+        "ALREADY_ARCHIVED"
+    ]
+    assert (await WebhookDelivery.get(id=delivery.id)).status == WebhookStatus.FAILED
+
+
 async def test_the_delivery_client_connects_to_no_private_address_unless_allowed(
     receiver: Receiver,
 ) -> None:

@@ -13,7 +13,10 @@ from api.webhooks.types import (
     ArchiveWebhookPayload,
     CreateWebhookInput,
     CreateWebhookPayload,
+    ReplayWebhookDeliveryInput,
+    ReplayWebhookDeliveryPayload,
     Webhook,
+    WebhookDelivery,
 )
 from gamification import webhooks
 from gamification.models import StaffRole
@@ -42,3 +45,16 @@ class WebhookMutations:
             info.context.program_id, parse_id(input.webhook_id, "webhookId")
         )
         return ArchiveWebhookPayload(webhook=Webhook.from_model(webhook))
+
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.ADMIN),
+        description="Send a FAILED delivery again: a fresh round of attempts.",
+    )
+    @returns_user_errors(ReplayWebhookDeliveryPayload)
+    async def replay_webhook_delivery(
+        self, info: Info, input: ReplayWebhookDeliveryInput
+    ) -> ReplayWebhookDeliveryPayload:
+        delivery = await webhooks.replay_delivery(
+            info.context.program_id, parse_id(input.delivery_id, "deliveryId")
+        )
+        return ReplayWebhookDeliveryPayload(delivery=WebhookDelivery.from_model(delivery))

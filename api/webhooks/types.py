@@ -19,6 +19,7 @@ class WebhookDelivery:
     event_id: strawberry.ID
     status: WebhookStatus  # type: ignore[valid-type]
     attempts: int
+    replays: int = strawberry.field(description="How often staff replayed it after it failed.")
     next_attempt_at: datetime | None
     delivered_at: datetime | None
     created_at: datetime
@@ -30,6 +31,7 @@ class WebhookDelivery:
             event_id=strawberry.ID(str(delivery.event_id)),
             status=delivery.status,
             attempts=delivery.attempts,
+            replays=delivery.replays,
             next_attempt_at=delivery.next_attempt_at,
             delivered_at=delivery.delivered_at,
             created_at=delivery.created_at,
@@ -103,4 +105,15 @@ class ArchiveWebhookInput:
 @strawberry.type
 class ArchiveWebhookPayload:
     webhook: Webhook | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ReplayWebhookDeliveryInput:
+    delivery_id: strawberry.ID
+
+
+@strawberry.type
+class ReplayWebhookDeliveryPayload:
+    delivery: WebhookDelivery | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)

@@ -11,7 +11,7 @@ from tortoise.models import Model
 class WebhookStatus(StrEnum):
     PENDING = "PENDING"  # not delivered yet; a job (or the scan) will try again
     DELIVERED = "DELIVERED"
-    FAILED = "FAILED"  # every attempt failed
+    FAILED = "FAILED"  # every attempt failed (staff may replay it: a fresh round of attempts)
 
 
 # An endpoint of a brand's system. `secret` signs every body (HMAC-SHA256); `event_types` is the
@@ -46,6 +46,10 @@ class WebhookDelivery(Model):
     event_id: int
     status = fields.CharEnumField(WebhookStatus, max_length=12, default=WebhookStatus.PENDING)
     attempts = fields.IntField(default=0)
+    # Staff replays of a FAILED delivery. Each gives a fresh round of attempts, counted from
+    # `attempts_before_replay`; attempt numbers go on from where they were.
+    replays = fields.IntField(default=0)
+    attempts_before_replay = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(null=True)
     delivered_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
