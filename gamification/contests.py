@@ -32,6 +32,7 @@ from gamification import draws, events, ledger, prizes
 from gamification.eligibility import check_eligibility, check_required_badge
 from gamification.events import EventType
 from gamification.instant_win import PrizeInput, check_cost, check_window
+from gamification.members import display_names
 from gamification.models import (
     Contest,
     ContestEntry,
@@ -413,6 +414,18 @@ async def draw(contest_id: int) -> DrawOutcome | None:
 
 async def winners_of(contest_id: int) -> list[ContestWinner]:
     return await ContestWinner.filter(contest_id=contest_id).order_by("slot")
+
+
+async def prizes_of(contest_id: int) -> list[ContestPrize]:
+    """The contest's prizes in draw order: by position, then id."""
+    return await ContestPrize.filter(contest_id=contest_id).order_by("position", "id")
+
+
+async def published_winners(contest_id: int) -> list[tuple[ContestWinner, str]]:
+    """The winners by slot, each with the display name other members see."""
+    rows = await winners_of(contest_id)
+    names = await display_names([row.member_id for row in rows])
+    return [(row, names.get(row.member_id, "")) for row in rows]
 
 
 # A page of the published entry list at most: a draw of a million entry rows is read in pages,

@@ -488,6 +488,10 @@ def plays_of(game_id: int, won_only: bool = False) -> QuerySet[GamePlay]:
     return query.filter(won=True) if won_only else query
 
 
+async def prizes_of(game_id: int) -> list[GamePrize]:
+    return await GamePrize.filter(game_id=game_id).order_by("id")
+
+
 async def moments_of(game_id: int) -> list[WinningMoment]:
     """Every winning moment of the game, for staff only: claimed and unclaimed."""
     return await WinningMoment.filter(game_id=game_id).order_by("at", "id")

@@ -100,8 +100,7 @@ class InstantWinGame:
 
     @strawberry.field
     async def prizes(self) -> list[Prize]:
-        rows = await models.GamePrize.filter(game_id=self.model.id).order_by("id")
-        return [Prize.from_model(p) for p in rows]
+        return [Prize.from_model(p) for p in await instant_win.prizes_of(self.model.id)]
 
     @strawberry.field(description="Plays the calling member has left today; null: no limit.")
     async def my_plays_left_today(self, info: Info) -> int | None:
@@ -361,8 +360,7 @@ class Contest:
 
     @strawberry.field(description="The prizes in draw order.")
     async def prizes(self) -> list[ContestPrize]:
-        rows = await models.ContestPrize.filter(contest_id=self.model.id).order_by("position", "id")
-        return [_contest_prize(p) for p in rows]
+        return [_contest_prize(p) for p in await contests.prizes_of(self.model.id)]
 
     @strawberry.field
     async def my_entries(self, info: Info) -> int | None:
@@ -375,25 +373,16 @@ class Contest:
     async def winners(self) -> list[ContestWinner] | None:
         if self.model.drawn_at is None:
             return None
-        rows = await contests.winners_of(self.model.id)
-        prizes = {
-            p.id: _contest_prize(p)
-            for p in await models.ContestPrize.filter(contest_id=self.model.id)
-        }
-        names = dict(
-            await models.Member.filter(id__in=[r.member_id for r in rows]).values_list(
-                "id", "display_name"
-            )
-        )
+        prizes = {p.id: _contest_prize(p) for p in await contests.prizes_of(self.model.id)}
         return [
             ContestWinner(
-                slot=r.slot,
-                display_name=names.get(r.member_id, ""),
-                member_id=strawberry.ID(str(r.member_id)),
-                entry_id=strawberry.ID(str(r.entry_id)),
-                prize=prizes[r.prize_id],
+                slot=row.slot,
+                display_name=name,
+                member_id=strawberry.ID(str(row.member_id)),
+                entry_id=strawberry.ID(str(row.entry_id)),
+                prize=prizes[row.prize_id],
             )
-            for r in rows
+            for row, name in await contests.published_winners(self.model.id)
         ]
 
     @strawberry.field(
