@@ -1,5 +1,6 @@
 """`python -m api <command>`: migrate, seed-demo, run, create-program, create-staff,
-create-api-key, export-schema, check-redis, rebuild-leaderboards, verify-draw."""
+create-api-key, export-schema, check-redis, rebuild-leaderboards, fetch-draw-record,
+verify-draw."""
 
 from __future__ import annotations
 
@@ -75,6 +76,15 @@ def main(argv: list[str] | None = None) -> int:
         "verify-draw", help="recompute a drawn contest's winners from its public record"
     )
     verify.add_argument("record", help="the draw record as JSON (docs/games.md), or - for stdin")
+    fetch = commands.add_parser(
+        "fetch-draw-record",
+        help="write a drawn contest's public record, read from the GraphQL API as a member would",
+    )
+    fetch.add_argument("--url", required=True, help="the GraphQL endpoint, e.g. .../graphql")
+    fetch.add_argument("--contest", required=True, help="the contest id")
+    fetch.add_argument("--token", required=True, help="a member's access token")
+    fetch.add_argument("--out", default="-", help="where to write the JSON (default: stdout)")
+    fetch.add_argument("--page-size", type=int, default=10_000, help="entries per request")
     args = parser.parse_args(argv)
 
     try:
@@ -100,6 +110,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             asyncio.run(_check_redis())
         case "verify-draw":
             return _verify_draw(args.record)
+        case "fetch-draw-record":
+            return _fetch_draw_record(args)
         case "seed-demo":
             from api.demo import seed_demo
 
@@ -184,6 +196,28 @@ def _verify_draw(source: str) -> int:
         return 2
     print(json.dumps(result, indent=2))
     return 0 if result["ok"] else 1
+
+
+def _fetch_draw_record(args: argparse.Namespace) -> int:
+    import json
+
+    import httpx
+
+    from api.draw_record import RecordUnavailable, fetch_record
+
+    try:
+        with httpx.Client(timeout=60) as client:
+            record = fetch_record(client, args.url, args.contest, args.token, args.page_size)
+    except (RecordUnavailable, httpx.HTTPError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    text = json.dumps(record)
+    if args.out == "-":
+        print(text)
+    else:
+        Path(args.out).write_text(text)
+        print(f"wrote {args.out}: {len(record['entryList'])} entries", file=sys.stderr)
+    return 0
 
 
 def _run(port: int, with_worker: bool) -> int:

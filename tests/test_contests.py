@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import io
 import json
-from contextlib import redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from tests.builders import (
     staff_client,
 )
 from tests.graphql import GraphQLClient, codes
+from tests.serving import served
 from workers.contests import scan_contests
 from workers.settings import WorkerSettings
 
@@ -283,6 +284,38 @@ async def test_the_entry_list_is_read_in_pages_that_make_the_record_verify_draw_
         ):
             query_variables = {"id": contest["id"], **variables}
             assert await reader.error_code(ENTRY_PAGE, query_variables) == code
+
+
+async def test_a_member_fetches_the_record_page_by_page_and_verify_draw_agrees(
+    gql: GraphQLClient, app: Starlette, redis_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "record.json"
+    with clock.frozen_at(T0 + timedelta(hours=1)) as time:
+        _, staff, contest, people = await contest_with_entries(gql, members=7)
+        async with served(app) as base:
+            fetch = [
+                "fetch-draw-record",
+                *("--url", f"{base}/graphql", "--contest", contest["id"]),
+                *("--token", people[0].access_token, "--out", str(path), "--page-size", "3"),
+            ]
+            # not drawn yet: nothing to fetch
+            with redirect_stderr(io.StringIO()) as err:
+                assert await asyncio.to_thread(cli, fetch) == 1
+            assert "not drawn yet" in err.getvalue()
+            time.set(T0 + DAY)
+            await staff.mutate(DRAW, {"contestId": contest["id"]})
+            assert (await run_worker(redis_url)).jobs_failed == 0
+            with redirect_stderr(io.StringIO()):
+                assert await asyncio.to_thread(cli, fetch) == 0
+    record = json.loads(path.read_text())
+    assert len(record["entryList"]) == 7  # three pages of three, three and one
+    with redirect_stdout(io.StringIO()) as out:
+        assert cli(["verify-draw", str(path)]) == 0
+    assert json.loads(out.getvalue())["checks"] == {
+        "commitmentMatches": True,
+        "entryListHashMatches": True,
+        "winnersMatch": True,
+    }
 
 
 async def test_the_cron_scan_enqueues_each_due_contest_once(

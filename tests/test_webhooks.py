@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 from arq import Worker
 from arq.connections import RedisSettings
 from starlette.applications import Starlette
@@ -35,6 +34,7 @@ from tests.builders import (
     staff_client,
 )
 from tests.graphql import GraphQLClient, codes
+from tests.serving import served
 from workers.settings import WorkerSettings
 
 SETTINGS_OVERRIDES = {"webhook_retry_base_seconds": 0.05, "webhook_max_attempts": 4}
@@ -90,20 +90,9 @@ class Receiver:
 async def receiver() -> AsyncIterator[Receiver]:
     state = Receiver()
     app = Starlette(routes=[Route("/hook", state.endpoint, methods=["POST"])])
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    state.url = f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    for _ in range(500):  # uvicorn offers no start-up event to wait on
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    yield state
-    server.should_exit = True
-    await task
-    sock.close()
+    async with served(app) as base:
+        state.url = f"{base}/hook"
+        yield state
 
 
 def closed_port_url() -> str:
