@@ -6,6 +6,7 @@ import pytest
 
 from api.demo import seed_demo
 from api.demo.accounts import DEMO_MEMBER_EMAIL, DEMO_MEMBER_PASSWORD, DEMO_SLUG
+from gamification import draws
 from gamification.models import Member
 from tests.builders import assert_ledger_consistent
 from tests.graphql import GraphQLClient
@@ -27,9 +28,18 @@ query {
   challenges { id name myProgress { value completed } communityProgress }
   instantWinGames { id name prizesLeft }
   contests { id name status seedCommitment }
+  drawn: contests { id status winners { slot displayName } }
   leaderboard(board: "points", period: ALL_TIME, first: 10) {
     entries { rank score member { displayName } }
     me { rank score }
+  }
+}
+"""
+DRAW_RECORD = """
+query($id: ID!) {
+  contest(id: $id) {
+    seed seedCommitment entryListHash allowMultipleWins prizes { id quantity }
+    entryList { id memberId entries } winners { slot entryId prize { id } }
   }
 }
 """
@@ -51,7 +61,8 @@ async def test_the_demo_seeded_twice_answers_every_member_screen(
         LOG_IN, {"program": DEMO_SLUG, "email": DEMO_MEMBER_EMAIL, "password": DEMO_MEMBER_PASSWORD}
     )
     assert login["errors"] == []
-    data = await gql.as_token(login["accessToken"]).query(SCREENS)
+    client = gql.as_token(login["accessToken"])
+    data = await client.query(SCREENS)
     # then every one answers with data
     me = data["me"]
     assert me["pointsBalance"] > 0
@@ -62,6 +73,11 @@ async def test_the_demo_seeded_twice_answers_every_member_screen(
     assert data["challenges"] != []
     assert data["instantWinGames"] != []
     assert data["contests"] != []
+    # one contest is drawn, and its record verifies
+    (drawn,) = [c for c in data["drawn"] if c["status"] == "DRAWN"]
+    assert [w["slot"] for w in drawn["winners"]] == [0, 1, 2]
+    record = (await client.query(DRAW_RECORD, {"id": drawn["id"]}))["contest"]
+    assert draws.verify(record)["ok"] is True
     board = data["leaderboard"]
     assert board["entries"] != [] and board["me"] is not None
     assert board["me"]["score"] > 0

@@ -6,7 +6,7 @@ seeds itself in its own module, in the order below (later parts may use earlier 
 
 from __future__ import annotations
 
-from api.demo import accounts, engagement, games, points, referrals, rewards
+from api.demo import accounts, draws, engagement, games, points, referrals, rewards
 from gamification.handlers import install_handlers
 
 
@@ -16,6 +16,6 @@ async def seed_demo() -> None:
     program, member = await accounts.seed()
     # Points first: tiers, rules and purchases are what the other parts build on; badges and
     # challenges come before the purchases of the referrals part, so those count toward them.
-    for part in (points, rewards, games, engagement, referrals):
+    for part in (points, rewards, games, engagement, referrals, draws):
         await part.seed(program, member)
     print(accounts.credentials())

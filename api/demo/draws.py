@@ -1,0 +1,47 @@
+"""A contest that closed last week and was drawn, with the demo member and their friends among
+its entrants: its public record can be fetched and checked (`fetch-draw-record`, `verify-draw`).
+Idempotent. It comes after the referrals part, whose friends enter it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core.clock import clock
+from gamification import contests, instant_win
+from gamification.models import Contest, Member, PrizeKind, Program
+
+DEMO_DRAWN_CONTEST = "Demo draw of last month"
+# (email, entries): the demo member and the friends of the referrals part.
+ENTRANTS = (
+    ("member@demo.example", 3),
+    ("friend1@demo.example", 5),
+    ("friend2@demo.example", 1),
+    ("friend3@demo.example", 2),
+    ("friend4@demo.example", 4),
+)
+
+
+async def seed(program: Program, member: Member) -> None:
+    if await Contest.exists(program_id=program.id, name=DEMO_DRAWN_CONTEST):
+        return
+    now = clock.now()
+    opened = now - timedelta(days=30)
+    contest = await contests.create_contest(
+        program.id,
+        name=DEMO_DRAWN_CONTEST,
+        opens_at=opened,
+        closes_at=now - timedelta(days=7),
+        max_entries_per_member=5,
+        prizes_in=[
+            instant_win.PrizeInput("Cinema for two", PrizeKind.PRIZE, quantity=1),
+            instant_win.PrizeInput("300 points", PrizeKind.POINTS, quantity=2, points=300),
+        ],
+    )
+    # The entries were made while it was open: the clock goes back to then for them.
+    with clock.frozen_at(opened + timedelta(days=1)):
+        for email, entries in ENTRANTS:
+            entrant = await Member.get_or_none(program_id=program.id, email=email)
+            if entrant is not None:
+                await contests.enter(entrant, contest.id, entries, "demo-entry")
+    # What the worker's draw job does once a contest has closed.
+    await contests.draw(contest.id)
