@@ -82,6 +82,11 @@ class Receiver:
             return Response("down", status_code=500)
         return Response("ok")
 
+    def expect(self, failures: int = 0) -> None:
+        """Forget what came before; answer 500 to the first `failures` requests of each event."""
+        self.received.clear()
+        self.failures = failures
+
     def delivered_ids(self) -> list[int]:
         return [json.loads(r.body)["id"] for r in self.received]
 
@@ -124,11 +129,18 @@ async def register(gql: GraphQLClient, url: str, types: list[str], **extra: Any)
     return program, admin, payload
 
 
+async def purchase_for_webhook(gql: GraphQLClient, url: str, **extra: Any) -> tuple:
+    """A program with a webhook for PURCHASE_RECORDED at `url`, and one purchase event."""
+    program, admin, payload = await register(gql, url, ["PURCHASE_RECORDED"], **extra)
+    member = await sign_up(gql, program)
+    event_id = await purchase_event(member.id, program.id)
+    return program, admin, payload, event_id
+
+
 async def test_a_delivery_is_signed_over_timestamp_and_body(
     gql: GraphQLClient, receiver: Receiver, settings: Settings, redis_url: str
 ) -> None:
-    receiver.received.clear()
-    receiver.failures = 0
+    receiver.expect()
     program, _, payload = await register(gql, receiver.url, ["PURCHASE_RECORDED"])
     secret = payload["secret"]
     assert secret.startswith("whsec_")
@@ -159,13 +171,10 @@ async def test_a_delivery_is_signed_over_timestamp_and_body(
 async def test_a_receiver_failing_twice_gets_the_event_after_retries_with_attempts_recorded(
     gql: GraphQLClient, receiver: Receiver, settings: Settings, redis_url: str
 ) -> None:
-    receiver.received.clear()
-    receiver.failures = 2
-    program, admin, _ = await register(
-        gql, receiver.url, ["PURCHASE_RECORDED"], secret="a-secret-of-our-own-choosing"
+    receiver.expect(failures=2)
+    _, admin, _, event_id = await purchase_for_webhook(
+        gql, receiver.url, secret="a-secret-of-our-own-choosing"
     )
-    member = await sign_up(gql, program)
-    event_id = await purchase_event(member.id, program.id)
 
     worker = await run_worker(settings, redis_url)
 
@@ -188,8 +197,7 @@ async def test_a_receiver_failing_twice_gets_the_event_after_retries_with_attemp
 async def test_nothing_is_lost_when_every_first_attempt_fails(
     gql: GraphQLClient, receiver: Receiver, settings: Settings, redis_url: str
 ) -> None:
-    receiver.received.clear()
-    receiver.failures = 1
+    receiver.expect(failures=1)
     program, _, _ = await register(gql, receiver.url, ["PURCHASE_RECORDED", "POINTS_EARNED"])
     members = [await sign_up(gql, program) for _ in range(3)]
     sent = await asyncio.gather(
@@ -207,9 +215,7 @@ async def test_nothing_is_lost_when_every_first_attempt_fails(
 async def test_an_unreachable_receiver_is_given_up_after_the_last_attempt(
     gql: GraphQLClient, settings: Settings, redis_url: str
 ) -> None:
-    program, _, _ = await register(gql, closed_port_url(), ["PURCHASE_RECORDED"])
-    member = await sign_up(gql, program)
-    event_id = await purchase_event(member.id, program.id)
+    _, _, _, event_id = await purchase_for_webhook(gql, closed_port_url())
     await run_worker(settings, redis_url)
     delivery = await WebhookDelivery.get(event_id=event_id)
     assert delivery.status == WebhookStatus.FAILED and delivery.attempts == 4
@@ -221,8 +227,7 @@ async def test_an_unreachable_receiver_is_given_up_after_the_last_attempt(
 async def test_staff_manage_webhooks_and_archived_ones_receive_nothing(
     gql: GraphQLClient, receiver: Receiver, settings: Settings, redis_url: str
 ) -> None:
-    receiver.received.clear()
-    receiver.failures = 0
+    receiver.expect()
     program, admin, payload = await register(gql, receiver.url, ["PURCHASE_RECORDED"])
     webhook_id = payload["webhook"]["id"]
     assert payload["webhook"]["eventTypes"] == ["PURCHASE_RECORDED"]
@@ -255,11 +260,8 @@ async def test_staff_manage_webhooks_and_archived_ones_receive_nothing(
 async def test_a_delivery_job_is_queued_once_whatever_asks_for_it(
     gql: GraphQLClient, receiver: Receiver, settings: Settings, redis_url: str
 ) -> None:
-    receiver.received.clear()
-    receiver.failures = 0
-    program, _, _ = await register(gql, receiver.url, ["PURCHASE_RECORDED"])
-    member = await sign_up(gql, program)
-    event_id = await purchase_event(member.id, program.id)
+    receiver.expect()
+    _, _, _, event_id = await purchase_for_webhook(gql, receiver.url)
     delivery = await WebhookDelivery.get(event_id=event_id)
     # the fan-out queued it already: the scan or a retry asking again adds nothing
     assert not await webhooks.enqueue_delivery(delivery.id)
@@ -282,11 +284,8 @@ async def test_a_failed_delivery_replayed_by_staff_gets_a_fresh_round_and_is_del
 ) -> None:
     # The receiver is down through the whole first round (4 attempts) and the first attempt after
     # the replay; the replay's second attempt gets through.
-    receiver.received.clear()
-    receiver.failures = 5
-    program, admin, _ = await register(gql, receiver.url, ["PURCHASE_RECORDED"])
-    member = await sign_up(gql, program)
-    event_id = await purchase_event(member.id, program.id)
+    receiver.expect(failures=5)
+    program, admin, _, event_id = await purchase_for_webhook(gql, receiver.url)
     await run_worker(settings, redis_url)
     delivery = await WebhookDelivery.get(event_id=event_id)
     assert delivery.status == WebhookStatus.FAILED and delivery.attempts == 4
@@ -321,9 +320,7 @@ async def test_a_failed_delivery_replayed_by_staff_gets_a_fresh_round_and_is_del
 async def test_a_failed_delivery_of_an_archived_webhook_is_not_replayed(
     gql: GraphQLClient, settings: Settings, redis_url: str
 ) -> None:
-    program, admin, payload = await register(gql, closed_port_url(), ["PURCHASE_RECORDED"])
-    member = await sign_up(gql, program)
-    event_id = await purchase_event(member.id, program.id)
+    _, admin, payload, event_id = await purchase_for_webhook(gql, closed_port_url())
     await run_worker(settings, redis_url)
     delivery = await WebhookDelivery.get(event_id=event_id)
     assert delivery.status == WebhookStatus.FAILED
@@ -337,8 +334,7 @@ async def test_a_failed_delivery_of_an_archived_webhook_is_not_replayed(
 async def test_the_delivery_client_connects_to_no_private_address_unless_allowed(
     receiver: Receiver,
 ) -> None:
-    receiver.received.clear()
-    receiver.failures = 0
+    receiver.expect()
     port = urlsplit(receiver.url).port
     async with webhook_destinations.delivery_client(5.0, allow_private=False) as client:
         for url in (
@@ -365,8 +361,7 @@ async def test_a_name_that_turns_private_after_its_check_is_never_connected_to(
     # DNS rebinding: the name first resolves to a public address, then to this machine, where
     # the receiver listens. A delivery that checked one answer and connected after a second
     # lookup would reach the receiver.
-    receiver.received.clear()
-    receiver.failures = 0
+    receiver.expect()
     port = urlsplit(receiver.url).port
     loop = asyncio.get_running_loop()
     resolve = loop.getaddrinfo
@@ -381,9 +376,7 @@ async def test_a_name_that_turns_private_after_its_check_is_never_connected_to(
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
 
     monkeypatch.setattr(loop, "getaddrinfo", rebinding)
-    program, _, _ = await register(gql, f"http://rebinding.test:{port}/hook", ["PURCHASE_RECORDED"])
-    member = await sign_up(gql, program)
-    event_id = await purchase_event(member.id, program.id)
+    _, _, _, event_id = await purchase_for_webhook(gql, f"http://rebinding.test:{port}/hook")
     production = settings.model_copy(update={"webhook_allow_private": False})
     await run_worker(production, redis_url)
 
