@@ -1,7 +1,7 @@
 """Benchmark: playInstantWin at 64 connections against one uvicorn process on PostgreSQL.
 
     .venv/bin/python bench/play_instant_win.py [--duration 15] [--connections 64] [--all-win]
-        [--socket /var/run/postgresql]
+        [--socket /var/run/postgresql] [--think MS]
 
 Creates a scratch database (dropped at the end), a program, 640 members with points and a
 MOMENTS game (play cost 1, 2,000 prize units over a 30-day window that opened an hour ago, so
@@ -11,6 +11,11 @@ and drives it with wrk (/usr/bin/wrk): each request a new idempotency key and on
 members' tokens. Prints a baseline (`me` query), plays/s and latency percentiles, the plays of
 each second of the run (lowest, median, highest) and the API's CPU per play, then checks the
 database: plays recorded, winners = moments claimed, ledgers exact.
+
+Without `--think` every connection plays again as soon as it has its answer: the server is
+saturated and a play's latency is mostly its wait behind the 63 others (64 / throughput). With
+`--think MS` each connection waits MS ms first, as members reading their outcome would, so the
+load stays below saturation and the latency is the service's own.
 """
 
 from __future__ import annotations
@@ -81,6 +86,7 @@ local tokens = {%(tokens)s}
 local game = "%(game)s"
 local run = "%(run)s"
 local query = %(query)s
+local think = %(think)d
 -- Globals, not locals: wrk's thread:set and thread:get only reach a thread's globals.
 counter = 0
 thread_id = 0
@@ -104,6 +110,11 @@ function request()
     ["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. token,
   }, body)
+end
+
+-- A member looks at the outcome for `think` ms before playing again (0: at once).
+function delay()
+  return think
 end
 
 function response(status, headers, body)
@@ -211,13 +222,15 @@ async def plays_per_second(database_url: str, wrk: subprocess.Popen[str]) -> lis
         await connection.close()
 
 
-def write_script(tokens: list[str], game_id: str, query: str, run: str) -> str:
-    """A wrk script; `run` prefixes the idempotency keys so that runs never replay each other."""
+def write_script(tokens: list[str], game_id: str, query: str, run: str, think: int = 0) -> str:
+    """A wrk script; `run` prefixes the idempotency keys so that runs never replay each other;
+    each connection waits `think` ms between an answer and its next request."""
     script = LUA % {
         "tokens": ",".join(f'"{t}"' for t in tokens),
         "game": game_id,
         "run": run,
         "query": json.dumps(json.dumps(query)),
+        "think": think,
     }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
@@ -243,6 +256,13 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn processes")
     parser.add_argument("--all-win", action="store_true")
+    parser.add_argument(
+        "--think",
+        type=int,
+        default=0,
+        help="ms each connection waits between an answer and its next play (members reading "
+        "their outcome): a load below saturation, whose latency is the service's own",
+    )
     parser.add_argument(
         "--socket",
         metavar="DIR",
@@ -289,7 +309,7 @@ def main() -> int:
         )
         wait_ready()
         warm_up = write_script(tokens, game_id, PLAY, "w")
-        measured = write_script(tokens, game_id, PLAY, "m")
+        measured = write_script(tokens, game_id, PLAY, "m", args.think)
         baseline = write_script(tokens, "", ME, "me")
         me_out = subprocess.run(
             [
@@ -345,7 +365,8 @@ def main() -> int:
         processes = "one uvicorn process" if args.workers == 1 else f"{args.workers} processes"
         print(
             f"playInstantWin: {rps:.0f} plays/s, p50 {p50}, p99 {p99} "
-            f"({args.connections} connections, {args.duration} s, {processes})"
+            f"({args.connections} connections, {args.duration} s, {processes}"
+            + (f", {args.think} ms between a connection's plays)" if args.think else ")")
         )
         if rates:
             print(
