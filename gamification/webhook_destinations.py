@@ -42,10 +42,10 @@ def private_destination() -> ValidationFailed:
 
 
 def delivery_client(timeout: float, allow_private: bool) -> httpx.AsyncClient:
-    """The HTTP client deliveries are sent with. Unless private destinations are allowed, it
-    connects only to public addresses, each one the address it checked. It follows no redirect
-    (a 3xx is a failed attempt) and, given its own transport, ignores proxy settings of the
-    environment, which would resolve names where we cannot check them."""
+    """The HTTP client deliveries are sent with. It follows no redirect (a 3xx is a failed
+    attempt). Unless private destinations are allowed, it connects only to public addresses,
+    each one the address it checked, and (given its own transport) ignores the environment's
+    proxy settings: a proxy would resolve names where we cannot check them."""
     if allow_private:
         return httpx.AsyncClient(timeout=timeout)
     return httpx.AsyncClient(timeout=timeout, transport=_PublicOnlyTransport())
