@@ -18,7 +18,6 @@ A refusal at any step rolls the whole play back: nothing is spent, nothing count
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,7 +30,7 @@ from core.bulk import insert_row
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from core.statements import Statement
-from gamification import events, ledger, prizes
+from gamification import events, interest, ledger, prizes
 from gamification.eligibility import check_eligibility, check_required_badge
 from gamification.events import EventType
 from gamification.models import (
@@ -210,11 +209,13 @@ _FIRST_UNCLAIMED = Statement(
     'SELECT "id", "at" FROM "winning_moment" WHERE "game_id" = $1 AND "play_id" IS NULL '
     'ORDER BY "at" LIMIT 1',
 )
-# Per process: each game's row as plays read it, for up to GAME_TTL_SECONDS. Its window and cost
-# never change; a change made through this process (archive, limits, eligibility) drops it at
-# once, and other processes see it within that time, as with earning rules (engine_cache.py).
+_GAME_BY_ID = Statement(InstantWinGame, 'SELECT * FROM "instant_win_game" WHERE "id" = $1')
+# Per process: each game's row as plays read it, keyed by game id, for up to GAME_TTL_SECONDS.
+# Its window and cost never change; a change made through this process (archive, limits,
+# eligibility) drops it at once and again after its commit, and other processes see it within
+# that time, as with earning rules (engine_cache.py).
 GAME_TTL_SECONDS = 2.0
-_games: dict[int, tuple[float, InstantWinGame]] = {}
+_GAMES = interest.ProgramCache(_GAME_BY_ID.first, ttl=GAME_TTL_SECONDS)
 # Per process, per game: the first unclaimed moment seen, before which no play can win. It only
 # ever moves later, in every process: moments are drawn once, when the game is created, and a
 # committed claim is never undone. Most plays lose, and this spares them the moment query.
@@ -222,17 +223,15 @@ _no_win_before: dict[int, datetime] = {}
 
 
 def forget_all() -> None:
-    """Drop what this process learnt of games (start-up: a new app may face another database)."""
-    _games.clear()
+    """Drop what this process learnt of games (start-up: a new app may face another database).
+    `interest.clear_all()` drops the copies of game rows with every other such cache."""
     _no_win_before.clear()
 
 
 async def _game_to_play(program_id: int, game_id: int) -> InstantWinGame:
-    hit = _games.get(game_id)
-    if hit is not None and hit[0] > time.monotonic() and hit[1].program_id == program_id:
-        return hit[1]
-    game = await game_in_program(program_id, game_id)
-    _games[game_id] = (time.monotonic() + GAME_TTL_SECONDS, game)
+    game = await _GAMES.get(game_id)
+    if game is None or game.program_id != program_id:
+        raise NotFound(ErrorCode.NOT_FOUND, "No such game.", "gameId")
     return game
 
 
@@ -285,7 +284,7 @@ async def update_game(
         elif value is not None:
             setattr(game, field, value)
     await game.save()
-    _games.pop(game.id, None)
+    interest.changed(_GAMES, game.id)
     return game
 
 
@@ -294,7 +293,7 @@ async def archive_game(program_id: int, game_id: int) -> InstantWinGame:
     game = await game_in_program(program_id, game_id)
     game.archived = True
     await game.save(update_fields=["archived"])
-    _games.pop(game.id, None)
+    interest.changed(_GAMES, game.id)
     return game
 
 
