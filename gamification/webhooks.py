@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 import httpx
 import structlog
 from arq.connections import ArqRedis
-from tortoise.expressions import F
 
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
@@ -294,19 +293,24 @@ async def replay_delivery(program_id: int, delivery_id: int) -> WebhookDelivery:
     webhook = await Webhook.get(id=delivery.webhook_id)
     if webhook.archived_at is not None:
         raise Refused(ErrorCode.ALREADY_ARCHIVED, "This webhook is archived.", "deliveryId")
-    replayed = await WebhookDelivery.filter(
-        id=delivery.id, status=WebhookStatus.FAILED, replays=delivery.replays
-    ).update(
-        status=WebhookStatus.PENDING,
-        replays=delivery.replays + 1,
-        attempts_before_replay=F("attempts"),
-        next_attempt_at=clock.now(),
-    )
-    if not replayed:
+    fresh_round = {
+        "status": WebhookStatus.PENDING,
+        "replays": delivery.replays + 1,
+        "attempts_before_replay": delivery.attempts,
+        "next_attempt_at": clock.now(),
+    }
+    # Conditional on the row as read, so that what is set below is what the database holds.
+    if not await WebhookDelivery.filter(
+        id=delivery.id,
+        status=WebhookStatus.FAILED,
+        replays=delivery.replays,
+        attempts=delivery.attempts,
+    ).update(**fresh_round):
         raise Refused(
             ErrorCode.DELIVERY_NOT_FAILED, "Only a failed delivery can be replayed.", "deliveryId"
         )
-    await delivery.refresh_from_db()
+    for name, value in fresh_round.items():
+        setattr(delivery, name, value)
     # Should Redis be away, the scan of lost deliveries queues it within minutes.
     await enqueue_delivery(delivery.id, delivery.replays)
     log.info("webhook delivery replayed", delivery=delivery.id, replays=delivery.replays)

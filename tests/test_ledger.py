@@ -185,6 +185,14 @@ async def test_a_spend_one_lot_covers_takes_it_from_the_soonest_expiring_lot(
     assert await assert_ledger_consistent(member.id) == 110
 
 
+async def lots_of_40_and_60(member_id: int, start: datetime) -> datetime:
+    """40 points lapsing 30 days after `start` and 60 lapsing after 60 days; returns the first
+    lot's lapse."""
+    await give_points(member_id, 40, start + timedelta(days=30))
+    await give_points(member_id, 60, start + timedelta(days=60))
+    return start + timedelta(days=30)
+
+
 async def test_a_spend_at_the_instant_its_lot_lapses_expires_it_and_takes_the_next(
     gql: GraphQLClient,
 ) -> None:
@@ -192,11 +200,10 @@ async def test_a_spend_at_the_instant_its_lot_lapses_expires_it_and_takes_the_ne
     member = await sign_up(gql, program)
     start = datetime(2026, 2, 1, tzinfo=UTC)
     with clock.frozen_at(start) as time:
-        await give_points(member.id, 40, start + timedelta(days=30))
-        await give_points(member.id, 60, start + timedelta(days=60))
-        time.set(start + timedelta(days=30) - timedelta(microseconds=1))
+        lapse = await lots_of_40_and_60(member.id, start)
+        time.set(lapse - timedelta(microseconds=1))
         await spend_points(member.id, 10)  # the first lot is still live
-        time.set(start + timedelta(days=30))
+        time.set(lapse)
         await spend_points(member.id, 10)  # now it has lapsed: expired, and the next one pays
     assert await lots_left(member.id) == [0, 50]
     expired = await LedgerEntry.filter(member_id=member.id, kind=LedgerKind.EXPIRE)
@@ -209,11 +216,10 @@ async def test_points_expire_at_the_exact_boundary_and_only_once(gql: GraphQLCli
     member = await sign_up(gql, program)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     with clock.frozen_at(start) as time:
-        await give_points(member.id, 40, start + timedelta(days=30))
-        await give_points(member.id, 60, start + timedelta(days=60))
-        time.set(start + timedelta(days=30) - timedelta(microseconds=1))
+        lapse = await lots_of_40_and_60(member.id, start)
+        time.set(lapse - timedelta(microseconds=1))
         assert await ledger.expire_due_lots() == 0
-        time.set(start + timedelta(days=30))
+        time.set(lapse)
         # two workers at once, then a rerun
         results = await asyncio.gather(ledger.expire_due_lots(), ledger.expire_due_lots())
         assert sum(results) == 40

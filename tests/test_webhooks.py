@@ -137,6 +137,16 @@ async def purchase_for_webhook(gql: GraphQLClient, url: str, **extra: Any) -> tu
     return program, admin, payload, event_id
 
 
+async def failed_delivery(gql: GraphQLClient, settings: Settings, redis_url: str) -> tuple:
+    """A webhook nobody answers, and its delivery of one purchase event, FAILED after every
+    attempt."""
+    _, admin, payload, event_id = await purchase_for_webhook(gql, closed_port_url())
+    await run_worker(settings, redis_url)
+    delivery = await WebhookDelivery.get(event_id=event_id)
+    assert delivery.status == WebhookStatus.FAILED
+    return admin, payload, delivery
+
+
 async def test_a_delivery_is_signed_over_timestamp_and_body(
     gql: GraphQLClient, receiver: Receiver, settings: Settings, redis_url: str
 ) -> None:
@@ -215,10 +225,8 @@ async def test_nothing_is_lost_when_every_first_attempt_fails(
 async def test_an_unreachable_receiver_is_given_up_after_the_last_attempt(
     gql: GraphQLClient, settings: Settings, redis_url: str
 ) -> None:
-    _, _, _, event_id = await purchase_for_webhook(gql, closed_port_url())
-    await run_worker(settings, redis_url)
-    delivery = await WebhookDelivery.get(event_id=event_id)
-    assert delivery.status == WebhookStatus.FAILED and delivery.attempts == 4
+    _, _, delivery = await failed_delivery(gql, settings, redis_url)
+    assert delivery.attempts == 4
     attempts = await WebhookAttempt.filter(delivery_id=delivery.id)
     assert len(attempts) == 4
     assert all(a.status_code is None and a.error for a in attempts)
@@ -320,10 +328,7 @@ async def test_a_failed_delivery_replayed_by_staff_gets_a_fresh_round_and_is_del
 async def test_a_failed_delivery_of_an_archived_webhook_is_not_replayed(
     gql: GraphQLClient, settings: Settings, redis_url: str
 ) -> None:
-    _, admin, payload, event_id = await purchase_for_webhook(gql, closed_port_url())
-    await run_worker(settings, redis_url)
-    delivery = await WebhookDelivery.get(event_id=event_id)
-    assert delivery.status == WebhookStatus.FAILED
+    admin, payload, delivery = await failed_delivery(gql, settings, redis_url)
     await admin.mutate(ARCHIVE_WEBHOOK, {"webhookId": payload["webhook"]["id"]})
     assert codes(await admin.mutate(REPLAY, {"deliveryId": str(delivery.id)})) == [
         "ALREADY_ARCHIVED"
