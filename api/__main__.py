@@ -121,7 +121,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         case "run":
             return _run(settings.port, with_worker=not args.no_worker)
         case "create-program":
-            from gamification.programs import create_program
+            from gamification.programs.programs import create_program
 
             async def create() -> None:
                 created = await create_program(args.slug, args.name, args.currency)
@@ -129,7 +129,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             asyncio.run(_with_database(create))
         case "create-staff":
-            from gamification.staff import create_staff
+            from gamification.accounts.staff import create_staff
 
             async def create_user() -> None:
                 user = await create_staff(args.program, args.email, args.password, args.role)
@@ -137,8 +137,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             asyncio.run(_with_database(create_user))
         case "create-api-key":
-            from gamification.api_keys import create_api_key
-            from gamification.programs import program_by_slug
+            from gamification.accounts.api_keys import create_api_key
+            from gamification.programs.programs import program_by_slug
 
             async def create_key() -> None:
                 owner = await program_by_slug(args.program)
@@ -153,8 +153,8 @@ async def _rebuild_leaderboards(args: argparse.Namespace) -> None:
     from datetime import UTC, datetime
 
     from gamification import leaderboards
-    from gamification.models import Program
-    from gamification.programs import program_by_slug
+    from gamification.programs.models import Program
+    from gamification.programs.programs import program_by_slug
 
     settings = get_settings()
     redis = create_redis(settings.redis_url)
@@ -186,7 +186,7 @@ def _verify_draw(source: str) -> int:
     """Print the recomputed winners and checks as JSON; exit 1 if a published value disagrees."""
     import json
 
-    from gamification.draws import verify
+    from gamification.games.draws import verify
 
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text()

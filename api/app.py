@@ -22,14 +22,16 @@ from api.exports import members_csv, report_csv
 from api.graphql_view import GraphQLView
 from api.middleware import Authentication, BodySizeLimit
 from api.schema import build_schema
+from bootstrap import install_handlers
 from core.database import close_database, init_database
 from core.logging import configure_logging
 from core.redis import create_redis, ensure_redis
 from core.settings import Settings, get_settings
-from gamification import leaderboards, passwords, webhooks
-from gamification.handlers import install_handlers
-from gamification.login_throttle import LoginThrottle, ThrottleLimits
-from gamification.sessions import TokenIssuer
+from gamification import leaderboards
+from gamification.accounts import passwords
+from gamification.accounts.login_throttle import LoginThrottle, ThrottleLimits
+from gamification.accounts.sessions import TokenIssuer
+from gamification.webhooks import webhooks
 
 
 def build_services(settings: Settings) -> Services:

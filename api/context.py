@@ -12,8 +12,8 @@ from starlette.responses import Response
 from api.caller import Caller
 from api.loaders import Loaders
 from core.settings import Settings
-from gamification.login_throttle import LoginThrottle
-from gamification.sessions import TokenIssuer
+from gamification.accounts.login_throttle import LoginThrottle
+from gamification.accounts.sessions import TokenIssuer
 
 
 @dataclass(frozen=True)

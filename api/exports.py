@@ -18,8 +18,9 @@ from api.caller import Caller
 from api.errors import http_error
 from api.ids import parse_id
 from core.errors import DomainError, ErrorCode, ValidationFailed
-from gamification import member_search, reports, segments
-from gamification.models import Program
+from gamification.accounts import member_search
+from gamification.programs.models import Program
+from gamification.reporting import reports, segments
 
 MEMBER_COLUMNS = [
     "id",

@@ -7,8 +7,10 @@ from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
-from gamification.members import members_by_id
-from gamification.models import Member, Reward, Tier
+from gamification.accounts.members import members_by_id
+from gamification.accounts.models import Member
+from gamification.points.models import Tier
+from gamification.rewards.models import Reward
 
 
 async def _load_members(ids: Sequence[int]) -> list[Member | None]:

@@ -7,8 +7,8 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.caller import ANONYMOUS, Caller
-from gamification.api_keys import authenticate_api_key
-from gamification.sessions import TokenIssuer
+from gamification.accounts.api_keys import authenticate_api_key
+from gamification.accounts.sessions import TokenIssuer
 
 
 class BodySizeLimit:

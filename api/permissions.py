@@ -8,8 +8,8 @@ from graphql import GraphQLError
 from strawberry.permission import BasePermission, PermissionExtension
 
 from api.caller import Caller
-from gamification.member_status import is_active
-from gamification.models import StaffRole
+from gamification.accounts.member_status import is_active
+from gamification.accounts.models import StaffRole
 
 # Higher roles can do everything lower ones can.
 _ROLE_RANK = {StaffRole.ANALYST: 1, StaffRole.MANAGER: 2, StaffRole.ADMIN: 3}

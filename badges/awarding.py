@@ -18,9 +18,13 @@ from badges import criteria as kinds
 from badges.models import Badge, BadgeAward, BadgeProgress
 from core.bulk import read_locked, write_back
 from core.clock import clock
-from gamification import events, interest, ledger
-from gamification.events import EventType
-from gamification.models import Event, LedgerKind, Member, Program
+from gamification import events
+from gamification.accounts.models import Member
+from gamification.events import EventType, caches
+from gamification.events.models import Event
+from gamification.points import ledger
+from gamification.points.models import LedgerKind
+from gamification.programs.models import Program
 
 
 async def _definitions(program_id: int) -> tuple[tuple[Badge, ...], frozenset[str]]:
@@ -32,7 +36,7 @@ async def _definitions(program_id: int) -> tuple[tuple[Badge, ...], frozenset[st
 
 # The program's badges that are not archived, and the event types they listen to: read by every
 # event, changed rarely (see gamification.interest for the staleness bound across processes).
-definitions = interest.ProgramCache(_definitions)
+definitions = caches.ProgramCache(_definitions)
 
 
 async def wants(

@@ -20,9 +20,8 @@ from core.errors import (
     ValidationErrors,
     ValidationFailed,
 )
-from gamification import interest
-from gamification.events import EventType
-from gamification.ledger import MAX_POINTS
+from gamification.events import EventType, caches
+from gamification.points.ledger import MAX_POINTS
 
 MAX_LEVELS = 3  # bronze, silver, gold
 MAX_THRESHOLD = 10**12
@@ -167,7 +166,7 @@ async def create_badge(
     )
     _validate(badge, fields)
     await badge.save()
-    interest.changed(awarding.definitions, program_id)
+    caches.changed(awarding.definitions, program_id)
     return badge
 
 
@@ -186,7 +185,7 @@ async def update_badge(program_id: int, badge_id: int, fields: BadgeFields) -> B
         raise Refused(ErrorCode.ALREADY_ARCHIVED, "This badge is archived.", "badgeId")
     _validate(badge, fields)
     await badge.save()
-    interest.changed(awarding.definitions, program_id)
+    caches.changed(awarding.definitions, program_id)
     return badge
 
 
@@ -197,5 +196,5 @@ async def archive_badge(program_id: int, badge_id: int) -> Badge:
         raise Refused(ErrorCode.ALREADY_ARCHIVED, "This badge is archived.", "badgeId")
     badge.archived_at = clock.now()
     await Badge.filter(id=badge.id).update(archived_at=badge.archived_at)
-    interest.changed(awarding.definitions, program_id)
+    caches.changed(awarding.definitions, program_id)
     return badge

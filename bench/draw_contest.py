@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.clock import clock
 from core.database import close_database, init_database, migrate
-from gamification import contests, draws
-from gamification.instant_win import PrizeInput
-from gamification.models import Contest, PrizeKind
-from gamification.programs import create_program
+from gamification.games import contests, draws
+from gamification.games.instant_win import PrizeInput
+from gamification.games.models import Contest, PrizeKind
+from gamification.programs.programs import create_program
 from workers.contests import draw_contest
 
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")

@@ -36,17 +36,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from badges import awarding
 from badges.definitions import BadgeFields, create_badge
 from badges.models import BadgeCriteria
+from bootstrap import install_handlers
 from challenges import progress
 from challenges.definitions import ChallengeFields, create_challenge
 from challenges.models import ChallengeKind, ChallengeMetric, Enrolment
 from core.clock import clock
 from core.database import init_database, migrate, normalise_url
 from core.redis import create_redis
-from gamification import events, leaderboards, ledger, members, webhooks
+from gamification import events, leaderboards
+from gamification.accounts import members
+from gamification.accounts.models import Member
 from gamification.events import EventType
-from gamification.handlers import install_handlers
-from gamification.models import LedgerKind, Member, Program
-from gamification.programs import create_program
+from gamification.points import ledger
+from gamification.points.models import LedgerKind
+from gamification.programs.models import Program
+from gamification.programs.programs import create_program
+from gamification.webhooks import webhooks
 
 LINES = [
     {"sku": "ESP-1", "category": "coffee", "quantity": 2, "unit_price": "2.50"},
@@ -179,7 +184,7 @@ async def main() -> None:
         await init_database(url)
         redis = create_redis(os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"))
         leaderboards.use_redis(redis)
-        from gamification import passwords
+        from gamification.accounts import passwords
 
         passwords.configure("fast")
         for concurrency in (1, args.concurrency):

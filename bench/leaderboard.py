@@ -82,9 +82,10 @@ async def main() -> None:
     try:
         await migrate(db_url)
         await init_database(db_url)
-        from gamification import leaderboards, members
+        from gamification import leaderboards
+        from gamification.accounts import members
         from gamification.leaderboards import Period
-        from gamification.programs import create_program
+        from gamification.programs.programs import create_program
 
         program = await create_program(f"bench-{name[-8:]}", "Bench", "EUR")
         program_id = program.id

@@ -45,17 +45,15 @@ import yardstick
 
 from core.clock import clock
 from core.database import close_database, init_database, migrate
-from gamification import events, instant_win, ledger, passwords
-from gamification.models import (
-    GamePlay,
-    LedgerEntry,
-    LedgerKind,
-    Member,
-    PrizeKind,
-    WinningMoment,
-)
-from gamification.programs import create_program
-from gamification.sessions import TokenIssuer
+from gamification import events
+from gamification.accounts import passwords
+from gamification.accounts.models import Member
+from gamification.accounts.sessions import TokenIssuer
+from gamification.games import instant_win
+from gamification.games.models import GamePlay, PrizeKind, WinningMoment
+from gamification.points import ledger
+from gamification.points.models import LedgerEntry, LedgerKind
+from gamification.programs.programs import create_program
 
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")

@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.clock import clock
 from core.database import close_database, init_database, migrate
-from gamification import reports
-from gamification.models import Program
-from gamification.programs import create_program
+from gamification.programs.models import Program
+from gamification.programs.programs import create_program
+from gamification.reporting import reports
 
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 

@@ -74,10 +74,11 @@ async def prepare(database_url: str, engagement: bool = False) -> tuple[str, lis
     """Migrate and seed; return the API key and the member ids. `engagement`: also define 20
     active badges and 10 active challenges (those of bench/engagement_cost.py)."""
     from core.database import close_database, init_database, migrate
-    from gamification import earning_rules, members
-    from gamification.api_keys import create_api_key
-    from gamification.models import EarningRuleKind
-    from gamification.programs import create_program
+    from gamification.accounts import members
+    from gamification.accounts.api_keys import create_api_key
+    from gamification.points import earning_rules
+    from gamification.points.models import EarningRuleKind
+    from gamification.programs.programs import create_program
 
     await forget_earlier_runs()
     await migrate(database_url)
@@ -103,7 +104,7 @@ async def prepare(database_url: str, engagement: bool = False) -> tuple[str, lis
             starts_at=now - timedelta(days=1),
             ends_at=now + timedelta(days=6),
         )
-        from gamification import passwords
+        from gamification.accounts import passwords
 
         passwords.configure("fast")
         ids = []
@@ -271,7 +272,7 @@ def run_wrk(script: Path, duration: int, connections: int) -> dict[str, float]:
 
 async def count_purchases(database_url: str) -> tuple[int, int]:
     from core.database import close_database, init_database
-    from gamification.models import LedgerEntry, Purchase
+    from gamification.points.models import LedgerEntry, Purchase
 
     await init_database(database_url)
     try:

@@ -129,11 +129,15 @@ async def drop_database(name: str) -> None:
 async def seed(database_url: str, members: int) -> tuple[int, list[str]]:
     """A program, `members` members with 10M points each, an unlimited 10-point reward."""
     from core.database import close_database, init_database, migrate
-    from gamification import events, ledger, passwords, rewards
-    from gamification.members import register_member
-    from gamification.models import LedgerKind, RewardKind
-    from gamification.programs import create_program
-    from gamification.sessions import TokenIssuer
+    from gamification import events
+    from gamification.accounts import passwords
+    from gamification.accounts.members import register_member
+    from gamification.accounts.sessions import TokenIssuer
+    from gamification.points import ledger
+    from gamification.points.models import LedgerKind
+    from gamification.programs.programs import create_program
+    from gamification.rewards import catalog
+    from gamification.rewards.models import RewardKind
 
     passwords.configure("fast")  # seeding only: the server never checks these passwords
     await forget_earlier_runs()
@@ -141,7 +145,7 @@ async def seed(database_url: str, members: int) -> tuple[int, list[str]]:
     await init_database(database_url)
     try:
         program = await create_program(f"bench-{uuid.uuid4().hex[:6]}", "Bench", "EUR")
-        reward = await rewards.create_reward(
+        reward = await catalog.create_reward(
             program.id, name="Bench coffee", kind=RewardKind.VOUCHER, points_cost=10
         )
         issuer = TokenIssuer(SECRET.encode(), timedelta(hours=2), timedelta(days=1))

@@ -7,7 +7,7 @@ from challenges.definitions import from_units
 from challenges.models import Challenge, ChallengeKind, ChallengeParticipant, ChallengeStatus
 from challenges.progress import active, reward_contributors, standings
 from core.clock import clock
-from gamification import interest
+from gamification.events import caches
 
 RESULT_TOP = 10
 
@@ -43,7 +43,7 @@ async def close_challenge(challenge: Challenge) -> bool:
             status=ChallengeStatus.ENDED, results=results, closed_at=clock.now()
         )
     )
-    interest.changed(active, challenge.program_id)
+    caches.changed(active, challenge.program_id)
     return closed
 
 

@@ -25,9 +25,8 @@ from core.errors import (
     ValidationErrors,
     ValidationFailed,
 )
-from gamification import interest
-from gamification.events import EventType
-from gamification.ledger import MAX_POINTS
+from gamification.events import EventType, caches
+from gamification.points.ledger import MAX_POINTS
 
 MONEY_SCALE = 100
 MAX_TARGET = 10**12
@@ -162,7 +161,7 @@ async def create_challenge(
         fields.target = Decimal(0)
     await _apply(challenge, fields)
     await challenge.save()
-    interest.changed(progress.active, program_id)
+    caches.changed(progress.active, program_id)
     return challenge
 
 
@@ -183,7 +182,7 @@ async def update_challenge(
         raise Refused(ErrorCode.CHALLENGE_NOT_OPEN, "This challenge is over.", "challengeId")
     await _apply(challenge, fields)
     await challenge.save()
-    interest.changed(progress.active, program_id)
+    caches.changed(progress.active, program_id)
     return challenge
 
 
@@ -193,7 +192,7 @@ async def archive_challenge(program_id: int, challenge_id: int) -> Challenge:
         raise Refused(ErrorCode.ALREADY_ARCHIVED, "This challenge is archived.", "challengeId")
     await Challenge.filter(id=challenge.id).update(status=ChallengeStatus.ARCHIVED)
     challenge.status = ChallengeStatus.ARCHIVED
-    interest.changed(progress.active, program_id)
+    caches.changed(progress.active, program_id)
     return challenge
 
 

@@ -41,9 +41,13 @@ from core.bulk import read_columns, read_locked, write_back
 from core.clock import clock
 from core.errors import ErrorCode, Refused
 from core.redis import run_scripts
-from gamification import events, interest, leaderboards, ledger
-from gamification.events import EventType
-from gamification.models import Event, LedgerKind, Member, Program, Tier
+from gamification import events, leaderboards
+from gamification.accounts.models import Member
+from gamification.events import EventType, caches
+from gamification.events.models import Event
+from gamification.points import ledger
+from gamification.points.models import LedgerKind, Tier
+from gamification.programs.models import Program
 
 log = structlog.get_logger("challenges.progress")
 
@@ -75,7 +79,7 @@ async def _active(program_id: int) -> tuple[tuple[Challenge, ...], frozenset[str
 # read by every event, changed rarely (see gamification.interest for the staleness bound). The
 # rows are definitions: the counters on them (community total, reached_at) are read fresh where
 # they decide anything.
-active = interest.ProgramCache(_active)
+active = caches.ProgramCache(_active)
 
 
 async def wants(

@@ -12,7 +12,21 @@ from tortoise.migrations.api import migrate as tortoise_migrate
 
 # Each domain package is one Tortoise app with its own committed migrations.
 APPS: dict[str, dict[str, Any]] = {
-    "gamification": {"models": ["gamification.models"], "migrations": "gamification.migrations"},
+    "gamification": {
+        # One app label for every core subpackage, so the migrations stay one history.
+        "models": [
+            "gamification.events.models",
+            "gamification.programs.models",
+            "gamification.accounts.models",
+            "gamification.points.models",
+            "gamification.referrals.models",
+            "gamification.rewards.models",
+            "gamification.games.models",
+            "gamification.reporting.models",
+            "gamification.webhooks.models",
+        ],
+        "migrations": "gamification.migrations",
+    },
     "badges": {"models": ["badges.models"], "migrations": "badges.migrations"},
     "challenges": {"models": ["challenges.models"], "migrations": "challenges.migrations"},
 }

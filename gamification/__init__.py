@@ -1,2 +1,3 @@
-"""The core loyalty domain: programs, members, staff, sessions, and (growing) points, tiers,
-rewards, games, contests, referrals, leaderboards, events and reports. One module per concept."""
+"""The core loyalty domain, one subpackage per concept family, each building only on those
+before it: events, programs, accounts, points, referrals, rewards, games, leaderboards,
+reporting, privacy, webhooks (see docs/architecture.md)."""

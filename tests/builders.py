@@ -6,10 +6,10 @@ import itertools
 import uuid
 from dataclasses import dataclass
 
-from gamification.api_keys import create_api_key
-from gamification.models import Program
-from gamification.programs import create_program
-from gamification.staff import create_staff
+from gamification.accounts.api_keys import create_api_key
+from gamification.accounts.staff import create_staff
+from gamification.programs.models import Program
+from gamification.programs.programs import create_program
 from tests.graphql import GraphQLClient
 
 _counter = itertools.count(1)
@@ -101,8 +101,10 @@ async def integration_client(gql: GraphQLClient, program: Program) -> GraphQLCli
 
 async def give_points(member_id: int, points: int, expires_at: object = None) -> None:
     """Credit a lot through the ledger, as an earning would."""
-    from gamification import events, ledger
-    from gamification.models import LedgerKind, Member
+    from gamification import events
+    from gamification.accounts.models import Member
+    from gamification.points import ledger
+    from gamification.points.models import LedgerKind
 
     async with events.atomic():
         member = await Member.get(id=member_id)
@@ -117,8 +119,10 @@ async def give_points(member_id: int, points: int, expires_at: object = None) ->
 
 async def spend_points(member_id: int, points: int, **options: object) -> None:
     """Spend through the ledger, as a redemption would (refusals raise)."""
-    from gamification import events, ledger
-    from gamification.models import LedgerKind, Member
+    from gamification import events
+    from gamification.accounts.models import Member
+    from gamification.points import ledger
+    from gamification.points.models import LedgerKind
 
     async with events.atomic():
         await ledger.spend(await Member.get(id=member_id), points, LedgerKind.REDEEM, **options)  # type: ignore[arg-type]
@@ -126,7 +130,8 @@ async def spend_points(member_id: int, points: int, **options: object) -> None:
 
 async def assert_ledger_consistent(member_id: int) -> int:
     """Invariant 1: balance = sum of entries = sum of lots' remaining, and never negative."""
-    from gamification.models import LedgerEntry, Member
+    from gamification.accounts.models import Member
+    from gamification.points.models import LedgerEntry
 
     member = await Member.get(id=member_id)
     entries = await LedgerEntry.filter(member_id=member_id)
@@ -153,8 +158,8 @@ async def record_purchase_event(
     Returns the purchase id used."""
     from core.clock import clock
     from gamification import events
+    from gamification.accounts.models import Member
     from gamification.events import EventType
-    from gamification.models import Member
 
     member = await Member.get(id=member_id)
     purchase_id = purchase_id or next(_counter) + 1_000_000
@@ -182,8 +187,8 @@ async def refund_purchase_event(
 ) -> None:
     """Emit PURCHASE_REFUNDED as refundPurchase does."""
     from gamification import events
+    from gamification.accounts.models import Member
     from gamification.events import EventType
-    from gamification.models import Member
 
     member = await Member.get(id=member_id)
     async with events.atomic():
@@ -244,7 +249,7 @@ def purchase_input(
 
 async def add_rule(program: Program, **values: object) -> int:
     """Create an earning rule through the service; returns its id."""
-    from gamification import earning_rules
+    from gamification.points import earning_rules
 
     rule = await earning_rules.create_rule(program.id, **values)
     return rule.id

@@ -247,7 +247,7 @@ async def test_a_referral_code_links_the_new_member(gql: GraphQLClient) -> None:
     program = await new_program()
     referrer = await sign_up(gql, program)
     referee = await sign_up(gql, program, referral_code=referrer.referral_code.lower())
-    from gamification.models import Member
+    from gamification.accounts.models import Member
 
     assert (await Member.get(id=referee.id)).referred_by_id == referrer.id
 

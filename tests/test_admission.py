@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from gamification.models import Purchase
+from gamification.points.models import Purchase
 from tests.builders import (
     RECORD_PURCHASE,
     assert_ledger_consistent,

@@ -9,9 +9,10 @@ from typing import Any
 
 from badges.models import BadgeAward, BadgeProgress
 from gamification import events
+from gamification.accounts.models import Member
 from gamification.events import EventType
-from gamification.models import Event, Member
-from gamification.tiers import create_tier, set_member_tier
+from gamification.events.models import Event
+from gamification.points.tiers import create_tier, set_member_tier
 from tests.builders import (
     assert_ledger_consistent,
     emit_event,

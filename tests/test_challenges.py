@@ -19,8 +19,11 @@ from challenges.models import Challenge, ChallengeParticipant
 from challenges.progress import rank_of, standings
 from core.clock import clock
 from gamification import events
-from gamification.models import EarningRuleKind, Event, LedgerEntry, Member, Program
-from gamification.tiers import create_tier, set_member_tier
+from gamification.accounts.models import Member
+from gamification.events.models import Event
+from gamification.points.models import EarningRuleKind, LedgerEntry
+from gamification.points.tiers import create_tier, set_member_tier
+from gamification.programs.models import Program
 from tests.builders import (
     RECORD_PURCHASE,
     SignedUpMember,

@@ -17,14 +17,10 @@ from starlette.applications import Starlette
 
 from api.__main__ import main as cli
 from core.clock import clock
-from gamification import contests, draws
-from gamification.models import (
-    ContestWinner,
-    Event,
-    LedgerEntry,
-    LedgerKind,
-    PrizeClaim,
-)
+from gamification.events.models import Event
+from gamification.games import contests, draws
+from gamification.games.models import ContestWinner, PrizeClaim
+from gamification.points.models import LedgerEntry, LedgerKind
 from tests.builders import (
     SignedUpMember,
     assert_ledger_consistent,
@@ -368,7 +364,7 @@ async def test_double_concurrent_and_interrupted_draws_pay_every_slot_once(
 
 
 async def _program_of(contest_id: int) -> int:
-    from gamification.models import Contest
+    from gamification.games.models import Contest
 
     return (await Contest.get(id=contest_id)).program_id
 

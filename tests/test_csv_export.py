@@ -8,8 +8,8 @@ import io
 import httpx
 
 from core.clock import clock
-from gamification import member_search, passwords
-from gamification.models import Member
+from gamification.accounts import member_search, passwords
+from gamification.accounts.models import Member
 from tests.builders import new_program, sign_up, staff_client
 from tests.graphql import GraphQLClient
 

@@ -6,8 +6,8 @@ import pytest
 
 from api.demo import seed_demo
 from api.demo.accounts import DEMO_MEMBER_EMAIL, DEMO_MEMBER_PASSWORD, DEMO_SLUG
-from gamification import draws
-from gamification.models import Member
+from gamification.accounts.models import Member
+from gamification.games import draws
 from tests.builders import assert_ledger_consistent
 from tests.graphql import GraphQLClient
 

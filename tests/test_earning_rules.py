@@ -6,8 +6,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from core.clock import clock
-from gamification import events, tiers
-from gamification.models import EarningRuleKind, Member
+from gamification import events
+from gamification.accounts.models import Member
+from gamification.points import tiers
+from gamification.points.models import EarningRuleKind
 from tests.builders import (
     RECORD_PURCHASE,
     add_rule,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from gamification import events
 from gamification.events import EventType
-from gamification.models import EarningRuleKind, Event, EventHandling
+from gamification.events.models import Event, EventHandling
+from gamification.points.models import EarningRuleKind
 from tests.builders import (
     RECORD_PURCHASE,
     add_rule,

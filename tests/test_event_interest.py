@@ -13,9 +13,9 @@ from starlette.applications import Starlette
 
 from badges.models import Badge, BadgeAward, BadgeProgress
 from core.clock import clock
-from gamification import events, interest
-from gamification.events import EventType
-from gamification.models import Event, EventHandling
+from gamification import events
+from gamification.events import EventType, caches
+from gamification.events.models import Event, EventHandling
 from tests.builders import (
     emit_event,
     give_points,
@@ -186,7 +186,7 @@ async def test_a_definition_made_in_another_process_is_seen_within_the_ttl(
     # a cache that nobody invalidates: another API process's view of this program, on a
     # monotonic clock of the test's own (so a slow machine cannot make the entry expire early)
     now = [1_000.0]
-    elsewhere = interest.ProgramTypes(listened, ttl=5.0, monotonic=lambda: now[0])
+    elsewhere = caches.ProgramTypes(listened, ttl=5.0, monotonic=lambda: now[0])
     assert not await elsewhere.wants(program.id, "GAME_PLAYED")
     payload = await staff.mutate(
         CREATE_BADGE,

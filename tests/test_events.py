@@ -12,9 +12,12 @@ from starlette.applications import Starlette
 
 from badges.models import BadgeProgress
 from core.clock import clock
-from gamification import events, ledger
+from gamification import events
+from gamification.accounts.models import Member
 from gamification.events import EventType
-from gamification.models import Event, EventHandling, LedgerEntry, LedgerKind, Member
+from gamification.events.models import Event, EventHandling
+from gamification.points import ledger
+from gamification.points.models import LedgerEntry, LedgerKind
 from tests.builders import (
     assert_ledger_consistent,
     emit_event,

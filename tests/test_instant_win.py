@@ -7,18 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.clock import clock
-from gamification import events, rewards, tiers
-from gamification.models import (
-    Event,
-    GamePlay,
-    LedgerEntry,
-    LedgerKind,
-    Member,
-    PrizeClaim,
-    Redemption,
-    Reward,
-    WinningMoment,
-)
+from gamification import events
+from gamification.accounts.models import Member
+from gamification.events.models import Event
+from gamification.games.models import GamePlay, PrizeClaim, WinningMoment
+from gamification.points import tiers
+from gamification.points.models import LedgerEntry, LedgerKind
+from gamification.rewards import catalog
+from gamification.rewards.models import Redemption, Reward
 from tests.builders import (
     SignedUpMember,
     assert_ledger_consistent,
@@ -421,7 +417,7 @@ async def test_a_reward_prize_is_granted_as_a_redemption_the_shop_can_check(
     gql: GraphQLClient,
 ) -> None:
     program = await new_program()
-    reward = await rewards.create_reward(
+    reward = await catalog.create_reward(
         program.id, name="Free coffee", kind="VOUCHER", points_cost=100, stock=1
     )
     with clock.frozen_at(T0 + HOUR - timedelta(microseconds=1)):

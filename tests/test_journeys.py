@@ -10,15 +10,10 @@ from typing import Any
 
 from core.clock import clock
 from gamification import leaderboards
-from gamification.models import (
-    EarningRuleKind,
-    LedgerEntry,
-    LedgerKind,
-    Member,
-    Program,
-    Purchase,
-    Referral,
-)
+from gamification.accounts.models import Member
+from gamification.points.models import EarningRuleKind, LedgerEntry, LedgerKind, Purchase
+from gamification.programs.models import Program
+from gamification.referrals.models import Referral
 from tests.builders import (
     RECORD_PURCHASE,
     add_rule,

@@ -13,11 +13,14 @@ from redis.asyncio import Redis
 from tortoise.log import db_client_logger
 
 from core.clock import clock
-from gamification import events, leaderboards, ledger, public_names
+from gamification import events, leaderboards
+from gamification.accounts.models import Member
 from gamification.events import EventType
-from gamification.leaderboards import Period
-from gamification.models import EarningRuleKind, Event, LedgerEntry, LedgerKind, Member
-from gamification.personal_data import ERASED_NAME
+from gamification.events.models import Event
+from gamification.leaderboards import Period, public_names
+from gamification.points import ledger
+from gamification.points.models import EarningRuleKind, LedgerEntry, LedgerKind
+from gamification.privacy.personal_data import ERASED_NAME
 from tests.builders import (
     RECORD_PURCHASE,
     add_rule,

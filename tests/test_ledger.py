@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from core.clock import clock
 from core.errors import DomainError
-from gamification import ledger
-from gamification.models import LedgerEntry, LedgerKind
+from gamification.points import ledger
+from gamification.points.models import LedgerEntry, LedgerKind
 from tests.builders import (
     assert_ledger_consistent,
     give_points,

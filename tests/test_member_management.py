@@ -9,18 +9,12 @@ from decimal import Decimal
 import pytest
 
 from core.errors import Refused
-from gamification import redemptions
-from gamification.models import (
-    EarningRuleKind,
-    Event,
-    LedgerEntry,
-    Member,
-    Purchase,
-    Redemption,
-    Referral,
-    ReferralStatus,
-    Reward,
-)
+from gamification.accounts.models import Member
+from gamification.events.models import Event
+from gamification.points.models import EarningRuleKind, LedgerEntry, Purchase
+from gamification.referrals.models import Referral, ReferralStatus
+from gamification.rewards import redemptions
+from gamification.rewards.models import Redemption, Reward
 from tests.builders import (
     PASSWORD,
     RECORD_PURCHASE,
@@ -104,8 +98,9 @@ async def test_a_blocked_member_loses_their_session_and_cannot_earn_or_spend(
         "INVALID_REFRESH_TOKEN"
     ]
     # and the ledger refuses to credit or debit them for earning and spending
-    from gamification import events, ledger
-    from gamification.models import LedgerKind
+    from gamification import events
+    from gamification.points import ledger
+    from gamification.points.models import LedgerKind
 
     target = await Member.get(id=member.id)
     for move in (
@@ -149,7 +144,7 @@ async def test_concurrent_blocks_block_once(gql: GraphQLClient) -> None:
         *(manager.mutate(BLOCK, {"memberId": str(member.id), "reason": f"r{i}"}) for i in range(10))
     )
     assert len({r["member"]["blockedAt"] for r in results}) == 1
-    from gamification.models import Event
+    from gamification.events.models import Event
 
     assert await Event.filter(member_id=member.id, type="MEMBER_BLOCKED").count() == 1
 
@@ -255,7 +250,7 @@ async def test_an_admin_anonymises_a_member_once(gql: GraphQLClient) -> None:
     )
     assert len({r["member"]["anonymisedAt"] for r in results}) == 1
     assert results[0]["member"]["displayName"] == "Deleted member"
-    from gamification.models import Event
+    from gamification.events.models import Event
 
     assert await Event.filter(member_id=member.id, type="MEMBER_ANONYMISED").count() == 1
 

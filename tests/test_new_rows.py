@@ -9,7 +9,8 @@ from typing import Any
 from tortoise.models import Model
 
 from core.bulk import new_row
-from gamification.models import Event, LedgerEntry, LedgerKind, Purchase, PurchaseLine
+from gamification.events.models import Event
+from gamification.points.models import LedgerEntry, LedgerKind, Purchase, PurchaseLine
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 

@@ -11,11 +11,11 @@ from decimal import Decimal
 from tortoise import connections
 
 from core.clock import clock
-from gamification.models import (
+from gamification.accounts.models import Member
+from gamification.events.models import Event
+from gamification.points.models import (
     EarningRuleKind,
-    Event,
     LedgerEntry,
-    Member,
     Purchase,
     PurchaseLine,
     Rounding,
@@ -271,8 +271,10 @@ async def test_a_refund_takes_the_balance_to_zero_and_records_the_rest(gql: Grap
         RECORD_PURCHASE, purchase_input(member.id, "s-1", [("A", None, 1, "100.00")])
     )
     assert manager_payload["member"]["pointsBalance"] == 100
-    from gamification import events, ledger
-    from gamification.models import LedgerKind, Member
+    from gamification import events
+    from gamification.accounts.models import Member
+    from gamification.points import ledger
+    from gamification.points.models import LedgerKind
 
     async with events.atomic():
         await ledger.spend(await Member.get(id=member.id), 80, LedgerKind.REDEEM, reason="reward")
@@ -346,8 +348,10 @@ async def test_purchases_fill_lots_that_are_spent_oldest_first(gql: GraphQLClien
             RECORD_PURCHASE, purchase_input(member.id, "f-2", [("A", None, 1, "20.00")])
         )
         # when 40 points are spent
-        from gamification import events, ledger
-        from gamification.models import LedgerKind, Member
+        from gamification import events
+        from gamification.accounts.models import Member
+        from gamification.points import ledger
+        from gamification.points.models import LedgerKind
 
         async with events.atomic():
             await ledger.spend(await Member.get(id=member.id), 40, LedgerKind.REDEEM)

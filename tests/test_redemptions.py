@@ -10,16 +10,13 @@ import pytest
 
 from core.clock import clock
 from core.errors import DomainError
-from gamification import events, redemptions
-from gamification.models import (
-    Event,
-    LedgerEntry,
-    LedgerKind,
-    Member,
-    Redemption,
-    Reward,
-)
-from gamification.redemptions import CODE_ALPHABET
+from gamification import events
+from gamification.accounts.models import Member
+from gamification.events.models import Event
+from gamification.points.models import LedgerEntry, LedgerKind
+from gamification.rewards import redemptions
+from gamification.rewards.models import Redemption, Reward
+from gamification.rewards.redemptions import CODE_ALPHABET
 from tests.builders import (
     assert_ledger_consistent,
     give_points,

@@ -7,9 +7,12 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from core.clock import clock
-from gamification import events, referrals
+from gamification import events
 from gamification.events import EventType
-from gamification.models import Event, LedgerEntry, LedgerKind, Referral, ReferralStatus
+from gamification.events.models import Event
+from gamification.points.models import LedgerEntry, LedgerKind
+from gamification.referrals import referrals
+from gamification.referrals.models import Referral, ReferralStatus
 from tests.builders import (
     SIGN_UP,
     assert_ledger_consistent,
@@ -326,8 +329,8 @@ async def test_a_reversal_claws_back_only_what_is_left(gql: GraphQLClient) -> No
     referrer = await sign_up(gql, program)
     referee = await sign_up(gql, program, referral_code=referrer.referral_code)
     purchase = await record_purchase_event(referee.id, "50.00")
-    from gamification import ledger
-    from gamification.models import Member
+    from gamification.accounts.models import Member
+    from gamification.points import ledger
 
     async with events.atomic():
         await ledger.spend(await Member.get(id=referrer.id), 450, LedgerKind.REDEEM)

@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from core.clock import clock
-from gamification import events, ledger
-from gamification.models import EarningRuleKind, LedgerKind, Member
+from gamification import events
+from gamification.accounts.models import Member
+from gamification.points import ledger
+from gamification.points.models import EarningRuleKind, LedgerKind
 from tests.builders import (
     RECORD_PURCHASE,
     add_rule,

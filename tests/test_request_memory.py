@@ -11,7 +11,7 @@ from decimal import Decimal
 from graphql.execution.executor import Executor
 
 from api.context import Context
-from gamification.models import EarningRuleKind
+from gamification.points.models import EarningRuleKind
 from tests.builders import (
     RECORD_PURCHASE,
     add_rule,

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from core.clock import clock
 from gamification import events
-from gamification.models import Member
-from gamification.tiers import create_tier, set_member_tier
+from gamification.accounts.models import Member
+from gamification.points.tiers import create_tier, set_member_tier
 from tests.builders import (
     create_badge_via_api,
     give_points,

@@ -10,8 +10,9 @@ from arq.connections import RedisSettings
 from starlette.applications import Starlette
 
 from core.clock import clock
-from gamification.models import EarningRuleKind, MemberSegment
-from gamification.segments import abc_classes, quintile_scores, segment_of
+from gamification.points.models import EarningRuleKind
+from gamification.reporting.models import MemberSegment
+from gamification.reporting.segments import abc_classes, quintile_scores, segment_of
 from tests.builders import (
     RECORD_PURCHASE,
     add_rule,

@@ -9,7 +9,7 @@ from arq.connections import RedisSettings
 from starlette.applications import Starlette
 
 from core.clock import clock
-from gamification.models import RefreshToken
+from gamification.accounts.models import RefreshToken
 from tests.builders import new_program, sign_up
 from tests.graphql import GraphQLClient, codes
 from workers.settings import WorkerSettings

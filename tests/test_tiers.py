@@ -8,8 +8,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from core.clock import clock
-from gamification import memberships, tiers
-from gamification.models import EarningRuleKind, Event, Member, Membership, Tier
+from gamification.accounts.models import Member
+from gamification.events.models import Event
+from gamification.points import memberships, tiers
+from gamification.points.models import EarningRuleKind, Membership, Tier
 from tests.builders import (
     RECORD_PURCHASE,
     add_rule,

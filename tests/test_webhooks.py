@@ -24,8 +24,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from core.settings import Settings
-from gamification import webhook_destinations, webhooks
-from gamification.models import WebhookAttempt, WebhookDelivery, WebhookStatus
+from gamification.webhooks import destinations, webhooks
+from gamification.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookStatus
 from tests.builders import (
     give_points,
     new_program,
@@ -341,7 +341,7 @@ async def test_the_delivery_client_connects_to_no_private_address_unless_allowed
 ) -> None:
     receiver.expect()
     port = urlsplit(receiver.url).port
-    async with webhook_destinations.delivery_client(5.0, allow_private=False) as client:
+    async with destinations.delivery_client(5.0, allow_private=False) as client:
         for url in (
             receiver.url,
             f"http://localhost:{port}/hook",
@@ -351,7 +351,7 @@ async def test_the_delivery_client_connects_to_no_private_address_unless_allowed
             with pytest.raises(httpx.ConnectError, match="public addresses only"):
                 await client.post(url, content=b"{}")
     assert receiver.received == []
-    async with webhook_destinations.delivery_client(5.0, allow_private=True) as client:
+    async with destinations.delivery_client(5.0, allow_private=True) as client:
         assert (await client.post(receiver.url, content=b"{}")).status_code == 200
     assert len(receiver.received) == 1
 
@@ -392,4 +392,4 @@ async def test_a_name_that_turns_private_after_its_check_is_never_connected_to(
     assert len(lookups) == 4
     attempts = await WebhookAttempt.filter(delivery_id=delivery.id).order_by("number")
     assert all(a.status_code is None for a in attempts)
-    assert all(webhook_destinations.PRIVATE_DESTINATION in a.error for a in attempts[1:])
+    assert all(destinations.PRIVATE_DESTINATION in a.error for a in attempts[1:])

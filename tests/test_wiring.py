@@ -12,9 +12,13 @@ from redis.asyncio import Redis
 
 from core.clock import clock
 from core.redis import run_scripts
-from gamification import leaderboards, memberships, segments, tiers
+from gamification import leaderboards
+from gamification.accounts.models import Member
 from gamification.leaderboards import Period
-from gamification.models import EarningRuleKind, Member, Program
+from gamification.points import memberships, tiers
+from gamification.points.models import EarningRuleKind
+from gamification.programs.models import Program
+from gamification.reporting import segments
 from tests.builders import (
     RECORD_PURCHASE,
     SignedUpMember,
@@ -266,7 +270,7 @@ async def test_challenge_progress_feeds_its_board_and_a_rebuild_gives_the_same(
     # and feeding an event's progress again (a re-delivered callback) counts it once
     from challenges import boards
     from challenges.models import Challenge
-    from gamification.models import Event
+    from gamification.events.models import Event
 
     challenge = await Challenge.get(id=int(created["challenge"]["id"]))
     event = await Event.filter(member_id=ann.id, type="PURCHASE_RECORDED").order_by("id").first()

@@ -7,7 +7,7 @@ from typing import Any
 import structlog
 from arq.connections import ArqRedis
 
-from gamification import contests
+from gamification.games import contests
 
 log = structlog.get_logger("workers.contests")
 

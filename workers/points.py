@@ -6,7 +6,7 @@ from typing import Any
 
 import structlog
 
-from gamification import ledger
+from gamification.points import ledger
 
 log = structlog.get_logger("workers.points")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import structlog
 
-from gamification import redemptions
+from gamification.rewards import redemptions
 
 log = structlog.get_logger("workers.rewards")
 

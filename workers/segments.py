@@ -8,8 +8,8 @@ import structlog
 from arq.connections import ArqRedis
 
 from core.clock import clock
-from gamification import segments
-from gamification.models import Program
+from gamification.programs.models import Program
+from gamification.reporting import segments
 
 log = structlog.get_logger("workers.segments")
 

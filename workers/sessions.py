@@ -6,7 +6,7 @@ from typing import Any
 
 import structlog
 
-from gamification.sessions import purge_expired_refresh_tokens
+from gamification.accounts.sessions import purge_expired_refresh_tokens
 
 log = structlog.get_logger("workers.sessions")
 

@@ -12,12 +12,13 @@ from arq.connections import RedisSettings
 from arq.cron import cron
 from arq.worker import func
 
+from bootstrap import install_handlers
 from core.database import close_database, init_database
 from core.logging import configure_logging
 from core.redis import create_redis
 from core.settings import get_settings
-from gamification import leaderboards, webhook_destinations, webhooks
-from gamification.handlers import install_handlers
+from gamification import leaderboards
+from gamification.webhooks import destinations, webhooks
 from workers.challenges import close_challenges
 from workers.contests import draw_contest, scan_contests
 from workers.events import retry_event_handlers
@@ -79,7 +80,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["settings"] = settings
     ctx["app_redis"] = create_redis(settings.redis_url)
     leaderboards.use_redis(ctx["app_redis"])  # events handled in jobs feed the boards too
-    ctx["http"] = webhook_destinations.delivery_client(
+    ctx["http"] = destinations.delivery_client(
         settings.webhook_timeout_seconds, settings.webhook_private_destinations
     )
     install_handlers()

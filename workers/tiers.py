@@ -6,7 +6,7 @@ from typing import Any
 
 import structlog
 
-from gamification import memberships, tiers
+from gamification.points import memberships, tiers
 
 log = structlog.get_logger("workers.tiers")
 

@@ -10,8 +10,8 @@ import structlog
 from arq import Retry
 
 from core.settings import Settings, get_settings
-from gamification import webhook_destinations, webhooks
-from gamification.models import WebhookStatus
+from gamification.webhooks import destinations, webhooks
+from gamification.webhooks.models import WebhookStatus
 
 log = structlog.get_logger("workers.webhooks")
 
@@ -26,7 +26,7 @@ async def deliver_webhook(ctx: dict[str, Any], delivery_id: int) -> str:
     client: httpx.AsyncClient | None = ctx.get("http")
     owned = client is None
     if client is None:
-        client = webhook_destinations.delivery_client(
+        client = destinations.delivery_client(
             settings.webhook_timeout_seconds, settings.webhook_private_destinations
         )
     try:

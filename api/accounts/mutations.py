@@ -25,8 +25,8 @@ from api.context import Info
 from api.errors import returns_user_errors
 from api.ids import parse_id
 from api.permissions import staff_only
-from gamification import api_keys, members, staff
-from gamification.models import StaffRole
+from gamification.accounts import api_keys, members, staff
+from gamification.accounts.models import StaffRole
 
 
 @strawberry.type

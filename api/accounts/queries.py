@@ -8,8 +8,8 @@ from graphql import GraphQLError
 from api.accounts.types import Member, Program, StaffUser
 from api.context import Info
 from api.permissions import authenticated, member_only, staff_only
-from gamification.models import Program as ProgramModel
-from gamification.models import StaffUser as StaffUserModel
+from gamification.accounts.models import StaffUser as StaffUserModel
+from gamification.programs.models import Program as ProgramModel
 
 
 @strawberry.type

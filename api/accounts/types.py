@@ -15,14 +15,17 @@ from api.leaderboards.types import names_of
 from api.pagination import Connection, paginate
 from api.points.types import ExpiringPoints, LedgerEntry
 from api.referrals.types import Referral, ReferralStats
-from gamification import models, points, referrals
+from gamification.points import statement
+from gamification.referrals import referrals
 
 if TYPE_CHECKING:
     from api.rewards.types import Redemption
 from api.tiers.types import Tier, TierProgress
 from badges import awarding
-from gamification import activity as gamification_activity
-from gamification import tiers
+from gamification.accounts import models as accounts_models
+from gamification.points import tiers
+from gamification.programs import models as programs_models
+from gamification.reporting import activity as gamification_activity
 
 
 @strawberry.type
@@ -33,7 +36,7 @@ class Program:
     currency: str
 
     @classmethod
-    def from_model(cls, program: models.Program) -> Program:
+    def from_model(cls, program: programs_models.Program) -> Program:
         return cls(
             id=strawberry.ID(str(program.id)),
             slug=program.slug,
@@ -44,7 +47,7 @@ class Program:
 
 @strawberry.type
 class Member:
-    model: strawberry.Private[models.Member]
+    model: strawberry.Private[accounts_models.Member]
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -74,11 +77,13 @@ class Member:
     async def ledger(
         self, first: int | None = None, after: str | None = None
     ) -> Connection[LedgerEntry]:
-        return await paginate(points.ledger_of(self.model.id), LedgerEntry.from_model, first, after)
+        return await paginate(
+            statement.ledger_of(self.model.id), LedgerEntry.from_model, first, after
+        )
 
     @strawberry.field
     async def expiring_points(self) -> ExpiringPoints | None:
-        expiring = await points.next_expiry(self.model.id)
+        expiring = await statement.next_expiry(self.model.id)
         if expiring is None:
             return None
         return ExpiringPoints(points=expiring.points, expires_at=expiring.expires_at)
@@ -114,7 +119,7 @@ class Member:
         ]
 
     @classmethod
-    def from_model(cls, member: models.Member) -> Member:
+    def from_model(cls, member: accounts_models.Member) -> Member:
         return cls(model=member)
 
     # --- rewards ---
@@ -123,7 +128,7 @@ class Member:
         self, first: int | None = None, after: str | None = None
     ) -> Connection[Annotated[Redemption, strawberry.lazy("api.rewards.types")]]:
         from api.rewards.types import Redemption
-        from gamification.redemptions import of_member
+        from gamification.rewards.redemptions import of_member
 
         return await paginate(of_member(self.model.id), Redemption.from_model, first, after)
 
@@ -159,7 +164,7 @@ class Member:
         )
 
 
-StaffRole = strawberry.enum(models.StaffRole, name="StaffRole")
+StaffRole = strawberry.enum(accounts_models.StaffRole, name="StaffRole")
 
 
 @strawberry.type
@@ -169,7 +174,7 @@ class StaffUser:
     role: StaffRole  # type: ignore[valid-type]
 
     @classmethod
-    def from_model(cls, staff: models.StaffUser) -> StaffUser:
+    def from_model(cls, staff: accounts_models.StaffUser) -> StaffUser:
         return cls(id=strawberry.ID(str(staff.id)), email=staff.email, role=staff.role)
 
 
@@ -182,7 +187,7 @@ class ApiKey:
     revoked_at: datetime | None
 
     @classmethod
-    def from_model(cls, key: models.ApiKey) -> ApiKey:
+    def from_model(cls, key: accounts_models.ApiKey) -> ApiKey:
         return cls(
             id=strawberry.ID(str(key.id)),
             name=key.name,

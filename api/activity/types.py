@@ -7,8 +7,8 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from gamification import activity
-from gamification.models import Event
+from gamification.events.models import Event
+from gamification.reporting import activity
 
 
 @strawberry.type

@@ -18,7 +18,7 @@ from api.errors import returns_user_errors
 from api.ids import parse_id
 from api.permissions import staff_only
 from badges import definitions
-from gamification.models import StaffRole
+from gamification.accounts.models import StaffRole
 
 
 @strawberry.type

@@ -22,8 +22,8 @@ from api.permissions import member_only, staff_only
 from challenges import definitions, progress
 from challenges.models import ChallengeParticipant
 from gamification import events
-from gamification.members import member_in_program
-from gamification.models import StaffRole
+from gamification.accounts.members import member_in_program
+from gamification.accounts.models import StaffRole
 
 
 def _badge_id(raw: strawberry.ID | None) -> int | None:

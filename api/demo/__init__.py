@@ -7,7 +7,7 @@ seeds itself in its own module, in the order below (later parts may use earlier 
 from __future__ import annotations
 
 from api.demo import accounts, draws, engagement, games, points, referrals, rewards
-from gamification.handlers import install_handlers
+from bootstrap import install_handlers
 
 
 async def seed_demo() -> None:

@@ -5,11 +5,12 @@ The demo credentials are public. They exist for development only.
 
 from __future__ import annotations
 
-from gamification import members
-from gamification.api_keys import create_api_key
-from gamification.models import ApiKey, Member, Program, StaffUser
-from gamification.programs import create_program
-from gamification.staff import create_staff
+from gamification.accounts import members
+from gamification.accounts.api_keys import create_api_key
+from gamification.accounts.models import ApiKey, Member, StaffUser
+from gamification.accounts.staff import create_staff
+from gamification.programs.models import Program
+from gamification.programs.programs import create_program
 
 DEMO_SLUG = "demo"
 DEMO_STAFF_EMAIL = "admin@demo.example"

@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.clock import clock
-from gamification import contests, instant_win
-from gamification.models import Contest, Member, PrizeKind, Program
+from gamification.accounts.models import Member
+from gamification.games import contests, instant_win
+from gamification.games.models import Contest, PrizeKind
+from gamification.programs.models import Program
 
 DEMO_DRAWN_CONTEST = "Demo draw of last month"
 # (email, entries): the demo member and the friends of the referrals part.

@@ -8,14 +8,17 @@ from decimal import Decimal
 
 from badges.definitions import BadgeFields, create_badge
 from badges.models import Badge, BadgeCriteria
+from bootstrap import install_handlers
 from challenges import progress
 from challenges.definitions import ChallengeFields, create_challenge
 from challenges.models import Challenge, ChallengeKind, ChallengeMetric, Enrolment
 from core.clock import clock
-from gamification import events, purchases
-from gamification.earning_rules import BasketLine
-from gamification.handlers import install_handlers
-from gamification.models import Member, Program, Purchase
+from gamification import events
+from gamification.accounts.models import Member
+from gamification.points import purchases
+from gamification.points.earning_rules import BasketLine
+from gamification.points.models import Purchase
+from gamification.programs.models import Program
 
 
 async def _badge(program: Program, name: str, criteria: BadgeCriteria, **kwargs: object) -> Badge:

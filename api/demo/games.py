@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.clock import clock
-from gamification import contests, instant_win
-from gamification.models import Contest, InstantWinGame, Member, PrizeKind, Program
+from gamification.accounts.models import Member
+from gamification.games import contests, instant_win
+from gamification.games.models import Contest, InstantWinGame, PrizeKind
+from gamification.programs.models import Program
 
 DEMO_GAME = "Demo scratch card"
 DEMO_CONTEST = "Demo monthly draw"

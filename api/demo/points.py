@@ -8,17 +8,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 from core.clock import clock
-from gamification import earning_rules, memberships, purchases, tiers
-from gamification.earning_rules import BasketLine
-from gamification.models import (
-    EarningRule,
-    EarningRuleKind,
-    Member,
-    MembershipPlan,
-    Program,
-    Purchase,
-    Tier,
-)
+from gamification.accounts.models import Member
+from gamification.points import earning_rules, memberships, purchases, tiers
+from gamification.points.earning_rules import BasketLine
+from gamification.points.models import EarningRule, EarningRuleKind, MembershipPlan, Purchase, Tier
+from gamification.programs.models import Program
 
 TIERS = (
     ("Bronze", 0, 0, Decimal(1)),

@@ -8,8 +8,13 @@ from decimal import Decimal
 from core.clock import clock
 from core.redis import create_redis
 from core.settings import get_settings
-from gamification import events, leaderboards, ledger, members, referrals
-from gamification.models import LedgerEntry, LedgerKind, Member, Program
+from gamification import events, leaderboards
+from gamification.accounts import members
+from gamification.accounts.models import Member
+from gamification.points import ledger
+from gamification.points.models import LedgerEntry, LedgerKind
+from gamification.programs.models import Program
+from gamification.referrals import referrals
 
 DEMO_RULES = {
     "referral_points": 500,

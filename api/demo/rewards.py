@@ -6,13 +6,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from gamification import rewards
-from gamification.models import Member, Program, Reward, RewardKind, Tier
+from gamification.accounts.models import Member
+from gamification.points.models import Tier
+from gamification.programs.models import Program
+from gamification.rewards import catalog
+from gamification.rewards.models import Reward, RewardKind
 
 
 async def seed(program: Program, member: Member) -> None:
     top_tier = await Tier.filter(program_id=program.id, archived=False).order_by("-rank").first()
-    catalog: list[dict[str, Any]] = [
+    demo_rewards: list[dict[str, Any]] = [
         {
             "name": "Free coffee",
             "kind": RewardKind.VOUCHER,
@@ -49,10 +52,10 @@ async def seed(program: Program, member: Member) -> None:
             "description": "We give 3 euros to a reforestation charity.",
         },
     ]
-    for values in catalog:
+    for values in demo_rewards:
         existing = await Reward.get_or_none(program_id=program.id, name=values["name"])
         if existing is None:
-            await rewards.create_reward(program.id, **values)
+            await catalog.create_reward(program.id, **values)
         elif values.get("minimum_tier_id") and existing.minimum_tier_id is None:
             # Tiers were seeded after this reward was: make it the exclusive one it should be.
-            await rewards.update_reward(existing, minimum_tier_id=values["minimum_tier_id"])
+            await catalog.update_reward(existing, minimum_tier_id=values["minimum_tier_id"])

@@ -17,8 +17,8 @@ from api.earning_rules.types import (
 from api.errors import returns_user_errors
 from api.ids import parse_id
 from api.permissions import staff_only
-from gamification import earning_rules
-from gamification.models import StaffRole
+from gamification.accounts.models import StaffRole
+from gamification.points import earning_rules
 
 
 def _values(input: Any, names: tuple[str, ...]) -> dict[str, Any]:

@@ -8,10 +8,10 @@ from decimal import Decimal
 import strawberry
 
 from api.errors import UserError
-from gamification import models
+from gamification.points import models as points_models
 
-EarningRuleKind = strawberry.enum(models.EarningRuleKind, name="EarningRuleKind")
-Rounding = strawberry.enum(models.Rounding, name="Rounding")
+EarningRuleKind = strawberry.enum(points_models.EarningRuleKind, name="EarningRuleKind")
+Rounding = strawberry.enum(points_models.Rounding, name="Rounding")
 
 
 @strawberry.type
@@ -33,7 +33,7 @@ class EarningRule:
     archived: bool
 
     @classmethod
-    def from_model(cls, rule: models.EarningRule) -> EarningRule:
+    def from_model(cls, rule: points_models.EarningRule) -> EarningRule:
         def dec(value: object) -> Decimal | None:
             # Trailing zeros of the column's scale say nothing: "2", not "2.0000".
             return (
@@ -71,7 +71,7 @@ class CreateEarningRuleInput:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     points_per_unit: Decimal | None = None
-    rounding: Rounding = models.Rounding.FLOOR  # type: ignore[valid-type]
+    rounding: Rounding = points_models.Rounding.FLOOR  # type: ignore[valid-type]
     sku: str | None = None
     category: str | None = None
     multiplier: Decimal | None = None

@@ -33,9 +33,10 @@ from api.games.types import (
 from api.ids import parse_id
 from api.permissions import member_only, staff_only
 from core.errors import ErrorCode, NotFound, ValidationFailed
-from gamification import contests, instant_win
-from gamification.models import GameMode, StaffRole
-from gamification.models import Member as MemberModel
+from gamification.accounts.models import Member as MemberModel
+from gamification.accounts.models import StaffRole
+from gamification.games import contests, instant_win
+from gamification.games.models import GameMode
 from workers.contests import enqueue_draw
 
 T = TypeVar("T")

@@ -15,8 +15,8 @@ from api.games.types import (
 from api.ids import parse_id
 from api.pagination import Connection, paginate
 from api.permissions import authenticated, staff_only
-from gamification import contests, instant_win
-from gamification.models import GamePrize
+from gamification.games import contests, instant_win
+from gamification.games.models import GamePrize
 
 
 @strawberry.type

@@ -11,10 +11,11 @@ from api.accounts.types import Member
 from api.context import Info
 from api.errors import UserError
 from api.ids import parse_id
-from gamification import contests, instant_win, models
+from gamification.games import contests, instant_win
+from gamification.games import models as games_models
 
-PrizeKind = strawberry.enum(models.PrizeKind, name="PrizeKind")
-GameMode = strawberry.enum(models.GameMode, name="GameMode")
+PrizeKind = strawberry.enum(games_models.PrizeKind, name="PrizeKind")
+GameMode = strawberry.enum(games_models.GameMode, name="GameMode")
 ContestStatus = strawberry.enum(contests.ContestStatus, name="ContestStatus")
 
 
@@ -32,7 +33,7 @@ class Prize:
     quantity: int
 
     @classmethod
-    def from_model(cls, prize: models.GamePrize | models.ContestPrize) -> Prize:
+    def from_model(cls, prize: games_models.GamePrize | games_models.ContestPrize) -> Prize:
         return cls(
             id=strawberry.ID(str(prize.id)),
             name=prize.name,
@@ -45,7 +46,7 @@ class Prize:
 
 @strawberry.type
 class InstantWinGame:
-    model: strawberry.Private[models.InstantWinGame]
+    model: strawberry.Private[games_models.InstantWinGame]
     prizes_left: int
 
     @strawberry.field
@@ -62,7 +63,7 @@ class InstantWinGame:
 
     @strawberry.field
     def win_probability(self) -> Decimal | None:
-        if self.model.mode != models.GameMode.PROBABILITY:
+        if self.model.mode != games_models.GameMode.PROBABILITY:
             return None
         return Decimal(self.model.win_odds_ppm) / Decimal(1_000_000)
 
@@ -110,7 +111,7 @@ class InstantWinGame:
         return await instant_win.plays_left_today(self.model, caller.member_id)
 
     @classmethod
-    def from_model(cls, game: models.InstantWinGame, prizes_left: int) -> InstantWinGame:
+    def from_model(cls, game: games_models.InstantWinGame, prizes_left: int) -> InstantWinGame:
         return cls(model=game, prizes_left=prizes_left)
 
 
@@ -136,7 +137,9 @@ class GamePlay:
     )
 
     @classmethod
-    def from_model(cls, play: models.GamePlay, prize: models.GamePrize | None) -> GamePlay:
+    def from_model(
+        cls, play: games_models.GamePlay, prize: games_models.GamePrize | None
+    ) -> GamePlay:
         return cls(
             id=strawberry.ID(str(play.id)),
             game_id=strawberry.ID(str(play.game_id)),
@@ -189,7 +192,7 @@ class CreateInstantWinGameInput:
     ends_at: datetime
     prizes: list[PrizeInput]
     play_cost: int = 0
-    mode: GameMode = models.GameMode.MOMENTS  # type: ignore[valid-type]
+    mode: GameMode = games_models.GameMode.MOMENTS  # type: ignore[valid-type]
     win_probability: Decimal | None = strawberry.field(
         default=None, description="PROBABILITY mode: the odds of a win per play (0 < p <= 1)."
     )
@@ -265,7 +268,7 @@ class ContestEntry:
     created_at: datetime
 
     @classmethod
-    def from_model(cls, entry: models.ContestEntry) -> ContestEntry:
+    def from_model(cls, entry: games_models.ContestEntry) -> ContestEntry:
         return cls(
             id=strawberry.ID(str(entry.id)),
             contest_id=strawberry.ID(str(entry.contest_id)),
@@ -274,7 +277,7 @@ class ContestEntry:
         )
 
 
-def _contest_prize(prize: models.ContestPrize) -> ContestPrize:
+def _contest_prize(prize: games_models.ContestPrize) -> ContestPrize:
     return ContestPrize(
         id=strawberry.ID(str(prize.id)),
         name=prize.name,
@@ -288,7 +291,7 @@ def _contest_prize(prize: models.ContestPrize) -> ContestPrize:
 
 @strawberry.type
 class Contest:
-    model: strawberry.Private[models.Contest]
+    model: strawberry.Private[games_models.Contest]
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -410,7 +413,7 @@ class Contest:
         ]
 
     @classmethod
-    def from_model(cls, contest: models.Contest) -> Contest:
+    def from_model(cls, contest: games_models.Contest) -> Contest:
         return cls(model=contest)
 
 

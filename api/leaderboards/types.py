@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from gamification import leaderboards, members, public_names
+from gamification import leaderboards
+from gamification.accounts import members
+from gamification.leaderboards import public_names
 
 LeaderboardPeriod = strawberry.enum(leaderboards.Period, name="LeaderboardPeriod")
 

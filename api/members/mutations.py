@@ -17,10 +17,11 @@ from api.members.types import (
     UnblockMemberInput,
 )
 from api.permissions import member_only, staff_only
-from gamification import member_status, personal_data
-from gamification.members import member_in_program
-from gamification.models import Member as MemberModel
-from gamification.models import StaffRole
+from gamification.accounts import member_status
+from gamification.accounts.members import member_in_program
+from gamification.accounts.models import Member as MemberModel
+from gamification.accounts.models import StaffRole
+from gamification.privacy import personal_data
 
 
 @strawberry.type

@@ -9,9 +9,9 @@ from api.errors import returns_user_errors
 from api.ids import parse_id
 from api.permissions import staff_only
 from api.points.types import AdjustPointsInput, AdjustPointsPayload, LedgerEntry
-from gamification import ledger
-from gamification.members import member_in_program
-from gamification.models import StaffRole
+from gamification.accounts.members import member_in_program
+from gamification.accounts.models import StaffRole
+from gamification.points import ledger
 
 
 @strawberry.type

@@ -7,9 +7,9 @@ from datetime import datetime
 import strawberry
 
 from api.errors import UserError
-from gamification import models
+from gamification.points import models as points_models
 
-LedgerKind = strawberry.enum(models.LedgerKind, name="LedgerKind")
+LedgerKind = strawberry.enum(points_models.LedgerKind, name="LedgerKind")
 
 
 @strawberry.type
@@ -24,7 +24,7 @@ class LedgerEntry:
     remaining: int | None
 
     @classmethod
-    def from_model(cls, entry: models.LedgerEntry) -> LedgerEntry:
+    def from_model(cls, entry: points_models.LedgerEntry) -> LedgerEntry:
         return cls(
             id=strawberry.ID(str(entry.id)),
             delta=entry.delta,

@@ -30,10 +30,10 @@ from api.purchases.types import (
 )
 from api.tiers.types import Membership
 from core.errors import ErrorCode, ValidationFailed
-from gamification import engine_cache, memberships, purchases
-from gamification.models import Member as MemberModel
-from gamification.models import Program
-from gamification.purchases import RefundLine
+from gamification.accounts.models import Member as MemberModel
+from gamification.points import engine_snapshot, memberships, purchases
+from gamification.points.purchases import RefundLine
+from gamification.programs.models import Program
 
 
 async def _program(info: Info) -> Program:
@@ -51,7 +51,7 @@ class PurchaseMutations:
     async def record_purchase(
         self, info: Info, input: RecordPurchaseInput
     ) -> RecordPurchasePayload:
-        engine = await engine_cache.snapshot(info.context.program_id)
+        engine = await engine_snapshot.snapshot(info.context.program_id)
         recorded = await purchases.record_purchase(
             engine.program,
             input.member.to_ref(),

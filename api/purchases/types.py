@@ -11,9 +11,9 @@ from api.accounts.types import Member
 from api.errors import UserError
 from api.ids import parse_id
 from api.tiers.types import Membership
-from gamification import models
-from gamification.earning_rules import BasketLine, RulePoints
-from gamification.purchases import MemberRef
+from gamification.points import models as points_models
+from gamification.points.earning_rules import BasketLine, RulePoints
+from gamification.points.purchases import MemberRef
 
 
 @strawberry.type(description="What one rule contributed to a purchase's points.")
@@ -52,7 +52,7 @@ class Purchase:
     )
 
     @classmethod
-    def from_model(cls, purchase: models.Purchase) -> Purchase:
+    def from_model(cls, purchase: points_models.Purchase) -> Purchase:
         return cls(
             id=strawberry.ID(str(purchase.id)),
             external_id=purchase.external_id,
@@ -79,7 +79,7 @@ class Refund:
     points_clawed_back: int
 
     @classmethod
-    def from_model(cls, refund: models.Refund) -> Refund:
+    def from_model(cls, refund: points_models.Refund) -> Refund:
         return cls(
             id=strawberry.ID(str(refund.id)),
             refund_id=refund.refund_id,

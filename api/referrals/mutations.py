@@ -8,8 +8,8 @@ from api.context import Info
 from api.errors import returns_user_errors
 from api.permissions import member_only
 from api.referrals.types import ApplyReferralCodeInput, ApplyReferralCodePayload, Referral
-from gamification import referrals
-from gamification.models import Member
+from gamification.accounts.models import Member
+from gamification.referrals import referrals
 
 
 @strawberry.type

@@ -9,9 +9,10 @@ import strawberry
 from api.errors import UserError
 from api.leaderboards.types import PublicMember
 from core.clock import clock
-from gamification import models, referrals
+from gamification.referrals import models as referrals_models
+from gamification.referrals import referrals
 
-ReferralStatus = strawberry.enum(models.ReferralStatus, name="ReferralStatus")
+ReferralStatus = strawberry.enum(referrals_models.ReferralStatus, name="ReferralStatus")
 
 
 @strawberry.type
@@ -25,7 +26,7 @@ class Referral:
     points_earned: int
 
     @classmethod
-    def from_model(cls, referral: models.Referral, referee_name: str) -> Referral:
+    def from_model(cls, referral: referrals_models.Referral, referee_name: str) -> Referral:
         return cls(
             id=strawberry.ID(str(referral.id)),
             status=referrals.shown_status(referral, clock.now()),
@@ -34,7 +35,7 @@ class Referral:
             expires_at=referral.expires_at,
             qualified_at=referral.qualified_at,
             points_earned=referral.referrer_points
-            if referral.status == models.ReferralStatus.QUALIFIED
+            if referral.status == referrals_models.ReferralStatus.QUALIFIED
             else 0,
         )
 

@@ -10,8 +10,8 @@ import strawberry
 from api.context import Info
 from api.permissions import staff_only
 from api.reports.types import ProgramReport, ReportInterval
-from gamification import reports
-from gamification.models import Program
+from gamification.programs.models import Program
+from gamification.reporting import reports
 
 
 @strawberry.type

@@ -10,8 +10,8 @@ import strawberry
 from api.context import Info
 from api.errors import UserError, returns_user_errors
 from api.permissions import staff_only
-from gamification import segments
-from gamification.models import StaffRole
+from gamification.accounts.models import StaffRole
+from gamification.reporting import segments
 from workers.segments import enqueue_segmentation
 
 Segment = strawberry.enum(Enum("Segment", {name: name for name in segments.SEGMENTS}))

@@ -8,7 +8,7 @@ from enum import Enum
 import strawberry
 
 from api.money import Money
-from gamification import reports
+from gamification.reporting import reports
 
 
 @strawberry.enum

@@ -28,9 +28,8 @@ from api.rewards.types import (
     UseRedemptionInput,
     UseRedemptionPayload,
 )
-from gamification import redemptions
-from gamification import rewards as catalog
-from gamification.models import StaffRole
+from gamification.accounts.models import StaffRole
+from gamification.rewards import catalog, redemptions
 
 _ID_FIELDS = {"minimum_tier_id": "minimumTierId", "required_badge_id": "requiredBadgeId"}
 

@@ -8,10 +8,9 @@ from api.context import Info
 from api.pagination import Connection, Edge, paginate
 from api.permissions import authenticated, integration_only, member_only, staff_only
 from api.rewards.types import DonationTotal, Redemption, Reward
-from gamification import redemptions
-from gamification import rewards as catalog
-from gamification.models import Member as MemberModel
-from gamification.models import Program as ProgramModel
+from gamification.accounts.models import Member as MemberModel
+from gamification.programs.models import Program as ProgramModel
+from gamification.rewards import catalog, redemptions
 
 
 @strawberry.type

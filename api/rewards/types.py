@@ -8,11 +8,11 @@ import strawberry
 
 from api.context import Info
 from api.errors import UserError
-from gamification import models
-from gamification import rewards as catalog
+from gamification.rewards import catalog
+from gamification.rewards import models as rewards_models
 
-RewardKind = strawberry.enum(models.RewardKind, name="RewardKind")
-RedemptionStatus = strawberry.enum(models.RedemptionStatus, name="RedemptionStatus")
+RewardKind = strawberry.enum(rewards_models.RewardKind, name="RewardKind")
+RedemptionStatus = strawberry.enum(rewards_models.RedemptionStatus, name="RedemptionStatus")
 UnavailableReason = strawberry.enum(catalog.UnavailableReason, name="UnavailableReason")
 
 
@@ -45,7 +45,7 @@ class Reward:
 
     @classmethod
     def from_model(
-        cls, reward: models.Reward, availability: catalog.Availability | None = None
+        cls, reward: rewards_models.Reward, availability: catalog.Availability | None = None
     ) -> Reward:
         return cls(
             id=strawberry.ID(str(reward.id)),
@@ -77,7 +77,7 @@ def _id(value: int | None) -> strawberry.ID | None:
 
 @strawberry.type
 class Redemption:
-    model: strawberry.Private[models.Redemption]
+    model: strawberry.Private[rewards_models.Redemption]
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -134,7 +134,7 @@ class Redemption:
         return Reward.from_model(reward)
 
     @classmethod
-    def from_model(cls, redemption: models.Redemption) -> Redemption:
+    def from_model(cls, redemption: rewards_models.Redemption) -> Redemption:
         return cls(model=redemption)
 
 

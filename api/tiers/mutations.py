@@ -20,10 +20,10 @@ from api.tiers.types import (
     UpdateMembershipPlanInput,
     UpdateTierInput,
 )
-from gamification import memberships, tiers
-from gamification.models import MembershipPlan as PlanModel
-from gamification.models import StaffRole
-from gamification.models import Tier as TierModel
+from gamification.accounts.models import StaffRole
+from gamification.points import memberships, tiers
+from gamification.points.models import MembershipPlan as PlanModel
+from gamification.points.models import Tier as TierModel
 
 
 @strawberry.type

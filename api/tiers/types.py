@@ -8,7 +8,7 @@ from decimal import Decimal
 import strawberry
 
 from api.errors import UserError
-from gamification import models
+from gamification.points import models as points_models
 
 
 @strawberry.type
@@ -22,7 +22,7 @@ class Tier:
     archived: bool
 
     @classmethod
-    def from_model(cls, tier: models.Tier) -> Tier:
+    def from_model(cls, tier: points_models.Tier) -> Tier:
         return cls(
             id=strawberry.ID(str(tier.id)),
             name=tier.name,
@@ -58,7 +58,7 @@ class MembershipPlan:
     archived: bool
 
     @classmethod
-    def from_model(cls, plan: models.MembershipPlan) -> MembershipPlan:
+    def from_model(cls, plan: points_models.MembershipPlan) -> MembershipPlan:
         return cls(
             id=strawberry.ID(str(plan.id)),
             name=plan.name,
@@ -80,7 +80,7 @@ class Membership:
     ended_at: datetime | None
 
     @classmethod
-    def from_model(cls, membership: models.Membership) -> Membership:
+    def from_model(cls, membership: points_models.Membership) -> Membership:
         return cls(
             id=strawberry.ID(str(membership.id)),
             plan_id=strawberry.ID(str(membership.plan_id)),

@@ -18,8 +18,8 @@ from api.webhooks.types import (
     Webhook,
     WebhookDelivery,
 )
-from gamification import webhooks
-from gamification.models import StaffRole
+from gamification.accounts.models import StaffRole
+from gamification.webhooks import webhooks
 
 
 @strawberry.type

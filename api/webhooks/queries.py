@@ -7,8 +7,8 @@ import strawberry
 from api.context import Info
 from api.permissions import staff_only
 from api.webhooks.types import Webhook
-from gamification.models import StaffRole
-from gamification.models import Webhook as WebhookModel
+from gamification.accounts.models import StaffRole
+from gamification.webhooks.models import Webhook as WebhookModel
 
 
 @strawberry.type

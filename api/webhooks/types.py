@@ -8,9 +8,9 @@ import strawberry
 
 from api.errors import UserError
 from api.pagination import Connection, paginate
-from gamification import models
+from gamification.webhooks import models as webhooks_models
 
-WebhookStatus = strawberry.enum(models.WebhookStatus, name="WebhookDeliveryStatus")
+WebhookStatus = strawberry.enum(webhooks_models.WebhookStatus, name="WebhookDeliveryStatus")
 
 
 @strawberry.type
@@ -25,7 +25,7 @@ class WebhookDelivery:
     created_at: datetime
 
     @classmethod
-    def from_model(cls, delivery: models.WebhookDelivery) -> WebhookDelivery:
+    def from_model(cls, delivery: webhooks_models.WebhookDelivery) -> WebhookDelivery:
         return cls(
             id=strawberry.ID(str(delivery.id)),
             event_id=strawberry.ID(str(delivery.event_id)),
@@ -40,7 +40,7 @@ class WebhookDelivery:
 
 @strawberry.type
 class Webhook:
-    model: strawberry.Private[models.Webhook]
+    model: strawberry.Private[webhooks_models.Webhook]
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -67,14 +67,14 @@ class Webhook:
         self, first: int | None = None, after: str | None = None
     ) -> Connection[WebhookDelivery]:
         return await paginate(
-            models.WebhookDelivery.filter(webhook_id=self.model.id),
+            webhooks_models.WebhookDelivery.filter(webhook_id=self.model.id),
             WebhookDelivery.from_model,
             first,
             after,
         )
 
     @classmethod
-    def from_model(cls, webhook: models.Webhook) -> Webhook:
+    def from_model(cls, webhook: webhooks_models.Webhook) -> Webhook:
         return cls(model=webhook)
 
 

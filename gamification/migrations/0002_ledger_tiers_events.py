@@ -2,7 +2,7 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from decimal import Decimal
-from gamification.models.ledger import LedgerKind
+from gamification.points.models import LedgerKind
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields

@@ -2,7 +2,7 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from decimal import Decimal
-from gamification.models.earning_rules import EarningRuleKind, Rounding
+from gamification.points.models import EarningRuleKind, Rounding
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields

@@ -1,7 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
-from gamification.models.webhooks import WebhookStatus
+from gamification.webhooks.models import WebhookStatus
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields

@@ -1,0 +1,81 @@
+"""Integration API keys: `lk_<prefix>_<secret>`, shown once, stored as a SHA-256, revocable.
+
+The prefix finds the row by an index; the secret is compared in constant time against the hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+
+from core.clock import clock
+from core.errors import ErrorCode, NotFound, ValidationFailed
+from gamification.accounts.models import ApiKey
+
+_PREFIX_BYTES = 6
+_SECRET_BYTES = 24
+# Integrations send a key with every request: live keys are remembered for a few seconds, so a
+# revocation takes effect at once in this process and within CACHE_SECONDS in the others.
+CACHE_SECONDS = 5.0
+_CACHE_LIMIT = 1000
+_cache: dict[str, tuple[float, ApiKey]] = {}
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def create_api_key(
+    program_id: int, name: str, *, prefix: str | None = None, secret: str | None = None
+) -> tuple[ApiKey, str]:
+    """The stored key and the plaintext, which is never seen again. `prefix` and `secret` are
+    drawn at random unless given (only the public demo key gives them)."""
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT, "A key name has 1 to 100 characters.", "name"
+        )
+    prefix = prefix or secrets.token_hex(_PREFIX_BYTES)
+    secret = secret or secrets.token_urlsafe(_SECRET_BYTES)
+    key = await ApiKey.create(
+        program_id=program_id,
+        name=name,
+        prefix=prefix,
+        key_hash=_hash(secret),
+        created_at=clock.now(),
+    )
+    return key, f"lk_{prefix}_{secret}"
+
+
+async def authenticate_api_key(presented: str) -> ApiKey | None:
+    """The live key that `presented` is, or None."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != "lk" or len(parts[1]) != 2 * _PREFIX_BYTES:
+        return None
+    cache_key = _hash(presented)
+    hit = _cache.get(cache_key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    key = await ApiKey.get_or_none(prefix=parts[1], revoked_at__isnull=True)
+    if key is None or not hmac.compare_digest(key.key_hash, _hash(parts[2])):
+        return None
+    if len(_cache) >= _CACHE_LIMIT:
+        _cache.clear()
+    _cache[cache_key] = (time.monotonic() + CACHE_SECONDS, key)
+    return key
+
+
+async def revoke_api_key(program_id: int, key_id: int) -> ApiKey:
+    """Revoke a key of this program (again is harmless) and return it."""
+    await ApiKey.filter(id=key_id, program_id=program_id, revoked_at__isnull=True).update(
+        revoked_at=clock.now()
+    )
+    for cache_key, (_, cached) in list(_cache.items()):
+        if cached.id == key_id:
+            _cache.pop(cache_key, None)
+    key = await ApiKey.get_or_none(id=key_id, program_id=program_id)
+    if key is None:
+        raise NotFound(ErrorCode.NOT_FOUND, "No such API key.", "apiKeyId")
+    return key

@@ -1,0 +1,98 @@
+"""Throttling of log-in and sign-up attempts in Redis, per program + email and per client address.
+
+Counters are fixed windows (INCR, then EXPIRE on the first hit), atomic in Redis and shared by every
+API process. Keys carry the program as a hash tag so one program's keys live on one Cluster slot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from redis.asyncio import Redis
+
+from core.errors import ErrorCode, Refused
+from gamification.accounts import passwords
+
+A = TypeVar("A")
+
+
+@dataclass(frozen=True)
+class ThrottleLimits:
+    attempts_per_email: int
+    attempts_per_address: int
+    signups_per_address: int
+    window_seconds: int
+
+
+def _digest(value: str) -> str:
+    # Emails are personal data: Redis only ever sees a digest.
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+def _keys(program_id: int, email: str, address: str) -> tuple[str, str]:
+    tag = f"{{p{program_id}}}"
+    return f"throttle:{tag}:login:email:{_digest(email)}", f"throttle:{tag}:login:addr:{address}"
+
+
+def _too_many() -> Refused:
+    return Refused(ErrorCode.TOO_MANY_ATTEMPTS, "Too many attempts. Try again in a few minutes.")
+
+
+class LoginThrottle:
+    def __init__(self, redis: Redis, limits: ThrottleLimits) -> None:
+        self.redis = redis
+        self.limits = limits
+
+    async def check_login(self, program_id: int, email: str, address: str) -> None:
+        """Refuse before checking the password when either counter is spent."""
+        email_key, address_key = _keys(program_id, email, address)
+        by_email, by_address = await self.redis.mget(email_key, address_key)
+        if int(by_email or 0) >= self.limits.attempts_per_email:
+            raise _too_many()
+        if int(by_address or 0) >= self.limits.attempts_per_address:
+            raise _too_many()
+
+    async def record_failure(self, program_id: int, email: str, address: str) -> None:
+        email_key, address_key = _keys(program_id, email, address)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for key in (email_key, address_key):
+                pipe.incr(key)
+                pipe.expire(key, self.limits.window_seconds, nx=True)
+            await pipe.execute()
+
+    async def record_success(self, program_id: int, email: str, address: str) -> None:
+        email_key, _ = _keys(program_id, email, address)
+        await self.redis.delete(email_key)
+
+    async def log_in(
+        self,
+        program_id: int,
+        key: str,
+        address: str,
+        account: Callable[[], Awaitable[A | None]],
+        password: str,
+    ) -> A:
+        """One throttled log-in: refuse when a counter is spent, load the account, check the
+        password (the same time whether or not the account exists), count a failure or clear
+        the counter. INVALID_CREDENTIALS alike for an unknown account and a wrong password."""
+        await self.check_login(program_id, key, address)
+        found = await account()
+        hashed = getattr(found, "password_hash", None)
+        if found is None or not await passwords.verify_password(hashed, password):
+            await self.record_failure(program_id, key, address)
+            raise Refused(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
+        await self.record_success(program_id, key, address)
+        return found
+
+    async def count_signup(self, program_id: int, address: str) -> None:
+        """Count a sign-up from `address`; refuse past the limit (slows enumeration by sign-up)."""
+        key = f"throttle:{{p{program_id}}}:signup:addr:{address}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, self.limits.window_seconds, nx=True)
+            count, _ = await pipe.execute()
+        if count > self.limits.signups_per_address:
+            raise _too_many()

@@ -1,0 +1,52 @@
+"""Blocking and unblocking members (staff). A blocked member cannot earn, spend or play (the
+ledger refuses them) and their sessions end: refresh tokens are revoked and access tokens are
+refused by the API's member permission, which reads the member's status on every request."""
+
+from __future__ import annotations
+
+from core.clock import clock
+from core.errors import ErrorCode, ValidationFailed
+from gamification import events
+from gamification.accounts import sessions
+from gamification.accounts.models import Member
+from gamification.events import EventType
+
+
+def is_active(member: Member | None) -> bool:
+    """Whether this member may still use their session."""
+    return member is not None and member.blocked_at is None and member.anonymised_at is None
+
+
+async def block_member(member: Member, *, reason: str, staff_id: int) -> Member:
+    """Block (again is harmless: the first block's time and reason stay)."""
+    reason = reason.strip()
+    if not 1 <= len(reason) <= 200:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT, "Give a reason (1-200 characters).", "reason"
+        )
+    async with events.atomic():
+        if await Member.filter(id=member.id, blocked_at__isnull=True).update(
+            blocked_at=clock.now(), blocked_reason=reason
+        ):
+            await sessions.revoke_member_sessions(member.id)
+            await events.emit(
+                EventType.MEMBER_BLOCKED,
+                program_id=member.program_id,
+                member_id=member.id,
+                data={"reason": reason, "staff": staff_id},
+            )
+    return await Member.get(id=member.id)
+
+
+async def unblock_member(member: Member, *, staff_id: int) -> Member:
+    async with events.atomic():
+        if await Member.filter(id=member.id, blocked_at__isnull=False).update(
+            blocked_at=None, blocked_reason=""
+        ):
+            await events.emit(
+                EventType.MEMBER_UNBLOCKED,
+                program_id=member.program_id,
+                member_id=member.id,
+                data={"staff": staff_id},
+            )
+    return await Member.get(id=member.id)

@@ -1,0 +1,114 @@
+"""Members, staff users, API keys and refresh tokens.
+
+Model docstrings become SQL table comments, and Tortoise does not escape quotes in them on
+SQLite: models keep their explanations in comments.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from gamification.programs.models import Program
+
+
+class StaffRole(StrEnum):
+    ADMIN = "ADMIN"
+    MANAGER = "MANAGER"
+    ANALYST = "ANALYST"
+
+
+class Member(Model):
+    id = fields.BigIntField(primary_key=True)
+    program: fields.ForeignKeyRelation[Program] = fields.ForeignKeyField(
+        "gamification.Program", related_name="members", on_delete=fields.RESTRICT
+    )
+    program_id: int
+    email = fields.CharField(max_length=320)
+    password_hash = fields.CharField(max_length=200)
+    display_name = fields.CharField(max_length=60)
+    referral_code = fields.CharField(max_length=16, unique=True)
+    referred_by: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
+        "gamification.Member", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    referred_by_id: int | None
+    created_at = fields.DatetimeField()
+    # Always equal to the sum of this member's ledger entries; changed only together with one.
+    points_balance = fields.BigIntField(default=0)
+    tier: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "gamification.Tier", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    tier_id: int | None
+    # A blocked member cannot earn, spend or play, and their tokens stop working.
+    blocked_at = fields.DatetimeField(null=True)
+    blocked_reason = fields.CharField(max_length=200, default="")
+    # Set when the member's personal data was erased; the accounting rows stay.
+    anonymised_at = fields.DatetimeField(null=True)
+    # When their first purchase was recorded (null: never bought). Read with the member's lock,
+    # it tells a purchase whether it is the first without a query of its own.
+    first_purchase_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "member"
+        unique_together = (("program", "email"),)
+
+
+class StaffUser(Model):
+    id = fields.BigIntField(primary_key=True)
+    program: fields.ForeignKeyRelation[Program] = fields.ForeignKeyField(
+        "gamification.Program", related_name="staff", on_delete=fields.RESTRICT
+    )
+    program_id: int
+    email = fields.CharField(max_length=320)
+    password_hash = fields.CharField(max_length=200)
+    role = fields.CharEnumField(StaffRole, max_length=16)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "staff_user"
+        unique_together = (("program", "email"),)
+
+
+# An integration key. Only a SHA-256 of the secret is kept; the key is shown once.
+class ApiKey(Model):
+    id = fields.BigIntField(primary_key=True)
+    program: fields.ForeignKeyRelation[Program] = fields.ForeignKeyField(
+        "gamification.Program", related_name="api_keys", on_delete=fields.RESTRICT
+    )
+    program_id: int
+    name = fields.CharField(max_length=100)
+    prefix = fields.CharField(max_length=16, unique=True)
+    key_hash = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_key"
+
+
+# One link of a rotating chain. Presenting a used link again revokes its whole family.
+class RefreshToken(Model):
+    id = fields.BigIntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    family = fields.CharField(max_length=32, db_index=True)
+    program: fields.ForeignKeyRelation[Program] = fields.ForeignKeyField(
+        "gamification.Program", related_name=False, on_delete=fields.CASCADE
+    )
+    program_id: int
+    member: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
+        "gamification.Member", related_name=False, null=True, on_delete=fields.CASCADE
+    )
+    member_id: int | None
+    staff: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
+        "gamification.StaffUser", related_name=False, null=True, on_delete=fields.CASCADE
+    )
+    staff_id: int | None
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+    used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "refresh_token"

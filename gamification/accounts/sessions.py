@@ -1,0 +1,180 @@
+"""Sessions: short-lived JWT access tokens and rotating, revocable refresh tokens.
+
+A refresh token is an opaque random string; only its SHA-256 is stored. Each use rotates it: the
+presented link is marked used (one conditional UPDATE, so two concurrent uses cannot both win) and a
+new link of the same family is issued. Presenting a used link again means it leaked: the whole
+family is revoked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+import jwt
+from tortoise.expressions import Q
+
+from core.clock import clock
+from core.errors import ErrorCode, Refused
+from gamification.accounts.models import Member, RefreshToken, StaffUser
+
+SubjectKind = Literal["member", "staff"]
+_ALGORITHM = "HS256"
+_DECODED_CACHE_SIZE = 10_000
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    kind: SubjectKind
+    subject_id: int
+    program_id: int
+    role: str  # "MEMBER" or a staff role
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class SessionTokens:
+    access_token: str
+    refresh_token: str
+    member: Member | None
+    staff: StaffUser | None
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _invalid_refresh() -> Refused:
+    return Refused(ErrorCode.INVALID_REFRESH_TOKEN, "This session has ended. Log in again.")
+
+
+class TokenIssuer:
+    """Signs and reads access tokens, and runs the refresh-token chain."""
+
+    def __init__(self, secret: bytes, access_ttl: timedelta, refresh_ttl: timedelta) -> None:
+        self._secret = secret
+        self.access_ttl = access_ttl
+        self.refresh_ttl = refresh_ttl
+        # Decoding and verifying a JWT is a measurable share of a small request: a verified token
+        # is remembered (its expiry is still checked on every use).
+        self._decoded: dict[str, AccessClaims] = {}
+
+    def access_token(self, subject: Member | StaffUser) -> str:
+        now = int(clock.now().timestamp())
+        kind: SubjectKind = "member" if isinstance(subject, Member) else "staff"
+        role = "MEMBER" if isinstance(subject, Member) else subject.role.value
+        payload = {
+            "sub": f"{kind}:{subject.id}",
+            "prg": subject.program_id,
+            "role": role,
+            "iat": now,
+            "exp": now + int(self.access_ttl.total_seconds()),
+            "jti": secrets.token_hex(8),
+        }
+        return jwt.encode(payload, self._secret, algorithm=_ALGORITHM)
+
+    def read_access_token(self, token: str) -> AccessClaims | None:
+        """The token's claims, or None when it is forged, malformed or expired."""
+        claims = self._decoded.get(token)
+        if claims is None:
+            try:
+                # Expiry is checked against the application clock below, not PyJWT's.
+                payload = jwt.decode(
+                    token,
+                    self._secret,
+                    algorithms=[_ALGORITHM],
+                    options={"verify_exp": False, "require": ["sub", "prg", "role", "exp"]},
+                )
+                kind, _, raw_id = str(payload["sub"]).partition(":")
+                if kind not in ("member", "staff"):
+                    return None
+                claims = AccessClaims(
+                    kind=kind,  # type: ignore[arg-type]
+                    subject_id=int(raw_id),
+                    program_id=int(payload["prg"]),
+                    role=str(payload["role"]),
+                    expires_at=int(payload["exp"]),
+                )
+            except (jwt.PyJWTError, ValueError, TypeError):
+                return None
+            if len(self._decoded) >= _DECODED_CACHE_SIZE:
+                self._decoded.clear()
+            self._decoded[token] = claims
+        if claims.expires_at <= clock.now().timestamp():
+            self._decoded.pop(token, None)
+            return None
+        return claims
+
+    async def start_session(self, subject: Member | StaffUser) -> SessionTokens:
+        refresh = await self._issue_refresh(subject, family=secrets.token_hex(16))
+        return self._tokens(subject, refresh)
+
+    async def refresh_session(self, presented: str) -> SessionTokens:
+        now = clock.now()
+        link = await RefreshToken.get_or_none(token_hash=_hash(presented))
+        if link is None or link.revoked_at is not None or link.expires_at <= now:
+            raise _invalid_refresh()
+        claimed = await RefreshToken.filter(
+            id=link.id, used_at__isnull=True, revoked_at__isnull=True
+        ).update(used_at=now)
+        if claimed == 0:
+            # A used link presented again: someone holds a copy. End every session of the family.
+            await revoke_family(link.family)
+            raise _invalid_refresh()
+        subject: Member | StaffUser | None
+        if link.member_id is not None:
+            subject = await Member.get_or_none(id=link.member_id)
+        else:
+            subject = await StaffUser.get_or_none(id=link.staff_id)
+        if subject is None:
+            raise _invalid_refresh()
+        refresh = await self._issue_refresh(subject, family=link.family)
+        # A concurrent reuse may have revoked the family between our claim and our insert: look
+        # again after the insert, so the new link cannot outlive the revocation.
+        if await RefreshToken.exists(family=link.family, revoked_at__isnull=False):
+            await revoke_family(link.family)
+            raise _invalid_refresh()
+        return self._tokens(subject, refresh)
+
+    async def _issue_refresh(self, subject: Member | StaffUser, family: str) -> str:
+        token = secrets.token_urlsafe(32)
+        now = clock.now()
+        await RefreshToken.create(
+            token_hash=_hash(token),
+            family=family,
+            program_id=subject.program_id,
+            member_id=subject.id if isinstance(subject, Member) else None,
+            staff_id=subject.id if isinstance(subject, StaffUser) else None,
+            created_at=now,
+            expires_at=now + self.refresh_ttl,
+        )
+        return token
+
+    def _tokens(self, subject: Member | StaffUser, refresh: str) -> SessionTokens:
+        return SessionTokens(
+            access_token=self.access_token(subject),
+            refresh_token=refresh,
+            member=subject if isinstance(subject, Member) else None,
+            staff=subject if isinstance(subject, StaffUser) else None,
+        )
+
+
+async def revoke_family(family: str) -> int:
+    return await RefreshToken.filter(family=family, revoked_at__isnull=True).update(
+        revoked_at=clock.now()
+    )
+
+
+async def revoke_member_sessions(member_id: int) -> int:
+    return await RefreshToken.filter(member_id=member_id, revoked_at__isnull=True).update(
+        revoked_at=clock.now()
+    )
+
+
+async def purge_expired_refresh_tokens(grace: timedelta = timedelta(days=1)) -> int:
+    """Delete links that expired more than `grace` ago, or were revoked that long ago."""
+    cutoff = clock.now() - grace
+    return await RefreshToken.filter(Q(expires_at__lt=cutoff) | Q(revoked_at__lt=cutoff)).delete()

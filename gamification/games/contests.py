@@ -1,0 +1,454 @@
+"""Contests (prize draws): creation with a committed seed, entries, and the verifiable draw.
+
+Entering, in one `events.atomic()`: the entry row (unique per member and idempotency key), the
+member's running total raised by a conditional UPDATE (`entries <= cap - n`), then the cost
+spent through the ledger. On PostgreSQL the entry also takes a share lock on the contest row
+while it is not frozen, so the draw's freeze (an UPDATE of that row) waits for entries in flight
+and every later entry is refused: the entry list the draw reads is final.
+
+Drawing (idempotent, safe in several workers at once, resumable after a crash):
+1. freeze: `frozen_at` set once; the entry list read in entry id order; its hash, count and
+   total weight stored once (a rerun recomputes and must find the same hash);
+2. the winners computed by `draws.draw_winners` from the seed: the same on every run;
+3. each slot awarded in its own transaction: the ContestWinner row is unique per
+   (contest, slot), so a slot already paid (by an earlier or concurrent run) is skipped;
+4. `drawn_at` set: the seed is revealed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from tortoise import connections
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
+from core.clock import clock
+from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
+from gamification import events
+from gamification.accounts.members import display_names
+from gamification.accounts.models import Member
+from gamification.events import EventType
+from gamification.games import draws, prizes
+from gamification.games.instant_win import PrizeInput, check_cost, check_window
+from gamification.games.models import (
+    Contest,
+    ContestEntry,
+    ContestMemberEntries,
+    ContestPrize,
+    ContestWinner,
+)
+from gamification.points import ledger
+from gamification.points.models import LedgerKind
+from gamification.rewards.eligibility import check_eligibility, check_required_badge
+
+FETCH_BATCH = 100_000
+MAX_ENTRIES_PER_MEMBER = 100_000
+
+
+class ContestStatus(StrEnum):
+    SCHEDULED = "SCHEDULED"
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+    DRAWN = "DRAWN"
+
+
+def status_of(contest: Contest, now: datetime | None = None) -> ContestStatus:
+    now = now or clock.now()
+    if contest.drawn_at is not None:
+        return ContestStatus.DRAWN
+    if now < contest.opens_at:
+        return ContestStatus.SCHEDULED
+    if now < contest.closes_at and contest.frozen_at is None:
+        return ContestStatus.OPEN
+    return ContestStatus.CLOSED
+
+
+def _check_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= 120:
+        raise ValidationFailed(ErrorCode.INVALID_INPUT, "A name has 1 to 120 characters.", "name")
+    return name
+
+
+def _check_cap(cap: int) -> None:
+    if not 1 <= cap <= MAX_ENTRIES_PER_MEMBER:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT,
+            f"A member may have 1 to {MAX_ENTRIES_PER_MEMBER} entries.",
+            "maxEntriesPerMember",
+        )
+
+
+async def create_contest(
+    program_id: int,
+    *,
+    name: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    prizes_in: list[PrizeInput],
+    entry_cost: int = 0,
+    max_entries_per_member: int = 1,
+    min_tier_rank: int | None = None,
+    required_badge_id: int | None = None,
+    allow_multiple_wins: bool = False,
+) -> Contest:
+    name = _check_name(name)
+    check_window(opens_at, closes_at, "opensAt", "closesAt")
+    check_cost(entry_cost, "entryCost")
+    _check_cap(max_entries_per_member)
+    if min_tier_rank is not None and not 0 <= min_tier_rank <= 1000:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT, "A rank is between 0 and 1000.", "minTierRank"
+        )
+    if required_badge_id is not None and required_badge_id <= 0:
+        raise ValidationFailed(ErrorCode.INVALID_INPUT, "No such badge.", "requiredBadgeId")
+    await check_required_badge(program_id, required_badge_id)
+    if not 1 <= len(prizes_in) <= 50:
+        raise ValidationFailed(ErrorCode.INVALID_INPUT, "A contest has 1 to 50 prizes.", "prizes")
+    names = [
+        prizes.validate_prize(p.name, p.kind, p.points, p.reward_id, p.quantity, f"prizes.{i}")
+        for i, p in enumerate(prizes_in)
+    ]
+    await prizes.check_reward_prizes(
+        program_id, [(p.reward_id, f"prizes.{i}.rewardId") for i, p in enumerate(prizes_in)]
+    )
+    seed = secrets.token_bytes(draws.SEED_BYTES)
+    async with events.atomic():
+        contest = await Contest.create(
+            program_id=program_id,
+            name=name,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            entry_cost=entry_cost,
+            max_entries_per_member=max_entries_per_member,
+            min_tier_rank=min_tier_rank,
+            required_badge_id=required_badge_id,
+            allow_multiple_wins=allow_multiple_wins,
+            seed=seed.hex(),
+            seed_commitment=draws.commitment(seed),
+            created_at=clock.now(),
+        )
+        for position, (prize_in, prize_name) in enumerate(zip(prizes_in, names, strict=True)):
+            await ContestPrize.create(
+                contest_id=contest.id,
+                position=position,
+                name=prize_name,
+                kind=prize_in.kind,
+                points=prize_in.points,
+                reward_id=prize_in.reward_id,
+                quantity=prize_in.quantity,
+            )
+    return contest
+
+
+async def contest_in_program(program_id: int, contest_id: int) -> Contest:
+    contest = await Contest.get_or_none(id=contest_id, program_id=program_id)
+    if contest is None:
+        raise NotFound(ErrorCode.NOT_FOUND, "No such contest.", "contestId")
+    return contest
+
+
+async def update_contest(
+    program_id: int,
+    contest_id: int,
+    *,
+    name: str | None = None,
+    max_entries_per_member: int | None = None,
+) -> Contest:
+    """Rename, or raise the cap (lowering it would strand entries already made)."""
+    contest = await contest_in_program(program_id, contest_id)
+    if name is not None:
+        contest.name = _check_name(name)
+    if max_entries_per_member is not None:
+        _check_cap(max_entries_per_member)
+        if max_entries_per_member < contest.max_entries_per_member:
+            raise ValidationFailed(
+                ErrorCode.INVALID_INPUT, "A cap can only be raised.", "maxEntriesPerMember"
+            )
+        contest.max_entries_per_member = max_entries_per_member
+    await contest.save(update_fields=["name", "max_entries_per_member"])
+    return contest
+
+
+async def archive_contest(program_id: int, contest_id: int) -> Contest:
+    """Hide a contest from members. A contest with entries still gets drawn."""
+    contest = await contest_in_program(program_id, contest_id)
+    contest.archived = True
+    await contest.save(update_fields=["archived"])
+    return contest
+
+
+async def contests_of(program_id: int) -> list[Contest]:
+    return await Contest.filter(program_id=program_id, archived=False).order_by("closes_at", "id")
+
+
+async def entries_of(contest_id: int, member_id: int) -> int:
+    counts = await ContestMemberEntries.filter(
+        contest_id=contest_id, member_id=member_id
+    ).values_list("entries", flat=True)
+    return counts[0] if counts else 0
+
+
+@dataclass(frozen=True)
+class EntryResult:
+    entry: ContestEntry
+    replayed: bool
+
+
+async def enter(member: Member, contest_id: int, entries: int, idempotency_key: str) -> EntryResult:
+    ledger.check_key(idempotency_key)
+    if not 1 <= entries <= MAX_ENTRIES_PER_MEMBER:
+        raise ValidationFailed(ErrorCode.INVALID_INPUT, "Entries are at least 1.", "entries")
+    previous = await ContestEntry.get_or_none(member_id=member.id, idempotency_key=idempotency_key)
+    if previous is not None:
+        return _replay(previous, contest_id, entries)
+    contest = await contest_in_program(member.program_id, contest_id)
+    if status_of(contest) != ContestStatus.OPEN or contest.archived:
+        raise Refused(
+            ErrorCode.CONTEST_CLOSED, "This contest is not open for entries.", "contestId"
+        )
+    await check_eligibility(
+        member, min_tier_rank=contest.min_tier_rank, required_badge_id=contest.required_badge_id
+    )
+    await ContestMemberEntries.bulk_create(
+        [ContestMemberEntries(contest_id=contest.id, member_id=member.id)], ignore_conflicts=True
+    )
+    try:
+        async with events.atomic():
+            if not await _hold_open(contest.id):
+                raise Refused(ErrorCode.CONTEST_CLOSED, "This contest is closed.", "contestId")
+            entry = await ContestEntry.create(
+                program_id=member.program_id,
+                contest_id=contest.id,
+                member_id=member.id,
+                entries=entries,
+                idempotency_key=idempotency_key,
+                created_at=clock.now(),
+            )
+            if not await ContestMemberEntries.filter(
+                contest_id=contest.id,
+                member_id=member.id,
+                entries__lte=contest.max_entries_per_member - entries,
+            ).update(entries=F("entries") + entries):
+                raise Refused(
+                    ErrorCode.ENTRY_LIMIT_REACHED,
+                    f"At most {contest.max_entries_per_member} entries per member.",
+                    "entries",
+                )
+            if contest.entry_cost:
+                await ledger.spend(
+                    member,
+                    contest.entry_cost * entries,
+                    LedgerKind.CONTEST_ENTRY,
+                    reason=f"Entered {contest.name}"[:200],
+                    reference=f"contest_entry:{entry.id}",
+                )
+            await events.emit(
+                EventType.CONTEST_ENTERED,
+                program_id=member.program_id,
+                member_id=member.id,
+                data={"contest_id": contest.id, "entries": entries},
+            )
+    except IntegrityError:
+        previous = await ContestEntry.get_or_none(
+            member_id=member.id, idempotency_key=idempotency_key
+        )
+        if previous is None:
+            raise
+        return _replay(previous, contest_id, entries)
+    return EntryResult(entry, replayed=False)
+
+
+def _replay(previous: ContestEntry, contest_id: int, entries: int) -> EntryResult:
+    if previous.contest_id != contest_id or previous.entries != entries:
+        raise Refused(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            "This idempotency key was used for another entry.",
+            "idempotencyKey",
+        )
+    return EntryResult(previous, replayed=True)
+
+
+async def _hold_open(contest_id: int) -> bool:
+    """Inside the entry's transaction: the contest is not frozen, and (PostgreSQL) stays so until
+    this transaction ends (a share lock the freeze's UPDATE waits for). SQLite runs one
+    transaction at a time, so reading suffices there."""
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        _, rows = await connection.execute_query(
+            "SELECT id FROM contest WHERE id = $1 AND frozen_at IS NULL FOR SHARE", [contest_id]
+        )
+        return bool(rows)
+    return await Contest.filter(id=contest_id, frozen_at=None).exists()
+
+
+# --- the draw ---
+
+
+@dataclass(frozen=True)
+class DrawOutcome:
+    contest: Contest
+    winners: list[draws.Winner]
+    awarded_now: int
+
+
+def check_drawable(contest: Contest) -> None:
+    if contest.drawn_at is None and clock.now() < contest.closes_at:
+        raise Refused(ErrorCode.CONTEST_NOT_CLOSED, "This contest is still open.", "contestId")
+
+
+async def due_contests() -> list[int]:
+    """Contests past their closing time and not drawn yet (the cron scan)."""
+    return await Contest.filter(closes_at__lte=clock.now(), drawn_at=None).values_list(
+        "id", flat=True
+    )
+
+
+async def prize_slots(contest_id: int) -> list[tuple[int, int]]:
+    """`[(prize_id, quantity)]` in draw order: by position, then id."""
+    return (
+        await ContestPrize.filter(contest_id=contest_id)
+        .order_by("position", "id")
+        .values_list("id", "quantity")
+    )
+
+
+async def load_entry_list(contest_id: int) -> draws.EntryList:
+    """The contest's entries by ascending id, fetched in batches."""
+    entries = draws.EntryList()
+    last_id = 0
+    while True:
+        rows = (
+            await ContestEntry.filter(contest_id=contest_id, id__gt=last_id)
+            .order_by("id")
+            .limit(FETCH_BATCH)
+            .values_list("id", "member_id", "entries")
+        )
+        if not rows:
+            return entries
+        entries.add(rows)
+        last_id = rows[-1][0]
+
+
+async def freeze(contest: Contest) -> draws.EntryList:
+    """Close the entry list for good and record its hash; returns it."""
+    now = clock.now()
+    await Contest.filter(id=contest.id, frozen_at=None).update(frozen_at=now)
+    entries = await load_entry_list(contest.id)
+    await Contest.filter(id=contest.id, entry_list_hash=None).update(
+        entry_list_hash=entries.hash, entry_count=len(entries), total_weight=entries.total
+    )
+    await contest.refresh_from_db()
+    if contest.entry_list_hash != entries.hash:
+        raise RuntimeError(f"contest {contest.id}: the frozen entry list changed")
+    return entries
+
+
+async def compute_winners(contest: Contest, entries: draws.EntryList) -> list[draws.Winner]:
+    return draws.draw_winners(
+        bytes.fromhex(contest.seed),
+        entries,
+        await prize_slots(contest.id),
+        contest.allow_multiple_wins,
+    )
+
+
+async def award(contest: Contest, winner: draws.Winner) -> bool:
+    """Pay one slot, once: False when it was paid already (by this run or another)."""
+    if await ContestWinner.exists(contest_id=contest.id, slot=winner.slot):
+        return False
+    prize = await ContestPrize.get(id=winner.prize_id)
+    member = await Member.get(id=winner.member_id)
+    try:
+        async with events.atomic():
+            row = await ContestWinner.create(
+                contest_id=contest.id,
+                slot=winner.slot,
+                prize_id=prize.id,
+                entry_id=winner.entry_id,
+                member_id=member.id,
+                created_at=clock.now(),
+            )
+            grant = await prizes.grant_prize(
+                member,
+                prizes.PrizeSpec(prize.name, prize.kind, prize.points, prize.reward_id),
+                source=f"contest:{contest.id}:slot:{winner.slot}",
+                reason=f"Won in {contest.name}"[:200],
+            )
+            if grant.claim_code:
+                row.claim_code = grant.claim_code
+                await row.save(update_fields=["claim_code"])
+            await events.emit(
+                EventType.PRIZE_WON,
+                program_id=member.program_id,
+                member_id=member.id,
+                data={
+                    "prize_id": prize.id,
+                    "contest_id": contest.id,
+                    "slot": winner.slot,
+                    "kind": prize.kind.value,
+                },
+            )
+    except IntegrityError:
+        return False  # a concurrent run paid this slot first
+    return True
+
+
+async def draw(contest_id: int) -> DrawOutcome | None:
+    """Resolve the contest (see the module docstring). None when it does not exist."""
+    contest = await Contest.get_or_none(id=contest_id)
+    if contest is None:
+        return None
+    check_drawable(contest)
+    entries = await freeze(contest)
+    winners = await compute_winners(contest, entries)
+    awarded = 0
+    for winner in winners:
+        awarded += await award(contest, winner)
+    await Contest.filter(id=contest.id, drawn_at=None).update(drawn_at=clock.now())
+    await contest.refresh_from_db()
+    return DrawOutcome(contest, winners, awarded)
+
+
+async def winners_of(contest_id: int) -> list[ContestWinner]:
+    return await ContestWinner.filter(contest_id=contest_id).order_by("slot")
+
+
+async def prizes_of(contest_id: int) -> list[ContestPrize]:
+    """The contest's prizes in draw order: by position, then id."""
+    return await ContestPrize.filter(contest_id=contest_id).order_by("position", "id")
+
+
+async def published_winners(contest_id: int) -> list[tuple[ContestWinner, str]]:
+    """The winners by slot, each with the display name other members see."""
+    rows = await winners_of(contest_id)
+    names = await display_names([row.member_id for row in rows])
+    return [(row, names.get(row.member_id, "")) for row in rows]
+
+
+# A page of the published entry list at most: a draw of a million entry rows is read in pages,
+# never as one answer that would hold the API for seconds.
+ENTRY_LIST_PAGE = 10_000
+
+
+async def entry_list_rows(
+    contest_id: int, *, after: int | None = None, first: int | None = None
+) -> list[tuple[int, int, int]]:
+    """The published entry list of a drawn contest, `(entry_id, member_id, entries)` by id: the
+    rows after entry `after`, at most `first` of them (all of them when `first` is None; the API
+    always gives a page size)."""
+    if first is not None and not 1 <= first <= ENTRY_LIST_PAGE:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT, f"`first` is between 1 and {ENTRY_LIST_PAGE:,}.", "first"
+        )
+    rows = ContestEntry.filter(contest_id=contest_id)
+    if after is not None:
+        rows = rows.filter(id__gt=after)
+    rows = rows.order_by("id")
+    if first is not None:
+        rows = rows.limit(first)
+    return await rows.values_list("id", "member_id", "entries")

@@ -1,0 +1,521 @@
+"""Purchases reported by integrations: recording (earning points), refunding (reversing them in
+proportion) and previewing (the same engine, writing nothing).
+
+Idempotency: a purchase is unique per program by its `externalId`, a refund per purchase by its
+`refundId`. The row is inserted first inside the transaction, so a concurrent duplicate waits on
+the unique index and then fails and replays the committed result. A fingerprint of the request
+body is stored: the same id with a different body is IDEMPOTENCY_KEY_REUSED.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
+from core.bulk import insert_all, insert_row, new_row
+from core.clock import clock
+from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
+from core.fingerprints import fingerprint
+from core.statements import Statement
+from gamification import events
+from gamification.accounts.models import Member
+from gamification.events import EventType
+from gamification.points import earning_rules, engine_snapshot, ledger, tiers
+from gamification.points.earning_rules import BasketLine, Evaluation, RulePoints
+from gamification.points.models import LedgerKind, Purchase, PurchaseLine, Refund, Tier
+from gamification.programs.models import Program
+
+MAX_LINES = 500
+MAX_QUANTITY = 1_000_000
+MAX_AMOUNT = Decimal("1000000000")
+CENT = Decimal("0.01")
+# Lines may differ from the total by a rounding cent.
+TOTAL_TOLERANCE = Decimal("0.01")
+# A till's clock may run a little ahead of ours.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """How an integration names a member: exactly one of the three."""
+
+    id: int | None = None
+    email: str | None = None
+    referral_code: str | None = None
+
+
+def _member_key(ref: MemberRef) -> tuple[str, object]:
+    """The member column `ref` names, and its value."""
+    given = [v for v in (ref.id, ref.email, ref.referral_code) if v is not None]
+    if len(given) != 1:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT,
+            "Name the member by one of id, email or referralCode.",
+            "member",
+        )
+    if ref.id is not None:
+        return "id", ref.id
+    if ref.email is not None:
+        return "email", ref.email.strip().lower()
+    assert ref.referral_code is not None
+    return "referral_code", ref.referral_code.strip().upper()
+
+
+def _no_member() -> NotFound:
+    return NotFound(ErrorCode.MEMBER_NOT_FOUND, "No such member in this program.", "member")
+
+
+async def find_member(program_id: int, ref: MemberRef) -> Member:
+    """The member of this program that `ref` names, or MEMBER_NOT_FOUND (also when the member
+    exists in another program)."""
+    column, value = _member_key(ref)
+    member = await Member.filter(program_id=program_id, **{column: value}).first()
+    if member is None:
+        raise _no_member()
+    return member
+
+
+# A buyer, locked: one statement per way of naming them.
+_BUYER = {
+    column: Statement(
+        Member, f'SELECT * FROM "member" WHERE "program_id" = $1 AND "{column}" = $2{{lock}}'
+    )
+    for column in ("id", "email", "referral_code")
+}
+_FIRST_PURCHASE = Statement(Member, 'UPDATE "member" SET "first_purchase_at" = $1 WHERE "id" = $2')
+
+
+async def _locked_buyer(program_id: int, ref: MemberRef) -> Member:
+    """The member `ref` names, read FOR UPDATE (inside a transaction): until commit no other
+    purchase of theirs changes what it says, `first_purchase_at` included."""
+    column, value = _member_key(ref)
+    member = await _BUYER[column].first(program_id, value)
+    if member is None:
+        raise _no_member()
+    return member
+
+
+def _money(value: Decimal, field: str, *, allow_zero: bool = False) -> Decimal:
+    try:
+        ok = value.is_finite() and value == value.quantize(CENT)
+        ok = ok and (value >= 0 if allow_zero else value > 0) and value <= MAX_AMOUNT
+    except InvalidOperation:
+        ok = False
+    if not ok:
+        raise ValidationFailed(
+            ErrorCode.INVALID_AMOUNT,
+            "An amount is positive, at most 1,000,000,000, with at most 2 decimals.",
+            field,
+        )
+    return value.quantize(CENT)
+
+
+def validate_basket(
+    program: Program, currency: str, total: Decimal | None, lines: Sequence[BasketLine]
+) -> Decimal:
+    """Check a basket; return its total (the lines' sum when no total is given)."""
+    if currency != program.currency:
+        raise ValidationFailed(
+            ErrorCode.CURRENCY_MISMATCH, f"This program counts in {program.currency}.", "currency"
+        )
+    if len(lines) > MAX_LINES:
+        raise ValidationFailed(
+            ErrorCode.TOO_MANY_LINES, f"A purchase has at most {MAX_LINES} lines.", "lines"
+        )
+    lines_sum = Decimal(0)
+    for index, line in enumerate(lines):
+        if not 1 <= len(line.sku) <= 64 or (line.category is not None and len(line.category) > 64):
+            raise ValidationFailed(
+                ErrorCode.INVALID_INPUT,
+                "A sku or category has 1 to 64 characters.",
+                f"lines.{index}",
+            )
+        if not 0 < line.quantity <= MAX_QUANTITY:
+            raise ValidationFailed(
+                ErrorCode.INVALID_QUANTITY, "A quantity is above 0.", f"lines.{index}.quantity"
+            )
+        # A free item (price 0) is a real line; a negative price is not.
+        _money(line.unit_price, f"lines.{index}.unitPrice", allow_zero=True)
+        lines_sum += line.amount
+    if total is None:
+        return _money(lines_sum, "lines")
+    total = _money(total, "total")
+    if not lines or abs(lines_sum - total) > TOTAL_TOLERANCE:
+        raise ValidationFailed(
+            ErrorCode.LINES_TOTAL_MISMATCH,
+            f"The lines add up to {lines_sum}, not {total}.",
+            "lines",
+        )
+    return total
+
+
+def _check_time(occurred_at: datetime) -> datetime:
+    if occurred_at.tzinfo is None or occurred_at > clock.now() + FUTURE_TOLERANCE:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT,
+            "occurredAt has a time zone and is not in the future.",
+            "occurredAt",
+        )
+    return occurred_at
+
+
+def _member_tier(member: Member, program_tiers: list[Tier]) -> Tier | None:
+    return next((t for t in program_tiers if t.id == member.tier_id), None)
+
+
+@dataclass(frozen=True)
+class RecordedPurchase:
+    purchase: Purchase
+    replayed: bool
+    # For a new purchase: the member as it was at commit, and the program's tiers.
+    member: Member | None = None
+    tiers: tuple[Tier, ...] = ()
+
+    @property
+    def breakdown(self) -> list[RulePoints]:
+        return [RulePoints.from_json(item) for item in self.purchase.breakdown]
+
+
+async def record_purchase(
+    program: Program,
+    member_ref: MemberRef,
+    *,
+    external_id: str,
+    occurred_at: datetime,
+    currency: str,
+    total: Decimal,
+    lines: Sequence[BasketLine],
+) -> RecordedPurchase:
+    """Record a purchase and earn its points (one credit, a PURCHASE_RECORDED event and any tier
+    upgrade, in one transaction). Idempotent on `external_id`."""
+    ledger.check_key(external_id, "externalId")
+    _check_time(occurred_at)
+    total = validate_basket(program, currency, total, lines)
+    # No look-up before the transaction: a retry is rare, and its insert fails on the unique
+    # index and replays (one query less for every new purchase).
+    engine = await engine_snapshot.snapshot(program.id)
+    rules, program_tiers = engine.rules, list(engine.tiers)
+    try:
+        async with events.atomic():
+            # The member row is read locked, first (as every ledger write takes it): purchases of
+            # one member queue here, so "first purchase", the balance and the tier upgrade see
+            # each other. (SQLite runs one transaction at a time.)
+            member = await _locked_buyer(program.id, member_ref)
+            print_ = fingerprint(
+                {
+                    "member": member.id,
+                    "occurred_at": occurred_at.isoformat(),
+                    "currency": currency,
+                    "total": str(total),
+                    "lines": [
+                        [ln.sku, ln.category, ln.quantity, str(ln.unit_price)] for ln in lines
+                    ],
+                }
+            )
+            first = member.first_purchase_at is None
+            evaluation = earning_rules.evaluate(
+                rules,
+                lines,
+                total,
+                at=occurred_at,
+                tier=_member_tier(member, program_tiers),
+                first_purchase=first,
+            )
+            now = clock.now()
+            purchase = await insert_row(
+                Purchase,
+                program_id=program.id,
+                member_id=member.id,
+                external_id=external_id,
+                fingerprint=print_,
+                occurred_at=occurred_at,
+                recorded_at=now,
+                currency=currency,
+                total=total,
+                points_earned=evaluation.points,
+                first_purchase=first,
+                breakdown=[item.as_json() for item in evaluation.breakdown],
+            )
+            # After the insert, so that a retry of an earlier purchase still replays it.
+            if member.anonymised_at is not None:  # an erased account takes part in nothing
+                raise Refused(ErrorCode.MEMBER_ANONYMISED, "This member's account was deleted.")
+            if first:  # once in a member's life
+                await _FIRST_PURCHASE.changed(now, member.id)
+                member.first_purchase_at = now
+            await insert_all(
+                [
+                    new_row(
+                        PurchaseLine,
+                        purchase_id=purchase.id,
+                        position=index,
+                        sku=line.sku,
+                        category=line.category,
+                        quantity=line.quantity,
+                        unit_price=line.unit_price,
+                    )
+                    for index, line in enumerate(lines)
+                ]
+            )
+            if evaluation.points > 0:
+                await ledger.credit(
+                    member,
+                    evaluation.points,
+                    LedgerKind.EARN,
+                    expires_at=ledger.points_expiry(program, now),
+                    reason=f"Purchase {external_id}"[:200],
+                    reference=f"purchase:{purchase.id}",
+                )
+            await events.emit(
+                EventType.PURCHASE_RECORDED,
+                program_id=program.id,
+                member_id=member.id,
+                occurred_at=occurred_at,
+                data={
+                    "purchase_id": purchase.id,
+                    "external_id": external_id,
+                    "total": str(total),
+                    "currency": currency,
+                    "points": evaluation.points,
+                    "first_purchase": first,
+                    "referred": member.referred_by_id is not None,
+                    "lines": [
+                        {
+                            "sku": line.sku,
+                            "category": line.category,
+                            "quantity": line.quantity,
+                            "unit_price": str(line.unit_price),
+                        }
+                        for line in lines
+                    ],
+                },
+            )
+            await tiers.upgrade_after_earning(member, program, program_tiers)
+    except IntegrityError:
+        # A concurrent request with the same external id committed first.
+        previous = await Purchase.get(program_id=program.id, external_id=external_id)
+        return RecordedPurchase(_same_purchase(previous, print_), replayed=True)
+    return RecordedPurchase(purchase, replayed=False, member=member, tiers=tuple(program_tiers))
+
+
+def _same_purchase(previous: Purchase, print_: str) -> Purchase:
+    if previous.fingerprint != print_:
+        raise Refused(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            "This external id was used for another purchase.",
+            "externalId",
+        )
+    return previous
+
+
+async def preview_purchase(
+    program: Program,
+    member: Member,
+    *,
+    lines: Sequence[BasketLine],
+    currency: str | None = None,
+    total: Decimal | None = None,
+    occurred_at: datetime | None = None,
+) -> Evaluation:
+    """What `record_purchase` would earn for this basket now. Writes nothing."""
+    at = _check_time(occurred_at) if occurred_at else clock.now()
+    total = validate_basket(program, currency or program.currency, total, lines)
+    # The same snapshot of rules and tiers as record_purchase reads.
+    engine = await engine_snapshot.snapshot(program.id)
+    rules, program_tiers = engine.rules, list(engine.tiers)
+    first = member.first_purchase_at is None
+    return earning_rules.evaluate(
+        rules, lines, total, at=at, tier=_member_tier(member, program_tiers), first_purchase=first
+    )
+
+
+# --- refunds -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    purchase: Purchase
+    refund: Refund
+    replayed: bool
+
+
+async def purchase_by_external_id(program_id: int, external_id: str) -> Purchase:
+    purchase = await Purchase.get_or_none(program_id=program_id, external_id=external_id)
+    if purchase is None:
+        raise NotFound(ErrorCode.PURCHASE_NOT_FOUND, "No such purchase.", "externalId")
+    return purchase
+
+
+async def refund_purchase(
+    program_id: int,
+    external_id: str,
+    refund_id: str,
+    *,
+    lines: Sequence[RefundLine] | None = None,
+    amount: Decimal | None = None,
+) -> RefundResult:
+    """Refund a purchase: what is left of it (neither lines nor amount), some lines, or an amount.
+    The points the purchase earned are reversed in proportion to the money refunded (cumulated
+    over its refunds, rounded half up, so a full refund reverses exactly what it earned), clawed
+    back down to a zero balance at most; what could not be taken back is recorded on the purchase.
+    Refunding more than was bought is REFUND_EXCEEDS_PURCHASE. Idempotent on `refund_id`."""
+    ledger.check_key(refund_id, "refundId")
+    if lines is not None and amount is not None:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT, "Give lines or an amount, not both.", "lines"
+        )
+    if amount is not None:
+        amount = _money(amount, "amount")
+    for index, line in enumerate(lines or ()):
+        if not 0 < line.quantity <= MAX_QUANTITY:
+            raise ValidationFailed(
+                ErrorCode.INVALID_QUANTITY, "A quantity is above 0.", f"lines.{index}.quantity"
+            )
+    if lines is not None and not lines:
+        raise ValidationFailed(ErrorCode.INVALID_INPUT, "Give at least one line.", "lines")
+    purchase = await purchase_by_external_id(program_id, external_id)
+    print_ = fingerprint(
+        {
+            "amount": str(amount) if amount is not None else None,
+            "lines": [[ln.sku, ln.quantity] for ln in lines] if lines is not None else None,
+        }
+    )
+    previous = await Refund.get_or_none(purchase_id=purchase.id, refund_id=refund_id)
+    if previous is not None:
+        return await _replay_refund(previous, print_)
+    try:
+        async with events.atomic():
+            # The refund row first: a concurrent duplicate waits on its unique index, then replays.
+            refund = await Refund.create(
+                program_id=program_id,
+                purchase_id=purchase.id,
+                refund_id=refund_id,
+                fingerprint=print_,
+                amount=Decimal(0),
+                created_at=clock.now(),
+            )
+            purchase, refunded, reversal = await _take_refund(purchase.id, lines, amount)
+            member = await Member.get(id=purchase.member_id)
+            taken = 0
+            if reversal > 0:
+                taken = await ledger.claw_back(
+                    member,
+                    reversal,
+                    LedgerKind.REFUND,
+                    reason=f"Refund {refund_id} of purchase {external_id}"[:200],
+                    reference=f"refund:{refund.id}",
+                )
+            if taken < reversal:
+                await Purchase.filter(id=purchase.id).update(
+                    points_unrecovered=F("points_unrecovered") + (reversal - taken)
+                )
+            await Refund.filter(id=refund.id).update(
+                amount=refunded, points_reversed=reversal, points_clawed_back=taken
+            )
+            await events.emit(
+                EventType.PURCHASE_REFUNDED,
+                program_id=program_id,
+                member_id=member.id,
+                data={
+                    "purchase_id": purchase.id,
+                    "refund_id": refund_id,
+                    "amount": str(refunded),
+                    "points_reversed": reversal,
+                    "referred": member.referred_by_id is not None,
+                },
+            )
+    except IntegrityError:
+        previous = await Refund.get(purchase_id=purchase.id, refund_id=refund_id)
+        return await _replay_refund(previous, print_)
+    return RefundResult(
+        await Purchase.get(id=purchase.id), await Refund.get(id=refund.id), replayed=False
+    )
+
+
+async def _take_refund(
+    purchase_id: int, lines: Sequence[RefundLine] | None, amount: Decimal | None
+) -> tuple[Purchase, Decimal, int]:
+    """Book the refund on the purchase (and its lines) by a conditional update of its version,
+    retried when another refund got there first. Returns the purchase as it was, the amount
+    refunded and the points to reverse."""
+    for _ in range(50):
+        purchase = await Purchase.get(id=purchase_id)
+        total = Decimal(purchase.total)
+        already = Decimal(purchase.refunded_amount)
+        line_updates: list[tuple[PurchaseLine, int]] = []
+        if lines is not None:
+            refunded, line_updates = await _refund_lines(purchase_id, lines)
+        elif amount is not None:
+            refunded = amount
+        else:
+            refunded = total - already
+        if refunded <= 0 or already + refunded > total:
+            raise Refused(
+                ErrorCode.REFUND_EXCEEDS_PURCHASE,
+                f"Only {total - already} of this purchase is left to refund.",
+                "amount" if amount is not None else "lines",
+            )
+        new_refunded = already + refunded
+        target = (Decimal(purchase.points_earned) * new_refunded / total).quantize(
+            Decimal(1), rounding=ROUND_HALF_UP
+        )
+        reversal = max(0, int(target) - purchase.points_reversed)
+        if await Purchase.filter(id=purchase_id, version=purchase.version).update(
+            refunded_amount=new_refunded,
+            points_reversed=purchase.points_reversed + reversal,
+            version=purchase.version + 1,
+        ):
+            for line, quantity in line_updates:
+                await PurchaseLine.filter(id=line.id).update(
+                    refunded_quantity=F("refunded_quantity") + quantity
+                )
+            return purchase, refunded, reversal
+    raise RuntimeError(f"purchase {purchase_id}: refunds kept colliding")
+
+
+async def _refund_lines(
+    purchase_id: int, lines: Sequence[RefundLine]
+) -> tuple[Decimal, list[tuple[PurchaseLine, int]]]:
+    bought = await PurchaseLine.filter(purchase_id=purchase_id).order_by("position")
+    left = {line.id: line.quantity - line.refunded_quantity for line in bought}
+    updates: list[tuple[PurchaseLine, int]] = []
+    amount = Decimal(0)
+    for index, wanted in enumerate(lines):
+        need = wanted.quantity
+        for line in bought:
+            if need == 0:
+                break
+            if line.sku != wanted.sku or left[line.id] == 0:
+                continue
+            take = min(need, left[line.id])
+            left[line.id] -= take
+            need -= take
+            updates.append((line, take))
+            amount += Decimal(line.unit_price) * take
+        if need:
+            raise Refused(
+                ErrorCode.REFUND_EXCEEDS_PURCHASE,
+                f"Not that many of {wanted.sku} are left to refund.",
+                f"lines.{index}",
+            )
+    return amount, updates
+
+
+async def _replay_refund(previous: Refund, print_: str) -> RefundResult:
+    if previous.fingerprint != print_:
+        raise Refused(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            "This refund id was used for another refund.",
+            "refundId",
+        )
+    return RefundResult(await Purchase.get(id=previous.purchase_id), previous, replayed=True)
