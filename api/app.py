@@ -17,21 +17,19 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from tortoise import connections
 
+import bootstrap
 from api.context import Services
 from api.exports import members_csv, report_csv
 from api.graphql_view import GraphQLView
 from api.middleware import Authentication, BodySizeLimit
 from api.schema import build_schema
-from bootstrap import install_handlers
 from core.database import close_database, init_database
 from core.logging import configure_logging
 from core.redis import create_redis, ensure_redis
 from core.settings import Settings, get_settings
-from gamification import leaderboards
 from gamification.accounts import passwords
 from gamification.accounts.login_throttle import LoginThrottle, ThrottleLimits
 from gamification.accounts.sessions import TokenIssuer
-from gamification.webhooks import webhooks
 
 
 def build_services(settings: Settings) -> Services:
@@ -84,7 +82,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     configure_logging(settings.json_logs)
     passwords.configure("fast" if settings.environment == "test" else "standard")
     services = build_services(settings)
-    install_handlers()
     graphql = GraphQLView(build_schema(settings), services)
 
     @asynccontextmanager
@@ -93,8 +90,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await init_database(settings.database_url)
         arq_pool: ArqRedis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
         app.state.arq = arq_pool
-        leaderboards.use_redis(services.redis)  # event handlers feed the boards with it
-        webhooks.use_queue(arq_pool)
+        # Event handlers feed the boards with the app's Redis and queue webhooks on its pool.
+        wiring = bootstrap.wire(redis=services.redis, queue=arq_pool)
         # What start-up built (schema, modules, pools) lives as long as the process: out of the
         # collector's sight, a full collection walks only request garbage (measured: a 26-36 ms
         # pause of every request in flight, down to under 1 ms).
@@ -106,9 +103,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
-            webhooks.use_queue(None)
-            if leaderboards.bound_redis() is services.redis:
-                leaderboards.use_redis(None)
+            bootstrap.unwire(wiring)
             await arq_pool.aclose()
             await services.redis.aclose()
             await close_database()

@@ -33,17 +33,15 @@ from tortoise import Tortoise
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from badges import awarding
+import bootstrap
 from badges.definitions import BadgeFields, create_badge
 from badges.models import BadgeCriteria
-from bootstrap import install_handlers
-from challenges import progress
 from challenges.definitions import ChallengeFields, create_challenge
 from challenges.models import ChallengeKind, ChallengeMetric, Enrolment
 from core.clock import clock
 from core.database import init_database, migrate, normalise_url
 from core.redis import create_redis
-from gamification import events, leaderboards
+from gamification import events
 from gamification.accounts import members
 from gamification.accounts.models import Member
 from gamification.events import EventType
@@ -61,9 +59,9 @@ LINES = [
 
 def remove_handlers() -> None:
     for event_type in EventType:
-        events.unsubscribe(event_type, awarding.on_events)
-        events.unsubscribe(event_type, progress.on_events)
-        events.unsubscribe(event_type, webhooks.fan_out)
+        events.unsubscribe(event_type, "badges.awarding.on_events")
+        events.unsubscribe(event_type, "challenges.progress.on_events")
+        events.unsubscribe(event_type, webhooks.HANDLER_NAME)
 
 
 async def purchase(member: Member, program: Program, n: int) -> None:
@@ -183,14 +181,13 @@ async def main() -> None:
         await migrate(url)
         await init_database(url)
         redis = create_redis(os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"))
-        leaderboards.use_redis(redis)
         from gamification.accounts import passwords
 
         passwords.configure("fast")
         for concurrency in (1, args.concurrency):
             remove_handlers()
             bare = await measure("bare", args.purchases, concurrency, load=False)
-            install_handlers()
+            bootstrap.wire(redis=redis)
             idle = await measure("handlers", args.purchases, concurrency, load=False)
             loaded = await measure("loaded", args.purchases, concurrency, load=True)
             individual = await measure(
@@ -202,7 +199,7 @@ async def main() -> None:
                 f"loaded without collective challenges/bare {individual / bare:.0%}"
             )
         await Tortoise.close_connections()
-        leaderboards.use_redis(None)
+        bootstrap.wire()
         await redis.flushdb()
         await redis.aclose()
     finally:

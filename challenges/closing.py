@@ -5,7 +5,8 @@ from __future__ import annotations
 from challenges import community
 from challenges.definitions import from_units
 from challenges.models import Challenge, ChallengeKind, ChallengeParticipant, ChallengeStatus
-from challenges.progress import active, reward_contributors, standings
+from challenges.progress import active, standings
+from challenges.rewarding import reward_contributors
 from core.clock import clock
 from gamification.events import caches
 

@@ -26,6 +26,7 @@ import structlog
 from redis.asyncio import Redis
 from tortoise.functions import Count, Sum
 
+from challenges import rewarding
 from challenges.models import Challenge, ChallengeKind, ChallengeParticipant, ChallengeStatus
 from core.clock import clock
 from core.redis import ScriptCall
@@ -166,13 +167,11 @@ async def reach(challenge: Challenge) -> int:
     total = (await totals([challenge.id]))[challenge.id]
     if total < challenge.target:
         return total
-    from challenges.progress import reward_contributors  # progress builds on this module
-
     await Challenge.filter(id=challenge.id, reached_at__isnull=True).update(reached_at=clock.now())
     # Also when it was reached before (by another event, process or the scan): a contribution
     # counted by a transaction that began before `reached_at` was set may have committed after
     # that reach read its contributors; it is rewarded now (once: `rewarded_at`).
-    await reward_contributors(challenge.id)
+    await rewarding.reward_contributors(challenge.id)
     return total
 
 

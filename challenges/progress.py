@@ -21,14 +21,13 @@ from datetime import datetime
 from typing import Any
 
 import structlog
+from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from badges import awarding
 from badges.criteria import line_quantity, money_units
-from badges.models import Badge
-from challenges import boards, community
+from challenges import boards, community, rewarding
 from challenges.models import (
     Challenge,
     ChallengeKind,
@@ -41,13 +40,11 @@ from core.bulk import read_columns, read_locked, write_back
 from core.clock import clock
 from core.errors import ErrorCode, Refused
 from core.redis import run_scripts
-from gamification import events, leaderboards
+from gamification import events
 from gamification.accounts.models import Member
 from gamification.events import EventType, caches
 from gamification.events.models import Event
-from gamification.points import ledger
-from gamification.points.models import LedgerKind, Tier
-from gamification.programs.models import Program
+from gamification.points.models import Tier
 
 log = structlog.get_logger("challenges.progress")
 
@@ -151,7 +148,7 @@ async def join(challenge: Challenge, member: Member) -> bool:
     return True
 
 
-async def on_events(batch: list[Event]) -> None:
+async def count_events(batch: list[Event], redis: Redis | None) -> None:
     """Batch event handler: add these events (one commit's, in order) to every running challenge
     they count for, with one locked read and one write-back of the participants' rows."""
     counted: list[tuple[Event, Challenge, int]] = []
@@ -205,19 +202,20 @@ async def on_events(batch: list[Event]) -> None:
     await write_back(
         ChallengeParticipant, list(changed.values()), ["progress", "progress_at", "completed_at"]
     )
-    _after_commit(moved, contributions)
+    _after_commit(moved, contributions, redis)
     for challenge, member_id in completed:
-        await _reward(challenge, member_id)
+        await rewarding.reward(challenge, member_id)
 
 
-def _after_commit(moves: list[boards.Move], contributions: list[community.Contribution]) -> None:
+def _after_commit(
+    moves: list[boards.Move], contributions: list[community.Contribution], redis: Redis | None
+) -> None:
     """Once the commit is done: the moves onto the challenges' boards and the contributions onto
     the community counters, in one Redis round trip; then reach what got to its target."""
     if not moves and not contributions:
         return
 
     async def run() -> None:
-        redis = leaderboards.bound_redis()
         if redis is None:
             await community.reach_all(contributions)
             return
@@ -254,66 +252,6 @@ async def _auto_enrol(challenge: Challenge, member_id: int) -> ChallengeParticip
     )
 
 
-async def _reward(challenge: Challenge, member_id: int) -> bool:
-    """Give the reward once (conditional on `rewarded_at`). Inside `events.atomic()`."""
-    now = clock.now()
-    if not await ChallengeParticipant.filter(
-        challenge_id=challenge.id, member_id=member_id, rewarded_at__isnull=True
-    ).update(rewarded_at=now):
-        return False
-    await ChallengeParticipant.filter(
-        challenge_id=challenge.id, member_id=member_id, completed_at__isnull=True
-    ).update(completed_at=now)
-    if challenge.reward_points:
-        member = await Member.get(id=member_id)
-        program = await Program.get(id=challenge.program_id)
-        await ledger.credit(
-            member,
-            challenge.reward_points,
-            LedgerKind.BONUS,
-            expires_at=ledger.points_expiry(program, now),
-            reason=f"Challenge: {challenge.name}"[:200],
-            reference=f"challenge:{challenge.id}",
-        )
-    if challenge.reward_badge_id is not None:
-        badge = await Badge.get(id=challenge.reward_badge_id)
-        await awarding.grant(badge, member_id)
-    await events.emit(
-        EventType.CHALLENGE_COMPLETED,
-        program_id=challenge.program_id,
-        member_id=member_id,
-        data={
-            "challenge_id": challenge.id,
-            "name": challenge.name,
-            "points": challenge.reward_points,
-        },
-    )
-    return True
-
-
-async def reward_contributors(challenge_id: int) -> int:
-    """Reward every contributor of a reached COLLECTIVE challenge not rewarded yet, one
-    transaction each. Idempotent; returns how many it rewarded now."""
-    challenge = await Challenge.get(id=challenge_id)
-    if challenge.kind != ChallengeKind.COLLECTIVE or challenge.reached_at is None:
-        return 0
-    rewarded = 0
-    pending = await ChallengeParticipant.filter(
-        challenge_id=challenge.id, progress__gt=0, rewarded_at__isnull=True
-    ).values_list("member_id", flat=True)
-    for member_id in pending:
-        try:
-            async with events.atomic():
-                rewarded += await _reward(challenge, member_id)
-        except Refused as refusal:
-            if refusal.code not in (ErrorCode.MEMBER_BLOCKED, ErrorCode.MEMBER_ANONYMISED):
-                raise
-            # A blocked or erased member earns nothing: the others are still paid, and a
-            # blocked one is tried again by the closing scan.
-            log.info("contributor not rewarded", member_id=member_id, code=refusal.code.value)
-    return rewarded
-
-
 @dataclass(frozen=True)
 class Standing:
     member_id: int
@@ -348,10 +286,24 @@ async def rank_of(challenge_id: int, member_id: int) -> int | None:
     return ahead + tied_before + 1
 
 
-def install() -> None:
-    for event_type in (
-        EventType.PURCHASE_RECORDED,
-        EventType.POINTS_EARNED,
-        EventType.REFERRAL_QUALIFIED,
-    ):
-        events.subscribe(event_type, on_events, wants, batch=True)
+class ProgressFeed:
+    """Challenge progress from domain events, with the Redis client that feeds the challenges'
+    boards and community counters (None: the database alone, the boards wait for a rebuild)."""
+
+    def __init__(self, redis: Redis | None) -> None:
+        self.redis = redis
+
+    async def on_events(self, batch: list[Event]) -> None:
+        await count_events(batch, self.redis)
+
+    def install(self) -> None:
+        """Subscribe (bootstrap.py), replacing any earlier feed. The outbox records a
+        handler's work under its name: this keeps the one it was first recorded under."""
+        for event_type in (
+            EventType.PURCHASE_RECORDED,
+            EventType.POINTS_EARNED,
+            EventType.REFERRAL_QUALIFIED,
+        ):
+            events.subscribe(
+                event_type, self.on_events, wants, batch=True, name="challenges.progress.on_events"
+            )

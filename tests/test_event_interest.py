@@ -9,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 from arq import Worker
 from arq.connections import RedisSettings
+from redis.asyncio import Redis
 from starlette.applications import Starlette
 
+import bootstrap
 from badges.models import Badge, BadgeAward, BadgeProgress
 from core.clock import clock
-from gamification import events
+from gamification import events, leaderboards
 from gamification.events import EventType, caches
 from gamification.events.models import Event, EventHandling
 from tests.builders import (
@@ -202,13 +204,11 @@ async def test_a_definition_made_in_another_process_is_seen_within_the_ttl(
 
 
 async def test_spending_points_skips_the_outbox_while_earning_still_moves_the_board(
-    gql: GraphQLClient,
+    gql: GraphQLClient, redis: Redis
 ) -> None:
-    from gamification import leaderboards
-
     program = await new_program()
     member = await sign_up(gql, program)
-    assert leaderboards.bound_redis() is not None  # the app's Redis feeds the boards
+    assert bootstrap.current().redis is redis  # the app's Redis feeds the boards
     await give_points(member.id, 50)
     earned = await Event.get(member_id=member.id, type="POINTS_EARNED")
     assert earned.settled_at is not None
@@ -219,7 +219,7 @@ async def test_spending_points_skips_the_outbox_while_earning_still_moves_the_bo
     assert spent.settled_at is not None
     assert not await EventHandling.filter(event_id=spent.id).exists()
     view = await leaderboards.read_board(
-        leaderboards.bound_redis(),  # type: ignore[arg-type]
+        redis,
         program.id,
         leaderboards.POINTS,
         leaderboards.Period.ALL_TIME,

@@ -196,7 +196,9 @@ async def test_an_event_applied_twice_counts_once(gql: GraphQLClient, redis: Red
     await give_points(member.id, 40)
     (earned,) = await Event.filter(member_id=member.id, type=EventType.POINTS_EARNED)
     # the same event delivered again, many times at once, and published again
-    await asyncio.gather(*(leaderboards.on_points_event(earned) for _ in range(20)))
+    await asyncio.gather(
+        *(leaderboards.BoardFeeds(redis).on_points_event(earned) for _ in range(20))
+    )
     await events.publish([earned, earned])
     # and the generic entry point, twice with one id
     for _ in range(2):
@@ -321,7 +323,9 @@ async def test_events_arriving_after_a_rebuild_count_once(gql: GraphQLClient, re
     (earned,) = await Event.filter(member_id=member.id, type=EventType.POINTS_EARNED)
     await redis.flushdb()
     await leaderboards.rebuild_program(redis, program.id)
-    await leaderboards.on_points_event(earned)  # a late redelivery of an event in the rebuild
+    await leaderboards.BoardFeeds(redis).on_points_event(
+        earned
+    )  # a late redelivery of an event in the rebuild
     assert (await board(member))["me"] == {"rank": 1, "score": 10}
 
 

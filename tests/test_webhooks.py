@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+import bootstrap
 from core.settings import Settings
 from gamification.webhooks import destinations, webhooks
 from gamification.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookStatus
@@ -272,7 +273,7 @@ async def test_a_delivery_job_is_queued_once_whatever_asks_for_it(
     _, _, _, event_id = await purchase_for_webhook(gql, receiver.url)
     delivery = await WebhookDelivery.get(event_id=event_id)
     # the fan-out queued it already: the scan or a retry asking again adds nothing
-    assert not await webhooks.enqueue_delivery(delivery.id)
+    assert not await webhooks.enqueue_delivery(bootstrap.current().queue, delivery.id)
     await run_worker(settings, redis_url)
     assert receiver.delivered_ids() == [event_id]
 

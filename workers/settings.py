@@ -12,13 +12,12 @@ from arq.connections import RedisSettings
 from arq.cron import cron
 from arq.worker import func
 
-from bootstrap import install_handlers
+import bootstrap
 from core.database import close_database, init_database
 from core.logging import configure_logging
 from core.redis import create_redis
 from core.settings import get_settings
-from gamification import leaderboards
-from gamification.webhooks import destinations, webhooks
+from gamification.webhooks import destinations
 from workers.challenges import close_challenges
 from workers.contests import draw_contest, scan_contests
 from workers.events import retry_event_handlers
@@ -79,16 +78,15 @@ async def startup(ctx: dict[str, Any]) -> None:
     await init_database(settings.database_url)
     ctx["settings"] = settings
     ctx["app_redis"] = create_redis(settings.redis_url)
-    leaderboards.use_redis(ctx["app_redis"])  # events handled in jobs feed the boards too
     ctx["http"] = destinations.delivery_client(
         settings.webhook_timeout_seconds, settings.webhook_private_destinations
     )
-    install_handlers()
-    webhooks.use_queue(ctx["redis"])  # the worker's own arq pool
+    # Events handled in jobs feed the boards too; webhooks are queued on the worker's own pool.
+    ctx["wiring"] = bootstrap.wire(redis=ctx["app_redis"], queue=ctx["redis"])
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    webhooks.use_queue(None)
+    bootstrap.unwire(ctx["wiring"])
     await ctx["http"].aclose()
     await ctx["app_redis"].aclose()
     await close_database()

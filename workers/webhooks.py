@@ -49,7 +49,7 @@ async def requeue_lost_webhook_deliveries(ctx: dict[str, Any]) -> int:
     job id is the delivery's, and a delivery already settled is skipped by the job."""
     requeued = 0
     for delivery_id, replays in await webhooks.lost_deliveries(older_than=timedelta(minutes=10)):
-        requeued += await webhooks.enqueue_delivery(delivery_id, replays)
+        requeued += await webhooks.enqueue_delivery(ctx["redis"], delivery_id, replays)
     if requeued:
         log.info("webhook deliveries requeued", count=requeued)
     return requeued

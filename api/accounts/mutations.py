@@ -27,6 +27,7 @@ from api.ids import parse_id
 from api.permissions import staff_only
 from gamification.accounts import api_keys, members, staff
 from gamification.accounts.models import StaffRole
+from gamification.referrals import sign_up
 
 
 @strawberry.type
@@ -35,7 +36,7 @@ class AccountMutations:
     @returns_user_errors(SignUpPayload)
     async def sign_up(self, info: Info, input: SignUpInput) -> SignUpPayload:
         services = info.context.services
-        member = await members.sign_up(
+        member = await sign_up.sign_up(
             program_slug=input.program,
             email=input.email,
             password=input.password,

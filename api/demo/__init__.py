@@ -6,13 +6,13 @@ seeds itself in its own module, in the order below (later parts may use earlier 
 
 from __future__ import annotations
 
+import bootstrap
 from api.demo import accounts, draws, engagement, games, points, referrals, rewards
-from bootstrap import install_handlers
 
 
 async def seed_demo() -> None:
     # The demo's purchases and plays feed badges, challenges and boards like any others.
-    install_handlers()
+    bootstrap.ensure_wired()
     program, member = await accounts.seed()
     # Points first: tiers, rules and purchases are what the other parts build on; badges and
     # challenges come before the purchases of the referrals part, so those count toward them.

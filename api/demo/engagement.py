@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import bootstrap
 from badges.definitions import BadgeFields, create_badge
 from badges.models import Badge, BadgeCriteria
-from bootstrap import install_handlers
 from challenges import progress
 from challenges.definitions import ChallengeFields, create_challenge
 from challenges.models import Challenge, ChallengeKind, ChallengeMetric, Enrolment
@@ -60,7 +60,7 @@ AFTER_BADGES = "demo-engagement-visit"
 
 
 async def seed(program: Program, member: Member) -> None:
-    install_handlers()
+    bootstrap.ensure_wired()
     await _badge(
         program,
         "First sip",

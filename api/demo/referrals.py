@@ -9,12 +9,11 @@ from core.clock import clock
 from core.redis import create_redis
 from core.settings import get_settings
 from gamification import events, leaderboards
-from gamification.accounts import members
 from gamification.accounts.models import Member
 from gamification.points import ledger
 from gamification.points.models import LedgerEntry, LedgerKind
 from gamification.programs.models import Program
-from gamification.referrals import referrals
+from gamification.referrals import referrals, sign_up
 
 DEMO_RULES = {
     "referral_points": 500,
@@ -39,7 +38,7 @@ async def seed(program: Program, member: Member) -> None:
     for email, name, qualifies, points in FRIENDS:
         friend = await Member.get_or_none(program_id=program.id, email=email)
         if friend is None:
-            friend = await members.register_member(program, email, PASSWORD, name, member)
+            friend = await sign_up.register_referred(program, email, PASSWORD, name, member)
         if qualifies:
             # As a purchase of the friend would (the purchases feature emits the real event).
             await referrals.qualify(

@@ -55,6 +55,8 @@ class WebhookMutations:
         self, info: Info, input: ReplayWebhookDeliveryInput
     ) -> ReplayWebhookDeliveryPayload:
         delivery = await webhooks.replay_delivery(
-            info.context.program_id, parse_id(input.delivery_id, "deliveryId")
+            info.context.request.app.state.arq,
+            info.context.program_id,
+            parse_id(input.delivery_id, "deliveryId"),
         )
         return ReplayWebhookDeliveryPayload(delivery=WebhookDelivery.from_model(delivery))

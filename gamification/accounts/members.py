@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 
 from email_validator import EmailNotValidError, validate_email
 from tortoise.exceptions import IntegrityError
@@ -25,7 +25,6 @@ from gamification.accounts.login_throttle import LoginThrottle
 from gamification.accounts.models import Member
 from gamification.programs.models import Program
 from gamification.programs.programs import program_by_slug
-from gamification.referrals import referrals
 
 # No 0/O, 1/I/L: codes are read aloud and typed by people.
 REFERRAL_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -58,27 +57,7 @@ def new_referral_code() -> str:
     return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(REFERRAL_CODE_LENGTH))
 
 
-async def sign_up(
-    *,
-    program_slug: str,
-    email: str,
-    password: str,
-    display_name: str,
-    referral_code: str | None,
-    throttle: LoginThrottle,
-    client_address: str,
-) -> Member:
-    """A member's own sign-up: validated, throttled per client address, maybe referred."""
-    program = await program_by_slug(program_slug)
-    _validate_new_member(email, password, display_name)
-    referrer: Member | None = None
-    if referral_code:
-        referrer = await referrals.member_by_code(program.id, referral_code)
-    await throttle.count_signup(program.id, client_address)
-    return await register_member(program, email, password, display_name, referrer)
-
-
-def _validate_new_member(email: str, password: str, display_name: str) -> None:
+def validate_new_member(email: str, password: str, display_name: str) -> None:
     """Every field's error at once, so a form can show them together."""
     errors: list[DomainError] = []
     for check in (
@@ -100,16 +79,20 @@ async def register_member(
     password: str,
     display_name: str,
     referrer: Member | None = None,
+    *,
+    with_member: Callable[[Member], Awaitable[None]] | None = None,
 ) -> Member:
-    """Create a member (EMAIL_TAKEN if the email has an account in this program)."""
-    _validate_new_member(email, password, display_name)
+    """Create a member (EMAIL_TAKEN if the email has an account in this program).
+    `with_member` runs in the creating transaction: what must exist with the member or not at
+    all (a referred member's referral)."""
+    validate_new_member(email, password, display_name)
     email = normalise_email(email)
     display_name = clean_display_name(display_name)
     password_hash = await passwords.hash_password(password)
     for _ in range(5):
         try:
-            # One transaction per attempt: a referred member and their PENDING referral are
-            # created together or not at all (and a failed attempt leaves nothing behind).
+            # One transaction per attempt: a member and what `with_member` adds are created
+            # together or not at all (and a failed attempt leaves nothing behind).
             async with events.atomic():
                 member = await Member.create(
                     program_id=program.id,
@@ -120,8 +103,8 @@ async def register_member(
                     referred_by_id=referrer.id if referrer else None,
                     created_at=clock.now(),
                 )
-                if referrer is not None:
-                    await referrals.record_referral(program, referrer, member)
+                if with_member is not None:
+                    await with_member(member)
             return member
         except IntegrityError:
             if await Member.exists(program_id=program.id, email=email):

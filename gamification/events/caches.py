@@ -19,6 +19,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
+from gamification.events.outbox import after_commit, in_atomic
+
 T = TypeVar("T")
 
 TTL_SECONDS = 5.0
@@ -84,15 +86,13 @@ def changed(cache: ProgramCache[Any], program_id: int) -> None:
     """A definition of `program_id` changed: forget the entry now and, inside `events.atomic()`,
     once more after the commit (a load between now and the commit would still see the old rows).
     """
-    from gamification import events  # events imports nothing of ours; keep it that way
-
     cache.invalidate(program_id)
-    if events.in_atomic():
+    if in_atomic():
 
         async def again() -> None:
             cache.invalidate(program_id)
 
-        events.after_commit(again)
+        after_commit(again)
 
 
 def clear_all() -> None:

@@ -43,7 +43,11 @@ from gamification.games.models import (
 )
 from gamification.points import ledger
 from gamification.points.models import LedgerKind
-from gamification.rewards.eligibility import check_eligibility, check_required_badge
+from gamification.rewards.eligibility import (
+    check_eligibility,
+    check_gate_input,
+    check_required_badge,
+)
 
 FETCH_BATCH = 100_000
 MAX_ENTRIES_PER_MEMBER = 100_000
@@ -100,12 +104,7 @@ async def create_contest(
     check_window(opens_at, closes_at, "opensAt", "closesAt")
     check_cost(entry_cost, "entryCost")
     _check_cap(max_entries_per_member)
-    if min_tier_rank is not None and not 0 <= min_tier_rank <= 1000:
-        raise ValidationFailed(
-            ErrorCode.INVALID_INPUT, "A rank is between 0 and 1000.", "minTierRank"
-        )
-    if required_badge_id is not None and required_badge_id <= 0:
-        raise ValidationFailed(ErrorCode.INVALID_INPUT, "No such badge.", "requiredBadgeId")
+    check_gate_input(min_tier_rank, required_badge_id)
     await check_required_badge(program_id, required_badge_id)
     if not 1 <= len(prizes_in) <= 50:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, "A contest has 1 to 50 prizes.", "prizes")

@@ -45,7 +45,11 @@ from gamification.games.models import (
 )
 from gamification.points import ledger
 from gamification.points.models import LedgerKind
-from gamification.rewards.eligibility import check_eligibility, check_required_badge
+from gamification.rewards.eligibility import (
+    check_eligibility,
+    check_gate_input,
+    check_required_badge,
+)
 
 TOTAL = "total"  # the `day` of a member's all-time counter
 MAX_WINDOW = timedelta(days=366)
@@ -78,15 +82,6 @@ def _check_name(name: str) -> str:
 def _check_optional_positive(value: int | None, field: str) -> None:
     if value is not None and not 1 <= value <= 1_000_000:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, "A limit is between 1 and 1000000.", field)
-
-
-def _check_eligibility_input(min_tier_rank: int | None, required_badge_id: int | None) -> None:
-    if min_tier_rank is not None and not 0 <= min_tier_rank <= 1000:
-        raise ValidationFailed(
-            ErrorCode.INVALID_INPUT, "A rank is between 0 and 1000.", "minTierRank"
-        )
-    if required_badge_id is not None and required_badge_id <= 0:
-        raise ValidationFailed(ErrorCode.INVALID_INPUT, "No such badge.", "requiredBadgeId")
 
 
 def check_window(starts_at: datetime, ends_at: datetime, start: str, end: str) -> None:
@@ -129,7 +124,7 @@ async def create_game(
     check_cost(play_cost, "playCost")
     _check_optional_positive(max_plays_per_day, "maxPlaysPerDay")
     _check_optional_positive(max_plays_total, "maxPlaysTotal")
-    _check_eligibility_input(min_tier_rank, required_badge_id)
+    check_gate_input(min_tier_rank, required_badge_id)
     await check_required_badge(program_id, required_badge_id)
     if mode == GameMode.PROBABILITY and not 0 < win_odds_ppm <= 1_000_000:
         raise ValidationFailed(
@@ -273,7 +268,7 @@ async def update_game(
         game.name = _check_name(name)
     _check_optional_positive(max_plays_per_day, "maxPlaysPerDay")
     _check_optional_positive(max_plays_total, "maxPlaysTotal")
-    _check_eligibility_input(min_tier_rank, required_badge_id)
+    check_gate_input(min_tier_rank, required_badge_id)
     await check_required_badge(program_id, required_badge_id)
     for field, value in (
         ("max_plays_per_day", max_plays_per_day),

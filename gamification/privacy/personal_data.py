@@ -37,6 +37,14 @@ def register_exporter(section: str, exporter: Exporter) -> None:
     _exporters[section] = exporter
 
 
+async def names_by_id(model: Any, ids: set[int], field: str = "name") -> dict[int, str]:
+    """The `field` of each of these rows of `model`, by id: how a section names what a row
+    points at (a reward, a badge, another member's display name)."""
+    if not ids:
+        return {}
+    return dict(await model.filter(id__in=ids).values_list("id", field))
+
+
 def plain(value: Any) -> Any:
     """JSON-ready: datetimes as ISO-8601, decimals as strings, enums as their value."""
     if isinstance(value, datetime):

@@ -1,4 +1,5 @@
-"""The sections every feature adds to a member's personal data export (see personal_data.py).
+"""The sections the core's features add to a member's personal data export (see personal_data.py);
+badges and challenges register their own.
 
 Each section holds the member's own rows only. Where a row involves another member (a referral),
 the other member appears by display name only: never their id, email or code.
@@ -26,16 +27,10 @@ from gamification.points.models import (
     Refund,
     Tier,
 )
-from gamification.privacy.personal_data import register_exporter
+from gamification.privacy.personal_data import names_by_id, register_exporter
 from gamification.referrals.models import Referral
 from gamification.reporting.models import MemberSegment
 from gamification.rewards.models import Redemption, Reward
-
-
-async def _names(model: Any, ids: set[int], field: str = "name") -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(await model.filter(id__in=ids).values_list("id", field))
 
 
 async def purchases(member: Member) -> list[dict[str, Any]]:
@@ -105,34 +100,8 @@ async def redemptions(member: Member) -> list[dict[str, Any]]:
             "points_refunded",
         )
     )
-    names = await _names(Reward, {row["reward_id"] for row in rows})
+    names = await names_by_id(Reward, {row["reward_id"] for row in rows})
     return [{**row, "reward": names.get(row["reward_id"])} for row in rows]
-
-
-async def badges(member: Member) -> list[dict[str, Any]]:
-    from badges.models import Badge, BadgeAward  # badges builds on gamification
-
-    rows = (
-        await BadgeAward.filter(member_id=member.id)
-        .order_by("id")
-        .values("badge_id", "level", "awarded_at")
-    )
-    names = await _names(Badge, {row["badge_id"] for row in rows})
-    return [{**row, "badge": names.get(row["badge_id"])} for row in rows]
-
-
-async def challenges(member: Member) -> list[dict[str, Any]]:
-    from challenges.models import Challenge, ChallengeParticipant
-
-    rows = (
-        await ChallengeParticipant.filter(member_id=member.id)
-        .order_by("id")
-        .values(
-            "challenge_id", "joined_at", "progress", "progress_at", "completed_at", "rewarded_at"
-        )
-    )
-    names = await _names(Challenge, {row["challenge_id"] for row in rows})
-    return [{**row, "challenge": names.get(row["challenge_id"])} for row in rows]
 
 
 async def referrals(member: Member) -> dict[str, Any]:
@@ -140,7 +109,7 @@ async def referrals(member: Member) -> dict[str, Any]:
     made = await Referral.filter(referrer_id=member.id).order_by("id")
     received = await Referral.filter(referee_id=member.id).order_by("id")
     others = {r.referee_id for r in made} | {r.referrer_id for r in received}
-    names = await _names(Member, others, "display_name")
+    names = await names_by_id(Member, others, "display_name")
     return {
         "as_referrer": [
             {
@@ -167,8 +136,8 @@ async def instant_win(member: Member) -> dict[str, Any]:
         .order_by("id")
         .values("id", "game_id", "played_at", "cost", "won", "prize_id", "claim_code")
     )
-    games = await _names(InstantWinGame, {p["game_id"] for p in plays})
-    prizes = await _names(GamePrize, {p["prize_id"] for p in plays if p["prize_id"]})
+    games = await names_by_id(InstantWinGame, {p["game_id"] for p in plays})
+    prizes = await names_by_id(GamePrize, {p["prize_id"] for p in plays if p["prize_id"]})
     claims = (
         await PrizeClaim.filter(member_id=member.id)
         .order_by("id")
@@ -194,7 +163,7 @@ async def contests(member: Member) -> dict[str, Any]:
         .order_by("id")
         .values("contest_id", "slot", "claim_code")
     )
-    names = await _names(Contest, {e["contest_id"] for e in entries + won})
+    names = await names_by_id(Contest, {e["contest_id"] for e in entries + won})
     return {
         "entries": [{**e, "contest": names.get(e["contest_id"])} for e in entries],
         "wins": [{**w, "contest": names.get(w["contest_id"])} for w in won],
@@ -209,8 +178,8 @@ async def memberships(member: Member) -> list[dict[str, Any]]:
             "plan_id", "tier_id", "external_id", "starts_at", "ends_at", "ended_at", "created_at"
         )
     )
-    plans = await _names(MembershipPlan, {r["plan_id"] for r in rows})
-    tiers = await _names(Tier, {r["tier_id"] for r in rows})
+    plans = await names_by_id(MembershipPlan, {r["plan_id"] for r in rows})
+    tiers = await names_by_id(Tier, {r["tier_id"] for r in rows})
     return [{**r, "plan": plans.get(r["plan_id"]), "tier": tiers.get(r["tier_id"])} for r in rows]
 
 
@@ -232,8 +201,6 @@ async def segment(member: Member) -> dict[str, Any] | None:
 SECTIONS = {
     "purchases": purchases,
     "redemptions": redemptions,
-    "badges": badges,
-    "challenges": challenges,
     "referrals": referrals,
     "instant_win": instant_win,
     "contests": contests,

@@ -390,9 +390,20 @@ async def _wants(
 
 
 def install() -> None:
-    """Subscribe qualification and the refund rule (see gamification/handlers.py)."""
-    events.subscribe(EventType.PURCHASE_RECORDED, on_purchase_recorded, _wants)
-    events.subscribe(EventType.PURCHASE_REFUNDED, on_purchase_refunded, _wants)
+    """Subscribe qualification and the refund rule (bootstrap.py). The outbox records a
+    handler's work under its name: these keep the names they were first recorded under."""
+    events.subscribe(
+        EventType.PURCHASE_RECORDED,
+        on_purchase_recorded,
+        _wants,
+        name="gamification.referrals.on_purchase_recorded",
+    )
+    events.subscribe(
+        EventType.PURCHASE_REFUNDED,
+        on_purchase_refunded,
+        _wants,
+        name="gamification.referrals.on_purchase_refunded",
+    )
 
 
 # --- read side ---

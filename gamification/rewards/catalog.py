@@ -10,7 +10,6 @@ transaction under the member's row lock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -26,7 +25,14 @@ from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification.accounts.models import Member
 from gamification.points.ledger import MAX_POINTS
 from gamification.points.models import Tier
-from gamification.rewards.eligibility import check_required_badge
+from gamification.rewards.eligibility import (
+    MAX_RANK,
+    check_required_badge,
+    held_badges,
+    meets_rank,
+    member_tier_rank,
+    tier_ranks,
+)
 from gamification.rewards.models import Redemption, RedemptionStatus, Reward, RewardKind
 
 MAX_STOCK = 10_000_000
@@ -73,39 +79,6 @@ def refusal(reason: UnavailableReason) -> Refused:
     return Refused(REFUSAL_CODES[reason], messages[reason], "rewardId")
 
 
-# --- Eligibility -------------------------------------------------------------------------------
-
-
-async def member_has_badge(member_id: int, badge_id: int | None) -> bool:
-    """Whether the member holds the badge a reward requires (always, when none is required)."""
-    if badge_id is None:
-        return True
-    from badges import holders  # badges builds on gamification: imported late, no cycle
-
-    return await holders.has_badge(member_id, badge_id)
-
-
-async def held_badges(member_id: int, rewards: list[Reward]) -> set[int]:
-    """The required badges of these rewards that the member holds (one query per page)."""
-    from badges import holders
-
-    return await holders.held_badges(member_id, (r.required_badge_id for r in rewards))
-
-
-async def member_tier_rank(member: Member) -> int | None:
-    if member.tier_id is None:
-        return None
-    ranks = await Tier.filter(id=member.tier_id).values_list("rank", flat=True)
-    return ranks[0] if ranks else None
-
-
-async def tier_ranks(tier_ids: Iterable[int | None]) -> dict[int, int]:
-    ids = {i for i in tier_ids if i is not None}
-    if not ids:
-        return {}
-    return dict(await Tier.filter(id__in=ids).values_list("id", "rank"))
-
-
 def window_reason(reward: Reward, now: datetime) -> UnavailableReason | None:
     if reward.starts_at is not None and now < reward.starts_at:
         return UnavailableReason.NOT_STARTED
@@ -119,8 +92,9 @@ def tier_reason(
 ) -> UnavailableReason | None:
     if reward.minimum_tier_id is None:
         return None
-    required = ranks.get(reward.minimum_tier_id)
-    if required is None or member_rank is None or member_rank < required:
+    # A minimum tier that no longer exists admits nobody.
+    required = ranks.get(reward.minimum_tier_id, MAX_RANK + 1)
+    if not meets_rank(member_rank, required):
         return UnavailableReason.TIER_REQUIRED
     return None
 
@@ -199,7 +173,7 @@ async def availability(member: Member, rewards: list[Reward]) -> dict[int, Avail
     member_rank = await member_tier_rank(member)
     ranks = await tier_ranks(r.minimum_tier_id for r in rewards)
     usages = await usages_of(member.id, rewards, now)
-    held = await held_badges(member.id, rewards)
+    held = await held_badges(member.id, (r.required_badge_id for r in rewards))
     result = {}
     for reward in rewards:
         reason = (

@@ -1,17 +1,109 @@
-"""Who may play a game or enter a contest: a minimum tier rank and a required badge."""
+"""Who may redeem a reward, play a game or enter a contest: the one tier gate and the one badge
+gate.
+
+Badges are a feature built on the core, so the core cannot ask them directly: it asks a
+`BadgeHolders` that the badges package registers at start-up (bootstrap.py). Without one, no
+badge exists and nobody holds one.
+"""
 
 from __future__ import annotations
 
-from core.errors import ErrorCode, NotFound, Refused
+from collections.abc import Iterable
+from typing import Protocol
+
+from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification.accounts.models import Member
 from gamification.points.models import Tier
 
+MAX_RANK = 1000
 
-async def has_badge(member: Member, badge_id: int) -> bool:
-    """Whether the member holds the badge (asked of the badges package)."""
-    from badges import holders  # badges builds on gamification: imported late, no cycle
 
-    return await holders.has_badge(member.id, badge_id)
+class BadgeHolders(Protocol):
+    """What the core needs to know of badges."""
+
+    async def has_badge(self, member_id: int, badge_id: int) -> bool: ...
+
+    async def held_badges(self, member_id: int, badge_ids: Iterable[int | None]) -> set[int]: ...
+
+    async def badge_in_program(self, program_id: int, badge_id: int) -> bool: ...
+
+
+class NoBadges:
+    """The gate's answers while no badges package is registered."""
+
+    async def has_badge(self, member_id: int, badge_id: int) -> bool:
+        return False
+
+    async def held_badges(self, member_id: int, badge_ids: Iterable[int | None]) -> set[int]:
+        return set()
+
+    async def badge_in_program(self, program_id: int, badge_id: int) -> bool:
+        return False
+
+
+_badges: list[BadgeHolders] = [NoBadges()]
+
+
+def register_badge_holders(holders: BadgeHolders) -> None:
+    """Answer badge questions with `holders` from now on (the badges package, at start-up)."""
+    _badges[0] = holders
+
+
+# --- the tier gate ---
+
+
+def check_rank_input(rank: int | None, field: str = "minTierRank") -> None:
+    """A tier rank given by staff is between 0 and MAX_RANK."""
+    if rank is not None and not 0 <= rank <= MAX_RANK:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT, f"A rank is between 0 and {MAX_RANK}.", field
+        )
+
+
+def check_gate_input(min_tier_rank: int | None, required_badge_id: int | None) -> None:
+    """The gate fields of a game or contest, as staff typed them."""
+    check_rank_input(min_tier_rank)
+    if required_badge_id is not None and required_badge_id <= 0:
+        raise ValidationFailed(ErrorCode.INVALID_INPUT, "No such badge.", "requiredBadgeId")
+
+
+async def member_tier_rank(member: Member) -> int | None:
+    """The rank of the member's tier (None without one)."""
+    if member.tier_id is None:
+        return None
+    ranks = await Tier.filter(id=member.tier_id).values_list("rank", flat=True)
+    return ranks[0] if ranks else None
+
+
+async def tier_ranks(tier_ids: Iterable[int | None]) -> dict[int, int]:
+    """The rank of each of these tiers, in one query."""
+    ids = {i for i in tier_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(await Tier.filter(id__in=ids).values_list("id", "rank"))
+
+
+def meets_rank(member_rank: int | None, required_rank: int | None) -> bool:
+    """Whether a member of `member_rank` passes a gate of `required_rank` (None: no gate). A
+    member without a tier passes no gate, not even one of rank 0."""
+    if required_rank is None:
+        return True
+    return member_rank is not None and member_rank >= required_rank
+
+
+# --- the badge gate ---
+
+
+async def member_has_badge(member_id: int, badge_id: int | None) -> bool:
+    """Whether the member holds the badge (always, when none is required)."""
+    if badge_id is None:
+        return True
+    return await _badges[0].has_badge(member_id, badge_id)
+
+
+async def held_badges(member_id: int, badge_ids: Iterable[int | None]) -> set[int]:
+    """Which of these badges the member holds (one query for a whole page)."""
+    return await _badges[0].held_badges(member_id, badge_ids)
 
 
 async def check_required_badge(program_id: int, badge_id: int | None) -> None:
@@ -19,23 +111,16 @@ async def check_required_badge(program_id: int, badge_id: int | None) -> None:
     NOT_FOUND on `requiredBadgeId` otherwise, so nothing is created that nobody can reach."""
     if badge_id is None:
         return
-    from badges import holders
-
-    if badge_id <= 0 or not await holders.badge_in_program(program_id, badge_id):
+    if badge_id <= 0 or not await _badges[0].badge_in_program(program_id, badge_id):
         raise NotFound(ErrorCode.NOT_FOUND, "No such badge in this program.", "requiredBadgeId")
 
 
 async def check_eligibility(
     member: Member, *, min_tier_rank: int | None, required_badge_id: int | None
 ) -> None:
-    """NOT_ELIGIBLE unless the member's tier (Tier.rank of `member.tier_id`) is at least
-    `min_tier_rank` and the member holds `required_badge_id` (when set)."""
-    if min_tier_rank is not None:
-        rank = None
-        if member.tier_id is not None:
-            ranks = await Tier.filter(id=member.tier_id).values_list("rank", flat=True)
-            rank = ranks[0] if ranks else None
-        if rank is None or rank < min_tier_rank:
-            raise Refused(ErrorCode.NOT_ELIGIBLE, "Your tier is not high enough for this.")
-    if required_badge_id is not None and not await has_badge(member, required_badge_id):
+    """NOT_ELIGIBLE unless the member's tier is at least `min_tier_rank` and the member holds
+    `required_badge_id` (when set)."""
+    if min_tier_rank is not None and not meets_rank(await member_tier_rank(member), min_tier_rank):
+        raise Refused(ErrorCode.NOT_ELIGIBLE, "Your tier is not high enough for this.")
+    if not await member_has_badge(member.id, required_badge_id):
         raise Refused(ErrorCode.NOT_ELIGIBLE, "This needs a badge you do not hold yet.")

@@ -37,14 +37,12 @@ from gamification.programs.models import Program
 from gamification.rewards.catalog import (
     UnavailableReason,
     limit_reason,
-    member_has_badge,
-    member_tier_rank,
     refusal,
-    tier_ranks,
     tier_reason,
     usage_of,
     window_reason,
 )
+from gamification.rewards.eligibility import member_has_badge, member_tier_rank, tier_ranks
 from gamification.rewards.models import Redemption, RedemptionStatus, Reward, RewardKind
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

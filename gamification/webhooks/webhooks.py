@@ -43,15 +43,6 @@ MAX_URL = 500
 MIN_SECRET = 16
 MAX_BACKOFF_SECONDS = 3600.0
 
-# The arq pool the fan-out enqueues on. Set at start-up by the API and the worker; without it the
-# deliveries are still written and the scan enqueues them (it is not needed for correctness).
-_queue: ArqRedis | None = None
-
-
-def use_queue(queue: ArqRedis | None) -> None:
-    global _queue
-    _queue = queue
-
 
 def delivery_job_id(delivery_id: int, replays: int = 0) -> str:
     """One job per delivery and round of attempts: arq keeps a finished job's id for a while,
@@ -166,8 +157,9 @@ async def wants(
     return await subscribed.wants(program_id, event_type)
 
 
-async def fan_out(event: Event) -> None:
-    """Event handler: one delivery per active endpoint that wants this type."""
+async def fan_out(event: Event, queue: ArqRedis | None) -> None:
+    """One delivery per active endpoint that wants this type, queued on `queue` after the
+    commit (without one, the deliveries are still written and the scan queues them)."""
     endpoints = await Webhook.filter(program_id=event.program_id, archived_at__isnull=True)
     wanted = [w for w in endpoints if event.type in w.event_types]
     if not wanted:
@@ -182,15 +174,16 @@ async def fan_out(event: Event) -> None:
 
     async def enqueue() -> None:
         for delivery_id in created:
-            await enqueue_delivery(delivery_id)
+            await enqueue_delivery(queue, delivery_id)
 
     events.after_commit(enqueue)
 
 
-async def enqueue_delivery(delivery_id: int, replays: int = 0) -> bool:
-    if _queue is None:
+async def enqueue_delivery(queue: ArqRedis | None, delivery_id: int, replays: int = 0) -> bool:
+    """Queue the delivery's job; False without a queue or when that job is already queued."""
+    if queue is None:
         return False
-    job = await _queue.enqueue_job(
+    job = await queue.enqueue_job(
         DELIVER_JOB, delivery_id, _job_id=delivery_job_id(delivery_id, replays)
     )
     return job is not None
@@ -284,7 +277,9 @@ async def lost_deliveries(older_than: timedelta, limit: int = 500) -> list[tuple
     )
 
 
-async def replay_delivery(program_id: int, delivery_id: int) -> WebhookDelivery:
+async def replay_delivery(
+    queue: ArqRedis | None, program_id: int, delivery_id: int
+) -> WebhookDelivery:
     """Give a FAILED delivery a fresh round of attempts (a receiver back after an outage) and
     queue it. Only one of concurrent replays of the same delivery wins; the others are refused,
     as is a replay of a delivery that is pending or delivered, or of an archived webhook."""
@@ -313,11 +308,26 @@ async def replay_delivery(program_id: int, delivery_id: int) -> WebhookDelivery:
     for name, value in fresh_round.items():
         setattr(delivery, name, value)
     # Should Redis be away, the scan of lost deliveries queues it within minutes.
-    await enqueue_delivery(delivery.id, delivery.replays)
+    await enqueue_delivery(queue, delivery.id, delivery.replays)
     log.info("webhook delivery replayed", delivery=delivery.id, replays=delivery.replays)
     return delivery
 
 
-def install() -> None:
-    for event_type in EventType:
-        events.subscribe(event_type, fan_out, wants)
+class WebhookFanOut:
+    """The handler that turns every event into deliveries, queued on one arq pool."""
+
+    def __init__(self, queue: ArqRedis | None) -> None:
+        self.queue = queue
+
+    async def on_event(self, event: Event) -> None:
+        await fan_out(event, self.queue)
+
+    def install(self) -> None:
+        """Subscribe (bootstrap.py), replacing any earlier fan-out; last, so that the outside
+        world hears of an event after our own effects."""
+        for event_type in EventType:
+            events.subscribe(event_type, self.on_event, wants, name=HANDLER_NAME)
+
+
+# The name the outbox records this handler's work under, as first recorded: it outlives moves.
+HANDLER_NAME = "gamification.webhooks.fan_out"

@@ -1,0 +1,125 @@
+"""Feeding the boards from domain events, after their commit (best effort: the nightly
+rebuild repairs what a crash between commit and feed misses)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis.asyncio import Redis
+
+from gamification import events
+from gamification.accounts.models import Member
+from gamification.events import EventType
+from gamification.events.models import Event
+from gamification.leaderboards.boards import POINTS, REFERRALS
+from gamification.leaderboards.erasure import remove_member
+from gamification.leaderboards.rebuilds import POINTS_KINDS, Change, aware
+from gamification.leaderboards.scores import add_score
+from gamification.points import ledger
+from gamification.points.models import LedgerEntry, LedgerKind
+from gamification.referrals.models import Referral
+
+
+class BoardFeeds:
+    """The board updates of domain events, written with one Redis client (the composition root
+    makes one per process; without a client, boards are left to the next rebuild)."""
+
+    def __init__(self, redis: Redis | None) -> None:
+        self.redis = redis
+
+    async def on_points_event(self, event: Event) -> None:
+        """POINTS_EARNED / SPENT / REVERSED / ADJUSTED: each carries its ledger entry, which
+        decides (by kind) whether and how it counts. Keyed by entry, so the EARNED and ADJUSTED
+        events of one adjustment count once."""
+        data = event.data or {}
+        entry_id = data.get("entry")
+        if self.redis is None or entry_id is None:
+            return
+        if event.type == EventType.POINTS_EARNED and data.get("kind") in _EARNED_BY_MEMBER:
+            # The event says all: the points, the kind and the entry's time (its occurred_at),
+            # and the ledger refuses these kinds to an anonymised member. No read on the
+            # purchase path.
+            await add_score(
+                self.redis,
+                event.program_id,
+                POINTS,
+                event.member_id,
+                int(data["points"]),
+                aware(event.occurred_at),
+                f"e{entry_id}",
+            )
+            return
+        # Other kinds (refunds, adjustments) may concern an anonymised member: the entry and the
+        # member's erasure come in one query.
+        rows = await LedgerEntry.filter(id=entry_id).values_list(
+            "program_id", "member_id", "delta", "kind", "created_at", "member__anonymised_at"
+        )
+        if not rows:
+            return
+        program_id, member_id, delta, kind, created_at, anonymised_at = rows[0]
+        if LedgerKind(kind) not in POINTS_KINDS or anonymised_at is not None:
+            return
+        await add_score(
+            self.redis, program_id, POINTS, member_id, delta, aware(created_at), f"e{entry_id}"
+        )
+
+    async def on_referral_event(self, event: Event) -> None:
+        referral_id = (event.data or {}).get("referral_id")
+        if self.redis is None or referral_id is None:
+            return
+        referral = await Referral.get_or_none(id=referral_id)
+        if referral is None or referral.qualified_at is None:
+            return
+        if await Member.exists(id=referral.referrer_id, anonymised_at__isnull=False):
+            return  # an anonymised member stays off the boards
+        qualified_at = aware(referral.qualified_at)
+        if event.type == EventType.REFERRAL_QUALIFIED:
+            change = Change(f"q{referral.id}", referral.referrer_id, 1, qualified_at, qualified_at)
+        elif referral.reversed_at is not None:
+            reversed_at = aware(referral.reversed_at)
+            change = Change(f"r{referral.id}", referral.referrer_id, -1, reversed_at, qualified_at)
+        else:
+            return
+        await add_score(
+            self.redis,
+            referral.program_id,
+            REFERRALS,
+            change.member_id,
+            change.delta,
+            change.at,
+            change.id,
+            change.period_at,
+        )
+
+    async def on_member_anonymised(self, event: Event) -> None:
+        if self.redis is None or event.member_id is None:
+            return
+        await remove_member(self.redis, event.program_id, event.member_id)
+
+    async def wants(
+        self, program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+    ) -> bool:
+        if self.redis is None:
+            return False  # without a Redis the handlers do nothing
+        # A points event carries its entry's kind: spending (a redemption, a play, an entry)
+        # never counts, so those need no handling. An unknown or missing kind is looked at.
+        kind = data.get("kind") if event_type != EventType.POINTS_ADJUSTED else None
+        return kind not in _NOT_COUNTED
+
+    def install(self) -> None:
+        """Subscribe the board updates (bootstrap.py), replacing any earlier feeds."""
+        for event_type in (
+            EventType.POINTS_EARNED,
+            EventType.POINTS_SPENT,
+            EventType.POINTS_REVERSED,
+            EventType.POINTS_ADJUSTED,
+        ):
+            events.subscribe_effect(event_type, self.on_points_event, self.wants)
+        events.subscribe_effect(EventType.REFERRAL_QUALIFIED, self.on_referral_event, self.wants)
+        events.subscribe_effect(EventType.REFERRAL_REVERSED, self.on_referral_event, self.wants)
+        events.subscribe_effect(EventType.MEMBER_ANONYMISED, self.on_member_anonymised, self.wants)
+
+
+_NOT_COUNTED = frozenset(k.value for k in LedgerKind if k not in POINTS_KINDS)
+# Counted kinds that the ledger refuses to blocked and anonymised members.
+_EARNED_BY_MEMBER = frozenset(k.value for k in POINTS_KINDS & ledger.BLOCKED_KINDS)

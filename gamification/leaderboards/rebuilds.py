@@ -1,0 +1,315 @@
+"""Rebuilding boards from the database, the source of truth: each board family has a source
+that says what counts, and a rebuild swaps a board and its seen set together."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+import structlog
+from redis.asyncio import Redis
+from tortoise.functions import Max, Sum
+
+from core.clock import clock
+from core.errors import ErrorCode, NotFound
+from gamification.accounts.models import Member
+from gamification.leaderboards.boards import (
+    POINTS,
+    REFERRALS,
+    Period,
+    Window,
+    board_key,
+    check_board,
+    erased_key,
+    keep_periods,
+    periods_of,
+    seen_key,
+    window,
+)
+from gamification.leaderboards.scores import add_score, apply
+from gamification.points.models import LedgerEntry, LedgerKind
+from gamification.programs.models import Program
+from gamification.referrals.models import Referral, ReferralStatus
+
+log = structlog.get_logger("gamification.leaderboards")
+
+
+# The `points` board is "points earned": the sum of the deltas of the ledger entries of these
+# kinds. Earnings, bonuses and prizes add; staff adjustments add or subtract with their sign;
+# REFUND entries (points clawed back when a purchase or a referral is reversed) subtract.
+# Spending (REDEEM, CONTEST_ENTRY, GAME_PLAY), EXPIRE and REDEMPTION_REFUND do not count.
+POINTS_KINDS = frozenset(
+    {LedgerKind.EARN, LedgerKind.BONUS, LedgerKind.PRIZE, LedgerKind.ADJUST, LedgerKind.REFUND}
+)
+
+
+# Events younger than this at a rebuild are re-applied after the swap (idempotently), so an
+# event committed while the board was being rebuilt is not lost.
+CATCH_UP = timedelta(minutes=10)
+
+
+ZADD_BATCH = 10_000
+
+
+@dataclass(frozen=True)
+class Total:
+    member_id: int
+    value: int
+    last_at: datetime
+
+
+@dataclass(frozen=True)
+class Change:
+    id: str
+    member_id: int
+    delta: int
+    at: datetime
+    period_at: datetime
+
+
+class BoardSource(Protocol):
+    """Where a family of boards comes from in the database."""
+
+    async def totals(
+        self, program_id: int, board: str, win: Window, before: datetime
+    ) -> list[Total]:
+        """Per member: the value of the window's changes made before `before`, and the time of
+        the last of them."""
+        ...
+
+    async def changes_since(
+        self, program_id: int, board: str, win: Window, since: datetime
+    ) -> list[Change]:
+        """The individual changes of the window made at `since` or later."""
+        ...
+
+    async def boards(self, program_id: int) -> list[str]:
+        """The boards of this family a full rebuild covers."""
+        ...
+
+
+def aware(value: datetime | str) -> datetime:
+    # SQLite hands aggregates of datetimes back as text.
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class PointsSource:
+    async def totals(
+        self, program_id: int, board: str, win: Window, before: datetime
+    ) -> list[Total]:
+        rows = (
+            await _points_entries(program_id, win)
+            .filter(created_at__lt=before)
+            .annotate(total=Sum("delta"), last=Max("created_at"))
+            .group_by("member_id")
+            .values_list("member_id", "total", "last")
+        )
+        return [Total(m, int(total), aware(last)) for m, total, last in rows]
+
+    async def changes_since(
+        self, program_id: int, board: str, win: Window, since: datetime
+    ) -> list[Change]:
+        rows = await (
+            _points_entries(program_id, win)
+            .filter(created_at__gte=since)
+            .values_list("id", "member_id", "delta", "created_at")
+        )
+        return [Change(f"e{i}", m, d, aware(at), aware(at)) for i, m, d, at in rows]
+
+    async def boards(self, program_id: int) -> list[str]:
+        return [POINTS]
+
+
+def _points_entries(program_id: int, win: Window):  # type: ignore[no-untyped-def]
+    entries = LedgerEntry.filter(program_id=program_id, kind__in=[k.value for k in POINTS_KINDS])
+    if win.start is not None:
+        entries = entries.filter(created_at__gte=win.start, created_at__lt=win.end)
+    return entries
+
+
+class ReferralsSource:
+    # Value: the referrals qualified in the window (by qualification time) that still stand.
+    # A reversal takes its referral off the period it qualified in, at its own time.
+    async def totals(
+        self, program_id: int, board: str, win: Window, before: datetime
+    ) -> list[Total]:
+        totals: dict[int, list] = {}
+        for change in await self._changes(program_id, win, None):
+            if change.at >= before:
+                continue
+            value_last = totals.setdefault(change.member_id, [0, change.at])
+            value_last[0] += change.delta
+            value_last[1] = max(value_last[1], change.at)
+        return [Total(m, v, last) for m, (v, last) in totals.items()]
+
+    async def changes_since(
+        self, program_id: int, board: str, win: Window, since: datetime
+    ) -> list[Change]:
+        return await self._changes(program_id, win, since)
+
+    async def _changes(self, program_id: int, win: Window, since: datetime | None) -> list[Change]:
+        referrals = Referral.filter(
+            program_id=program_id,
+            status__in=[ReferralStatus.QUALIFIED.value, ReferralStatus.REVERSED.value],
+        )
+        if win.start is not None:
+            referrals = referrals.filter(qualified_at__gte=win.start, qualified_at__lt=win.end)
+        changes = []
+        for rid, referrer, qualified_at, reversed_at in await referrals.values_list(
+            "id", "referrer_id", "qualified_at", "reversed_at"
+        ):
+            qualified_at = aware(qualified_at)
+            changes.append(Change(f"q{rid}", referrer, 1, qualified_at, qualified_at))
+            if reversed_at is not None:
+                changes.append(Change(f"r{rid}", referrer, -1, aware(reversed_at), qualified_at))
+        return [c for c in changes if since is None or c.at >= since]
+
+    async def boards(self, program_id: int) -> list[str]:
+        return [REFERRALS]
+
+
+# Board families by the part of the name before ":"; the challenges feature registers its own.
+_sources: dict[str, BoardSource] = {POINTS: PointsSource(), REFERRALS: ReferralsSource()}
+
+
+def register_source(
+    family: str, source: BoardSource, periods: tuple[Period, ...] = tuple(Period)
+) -> None:
+    """Let a feature's boards (`challenge:<id>` -> family "challenge") be rebuilt. `periods`:
+    the periods its boards keep; a family that keeps one answers every period with it."""
+    _sources[family] = source
+    keep_periods(family, periods)
+
+
+def source_of(board: str) -> BoardSource:
+    source = _sources.get(check_board(board).split(":", 1)[0])
+    if source is None:
+        raise NotFound(ErrorCode.UNKNOWN_LEADERBOARD, f"No source can rebuild {board}.", "board")
+    return source
+
+
+async def rebuild(
+    redis: Redis, program_id: int, board: str, period: Period, at: datetime | None = None
+) -> int:
+    """Recompute one board from the database into new keys and RENAME them over the live ones,
+    so readers see the old board or the new one, never a half-built one. Returns its size.
+
+    The board is the aggregate of the changes older than CATCH_UP (settled: no transaction
+    still writes them) plus the recent changes applied one by one, with their ids, into a new
+    applied set that replaces the old one together with the board. Changes committed after
+    that read are then applied through the usual idempotent path (catch-up), so none is lost
+    or counted twice, even with handlers running meanwhile."""
+    source = source_of(board)
+    if period not in periods_of(board):
+        return 0  # this board is not kept for that period
+    started = clock.now()
+    win = window(period, at or started)
+    key = board_key(program_id, board, win)
+    seen = seen_key(key)
+    if win.expire_at is not None and win.expire_at <= started:
+        return 0  # that period's board has expired: nothing to keep
+    since = started - CATCH_UP
+    settled = await source.totals(program_id, board, win, since)
+    recent = await source.changes_since(program_id, board, win, since)
+    # Anonymised members are off every board (see on_member_anonymised): a rebuild keeps them off,
+    # and restores the set that keeps later changes off.
+    erased = await _anonymised(program_id)
+    if erased:
+        await redis.sadd(erased_key(program_id), *[str(m) for m in erased])
+    settled = [t for t in settled if t.member_id not in erased]
+    recent = [c for c in recent if c.member_id not in erased]
+    suffix = f":rebuild:{uuid.uuid4().hex}"
+    new_key, new_seen = key + suffix, seen + suffix
+    for start in range(0, len(settled), ZADD_BATCH * 10):
+        async with redis.pipeline(transaction=False) as pipe:
+            for chunk in range(start, min(start + ZADD_BATCH * 10, len(settled)), ZADD_BATCH):
+                pipe.zadd(
+                    new_key,
+                    {
+                        str(t.member_id): win.score(t.value, t.last_at)
+                        for t in settled[chunk : chunk + ZADD_BATCH]
+                    },
+                )
+            await pipe.execute()
+    for change in recent:
+        await apply(
+            redis,
+            new_key,
+            new_seen,
+            win,
+            change.member_id,
+            change.delta,
+            change.at,
+            change.id,
+            program_id,
+        )
+    async with redis.pipeline(transaction=True) as pipe:
+        if settled or recent:
+            pipe.rename(new_key, key)
+            if win.expire_at is not None:
+                pipe.expireat(key, win.expire_at)
+        else:
+            pipe.delete(key)
+        if recent:
+            pipe.rename(new_seen, seen)
+            if win.expire_at is not None:
+                pipe.expireat(seen, win.expire_at)
+        else:
+            pipe.delete(seen)
+        await pipe.execute()
+    # Catch up with what committed since the read (its handlers may have written to the old
+    # board): applied once, thanks to the new applied set.
+    for change in await source.changes_since(program_id, board, win, since):
+        if change.member_id in erased:
+            continue
+        await add_score(
+            redis,
+            program_id,
+            board,
+            change.member_id,
+            change.delta,
+            change.at,
+            change.id,
+            change.period_at,
+        )
+    return await redis.zcard(key)
+
+
+async def rebuild_program(
+    redis: Redis,
+    program_id: int,
+    boards: list[str] | None = None,
+    periods: list[Period] | None = None,
+    at: datetime | None = None,
+) -> dict[str, int]:
+    """Rebuild boards of a program (default: every board of every source) for the periods
+    containing `at` (default now). Returns the size of each rebuilt board by key."""
+    at = at or clock.now()
+    if boards is None:
+        boards = [b for source in _sources.values() for b in await source.boards(program_id)]
+    sizes = {}
+    for board in boards:
+        for period in periods or list(Period):
+            if period not in periods_of(board):
+                continue
+            size = await rebuild(redis, program_id, board, period, at)
+            sizes[board_key(program_id, board, window(period, at))] = size
+    return sizes
+
+
+async def rebuild_all(redis: Redis, at: datetime | None = None) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for program_id in await Program.all().values_list("id", flat=True):
+        sizes.update(await rebuild_program(redis, program_id, at=at))
+    return sizes
+
+
+async def _anonymised(program_id: int) -> set[int]:
+    return set(
+        await Member.filter(program_id=program_id, anonymised_at__isnull=False).values_list(
+            "id", flat=True
+        )
+    )

@@ -1,0 +1,50 @@
+"""A member's own sign-up, maybe referred: the referral is recorded with the member, in one
+transaction, or neither is."""
+
+from __future__ import annotations
+
+from gamification.accounts import members
+from gamification.accounts.login_throttle import LoginThrottle
+from gamification.accounts.models import Member
+from gamification.programs.models import Program
+from gamification.programs.programs import program_by_slug
+from gamification.referrals import referrals
+
+
+async def sign_up(
+    *,
+    program_slug: str,
+    email: str,
+    password: str,
+    display_name: str,
+    referral_code: str | None,
+    throttle: LoginThrottle,
+    client_address: str,
+) -> Member:
+    """A member's own sign-up: validated, throttled per client address, maybe referred."""
+    program = await program_by_slug(program_slug)
+    members.validate_new_member(email, password, display_name)
+    referrer: Member | None = None
+    if referral_code:
+        referrer = await referrals.member_by_code(program.id, referral_code)
+    await throttle.count_signup(program.id, client_address)
+    return await register_referred(program, email, password, display_name, referrer)
+
+
+async def register_referred(
+    program: Program,
+    email: str,
+    password: str,
+    display_name: str,
+    referrer: Member | None,
+) -> Member:
+    """Create a member and, when `referrer` is given, their PENDING referral with them."""
+    if referrer is None:
+        return await members.register_member(program, email, password, display_name)
+
+    async def refer(member: Member) -> None:
+        await referrals.record_referral(program, referrer, member)
+
+    return await members.register_member(
+        program, email, password, display_name, referrer, with_member=refer
+    )
