@@ -18,9 +18,8 @@ from api.caller import Caller
 from api.errors import http_error
 from api.ids import parse_id
 from core.errors import DomainError, ErrorCode, ValidationFailed
-from gamification.accounts import member_search
 from gamification.programs.models import Program
-from gamification.reporting import reports, segments
+from gamification.reporting import member_search, reports, segments
 
 MEMBER_COLUMNS = [
     "id",

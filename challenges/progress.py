@@ -297,7 +297,7 @@ class ProgressFeed:
         await count_events(batch, self.redis)
 
     def install(self) -> None:
-        """Subscribe (bootstrap.py), replacing any earlier feed. The outbox records a
+        """Subscribe (bootstrap), replacing any earlier feed. The outbox records a
         handler's work under its name: this keeps the one it was first recorded under."""
         for event_type in (
             EventType.PURCHASE_RECORDED,

@@ -8,8 +8,9 @@ import io
 import httpx
 
 from core.clock import clock
-from gamification.accounts import member_search, passwords
+from gamification.accounts import passwords
 from gamification.accounts.models import Member
+from gamification.reporting import member_search
 from tests.builders import new_program, sign_up, staff_client
 from tests.graphql import GraphQLClient
 

@@ -13,10 +13,10 @@ from api.ids import parse_id
 from api.members.types import MemberFilter
 from api.pagination import Connection, paginate
 from api.permissions import member_only, staff_only
-from gamification.accounts import member_search
 from gamification.accounts.members import member_in_program
 from gamification.accounts.models import Member as MemberModel
 from gamification.privacy import personal_data
+from gamification.reporting import member_search
 
 
 @strawberry.type

@@ -1,6 +1,6 @@
 """Who handles which events: handlers (run in the emitting transaction, or re-run by the outbox
 until they succeed) and effects (best effort, after the commit). Registered at start-up by the
-composition root (bootstrap.py).
+composition root (bootstrap).
 
 A handler is known by its name (`handler_name`: its module and qualified name, or the name given
 at subscription): the outbox records under it which handlers have processed an event, and

@@ -107,7 +107,7 @@ class BoardFeeds:
         return kind not in _NOT_COUNTED
 
     def install(self) -> None:
-        """Subscribe the board updates (bootstrap.py), replacing any earlier feeds."""
+        """Subscribe the board updates (bootstrap), replacing any earlier feeds."""
         for event_type in (
             EventType.POINTS_EARNED,
             EventType.POINTS_SPENT,

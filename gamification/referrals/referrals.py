@@ -390,7 +390,7 @@ async def _wants(
 
 
 def install() -> None:
-    """Subscribe qualification and the refund rule (bootstrap.py). The outbox records a
+    """Subscribe qualification and the refund rule (bootstrap). The outbox records a
     handler's work under its name: these keep the names they were first recorded under."""
     events.subscribe(
         EventType.PURCHASE_RECORDED,

@@ -2,7 +2,7 @@
 gate.
 
 Badges are a feature built on the core, so the core cannot ask them directly: it asks a
-`BadgeHolders` that the badges package registers at start-up (bootstrap.py). Without one, no
+`BadgeHolders` that the badges package registers at start-up (bootstrap). Without one, no
 badge exists and nobody holds one.
 """
 

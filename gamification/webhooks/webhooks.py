@@ -323,7 +323,7 @@ class WebhookFanOut:
         await fan_out(event, self.queue)
 
     def install(self) -> None:
-        """Subscribe (bootstrap.py), replacing any earlier fan-out; last, so that the outside
+        """Subscribe (bootstrap), replacing any earlier fan-out; last, so that the outside
         world hears of an event after our own effects."""
         for event_type in EventType:
             events.subscribe(event_type, self.on_event, wants, name=HANDLER_NAME)
