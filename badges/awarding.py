@@ -35,7 +35,8 @@ async def _definitions(program_id: int) -> tuple[tuple[Badge, ...], frozenset[st
 
 
 # The program's badges that are not archived, and the event types they listen to: read by every
-# event, changed rarely (see gamification.interest for the staleness bound across processes).
+# event, changed rarely (see gamification.events.caches for the staleness bound across
+# processes).
 definitions = caches.ProgramCache(_definitions)
 
 

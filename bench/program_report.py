@@ -7,7 +7,7 @@ Creates a scratch PostgreSQL database (dropped at the end) and bulk-loads with C
 members, the purchases spread over 400 days (a tenth of them partly refunded), one EARN ledger
 entry and one PURCHASE_RECORDED event per purchase, and a REDEEM entry for every tenth. Then:
 - the report over the last 365 days, computed as the GraphQL resolver does
-  (`gamification.reports.program_report`), three times: seconds of the cold and warm runs;
+  (`gamification.reporting.reports.program_report`), three times: seconds of the cold and warm runs;
 - the segmentation job (`workers.segments.compute_segments`) in a fresh process: seconds and
   that process's peak memory (VmHWM).
 Targets: the report under 2 s; the job under 60 s and 500 MB.

@@ -73,9 +73,9 @@ async def _active(program_id: int) -> tuple[tuple[Challenge, ...], frozenset[str
 
 
 # The program's active (running or scheduled) challenges and the event types they listen to:
-# read by every event, changed rarely (see gamification.interest for the staleness bound). The
-# rows are definitions: the counters on them (community total, reached_at) are read fresh where
-# they decide anything.
+# read by every event, changed rarely (see gamification.events.caches for the staleness bound).
+# The rows are definitions: the counters on them (community total, reached_at) are read fresh
+# where they decide anything.
 active = caches.ProgramCache(_active)
 
 

@@ -55,7 +55,7 @@ CRON_JOBS = [
     cron(expire_points, minute=set(range(0, 60, 5)), timeout=600),
     # Every ten minutes: a shop refuses a lapsed code anyway; the scan refunds and tidies.
     cron(expire_redemptions, minute=set(range(2, 60, 10)), timeout=600),
-    # Nightly: repairs any board an event handler missed (a crash between commit and publish).
+    # Nightly: repairs any board an effect missed (a crash between a commit and its effects).
     cron(rebuild_leaderboards, hour={3}, minute={17}, run_at_startup=False, timeout=1800),
     # Every minute: a contest is drawn within a minute or so of closing (games).
     cron(scan_contests, minute=None, second={30}, timeout=60),

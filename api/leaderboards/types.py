@@ -38,7 +38,8 @@ class LeaderboardEntry:
 
 
 async def entries_of(standings: list[leaderboards.Standing]) -> list[LeaderboardEntry]:
-    """Entries with their display names (remembered a while: gamification/public_names.py)."""
+    """Entries with their display names (remembered a while:
+    gamification/leaderboards/public_names.py)."""
     names = await public_names.board_names([s.member_id for s in standings])
     return [
         LeaderboardEntry(

@@ -247,7 +247,7 @@ async def _handle_all_at_once(batch: list[Event]) -> None:
 
 async def _run_handlers(batch: list[Event]) -> None:
     # Each handler once, with the events it wants in emission order; handlers in the order
-    # they first subscribed to one of them.
+    # they first appear: the first event's in subscription order, then those new to the next.
     wanted: dict[str, tuple[Subscription, list[Event]]] = {}
     for event in batch:
         for handler in handlers_of(event.type):

@@ -210,7 +210,7 @@ _GAME_BY_ID = Statement(InstantWinGame, 'SELECT * FROM "instant_win_game" WHERE 
 # Per process: each game's row as plays read it, keyed by game id, for up to GAME_TTL_SECONDS.
 # Its window and cost never change; a change made through this process (archive, limits,
 # eligibility) drops it at once and again after its commit, and other processes see it within
-# that time, as with earning rules (engine_cache.py).
+# that time, as with earning rules (gamification/points/engine_snapshot.py).
 GAME_TTL_SECONDS = 2.0
 _GAMES = caches.ProgramCache(_GAME_BY_ID.first, ttl=GAME_TTL_SECONDS)
 # Per process, per game: the first unclaimed moment seen, before which no play can win. It only

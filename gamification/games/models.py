@@ -24,8 +24,9 @@ class GameMode(StrEnum):
 
 
 # An instant-win game of a program. Limits and eligibility are optional (null: none).
-# `required_badge_id` and the prizes' `reward_id` are plain ids, not foreign keys: badges and the
-# catalog live in other packages, wired at merge.
+# `required_badge_id` and the prizes' `reward_id` are plain ids, not foreign keys: badges are
+# another app, which the core never depends on (rewards.eligibility asks them), and a prize's
+# reward is checked by the services (prizes.check_reward_prizes, grant_prize).
 class InstantWinGame(Model):
     id = fields.BigIntField(primary_key=True)
     program: fields.ForeignKeyRelation = fields.ForeignKeyField(

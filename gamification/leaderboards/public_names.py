@@ -1,10 +1,11 @@
 """The display names other members see on leaderboards, remembered a while by this process.
 
 A display name is set at sign-up and changes only when the member is erased, and erasure also
-takes the member off every board (leaderboards.on_member_anonymised): a board page can show names
-read up to `TTL_SECONDS` ago and never show a stale one. The top of a board is the same page for
-every reader, and a reader refreshes their own neighbourhood: without this, every board read
-spent a database query on 21 names that do not change.
+takes the member off every board (`erasure.remove_member`, on MEMBER_ANONYMISED): a board page
+can show names read up to `TTL_SECONDS` ago and never show a stale one. The top of a board is the
+same page for every reader, and a reader refreshes their own neighbourhood: without this, every
+board read would spend a database query on names that do not change (21 of them for
+`first: 10, around: 5`).
 """
 
 from __future__ import annotations

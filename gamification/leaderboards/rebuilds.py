@@ -214,8 +214,8 @@ async def rebuild(
     since = started - CATCH_UP
     settled = await source.totals(program_id, board, win, since)
     recent = await source.changes_since(program_id, board, win, since)
-    # Anonymised members are off every board (see on_member_anonymised): a rebuild keeps them off,
-    # and restores the set that keeps later changes off.
+    # Anonymised members are off every board (see erasure.remove_member): a rebuild keeps them
+    # off, and restores the set that keeps later changes off.
     erased = await _anonymised(program_id)
     if erased:
         await redis.sadd(erased_key(program_id), *[str(m) for m in erased])

@@ -77,7 +77,7 @@ class Rounding(StrEnum):
 
 
 # One rule of a program. Active when not archived and starts_at <= at < ends_at (either bound
-# may be open). Which fields matter depends on `kind`; see gamification/earning_rules.py.
+# may be open). Which fields matter depends on `kind`; see gamification/points/earning_rules.py.
 class EarningRule(Model):
     id = fields.BigIntField(primary_key=True)
     program: fields.ForeignKeyRelation = fields.ForeignKeyField(

@@ -33,7 +33,8 @@ ERASED_NAME = "Deleted member"
 
 
 def register_exporter(section: str, exporter: Exporter) -> None:
-    """Add `section` to every member's export (at import time of the feature's module)."""
+    """Add `section` to every member's export: the core's own sections below when this module is
+    imported, every feature's from its `install()`, which bootstrap calls."""
     _exporters[section] = exporter
 
 

@@ -346,7 +346,7 @@ async def _refunded_amount(referee_id: int, purchase_id: int) -> Decimal:
     return sum(amounts.values(), Decimal(0))
 
 
-# --- event handlers (subscribed at import) ---
+# --- event handlers (subscribed by install(), which bootstrap calls) ---
 
 
 async def on_purchase_recorded(event: Event) -> None:

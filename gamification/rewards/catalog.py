@@ -4,8 +4,8 @@ can redeem and, when they cannot, why.
 Availability is checked in a fixed order, the first failing rule giving the reason: the validity
 window (NOT_STARTED, ENDED), eligibility (TIER_REQUIRED, BADGE_REQUIRED), stock (OUT_OF_STOCK),
 the member's limits (LIMIT_REACHED), then the balance (NOT_ENOUGH_POINTS). The same rules guard a
-redemption (gamification/redemptions.py), where stock, limits and points are rechecked inside the
-transaction under the member's row lock.
+redemption (redemptions.py), where stock, limits and points are rechecked inside the transaction
+under the member's row lock.
 """
 
 from __future__ import annotations

@@ -147,7 +147,8 @@ async def _subscribed_types(program_id: int) -> set[str]:
     return {t for types in rows for t in (types or ())}
 
 
-# Event types some active endpoint of the program wants (staleness: see gamification.interest).
+# Event types some active endpoint of the program wants (staleness: see
+# gamification.events.caches).
 subscribed = caches.ProgramTypes(_subscribed_types)
 
 
@@ -200,7 +201,7 @@ async def attempt_delivery(
     max_attempts: int,
     retry_base_seconds: float,
 ) -> tuple[WebhookStatus, float | None]:
-    """One attempt of one delivery, sent with `client` (`webhook_destinations.delivery_client`,
+    """One attempt of one delivery, sent with `client` (`destinations.delivery_client`,
     which refuses private destinations at connection time). Returns its status and, when it must
     be tried again, after how many seconds. Safe to call for a delivery already settled (does
     nothing)."""
