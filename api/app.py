@@ -93,12 +93,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Event handlers feed the boards with the app's Redis and queue webhooks on its pool.
         wiring = bootstrap.wire(redis=services.redis, queue=arq_pool)
         # What start-up built (schema, modules, pools) lives as long as the process: out of the
-        # collector's sight, a full collection walks only request garbage (measured: a 26-36 ms
-        # pause of every request in flight, down to under 1 ms).
+        # collector's sight, a full collection walks only request garbage, and its pause of
+        # every request in flight stays short (figures in bench/README.md).
         gc.collect()
         gc.freeze()
         # A request makes thousands of short-lived objects: a young collection every 10,000
-        # allocations instead of every 700 is measured 5% more purchases/s at the same memory.
+        # allocations rather than every 700 stops the process less often, for the same memory
+        # (bench/README.md has the runs).
         gc.set_threshold(10_000, 10, 10)
         try:
             yield

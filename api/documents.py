@@ -1,9 +1,9 @@
 """Each distinct operation text is parsed and validated once per process, within our limits.
 
-strawberry's ParserCache, AddValidationRules, ValidationCache and MaxTokensLimiter did this as four
+strawberry's ParserCache, AddValidationRules, ValidationCache and MaxTokensLimiter do this as four
 extensions: four sets of hooks entered on every request, and a validation cache keyed by the parsed
-document, which hashes the whole syntax tree on every lookup (10 µs for a leaderboard query). One
-extension keyed by the operation's text does the same work in one lookup.
+document, which hashes the whole syntax tree on every lookup. One extension keyed by the
+operation's text does the same work in one lookup.
 """
 
 from __future__ import annotations

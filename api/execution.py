@@ -1,11 +1,11 @@
 """The executor behind every GraphQL request, made to leave no reference cycle behind.
 
 graphql-core's executor keeps two of its own bound methods in `async_helpers`, a cycle through the
-executor itself. That one cycle held each request's whole object graph (context, dataloaders and
-their futures, collected fields: about 160 objects) until the cyclic collector ran, so a busy
-process spent about a tenth of its time in collections and paused every request in flight for up
-to 90 ms at each full one (measured on the leaderboard query). Holding the executor weakly lets
-reference counting free a request the moment it is answered.
+executor itself. That one cycle would hold each request's whole object graph (context, dataloaders
+and their futures, collected fields) until the cyclic collector ran, so a busy process would spend
+a good share of its time in collections and pause every request in flight at each full one
+(bench/README.md has the figures). Holding the executor weakly lets reference counting free a
+request the moment it is answered.
 """
 
 from __future__ import annotations

@@ -2,12 +2,12 @@
 
 Strawberry converts an argument by walking its type anew on every request: for each field it
 resolves the annotation, converts the name, and tests the type against every kind it could be.
-On `recordPurchase` (an input of 6 fields with 5 nested lines) that was about a tenth of the
-API's CPU. The plan here is built once per input type, when the schema is built, and installed
-through `from_input`, strawberry's own hook for types that build their own values. The values
-are the same: graphql-core has already parsed and validated every scalar and enum, so only input
-objects and lists need building; a field the client omitted is left to its default, and one
-with no default is None, as strawberry does.
+On a mutation with nested input lines (`recordPurchase`) that is a visible share of the API's
+CPU (bench/README.md has the figure). The plan here is built once per input type, when the
+schema is built, and installed through `from_input`, strawberry's own hook for types that build
+their own values. The values are the same: graphql-core has already parsed and validated every
+scalar and enum, so only input objects and lists need building; a field the client omitted is
+left to its default, and one with no default is None, as strawberry does.
 """
 
 from __future__ import annotations

@@ -75,8 +75,8 @@ class Mutation(
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     # graphql-core's standard rules, then our limiters, built once per schema: api/documents.py
-    # validates each operation text once with them (strawberry's limiter extensions built new
-    # rule classes per request, which defeated any validation cache).
+    # validates each operation text once with them (strawberry's limiter extensions build new
+    # rule classes per request, which defeats any validation cache).
     rules: list[type[ASTValidationRule]] = [
         *specified_rules,
         depth_validator(settings.max_query_depth, None, None),

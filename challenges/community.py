@@ -2,8 +2,8 @@
 
 The database holds the truth: a community's total is the sum of its participants' progress,
 rows that each member's own events write. No row is shared by every purchase, so purchases of
-different members never queue behind one another here (a `community_total` column updated by
-every event did exactly that: most connections waited on it under load).
+different members never queue behind one another here, as they would behind one total column
+that every event updates.
 
 Redis notices the crossing. After each commit, the amounts counted for collective challenges are
 added to one counter per challenge, once per event (an applied set, as the boards have). A

@@ -109,7 +109,7 @@ async def _enrol(challenge: Challenge, member_id: int, joined_at: datetime) -> b
     """Create the participant row and, for a capped challenge, count it against
     `max_participants`, or neither. Returns whether it was created now (False: it already
     existed). Raises CHALLENGE_FULL. An uncapped challenge keeps no counter: every member's first
-    event would queue on that one row (a challenge launched to a whole program did)."""
+    event would queue on that one row when a challenge opens to a whole program."""
     try:
         async with in_transaction():  # a savepoint inside the caller's transaction
             await ChallengeParticipant.create(

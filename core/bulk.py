@@ -2,11 +2,11 @@
 event path and the hot mutations.
 
 Tortoise builds each statement anew in Python, and for these it costs more CPU than the database
-spends running them: `bulk_update` builds one UPDATE with a CASE per field and row (about 1.8 ms
-for 16 rows, measured on the badge handler), and an `__in` filter renders its list of values
-every time. On PostgreSQL the reads and updates are sent as fixed text with array parameters,
-which asyncpg prepares once per connection, one statement however many rows; elsewhere (SQLite)
-Tortoise's own are kept. Inserts build their text once per model and row count, on both.
+spends running them: `bulk_update` builds one UPDATE with a CASE per field and row, and an `__in`
+filter renders its list of values every time (bench/README.md has the figures). On PostgreSQL
+the reads and updates are sent as fixed text with array parameters, which asyncpg prepares once
+per connection, one statement however many rows; elsewhere (SQLite) Tortoise's own are kept.
+Inserts build their text once per model and row count, on both.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ async def read_locked(
     """The rows of `model` whose fields each take one of the given values (`member_id={1, 2}`),
     locked until commit (FOR UPDATE; SQLite locks the whole database for a writer anyway), in
     `order_by` order. Each row has the model's fields as attributes, ready for `write_back`: on
-    PostgreSQL a plain namespace (building model instances cost more than the query), elsewhere
+    PostgreSQL a plain namespace (building model instances costs more than the query), elsewhere
     a model instance. Runs in the caller's transaction."""
     db = model._meta.db
     if db.capabilities.dialect != "postgres":
@@ -100,7 +100,7 @@ def new_row(model: type[M], **values: Any) -> M:
     """A new instance of `model` for `insert_all`, from Python values of its data fields (`x_id`,
     not related objects); the others take their defaults. What `model(**values)` builds,
     without its per-field work (a type conversion, a relation check and a default lookup for
-    each field: about 12 us an instance, and a purchase builds nine)."""
+    each field), which a hot path would pay for every row it inserts."""
     row = model.__new__(model)
     attributes = row.__dict__
     attributes.update(_ROW_STATE)

@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 5_000
     # GraphQL operations run at once per process; the rest queue in arrival order (0: no limit).
-    # See GraphQLView (api/graphql_view.py) for why; 8-12 measured best of 4-32 on one core.
+    # See GraphQLView (api/graphql_view.py) for why; bench/README.md has the runs behind 12.
     graphql_concurrency: int = Field(default=12, ge=0)
 
     login_attempts_per_email: int = 5

@@ -1,8 +1,7 @@
 """Fixed SQL for the statements every purchase, redemption and play runs.
 
 Tortoise builds a queryset's statement anew in Python each time, which costs more CPU than
-running it: an UPDATE of one balance took 235 us through a queryset and 90 us as fixed text
-(measured inside a PostgreSQL transaction), and a purchase runs several. These few are written
+running it, and a purchase runs several (bench/README.md has the figures). These few are written
 once, in PostgreSQL's `$n` style; for SQLite the placeholders become `?n` and `{lock}` (FOR
 UPDATE, or the `lock` given, which SQLite neither has nor needs: a writer locks the whole
 database) is dropped.
@@ -14,7 +13,7 @@ converts each column for the dialect, as a queryset does.
 On PostgreSQL the text goes straight to the asyncpg connection that Tortoise holds for the
 caller's transaction (or lends from its pool), under the same lock Tortoise takes, and with the
 same translation of errors (a unique violation is Tortoise's IntegrityError, as callers expect):
-Tortoise's own path cost about 18 us more per statement.
+Tortoise's own path costs more CPU per statement.
 """
 
 from __future__ import annotations

@@ -105,8 +105,8 @@ async def seed(program: Program, member: Member) -> None:
     )
     async with events.atomic():
         await progress.join(visits, member)  # joining again is harmless
-    # The points part's purchases came before these badges existed: one visit after them, so the
-    # demo member holds a badge and has progress to show (once: its external id is fixed).
+    # The points part records its purchases before these badges exist: one visit after them, so
+    # the demo member holds a badge and has progress to show (once: its external id is fixed).
     if not await Purchase.exists(program_id=program.id, external_id=AFTER_BADGES):
         await purchases.record_purchase(
             program,

@@ -3,7 +3,7 @@ program row, its earning rules and its tiers.
 
 Not needed for correctness: a change made through the services (rules, tiers) drops the
 snapshot of this process at once, and other processes see it within `TTL_SECONDS`. Without it,
-every recordPurchase spent three queries re-reading rows that change a few times a year.
+every recordPurchase would spend three queries re-reading rows that change a few times a year.
 """
 
 from __future__ import annotations
