@@ -4,16 +4,57 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from enum import StrEnum
 from typing import ParamSpec, TypeVar
 
 import strawberry
 from starlette.responses import JSONResponse
 
+from badges.error_codes import BadgeErrorCode
+from challenges.error_codes import ChallengeErrorCode
 from core.errors import DomainError, ValidationErrors
-from core.errors import ErrorCode as DomainErrorCode
+from core.errors import ErrorCode as SharedErrorCode
+from gamification.accounts.error_codes import AccountErrorCode
+from gamification.events.error_codes import EventErrorCode
+from gamification.games.error_codes import GameErrorCode
+from gamification.leaderboards.error_codes import LeaderboardErrorCode
+from gamification.points.error_codes import PointsErrorCode
+from gamification.programs.error_codes import ProgramErrorCode
+from gamification.referrals.error_codes import ReferralErrorCode
+from gamification.rewards.error_codes import RewardErrorCode
+from gamification.webhooks.error_codes import WebhookErrorCode
 
-ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode")
+# Every feature's codes, in the order of the layers: a new feature adds its enum here.
+FEATURE_CODES: tuple[type[StrEnum], ...] = (
+    SharedErrorCode,
+    EventErrorCode,
+    ProgramErrorCode,
+    AccountErrorCode,
+    PointsErrorCode,
+    ReferralErrorCode,
+    RewardErrorCode,
+    GameErrorCode,
+    LeaderboardErrorCode,
+    WebhookErrorCode,
+    BadgeErrorCode,
+    ChallengeErrorCode,
+)
+
+
+def merge_codes(name: str, enums: Iterable[type[StrEnum]]) -> type[StrEnum]:
+    """One enum holding the members of all `enums`; a value declared twice is refused."""
+    members: dict[str, str] = {}
+    for enum in enums:
+        for member in enum:
+            if member.name in members:
+                raise ValueError(f"error code {member.name} is declared twice")
+            members[member.name] = member.value
+    return StrEnum(name, members)  # type: ignore[return-value]  # functional API: a StrEnum
+
+
+# Clients read one enum: the codes of every feature.
+ErrorCode = strawberry.enum(merge_codes("ErrorCode", FEATURE_CODES), name="ErrorCode")
 
 
 @strawberry.type
@@ -30,7 +71,9 @@ def http_error(status: int, code: str, message: str) -> JSONResponse:
 
 def user_errors(error: DomainError) -> list[UserError]:
     errors = error.errors if isinstance(error, ValidationErrors) else [error]
-    return [UserError(code=e.code, message=e.message, field=e.field) for e in errors]
+    return [
+        UserError(code=ErrorCode(e.code.value), message=e.message, field=e.field) for e in errors
+    ]
 
 
 P = ParamSpec("P")

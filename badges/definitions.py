@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from badges import awarding
 from badges import criteria as kinds
+from badges.error_codes import BadgeErrorCode
 from badges.models import Badge, BadgeCriteria
 from core.clock import clock
 from core.errors import (
@@ -21,6 +22,7 @@ from core.errors import (
     ValidationFailed,
 )
 from gamification.events import EventType, caches
+from gamification.events.error_codes import EventErrorCode
 from gamification.points.ledger import MAX_POINTS
 
 MAX_LEVELS = 3  # bronze, silver, gold
@@ -57,14 +59,14 @@ def _thresholds(criteria: BadgeCriteria, raw: list[Decimal]) -> list[int]:
         scaled = value * unit
         if scaled != scaled.to_integral_value() or not 0 < scaled <= MAX_THRESHOLD:
             raise ValidationFailed(
-                ErrorCode.INVALID_CRITERIA,
+                BadgeErrorCode.INVALID_CRITERIA,
                 "Thresholds are positive (whole numbers except for money).",
                 "thresholds",
             )
         values.append(int(scaled))
     if not 1 <= len(values) <= MAX_LEVELS or values != sorted(set(values)):
         raise ValidationFailed(
-            ErrorCode.INVALID_CRITERIA,
+            BadgeErrorCode.INVALID_CRITERIA,
             f"Give 1 to {MAX_LEVELS} strictly increasing thresholds, one per level.",
             "thresholds",
         )
@@ -81,14 +83,14 @@ def _params(
         )
         if chosen not in {t.value for t in EventType}:
             raise ValidationFailed(
-                ErrorCode.INVALID_EVENT_TYPE, "Name the event type to count.", "eventType"
+                EventErrorCode.INVALID_EVENT_TYPE, "Name the event type to count.", "eventType"
             )
         params["event_type"] = chosen
     if criteria == BadgeCriteria.PRODUCT_QUANTITY:
         sku, category = (sku or "").strip(), (category or "").strip()
         if bool(sku) == bool(category) or len(sku) > 64 or len(category) > 64:
             raise ValidationFailed(
-                ErrorCode.INVALID_CRITERIA, "Give either a SKU or a category.", "sku"
+                BadgeErrorCode.INVALID_CRITERIA, "Give either a SKU or a category.", "sku"
             )
         params["sku" if sku else "category"] = sku or category
     return params

@@ -7,7 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from badges.definitions import badge_in_program
+from badges.error_codes import BadgeErrorCode
 from challenges import community, progress
+from challenges.error_codes import ChallengeErrorCode
 from challenges.models import (
     Challenge,
     ChallengeKind,
@@ -140,7 +142,7 @@ async def create_challenge(
         bool(sku) == bool(category) or len(sku or category or "") > 64
     ):
         raise ValidationFailed(
-            ErrorCode.INVALID_CRITERIA, "Give either a SKU or a category.", "sku"
+            BadgeErrorCode.INVALID_CRITERIA, "Give either a SKU or a category.", "sku"
         )
     if metric != ChallengeMetric.QUANTITY:
         sku = category = None
@@ -179,7 +181,9 @@ async def update_challenge(
     next counted event, and the closing scan settles collective ones."""
     challenge = await challenge_in_program(program_id, challenge_id)
     if challenge.status != ChallengeStatus.ACTIVE:
-        raise Refused(ErrorCode.CHALLENGE_NOT_OPEN, "This challenge is over.", "challengeId")
+        raise Refused(
+            ChallengeErrorCode.CHALLENGE_NOT_OPEN, "This challenge is over.", "challengeId"
+        )
     await _apply(challenge, fields)
     await challenge.save()
     caches.changed(progress.active, program_id)

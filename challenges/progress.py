@@ -28,6 +28,7 @@ from tortoise.transactions import in_transaction
 
 from badges.criteria import line_quantity, money_units
 from challenges import boards, community, rewarding
+from challenges.error_codes import ChallengeErrorCode
 from challenges.models import (
     Challenge,
     ChallengeKind,
@@ -38,7 +39,7 @@ from challenges.models import (
 )
 from core.bulk import read_columns, read_locked, write_back
 from core.clock import clock
-from core.errors import ErrorCode, Refused
+from core.errors import Refused
 from core.redis import run_scripts
 from gamification import events
 from gamification.accounts.models import Member
@@ -122,7 +123,9 @@ async def _enrol(challenge: Challenge, member_id: int, joined_at: datetime) -> b
     except IntegrityError:
         return False
     except _Full:
-        raise Refused(ErrorCode.CHALLENGE_FULL, "This challenge is full.", "challengeId") from None
+        raise Refused(
+            ChallengeErrorCode.CHALLENGE_FULL, "This challenge is full.", "challengeId"
+        ) from None
     return True
 
 
@@ -130,10 +133,14 @@ async def join(challenge: Challenge, member: Member) -> bool:
     """A member joins (inside `events.atomic()`). Joining twice is harmless: returns False."""
     now = clock.now()
     if challenge.status != ChallengeStatus.ACTIVE or now >= challenge.ends_at:
-        raise Refused(ErrorCode.CHALLENGE_NOT_OPEN, "This challenge is over.", "challengeId")
+        raise Refused(
+            ChallengeErrorCode.CHALLENGE_NOT_OPEN, "This challenge is over.", "challengeId"
+        )
     if not await _eligible(challenge, member.id):
         raise Refused(
-            ErrorCode.CHALLENGE_NOT_ELIGIBLE, "Your tier cannot join this one.", "challengeId"
+            ChallengeErrorCode.CHALLENGE_NOT_ELIGIBLE,
+            "Your tier cannot join this one.",
+            "challengeId",
         )
     # Automatic challenges count from their start; opt-in ones from the moment of joining.
     joined_at = challenge.starts_at if challenge.enrolment == Enrolment.AUTOMATIC else now

@@ -9,8 +9,9 @@ from badges import awarding
 from badges.models import Badge
 from challenges.models import Challenge, ChallengeKind, ChallengeParticipant
 from core.clock import clock
-from core.errors import ErrorCode, Refused
+from core.errors import Refused
 from gamification import events
+from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member
 from gamification.events import EventType
 from gamification.points import ledger
@@ -72,7 +73,10 @@ async def reward_contributors(challenge_id: int) -> int:
             async with events.atomic():
                 rewarded += await reward(challenge, member_id)
         except Refused as refusal:
-            if refusal.code not in (ErrorCode.MEMBER_BLOCKED, ErrorCode.MEMBER_ANONYMISED):
+            if refusal.code not in (
+                AccountErrorCode.MEMBER_BLOCKED,
+                AccountErrorCode.MEMBER_ANONYMISED,
+            ):
                 raise
             # A blocked or erased member earns nothing: the others are still paid, and a
             # blocked one is tried again by the closing scan.

@@ -33,6 +33,7 @@ from api.games.types import (
 from api.ids import parse_id
 from api.permissions import member_only, staff_only
 from core.errors import ErrorCode, NotFound, ValidationFailed
+from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member as MemberModel
 from gamification.accounts.models import StaffRole
 from gamification.games import contests, instant_win
@@ -78,7 +79,7 @@ def _optional_id(raw: strawberry.ID | None, field: str) -> int | None:
 async def _caller_member(info: Info) -> MemberModel:
     member = await info.context.loaders.member.load(info.context.caller.member_id)
     if member is None:
-        raise NotFound(ErrorCode.MEMBER_NOT_FOUND, "This account no longer exists.")
+        raise NotFound(AccountErrorCode.MEMBER_NOT_FOUND, "This account no longer exists.")
     return member
 
 

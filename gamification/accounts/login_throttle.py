@@ -13,8 +13,9 @@ from typing import TypeVar
 
 from redis.asyncio import Redis
 
-from core.errors import ErrorCode, Refused
+from core.errors import Refused
 from gamification.accounts import passwords
+from gamification.accounts.error_codes import AccountErrorCode
 
 A = TypeVar("A")
 
@@ -38,7 +39,9 @@ def _keys(program_id: int, email: str, address: str) -> tuple[str, str]:
 
 
 def _too_many() -> Refused:
-    return Refused(ErrorCode.TOO_MANY_ATTEMPTS, "Too many attempts. Try again in a few minutes.")
+    return Refused(
+        AccountErrorCode.TOO_MANY_ATTEMPTS, "Too many attempts. Try again in a few minutes."
+    )
 
 
 class LoginThrottle:
@@ -83,7 +86,7 @@ class LoginThrottle:
         hashed = getattr(found, "password_hash", None)
         if found is None or not await passwords.verify_password(hashed, password):
             await self.record_failure(program_id, key, address)
-            raise Refused(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
+            raise Refused(AccountErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
         await self.record_success(program_id, key, address)
         return found
 

@@ -12,7 +12,6 @@ from core.bulk import read_columns
 from core.clock import clock
 from core.errors import (
     DomainError,
-    ErrorCode,
     NotFound,
     Refused,
     ValidationErrors,
@@ -21,6 +20,7 @@ from core.errors import (
 from core.statements import Statement
 from gamification import events
 from gamification.accounts import passwords
+from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.login_throttle import LoginThrottle
 from gamification.accounts.models import Member
 from gamification.programs.models import Program
@@ -37,7 +37,7 @@ def normalise_email(email: str, field: str = "email") -> str:
         result = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError:
         raise ValidationFailed(
-            ErrorCode.INVALID_EMAIL, "This is not a valid email.", field
+            AccountErrorCode.INVALID_EMAIL, "This is not a valid email.", field
         ) from None
     return result.normalized.lower()
 
@@ -46,7 +46,7 @@ def clean_display_name(name: str) -> str:
     name = " ".join(name.split())
     if not 1 <= len(name) <= MAX_DISPLAY_NAME or not name.isprintable():
         raise ValidationFailed(
-            ErrorCode.INVALID_DISPLAY_NAME,
+            AccountErrorCode.INVALID_DISPLAY_NAME,
             f"A display name has 1 to {MAX_DISPLAY_NAME} printable characters.",
             "displayName",
         )
@@ -109,7 +109,7 @@ async def register_member(
         except IntegrityError:
             if await Member.exists(program_id=program.id, email=email):
                 raise Refused(
-                    ErrorCode.EMAIL_TAKEN, "This email already has an account.", "email"
+                    AccountErrorCode.EMAIL_TAKEN, "This email already has an account.", "email"
                 ) from None
             # Otherwise the random referral code collided: draw another.
     raise RuntimeError("could not draw a free referral code")
@@ -138,7 +138,9 @@ async def log_in(
 async def member_in_program(program_id: int, member_id: int) -> Member:
     member = await Member.get_or_none(id=member_id, program_id=program_id)
     if member is None:
-        raise NotFound(ErrorCode.MEMBER_NOT_FOUND, "No such member in this program.", "memberId")
+        raise NotFound(
+            AccountErrorCode.MEMBER_NOT_FOUND, "No such member in this program.", "memberId"
+        )
     return member
 
 

@@ -7,7 +7,8 @@ import asyncio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from core.errors import ErrorCode, ValidationFailed
+from core.errors import ValidationFailed
+from gamification.accounts.error_codes import AccountErrorCode
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
@@ -32,13 +33,13 @@ def configure(profile: str) -> None:
 def check_password_rules(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            ErrorCode.PASSWORD_TOO_SHORT,
+            AccountErrorCode.PASSWORD_TOO_SHORT,
             f"Passwords have at least {MIN_PASSWORD_LENGTH} characters.",
             field,
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValidationFailed(
-            ErrorCode.PASSWORD_TOO_LONG,
+            AccountErrorCode.PASSWORD_TOO_LONG,
             f"Passwords have at most {MAX_PASSWORD_LENGTH} characters.",
             field,
         )

@@ -18,7 +18,8 @@ import jwt
 from tortoise.expressions import Q
 
 from core.clock import clock
-from core.errors import ErrorCode, Refused
+from core.errors import Refused
+from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member, RefreshToken, StaffUser
 
 SubjectKind = Literal["member", "staff"]
@@ -48,7 +49,7 @@ def _hash(token: str) -> str:
 
 
 def _invalid_refresh() -> Refused:
-    return Refused(ErrorCode.INVALID_REFRESH_TOKEN, "This session has ended. Log in again.")
+    return Refused(AccountErrorCode.INVALID_REFRESH_TOKEN, "This session has ended. Log in again.")
 
 
 class TokenIssuer:

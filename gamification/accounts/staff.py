@@ -5,8 +5,9 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 
 from core.clock import clock
-from core.errors import ErrorCode, Refused, ValidationFailed
+from core.errors import Refused, ValidationFailed
 from gamification.accounts import passwords
+from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.login_throttle import LoginThrottle
 from gamification.accounts.members import normalise_email
 from gamification.accounts.models import StaffRole, StaffUser
@@ -21,7 +22,7 @@ async def create_staff(program_slug: str, email: str, password: str, role: str) 
         staff_role = StaffRole(role.upper())
     except ValueError:
         raise ValidationFailed(
-            ErrorCode.INVALID_ROLE, "A role is ADMIN, MANAGER or ANALYST.", "role"
+            AccountErrorCode.INVALID_ROLE, "A role is ADMIN, MANAGER or ANALYST.", "role"
         ) from None
     password_hash = await passwords.hash_password(password)
     try:
@@ -33,7 +34,9 @@ async def create_staff(program_slug: str, email: str, password: str, role: str) 
             created_at=clock.now(),
         )
     except IntegrityError:
-        raise Refused(ErrorCode.EMAIL_TAKEN, "This email already has a staff account.") from None
+        raise Refused(
+            AccountErrorCode.EMAIL_TAKEN, "This email already has a staff account."
+        ) from None
 
 
 async def staff_log_in(

@@ -33,6 +33,7 @@ from gamification.accounts.members import display_names
 from gamification.accounts.models import Member
 from gamification.events import EventType
 from gamification.games import draws, prizes
+from gamification.games.error_codes import GameErrorCode
 from gamification.games.instant_win import PrizeInput, check_cost, check_window
 from gamification.games.models import (
     Contest,
@@ -208,7 +209,7 @@ async def enter(member: Member, contest_id: int, entries: int, idempotency_key: 
     contest = await contest_in_program(member.program_id, contest_id)
     if status_of(contest) != ContestStatus.OPEN or contest.archived:
         raise Refused(
-            ErrorCode.CONTEST_CLOSED, "This contest is not open for entries.", "contestId"
+            GameErrorCode.CONTEST_CLOSED, "This contest is not open for entries.", "contestId"
         )
     await check_eligibility(
         member, min_tier_rank=contest.min_tier_rank, required_badge_id=contest.required_badge_id
@@ -219,7 +220,7 @@ async def enter(member: Member, contest_id: int, entries: int, idempotency_key: 
     try:
         async with events.atomic():
             if not await _hold_open(contest.id):
-                raise Refused(ErrorCode.CONTEST_CLOSED, "This contest is closed.", "contestId")
+                raise Refused(GameErrorCode.CONTEST_CLOSED, "This contest is closed.", "contestId")
             entry = await ContestEntry.create(
                 program_id=member.program_id,
                 contest_id=contest.id,
@@ -234,7 +235,7 @@ async def enter(member: Member, contest_id: int, entries: int, idempotency_key: 
                 entries__lte=contest.max_entries_per_member - entries,
             ).update(entries=F("entries") + entries):
                 raise Refused(
-                    ErrorCode.ENTRY_LIMIT_REACHED,
+                    GameErrorCode.ENTRY_LIMIT_REACHED,
                     f"At most {contest.max_entries_per_member} entries per member.",
                     "entries",
                 )
@@ -297,7 +298,7 @@ class DrawOutcome:
 
 def check_drawable(contest: Contest) -> None:
     if contest.drawn_at is None and clock.now() < contest.closes_at:
-        raise Refused(ErrorCode.CONTEST_NOT_CLOSED, "This contest is still open.", "contestId")
+        raise Refused(GameErrorCode.CONTEST_NOT_CLOSED, "This contest is still open.", "contestId")
 
 
 async def due_contests() -> list[int]:

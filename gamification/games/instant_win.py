@@ -34,6 +34,7 @@ from gamification import events
 from gamification.accounts.models import Member
 from gamification.events import EventType, caches
 from gamification.games import prizes
+from gamification.games.error_codes import GameErrorCode
 from gamification.games.models import (
     GameMode,
     GamePlay,
@@ -360,7 +361,7 @@ async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult
                 cost=game.play_cost,
             )
             if game.archived or not game.starts_at <= now < game.ends_at:
-                raise Refused(ErrorCode.GAME_CLOSED, "This game is not open now.", "gameId")
+                raise Refused(GameErrorCode.GAME_CLOSED, "This game is not open now.", "gameId")
             await check_eligibility(
                 member, min_tier_rank=game.min_tier_rank, required_badge_id=game.required_badge_id
             )
@@ -409,7 +410,7 @@ async def _count_play(game: InstantWinGame, member_id: int, day: str) -> None:
         (game.max_plays_total, TOTAL, "You have played as often as allowed."),
     ):
         if limit is not None and not await _COUNT_PLAY.changed(game.id, member_id, key, limit):
-            raise Refused(ErrorCode.PLAY_LIMIT_REACHED, message, "gameId")
+            raise Refused(GameErrorCode.PLAY_LIMIT_REACHED, message, "gameId")
 
 
 async def _claim_prize(game: InstantWinGame, played: GamePlay, now: datetime) -> GamePrize | None:

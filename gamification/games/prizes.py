@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from core.clock import clock
 from core.errors import ErrorCode, Refused, ValidationFailed
 from gamification.accounts.models import Member
+from gamification.games.error_codes import GameErrorCode
 from gamification.games.models import PrizeClaim, PrizeKind
 from gamification.points import ledger
 from gamification.points.models import LedgerKind
 from gamification.programs.models import Program
 from gamification.rewards import redemptions
+from gamification.rewards.error_codes import RewardErrorCode
 from gamification.rewards.models import Reward
 
 # No 0/O, 1/I/L: claim codes are read aloud at a counter.
@@ -103,7 +105,9 @@ async def grant_prize(member: Member, prize: PrizeSpec, *, source: str, reason: 
     # other. The source is the key, so the same won unit never yields two redemptions.
     reward = await Reward.get_or_none(id=prize.reward_id, program_id=member.program_id)
     if reward is None:
-        raise Refused(ErrorCode.REWARD_PRIZE_UNAVAILABLE, "This prize's reward no longer exists.")
+        raise Refused(
+            GameErrorCode.REWARD_PRIZE_UNAVAILABLE, "This prize's reward no longer exists."
+        )
     redemption = await redemptions.grant_reward(
         member, reward, source=source, idempotency_key=source
     )
@@ -116,4 +120,4 @@ async def check_reward_prizes(program_id: int, specs: list[tuple[int | None, str
         if reward_id is not None and not await Reward.exists(
             id=reward_id, program_id=program_id, archived=False
         ):
-            raise ValidationFailed(ErrorCode.REWARD_NOT_FOUND, "No such reward.", field)
+            raise ValidationFailed(RewardErrorCode.REWARD_NOT_FOUND, "No such reward.", field)

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-from core.errors import ErrorCode, ValidationFailed
+from core.errors import ValidationFailed
+from gamification.leaderboards.error_codes import LeaderboardErrorCode
 
 REFERRALS = "referrals"
 
@@ -116,7 +117,7 @@ def _window_of_day(period: Period, on: date) -> Window:
 def check_board(board: str) -> str:
     if not BOARD_PATTERN.match(board):
         raise ValidationFailed(
-            ErrorCode.UNKNOWN_LEADERBOARD,
+            LeaderboardErrorCode.UNKNOWN_LEADERBOARD,
             "Boards are referrals, points or challenge:<id>.",
             "board",
         )

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from tortoise.functions import Max, Sum
 
 from core.clock import clock
-from core.errors import ErrorCode, NotFound
+from core.errors import NotFound
 from gamification.accounts.models import Member
 from gamification.leaderboards.boards import (
     POINTS,
@@ -28,6 +28,7 @@ from gamification.leaderboards.boards import (
     seen_key,
     window,
 )
+from gamification.leaderboards.error_codes import LeaderboardErrorCode
 from gamification.leaderboards.scores import add_score, apply
 from gamification.points.models import LedgerEntry, LedgerKind
 from gamification.programs.models import Program
@@ -187,7 +188,9 @@ def register_source(
 def source_of(board: str) -> BoardSource:
     source = _sources.get(check_board(board).split(":", 1)[0])
     if source is None:
-        raise NotFound(ErrorCode.UNKNOWN_LEADERBOARD, f"No source can rebuild {board}.", "board")
+        raise NotFound(
+            LeaderboardErrorCode.UNKNOWN_LEADERBOARD, f"No source can rebuild {board}.", "board"
+        )
     return source
 
 

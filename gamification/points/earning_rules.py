@@ -37,6 +37,7 @@ from typing import Any
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, ValidationFailed
 from gamification.points import engine_snapshot
+from gamification.points.error_codes import PointsErrorCode
 from gamification.points.models import EarningRule, EarningRuleKind, Rounding, Tier
 
 _ROUNDING = {
@@ -273,14 +274,16 @@ async def _apply(rule: EarningRule, values: dict[str, Any]) -> None:
         rule.rounding = Rounding(rule.rounding)
     except ValueError:
         raise ValidationFailed(
-            ErrorCode.INVALID_RULE, "Unknown kind or rounding.", "kind"
+            PointsErrorCode.INVALID_RULE, "Unknown kind or rounding.", "kind"
         ) from None
     if not -1000 <= rule.priority <= 1000:
         raise ValidationFailed(
             ErrorCode.INVALID_INPUT, "A priority is between -1000 and 1000.", "priority"
         )
     if rule.starts_at and rule.ends_at and rule.ends_at <= rule.starts_at:
-        raise ValidationFailed(ErrorCode.INVALID_RULE, "A rule ends after it starts.", "endsAt")
+        raise ValidationFailed(
+            PointsErrorCode.INVALID_RULE, "A rule ends after it starts.", "endsAt"
+        )
     for field in ("sku", "category"):
         value = getattr(rule, field)
         if value is not None and not 1 <= len(value) <= 64:
@@ -290,13 +293,13 @@ async def _apply(rule: EarningRule, values: dict[str, Any]) -> None:
     if rule.tier_id is not None and not await Tier.exists(
         id=rule.tier_id, program_id=rule.program_id
     ):
-        raise NotFound(ErrorCode.TIER_NOT_FOUND, "No such tier in this program.", "tierId")
+        raise NotFound(PointsErrorCode.TIER_NOT_FOUND, "No such tier in this program.", "tierId")
     _check_kind(rule)
 
 
 def _need(condition: bool, message: str, field: str) -> None:
     if not condition:
-        raise ValidationFailed(ErrorCode.INVALID_RULE, message, field)
+        raise ValidationFailed(PointsErrorCode.INVALID_RULE, message, field)
 
 
 def _check_kind(rule: EarningRule) -> None:

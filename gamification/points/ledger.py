@@ -26,8 +26,10 @@ from core.clock import clock
 from core.errors import ErrorCode, Refused, ValidationFailed
 from core.statements import Statement
 from gamification import events
+from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member
 from gamification.events import EventType
+from gamification.points.error_codes import PointsErrorCode
 from gamification.points.models import LedgerEntry, LedgerKind
 from gamification.programs.models import Program
 
@@ -48,11 +50,11 @@ BLOCKED_KINDS = frozenset(
 
 
 def _blocked() -> Refused:
-    return Refused(ErrorCode.MEMBER_BLOCKED, "This member is blocked.")
+    return Refused(AccountErrorCode.MEMBER_BLOCKED, "This member is blocked.")
 
 
 def _anonymised() -> Refused:
-    return Refused(ErrorCode.MEMBER_ANONYMISED, "This member's account was deleted.")
+    return Refused(AccountErrorCode.MEMBER_ANONYMISED, "This member's account was deleted.")
 
 
 async def _refusal(member_id: int) -> Refused | None:
@@ -188,7 +190,7 @@ async def spend(
     balance = await _DEBIT[kind in BLOCKED_KINDS].value(points, member.id)
     if balance is None:
         refusal = await _refusal(member.id) if kind in BLOCKED_KINDS else None
-        raise refusal or Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
+        raise refusal or Refused(PointsErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
     now = clock.now()
     entry = _debit_entry(member, points, kind, reason, reference, staff_id, idempotency_key)
     # Most spends are covered by the first lot: one round trip takes it and writes the entry.
@@ -205,7 +207,7 @@ async def spend(
         for lot in due:
             expired = await expire_lot(lot)
             if not expired:
-                raise Refused(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
+                raise Refused(PointsErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
             balance -= expired
         await _take_from_lots(member.id, points, [lot for lot in lots if lot not in due])
         recorded = await insert_row(LedgerEntry, **entry)

@@ -23,6 +23,7 @@ from gamification import events
 from gamification.accounts.models import Member
 from gamification.events import EventType
 from gamification.points import ledger, tiers
+from gamification.points.error_codes import PointsErrorCode
 from gamification.points.models import Membership, MembershipPlan
 
 MAX_DURATION_DAYS = 3660
@@ -31,7 +32,7 @@ MAX_DURATION_DAYS = 3660
 async def plan_in_program(program_id: int, plan_id: int) -> MembershipPlan:
     plan = await MembershipPlan.get_or_none(id=plan_id, program_id=program_id)
     if plan is None:
-        raise NotFound(ErrorCode.PLAN_NOT_FOUND, "No such membership plan.", "planId")
+        raise NotFound(PointsErrorCode.PLAN_NOT_FOUND, "No such membership plan.", "planId")
     return plan
 
 
@@ -74,7 +75,7 @@ async def _apply(plan: MembershipPlan, **values: Any) -> None:
         )
     price = Decimal(plan.price)
     if not price.is_finite() or not Decimal(0) <= price <= Decimal("1000000000"):
-        raise ValidationFailed(ErrorCode.INVALID_AMOUNT, "A price is not negative.", "price")
+        raise ValidationFailed(PointsErrorCode.INVALID_AMOUNT, "A price is not negative.", "price")
     await tiers.tier_in_program(plan.program_id, plan.tier_id)
 
 
@@ -95,7 +96,7 @@ async def activate_membership(member: Member, plan_id: int, external_id: str) ->
         return Activation(_same(previous, print_), replayed=True)
     plan = await plan_in_program(member.program_id, plan_id)
     if plan.archived:
-        raise Refused(ErrorCode.PLAN_NOT_FOUND, "This plan is no longer sold.", "planId")
+        raise Refused(PointsErrorCode.PLAN_NOT_FOUND, "This plan is no longer sold.", "planId")
     try:
         async with events.atomic():
             # The member row locked, as purchases take it: tier moves of one member queue up.

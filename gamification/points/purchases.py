@@ -23,10 +23,12 @@ from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from core.fingerprints import fingerprint
 from core.statements import Statement
 from gamification import events
+from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member
 from gamification.events import EventType
 from gamification.points import earning_rules, engine_snapshot, ledger, tiers
 from gamification.points.earning_rules import BasketLine, Evaluation, RulePoints
+from gamification.points.error_codes import PointsErrorCode
 from gamification.points.models import LedgerKind, Purchase, PurchaseLine, Refund, Tier
 from gamification.programs.models import Program
 
@@ -67,7 +69,7 @@ def _member_key(ref: MemberRef) -> tuple[str, object]:
 
 
 def _no_member() -> NotFound:
-    return NotFound(ErrorCode.MEMBER_NOT_FOUND, "No such member in this program.", "member")
+    return NotFound(AccountErrorCode.MEMBER_NOT_FOUND, "No such member in this program.", "member")
 
 
 async def find_member(program_id: int, ref: MemberRef) -> Member:
@@ -108,7 +110,7 @@ def _money(value: Decimal, field: str, *, allow_zero: bool = False) -> Decimal:
         ok = False
     if not ok:
         raise ValidationFailed(
-            ErrorCode.INVALID_AMOUNT,
+            PointsErrorCode.INVALID_AMOUNT,
             "An amount is positive, at most 1,000,000,000, with at most 2 decimals.",
             field,
         )
@@ -121,11 +123,13 @@ def validate_basket(
     """Check a basket; return its total (the lines' sum when no total is given)."""
     if currency != program.currency:
         raise ValidationFailed(
-            ErrorCode.CURRENCY_MISMATCH, f"This program counts in {program.currency}.", "currency"
+            PointsErrorCode.CURRENCY_MISMATCH,
+            f"This program counts in {program.currency}.",
+            "currency",
         )
     if len(lines) > MAX_LINES:
         raise ValidationFailed(
-            ErrorCode.TOO_MANY_LINES, f"A purchase has at most {MAX_LINES} lines.", "lines"
+            PointsErrorCode.TOO_MANY_LINES, f"A purchase has at most {MAX_LINES} lines.", "lines"
         )
     lines_sum = Decimal(0)
     for index, line in enumerate(lines):
@@ -137,7 +141,9 @@ def validate_basket(
             )
         if not 0 < line.quantity <= MAX_QUANTITY:
             raise ValidationFailed(
-                ErrorCode.INVALID_QUANTITY, "A quantity is above 0.", f"lines.{index}.quantity"
+                PointsErrorCode.INVALID_QUANTITY,
+                "A quantity is above 0.",
+                f"lines.{index}.quantity",
             )
         # A free item (price 0) is a real line; a negative price is not.
         _money(line.unit_price, f"lines.{index}.unitPrice", allow_zero=True)
@@ -147,7 +153,7 @@ def validate_basket(
     total = _money(total, "total")
     if not lines or abs(lines_sum - total) > TOTAL_TOLERANCE:
         raise ValidationFailed(
-            ErrorCode.LINES_TOTAL_MISMATCH,
+            PointsErrorCode.LINES_TOTAL_MISMATCH,
             f"The lines add up to {lines_sum}, not {total}.",
             "lines",
         )
@@ -243,7 +249,9 @@ async def record_purchase(
             )
             # After the insert, so that a retry of an earlier purchase still replays it.
             if member.anonymised_at is not None:  # an erased account takes part in nothing
-                raise Refused(ErrorCode.MEMBER_ANONYMISED, "This member's account was deleted.")
+                raise Refused(
+                    AccountErrorCode.MEMBER_ANONYMISED, "This member's account was deleted."
+                )
             if first:  # once in a member's life
                 await _FIRST_PURCHASE.changed(now, member.id)
                 member.first_purchase_at = now
@@ -352,7 +360,7 @@ class RefundResult:
 async def purchase_by_external_id(program_id: int, external_id: str) -> Purchase:
     purchase = await Purchase.get_or_none(program_id=program_id, external_id=external_id)
     if purchase is None:
-        raise NotFound(ErrorCode.PURCHASE_NOT_FOUND, "No such purchase.", "externalId")
+        raise NotFound(PointsErrorCode.PURCHASE_NOT_FOUND, "No such purchase.", "externalId")
     return purchase
 
 
@@ -379,7 +387,9 @@ async def refund_purchase(
     for index, line in enumerate(lines or ()):
         if not 0 < line.quantity <= MAX_QUANTITY:
             raise ValidationFailed(
-                ErrorCode.INVALID_QUANTITY, "A quantity is above 0.", f"lines.{index}.quantity"
+                PointsErrorCode.INVALID_QUANTITY,
+                "A quantity is above 0.",
+                f"lines.{index}.quantity",
             )
     if lines is not None and not lines:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, "Give at least one line.", "lines")
@@ -461,7 +471,7 @@ async def _take_refund(
             refunded = total - already
         if refunded <= 0 or already + refunded > total:
             raise Refused(
-                ErrorCode.REFUND_EXCEEDS_PURCHASE,
+                PointsErrorCode.REFUND_EXCEEDS_PURCHASE,
                 f"Only {total - already} of this purchase is left to refund.",
                 "amount" if amount is not None else "lines",
             )
@@ -504,7 +514,7 @@ async def _refund_lines(
             amount += Decimal(line.unit_price) * take
         if need:
             raise Refused(
-                ErrorCode.REFUND_EXCEEDS_PURCHASE,
+                PointsErrorCode.REFUND_EXCEEDS_PURCHASE,
                 f"Not that many of {wanted.sku} are left to refund.",
                 f"lines.{index}",
             )

@@ -17,6 +17,7 @@ from gamification import events
 from gamification.accounts.models import Member
 from gamification.events import EventType
 from gamification.points import engine_snapshot
+from gamification.points.error_codes import PointsErrorCode
 from gamification.points.models import Membership, MemberTierStatus, Purchase, Tier
 from gamification.programs.models import Program
 
@@ -277,7 +278,7 @@ async def tier_progress(member: Member) -> TierProgress:
 async def tier_in_program(program_id: int, tier_id: int) -> Tier:
     tier = await Tier.get_or_none(id=tier_id, program_id=program_id)
     if tier is None:
-        raise NotFound(ErrorCode.TIER_NOT_FOUND, "No such tier in this program.", "tierId")
+        raise NotFound(PointsErrorCode.TIER_NOT_FOUND, "No such tier in this program.", "tierId")
     return tier
 
 

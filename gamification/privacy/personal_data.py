@@ -15,9 +15,10 @@ from enum import Enum
 from typing import Any
 
 from core.clock import clock
-from core.errors import ErrorCode, Refused
+from core.errors import Refused
 from gamification import events
 from gamification.accounts import passwords, sessions
+from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member, RefreshToken
 from gamification.events import EventType
 from gamification.events.models import Event
@@ -155,7 +156,7 @@ async def anonymise_member(member: Member, *, by: str) -> Member:
 async def delete_own_account(member: Member, password: str) -> Member:
     """A member erasing themselves: their password confirms it."""
     if member.anonymised_at is not None:
-        raise Refused(ErrorCode.MEMBER_ANONYMISED, "This account was already deleted.")
+        raise Refused(AccountErrorCode.MEMBER_ANONYMISED, "This account was already deleted.")
     if not await passwords.verify_password(member.password_hash, password):
-        raise Refused(ErrorCode.INVALID_CREDENTIALS, "Wrong password.", "password")
+        raise Refused(AccountErrorCode.INVALID_CREDENTIALS, "Wrong password.", "password")
     return await anonymise_member(member, by="member")

@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
+from gamification.programs.error_codes import ProgramErrorCode
 from gamification.programs.models import Program
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -20,12 +21,14 @@ async def create_program(
 ) -> Program:
     if not SLUG_PATTERN.match(slug):
         raise ValidationFailed(
-            ErrorCode.INVALID_SLUG,
+            ProgramErrorCode.INVALID_SLUG,
             "A program slug is 1-64 lowercase letters, digits and inner hyphens.",
             "slug",
         )
     if not CURRENCY_PATTERN.match(currency):
-        raise ValidationFailed(ErrorCode.INVALID_CURRENCY, "Use an ISO 4217 code.", "currency")
+        raise ValidationFailed(
+            ProgramErrorCode.INVALID_CURRENCY, "Use an ISO 4217 code.", "currency"
+        )
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, "A name has 1 to 200 characters.", "name")
@@ -34,11 +37,13 @@ async def create_program(
             slug=slug, name=name, currency=currency, settings=settings or {}, created_at=clock.now()
         )
     except IntegrityError:
-        raise Refused(ErrorCode.PROGRAM_EXISTS, f"A program '{slug}' exists.", "slug") from None
+        raise Refused(
+            ProgramErrorCode.PROGRAM_EXISTS, f"A program '{slug}' exists.", "slug"
+        ) from None
 
 
 async def program_by_slug(slug: str) -> Program:
     program = await Program.get_or_none(slug=slug)
     if program is None:
-        raise NotFound(ErrorCode.PROGRAM_NOT_FOUND, f"No program '{slug}'.", "program")
+        raise NotFound(ProgramErrorCode.PROGRAM_NOT_FOUND, f"No program '{slug}'.", "program")
     return program

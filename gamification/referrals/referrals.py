@@ -42,6 +42,7 @@ from gamification.events.models import Event
 from gamification.points import ledger
 from gamification.points.models import LedgerKind
 from gamification.programs.models import Program
+from gamification.referrals.error_codes import ReferralErrorCode
 from gamification.referrals.models import Referral, ReferralStatus
 
 log = structlog.get_logger("gamification.referrals")
@@ -115,7 +116,9 @@ async def member_by_code(program_id: int, code: str) -> Member:
         referrer = await Member.get_or_none(program_id=program_id, referral_code=code)
     if referrer is None:
         raise ValidationFailed(
-            ErrorCode.INVALID_REFERRAL_CODE, "This referral code is unknown.", "referralCode"
+            ReferralErrorCode.INVALID_REFERRAL_CODE,
+            "This referral code is unknown.",
+            "referralCode",
         )
     return referrer
 
@@ -138,10 +141,10 @@ async def apply_referral_code(member: Member, code: str) -> Referral:
     rules = ReferralRules.of(program)
     referrer = await member_by_code(program.id, code)
     if referrer.id == member.id:
-        raise Refused(ErrorCode.OWN_REFERRAL_CODE, "This is your own code.", "referralCode")
+        raise Refused(ReferralErrorCode.OWN_REFERRAL_CODE, "This is your own code.", "referralCode")
     if clock.now() > member.created_at + rules.apply_window:
         raise Refused(
-            ErrorCode.REFERRAL_WINDOW_CLOSED,
+            ReferralErrorCode.REFERRAL_WINDOW_CLOSED,
             "A referral code can only be entered shortly after signing up.",
             "referralCode",
         )
@@ -154,10 +157,12 @@ async def apply_referral_code(member: Member, code: str) -> Referral:
         if await Referral.exists(referee_id=member.id) or await Member.exists(
             id=member.id, referred_by_id__not_isnull=True
         ):
-            raise Refused(ErrorCode.ALREADY_REFERRED, "You were already referred.", "referralCode")
+            raise Refused(
+                ReferralErrorCode.ALREADY_REFERRED, "You were already referred.", "referralCode"
+            )
         if await _chain_reaches(referrer, member.id):
             raise Refused(
-                ErrorCode.REFERRAL_LOOP,
+                ReferralErrorCode.REFERRAL_LOOP,
                 "This member was referred by you, directly or not.",
                 "referralCode",
             )
@@ -165,7 +170,9 @@ async def apply_referral_code(member: Member, code: str) -> Referral:
             referred_by_id=referrer.id
         )
         if not taken:
-            raise Refused(ErrorCode.ALREADY_REFERRED, "You were already referred.", "referralCode")
+            raise Refused(
+                ReferralErrorCode.ALREADY_REFERRED, "You were already referred.", "referralCode"
+            )
         return await record_referral(program, referrer, member)
 
 

@@ -23,6 +23,7 @@ from tortoise.queryset import QuerySet
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification.accounts.models import Member
+from gamification.points.error_codes import PointsErrorCode
 from gamification.points.ledger import MAX_POINTS
 from gamification.points.models import Tier
 from gamification.rewards.eligibility import (
@@ -33,6 +34,7 @@ from gamification.rewards.eligibility import (
     member_tier_rank,
     tier_ranks,
 )
+from gamification.rewards.error_codes import RewardErrorCode
 from gamification.rewards.models import Redemption, RedemptionStatus, Reward, RewardKind
 
 MAX_STOCK = 10_000_000
@@ -56,13 +58,13 @@ class UnavailableReason(StrEnum):
 
 # The refusal a redemption gets for each reason.
 REFUSAL_CODES = {
-    UnavailableReason.NOT_STARTED: ErrorCode.REWARD_NOT_STARTED,
-    UnavailableReason.ENDED: ErrorCode.REWARD_ENDED,
-    UnavailableReason.TIER_REQUIRED: ErrorCode.TIER_REQUIRED,
-    UnavailableReason.BADGE_REQUIRED: ErrorCode.BADGE_REQUIRED,
-    UnavailableReason.OUT_OF_STOCK: ErrorCode.OUT_OF_STOCK,
-    UnavailableReason.LIMIT_REACHED: ErrorCode.LIMIT_REACHED,
-    UnavailableReason.NOT_ENOUGH_POINTS: ErrorCode.INSUFFICIENT_POINTS,
+    UnavailableReason.NOT_STARTED: RewardErrorCode.REWARD_NOT_STARTED,
+    UnavailableReason.ENDED: RewardErrorCode.REWARD_ENDED,
+    UnavailableReason.TIER_REQUIRED: RewardErrorCode.TIER_REQUIRED,
+    UnavailableReason.BADGE_REQUIRED: RewardErrorCode.BADGE_REQUIRED,
+    UnavailableReason.OUT_OF_STOCK: RewardErrorCode.OUT_OF_STOCK,
+    UnavailableReason.LIMIT_REACHED: RewardErrorCode.LIMIT_REACHED,
+    UnavailableReason.NOT_ENOUGH_POINTS: PointsErrorCode.INSUFFICIENT_POINTS,
 }
 
 
@@ -211,7 +213,7 @@ def catalog(program_id: int, include_archived: bool = False) -> QuerySet[Reward]
 async def reward_in_program(program_id: int, reward_id: int) -> Reward:
     reward = await Reward.get_or_none(id=reward_id, program_id=program_id)
     if reward is None:
-        raise NotFound(ErrorCode.REWARD_NOT_FOUND, "No such reward.", "rewardId")
+        raise NotFound(RewardErrorCode.REWARD_NOT_FOUND, "No such reward.", "rewardId")
     return reward
 
 

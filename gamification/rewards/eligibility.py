@@ -14,6 +14,7 @@ from typing import Protocol
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification.accounts.models import Member
 from gamification.points.models import Tier
+from gamification.rewards.error_codes import RewardErrorCode
 
 MAX_RANK = 1000
 
@@ -121,6 +122,6 @@ async def check_eligibility(
     """NOT_ELIGIBLE unless the member's tier is at least `min_tier_rank` and the member holds
     `required_badge_id` (when set)."""
     if min_tier_rank is not None and not meets_rank(await member_tier_rank(member), min_tier_rank):
-        raise Refused(ErrorCode.NOT_ELIGIBLE, "Your tier is not high enough for this.")
+        raise Refused(RewardErrorCode.NOT_ELIGIBLE, "Your tier is not high enough for this.")
     if not await member_has_badge(member.id, required_badge_id):
-        raise Refused(ErrorCode.NOT_ELIGIBLE, "This needs a badge you do not hold yet.")
+        raise Refused(RewardErrorCode.NOT_ELIGIBLE, "This needs a badge you do not hold yet.")

@@ -29,6 +29,7 @@ from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused
 from core.statements import Statement
 from gamification import events
+from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member
 from gamification.events import EventType
 from gamification.points import ledger
@@ -43,6 +44,7 @@ from gamification.rewards.catalog import (
     window_reason,
 )
 from gamification.rewards.eligibility import member_has_badge, member_tier_rank, tier_ranks
+from gamification.rewards.error_codes import RewardErrorCode
 from gamification.rewards.models import Redemption, RedemptionStatus, Reward, RewardKind
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -143,13 +145,13 @@ async def _redeem_once(member_id: int, reward_id: int, idempotency_key: str) -> 
         # of one member queue here.
         member = await ledger.locked_member(member_id)
         if member is None:
-            raise NotFound(ErrorCode.MEMBER_NOT_FOUND, "No such member.")
+            raise NotFound(AccountErrorCode.MEMBER_NOT_FOUND, "No such member.")
         previous = await _BY_KEY.first(member.id, idempotency_key)
         if previous is not None:
             return Outcome(_same_reward(previous, reward_id), member, replayed=True)
         reward = await _REWARD.first(reward_id, member.program_id)
         if reward is None or reward.archived:
-            raise NotFound(ErrorCode.REWARD_NOT_FOUND, "No such reward.", "rewardId")
+            raise NotFound(RewardErrorCode.REWARD_NOT_FOUND, "No such reward.", "rewardId")
         now = clock.now()
         reason = window_reason(reward, now) or tier_reason(
             reward, await member_tier_rank(member), await tier_ranks([reward.minimum_tier_id])
@@ -191,7 +193,7 @@ async def grant_reward(
     member answers the first redemption."""
     ledger.check_key(idempotency_key)
     if reward.program_id != member.program_id:
-        raise NotFound(ErrorCode.REWARD_NOT_FOUND, "No such reward.", "rewardId")
+        raise NotFound(RewardErrorCode.REWARD_NOT_FOUND, "No such reward.", "rewardId")
     await ledger.locked_member(member.id)
     previous = await _BY_KEY.first(member.id, idempotency_key)
     if previous is not None:
@@ -240,18 +242,18 @@ async def by_code(program_id: int, code: str) -> Redemption:
         await Redemption.get_or_none(code=normalised, program_id=program_id) if normalised else None
     )
     if redemption is None:
-        raise NotFound(ErrorCode.REDEMPTION_NOT_FOUND, "No such code.", "code")
+        raise NotFound(RewardErrorCode.REDEMPTION_NOT_FOUND, "No such code.", "code")
     return redemption
 
 
 def _not_usable(redemption: Redemption) -> Refused:
     if redemption.status == RedemptionStatus.USED:
-        return Refused(ErrorCode.ALREADY_USED, "This code was already used.", "code")
+        return Refused(RewardErrorCode.ALREADY_USED, "This code was already used.", "code")
     if redemption.status == RedemptionStatus.CANCELLED:
-        return Refused(ErrorCode.REDEMPTION_CANCELLED, "This code was cancelled.", "code")
+        return Refused(RewardErrorCode.REDEMPTION_CANCELLED, "This code was cancelled.", "code")
     if redemption.status == RedemptionStatus.EXPIRED or _lapsed(redemption):
-        return Refused(ErrorCode.REDEMPTION_EXPIRED, "This code has expired.", "code")
-    return Refused(ErrorCode.REDEMPTION_NOT_USABLE, "This code is not for the shop.", "code")
+        return Refused(RewardErrorCode.REDEMPTION_EXPIRED, "This code has expired.", "code")
+    return Refused(RewardErrorCode.REDEMPTION_NOT_USABLE, "This code is not for the shop.", "code")
 
 
 def _lapsed(redemption: Redemption) -> bool:
@@ -321,7 +323,7 @@ async def _undo(redemption: Redemption, status: RedemptionStatus, refund: bool) 
 async def redemption_in_program(program_id: int, redemption_id: int) -> Redemption:
     redemption = await Redemption.get_or_none(id=redemption_id, program_id=program_id)
     if redemption is None:
-        raise NotFound(ErrorCode.REDEMPTION_NOT_FOUND, "No such redemption.", "redemptionId")
+        raise NotFound(RewardErrorCode.REDEMPTION_NOT_FOUND, "No such redemption.", "redemptionId")
     return redemption
 
 
@@ -339,12 +341,14 @@ async def cancel(redemption: Redemption) -> Redemption:
 
 def _not_cancellable(redemption: Redemption) -> Refused:
     if redemption.status == RedemptionStatus.CANCELLED:
-        return Refused(ErrorCode.REDEMPTION_CANCELLED, "Already cancelled.", "redemptionId")
+        return Refused(RewardErrorCode.REDEMPTION_CANCELLED, "Already cancelled.", "redemptionId")
     if redemption.status == RedemptionStatus.USED:
-        return Refused(ErrorCode.ALREADY_USED, "The shop already took it.", "redemptionId")
+        return Refused(RewardErrorCode.ALREADY_USED, "The shop already took it.", "redemptionId")
     if redemption.status == RedemptionStatus.EXPIRED:
-        return Refused(ErrorCode.REDEMPTION_EXPIRED, "It has expired.", "redemptionId")
-    return Refused(ErrorCode.REDEMPTION_NOT_USABLE, "A donation cannot be undone.", "redemptionId")
+        return Refused(RewardErrorCode.REDEMPTION_EXPIRED, "It has expired.", "redemptionId")
+    return Refused(
+        RewardErrorCode.REDEMPTION_NOT_USABLE, "A donation cannot be undone.", "redemptionId"
+    )
 
 
 async def expire_due(batch_size: int = 500) -> int:

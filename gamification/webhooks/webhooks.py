@@ -30,8 +30,10 @@ from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification import events
 from gamification.events import EventType, caches
+from gamification.events.error_codes import EventErrorCode
 from gamification.events.models import Event
 from gamification.webhooks.destinations import private_destination, private_host
+from gamification.webhooks.error_codes import WebhookErrorCode
 from gamification.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookStatus
 
 log = structlog.get_logger("gamification.webhooks")
@@ -86,7 +88,7 @@ def _clean_event_types(event_types: list[str]) -> list[str]:
     cleaned = sorted({t.strip().upper() for t in event_types})
     if not cleaned or any(t not in known for t in cleaned):
         raise ValidationFailed(
-            ErrorCode.INVALID_EVENT_TYPE, "Give one or more known event types.", "eventTypes"
+            EventErrorCode.INVALID_EVENT_TYPE, "Give one or more known event types.", "eventTypes"
         )
     return cleaned
 
@@ -304,7 +306,9 @@ async def replay_delivery(
         attempts=delivery.attempts,
     ).update(**fresh_round):
         raise Refused(
-            ErrorCode.DELIVERY_NOT_FAILED, "Only a failed delivery can be replayed.", "deliveryId"
+            WebhookErrorCode.DELIVERY_NOT_FAILED,
+            "Only a failed delivery can be replayed.",
+            "deliveryId",
         )
     for name, value in fresh_round.items():
         setattr(delivery, name, value)
