@@ -20,10 +20,10 @@ from badges import privacy as badges_privacy
 from challenges import boards
 from challenges import privacy as challenges_privacy
 from challenges.progress import ProgressFeed
+from gamification.accounts import api_keys
 from gamification.events import caches
 from gamification.games import instant_win
 from gamification.leaderboards import BoardFeeds, public_names
-from gamification.points import engine_snapshot
 from gamification.privacy import sections
 from gamification.referrals import referrals
 from gamification.rewards import eligibility
@@ -44,8 +44,8 @@ _current: list[Wiring] = []
 def wire(*, redis: Redis | None = None, queue: ArqRedis | None = None) -> Wiring:
     """Wire the handlers to `redis` (boards, challenge counters) and `queue` (webhooks)."""
     caches.clear_all()
-    engine_snapshot.forget_all()
     public_names.forget_all()
+    api_keys.forget_all()
     instant_win.forget_all()
 
     eligibility.register_badge_holders(holders)

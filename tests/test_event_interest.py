@@ -226,3 +226,27 @@ async def test_spending_points_skips_the_outbox_while_earning_still_moves_the_bo
         member_id=member.id,
     )
     assert view.me is not None and view.me.score == 50
+
+
+async def test_a_load_in_flight_when_its_program_changes_is_not_kept() -> None:
+    # given a per-process cache whose first load is still reading when the program changes
+    reads = 0
+    first_read_started, change_made = asyncio.Event(), asyncio.Event()
+
+    async def load(program_id: int) -> int:
+        nonlocal reads
+        reads += 1
+        if reads == 1:
+            first_read_started.set()
+            await change_made.wait()  # the rows it read are now out of date
+        return reads
+
+    cache = caches.ProgramCache(load)
+    in_flight = asyncio.create_task(cache.get(7))
+    await first_read_started.wait()
+    cache.invalidate(7)
+    change_made.set()
+    # then the caller in flight gets what it read, but the next one reads again
+    assert await in_flight == 1
+    assert await cache.get(7) == 2
+    assert await cache.get(7) == 2  # and that fresh read is kept

@@ -67,6 +67,11 @@ async def authenticate_api_key(presented: str) -> ApiKey | None:
     return key
 
 
+def forget_all() -> None:
+    """Forget every key (start-up: a new app may face another database, as in tests)."""
+    _cache.clear()
+
+
 async def revoke_api_key(program_id: int, key_id: int) -> ApiKey:
     """Revoke a key of this program (again is harmless) and return it."""
     await ApiKey.filter(id=key_id, program_id=program_id, revoked_at__isnull=True).update(
