@@ -45,7 +45,7 @@ from gamification import events
 from gamification.accounts.models import Member
 from gamification.events import EventType, caches
 from gamification.events.models import Event
-from gamification.points.models import Tier
+from gamification.rewards.eligibility import meets_rank, tier_rank_of
 
 log = structlog.get_logger("challenges.progress")
 
@@ -95,11 +95,7 @@ def is_running(challenge: Challenge, at: datetime) -> bool:
 async def _eligible(challenge: Challenge, member_id: int) -> bool:
     if challenge.min_tier_rank is None:
         return True
-    tier_id = (await Member.filter(id=member_id).values_list("tier_id", flat=True))[0]
-    if tier_id is None:
-        return False
-    rank = (await Tier.filter(id=tier_id).values_list("rank", flat=True))[0]
-    return rank >= challenge.min_tier_rank
+    return meets_rank(await tier_rank_of(member_id), challenge.min_tier_rank)
 
 
 class _Full(Exception):

@@ -76,6 +76,12 @@ async def member_tier_rank(member: Member) -> int | None:
     return ranks[0] if ranks else None
 
 
+async def tier_rank_of(member_id: int) -> int | None:
+    """The rank of a member's tier, by the member's id (None without a tier or a member)."""
+    ranks = await Member.filter(id=member_id).values_list("tier__rank", flat=True)
+    return ranks[0] if ranks else None
+
+
 async def tier_ranks(tier_ids: Iterable[int | None]) -> dict[int, int]:
     """The rank of each of these tiers, in one query."""
     ids = {i for i in tier_ids if i is not None}
