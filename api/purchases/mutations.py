@@ -31,8 +31,8 @@ from api.purchases.types import (
 from api.tiers.types import Membership
 from core.errors import ErrorCode, ValidationFailed
 from gamification.accounts.models import Member as MemberModel
-from gamification.points import engine_snapshot, memberships, purchases
-from gamification.points.purchases import RefundLine
+from gamification.points import engine_snapshot, memberships, purchases, refunds
+from gamification.points.refunds import RefundLine
 from gamification.programs.models import Program
 
 
@@ -76,7 +76,7 @@ class PurchaseMutations:
     async def refund_purchase(
         self, info: Info, input: RefundPurchaseInput
     ) -> RefundPurchasePayload:
-        result = await purchases.refund_purchase(
+        result = await refunds.refund_purchase(
             info.context.program_id,
             input.external_id,
             input.refund_id,
