@@ -10,11 +10,13 @@ from typing import Any, Literal
 
 from badges.models import BadgeCriteria
 from gamification.events import EventType
+from gamification.points import ledger
+from gamification.points.models import LedgerKind
 
 # Progress is an integer in each kind's unit; money is counted in cents.
 MONEY_SCALE = 100
-# Points that do not count as "earned": corrections and refunds of spent points.
-NOT_EARNED_KINDS = frozenset({"ADJUST", "REDEMPTION_REFUND"})
+# Points that do not count as "earned": every kind outside ledger.EARNED_KINDS (which says why).
+NOT_EARNED_KINDS = frozenset(LedgerKind) - ledger.EARNED_KINDS
 _EPOCH_MONDAY = date(2000, 1, 3)
 
 FIXED_EVENT_TYPE: dict[BadgeCriteria, EventType] = {

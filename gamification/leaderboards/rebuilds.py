@@ -30,6 +30,7 @@ from gamification.leaderboards.boards import (
 )
 from gamification.leaderboards.error_codes import LeaderboardErrorCode
 from gamification.leaderboards.scores import add_score, apply
+from gamification.points import ledger
 from gamification.points.models import LedgerEntry, LedgerKind
 from gamification.programs.models import Program
 from gamification.referrals.models import Referral, ReferralStatus
@@ -37,13 +38,16 @@ from gamification.referrals.models import Referral, ReferralStatus
 log = structlog.get_logger("gamification.leaderboards")
 
 
-# The `points` board is "points earned": the sum of the deltas of the ledger entries of these
-# kinds. Earnings, bonuses and prizes add; staff adjustments add or subtract with their sign;
-# REFUND entries (points clawed back when a purchase or a referral is reversed) subtract.
-# Spending (REDEEM, CONTEST_ENTRY, GAME_PLAY), EXPIRE and REDEMPTION_REFUND do not count.
-POINTS_KINDS = frozenset(
-    {LedgerKind.EARN, LedgerKind.BONUS, LedgerKind.PRIZE, LedgerKind.ADJUST, LedgerKind.REFUND}
-)
+# The `points` board is "points earned" net of corrections: the sum of the deltas of the ledger
+# entries of these kinds. Earned points (ledger.EARNED_KINDS) add; on top of that rule, staff
+# adjustments add or subtract with their sign and REFUND entries (points clawed back when a
+# purchase or a referral is reversed) subtract, because a board ranks what a member's earnings
+# stand at now and must equal the ledger after a correction. Badge and challenge progress only
+# count up, and reports show adjustments and reversals on lines of their own, so they keep to
+# EARNED_KINDS. Spending (REDEEM, CONTEST_ENTRY, GAME_PLAY), EXPIRE and REDEMPTION_REFUND do not
+# count.
+CORRECTION_KINDS = frozenset({LedgerKind.ADJUST, LedgerKind.REFUND})
+POINTS_KINDS = ledger.EARNED_KINDS | CORRECTION_KINDS
 
 
 # Events younger than this at a rebuild are re-applied after the swap (idempotently), so an

@@ -35,18 +35,25 @@ from gamification.programs.models import Program
 
 MAX_POINTS = 1_000_000_000
 
+# Points that count as earned: what a member gains by taking part. Badges' POINTS_EARNED
+# criteria, reports' points issued and the blocking below read this rule, and challenges'
+# POINTS_EARNED metric applies it (challenges.progress.metric_amount).
+# - In: EARN (a purchase's points), BONUS (welcome, referral, badge or challenge points), PRIZE
+#   (points won in a game or a draw): each rewards something the member did.
+# - Out: ADJUST, a staff correction of either sign: it rewards nothing the member did.
+# - Out: REFUND, points clawed back when a purchase or a referral is reversed: it takes earned
+#   points away rather than earning any (the points board, which counts earnings net of
+#   corrections, adds it and ADJUST explicitly: leaderboards.rebuilds.POINTS_KINDS).
+# - Out: REDEMPTION_REFUND, spent points given back when a redemption is cancelled: they were
+#   earned once already.
+# - Out: REDEEM, GAME_PLAY, CONTEST_ENTRY (spending) and EXPIRE (lapsing).
+EARNED_KINDS = frozenset({LedgerKind.EARN, LedgerKind.BONUS, LedgerKind.PRIZE})
+# Points a member spends by taking part.
+SPENT_KINDS = frozenset({LedgerKind.REDEEM, LedgerKind.GAME_PLAY, LedgerKind.CONTEST_ENTRY})
+
 # What a blocked or anonymised (erased) member cannot do: earn or spend. Corrections (staff
 # adjustments, refunds of purchases or of cancelled redemptions) and expiry still apply to them.
-BLOCKED_KINDS = frozenset(
-    {
-        LedgerKind.EARN,
-        LedgerKind.BONUS,
-        LedgerKind.PRIZE,
-        LedgerKind.REDEEM,
-        LedgerKind.GAME_PLAY,
-        LedgerKind.CONTEST_ENTRY,
-    }
-)
+BLOCKED_KINDS = EARNED_KINDS | SPENT_KINDS
 
 
 def _blocked() -> Refused:

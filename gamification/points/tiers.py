@@ -131,6 +131,10 @@ def tier_for(tiers: list[Tier], value: int) -> Tier | None:
     return best
 
 
+# Qualifying points are not ledger.EARNED_KINDS, on purpose: a tier measures what a member buys,
+# so only the points purchases earned count, net of their refunds; bonuses, prizes and staff
+# adjustments qualify for nothing. They are read from the purchases' own columns, so the reversal
+# of a referral bonus (a REFUND entry too) does not count against a tier either.
 async def qualifying_value(member_id: int, rules: TierRules, at: datetime | None = None) -> int:
     """Points earned by purchases (or money spent, whole units) over the rolling window, net of
     refunds."""

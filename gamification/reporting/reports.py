@@ -7,10 +7,10 @@ Definitions (a period is [start, end), times in UTC):
 - purchases, revenue: purchases recorded in the period (by their own time) and the sum of their
   totals, less what was refunded of them; average_basket = revenue / purchases;
   repeat_purchase_rate = members with 2+ purchases / members with 1+ purchase.
-- points_issued: points earned (EARN, BONUS, PRIZE); points_redeemed: spent on rewards (REDEEM)
-  less what cancelled redemptions gave back; points_spent_on_games: GAME_PLAY + CONTEST_ENTRY;
-  points_expired; points_adjusted: the signed sum of staff adjustments; points_reversed: taken back
-  by purchase refunds.
+- points_issued: points earned (EARN, BONUS, PRIZE: ledger.EARNED_KINDS); points_redeemed:
+  spent on rewards (REDEEM) less what cancelled redemptions gave back; points_spent_on_games:
+  GAME_PLAY + CONTEST_ENTRY; points_expired; points_adjusted: the signed sum of staff
+  adjustments; points_reversed: taken back by purchase refunds.
 - points_outstanding: the sum of every ledger entry before `end` (the balances at `end`);
   liability = points_outstanding x the program's `point_value` setting (money, default 0).
 - redemption_rate = points_redeemed / points_issued.
@@ -35,12 +35,12 @@ from core.errors import ErrorCode, ValidationFailed
 from gamification.accounts.models import Member
 from gamification.events import EventType
 from gamification.events.models import Event
+from gamification.points import ledger
 from gamification.points.models import LedgerKind, Tier
 from gamification.programs.models import Program
 
 MAX_SERIES_BUCKETS = 400
 
-EARNING_KINDS = (LedgerKind.EARN, LedgerKind.BONUS, LedgerKind.PRIZE)
 GAME_KINDS = (LedgerKind.GAME_PLAY, LedgerKind.CONTEST_ENTRY)
 COUNTED_EVENTS = {
     "badges_awarded": EventType.BADGE_AWARDED,
@@ -241,7 +241,7 @@ async def program_report(
         report.average_basket = (report.revenue / report.purchases).quantize(Decimal("0.01"))
     report.repeat_purchase_rate = ratio(sales.repeaters, sales.buyers)
 
-    report.points_issued = sum(by_kind.get(k.value, 0) for k in EARNING_KINDS)
+    report.points_issued = sum(by_kind.get(k.value, 0) for k in ledger.EARNED_KINDS)
     report.points_redeemed = -by_kind.get(LedgerKind.REDEEM.value, 0) - by_kind.get(
         LedgerKind.REDEMPTION_REFUND.value, 0
     )
