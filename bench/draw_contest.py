@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.clock import clock
 from core.database import close_database, init_database, migrate
 from gamification.games import contests, draws
-from gamification.games.instant_win import PrizeInput
 from gamification.games.models import Contest, PrizeKind
+from gamification.games.prizes import PrizeInput
 from gamification.programs.programs import create_program
 from workers.contests import draw_contest
 

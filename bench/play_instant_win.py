@@ -49,7 +49,7 @@ from gamification import events
 from gamification.accounts import passwords
 from gamification.accounts.models import Member
 from gamification.accounts.sessions import TokenIssuer
-from gamification.games import instant_win
+from gamification.games import instant_win, prizes
 from gamification.games.models import GamePlay, PrizeKind, WinningMoment
 from gamification.points import ledger
 from gamification.points.models import LedgerEntry, LedgerKind
@@ -144,8 +144,8 @@ async def prepare(database_url: str, all_win: bool) -> tuple[str, list[str], lis
         ends_at=now + (timedelta(hours=1) if all_win else timedelta(days=30)),
         play_cost=1,
         prizes_in=[
-            instant_win.PrizeInput("10 points", PrizeKind.POINTS, quantity=1500, points=10),
-            instant_win.PrizeInput("Mug", PrizeKind.PRIZE, quantity=500),
+            prizes.PrizeInput("10 points", PrizeKind.POINTS, quantity=1500, points=10),
+            prizes.PrizeInput("Mug", PrizeKind.PRIZE, quantity=500),
         ],
     )
     issuer = TokenIssuer(SECRET.encode(), timedelta(hours=2), timedelta(days=1))

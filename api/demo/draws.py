@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from core.clock import clock
 from gamification.accounts.models import Member
-from gamification.games import contests, instant_win
+from gamification.games import contests, prizes
 from gamification.games.models import Contest, PrizeKind
 from gamification.programs.models import Program
 
@@ -35,8 +35,8 @@ async def seed(program: Program, member: Member) -> None:
         closes_at=now - timedelta(days=7),
         max_entries_per_member=5,
         prizes_in=[
-            instant_win.PrizeInput("Cinema for two", PrizeKind.PRIZE, quantity=1),
-            instant_win.PrizeInput("300 points", PrizeKind.POINTS, quantity=2, points=300),
+            prizes.PrizeInput("Cinema for two", PrizeKind.PRIZE, quantity=1),
+            prizes.PrizeInput("300 points", PrizeKind.POINTS, quantity=2, points=300),
         ],
     )
     # The entries were made while it was open: the clock goes back to then for them.

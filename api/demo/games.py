@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from core.clock import clock
 from gamification.accounts.models import Member
-from gamification.games import contests, instant_win
+from gamification.games import contests, instant_win, prizes
 from gamification.games.models import Contest, InstantWinGame, PrizeKind
 from gamification.programs.models import Program
 
@@ -25,10 +25,10 @@ async def seed(program: Program, member: Member) -> None:
             play_cost=0,
             max_plays_per_day=3,
             prizes_in=[
-                instant_win.PrizeInput("25 points", PrizeKind.POINTS, quantity=50, points=25),
-                instant_win.PrizeInput("100 points", PrizeKind.POINTS, quantity=10, points=100),
-                instant_win.PrizeInput("Branded mug", PrizeKind.PRIZE, quantity=5),
-                instant_win.PrizeInput("Tote bag", PrizeKind.PRIZE, quantity=5),
+                prizes.PrizeInput("25 points", PrizeKind.POINTS, quantity=50, points=25),
+                prizes.PrizeInput("100 points", PrizeKind.POINTS, quantity=10, points=100),
+                prizes.PrizeInput("Branded mug", PrizeKind.PRIZE, quantity=5),
+                prizes.PrizeInput("Tote bag", PrizeKind.PRIZE, quantity=5),
             ],
         )
     if not await Contest.exists(program_id=program.id, name=DEMO_CONTEST, closes_at__gt=now):
@@ -40,7 +40,7 @@ async def seed(program: Program, member: Member) -> None:
             entry_cost=10,
             max_entries_per_member=10,
             prizes_in=[
-                instant_win.PrizeInput("Weekend for two", PrizeKind.PRIZE, quantity=1),
-                instant_win.PrizeInput("1,000 points", PrizeKind.POINTS, quantity=5, points=1000),
+                prizes.PrizeInput("Weekend for two", PrizeKind.PRIZE, quantity=1),
+                prizes.PrizeInput("1,000 points", PrizeKind.POINTS, quantity=5, points=1000),
             ],
         )

@@ -36,23 +36,23 @@ from core.errors import ErrorCode, NotFound, ValidationFailed
 from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member as MemberModel
 from gamification.accounts.models import StaffRole
-from gamification.games import contests, instant_win
+from gamification.games import contests, instant_win, prizes
 from gamification.games.models import GameMode
 from workers.contests import enqueue_draw
 
 T = TypeVar("T")
 
 
-def _prizes(prizes: list[PrizeInput]) -> list[instant_win.PrizeInput]:
+def _prizes(inputs: list[PrizeInput]) -> list[prizes.PrizeInput]:
     return [
-        instant_win.PrizeInput(
+        prizes.PrizeInput(
             name=p.name,
             kind=p.kind,
             quantity=p.quantity,
             points=p.points,
             reward_id=parse_id(p.reward_id, f"prizes.{i}.rewardId") if p.reward_id else None,
         )
-        for i, p in enumerate(prizes)
+        for i, p in enumerate(inputs)
     ]
 
 

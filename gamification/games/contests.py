@@ -34,7 +34,6 @@ from gamification.accounts.models import Member
 from gamification.events import EventType
 from gamification.games import draws, prizes
 from gamification.games.error_codes import GameErrorCode
-from gamification.games.instant_win import PrizeInput, check_cost, check_window
 from gamification.games.models import (
     Contest,
     ContestEntry,
@@ -72,13 +71,6 @@ def status_of(contest: Contest, now: datetime | None = None) -> ContestStatus:
     return ContestStatus.CLOSED
 
 
-def _check_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not 1 <= len(name) <= 120:
-        raise ValidationFailed(ErrorCode.INVALID_INPUT, "A name has 1 to 120 characters.", "name")
-    return name
-
-
 def _check_cap(cap: int) -> None:
     if not 1 <= cap <= MAX_ENTRIES_PER_MEMBER:
         raise ValidationFailed(
@@ -94,28 +86,20 @@ async def create_contest(
     name: str,
     opens_at: datetime,
     closes_at: datetime,
-    prizes_in: list[PrizeInput],
+    prizes_in: list[prizes.PrizeInput],
     entry_cost: int = 0,
     max_entries_per_member: int = 1,
     min_tier_rank: int | None = None,
     required_badge_id: int | None = None,
     allow_multiple_wins: bool = False,
 ) -> Contest:
-    name = _check_name(name)
-    check_window(opens_at, closes_at, "opensAt", "closesAt")
-    check_cost(entry_cost, "entryCost")
+    name = prizes.check_name(name)
+    prizes.check_window(opens_at, closes_at, "opensAt", "closesAt")
+    prizes.check_cost(entry_cost, "entryCost")
     _check_cap(max_entries_per_member)
     check_gate_input(min_tier_rank, required_badge_id)
     await check_required_badge(program_id, required_badge_id)
-    if not 1 <= len(prizes_in) <= 50:
-        raise ValidationFailed(ErrorCode.INVALID_INPUT, "A contest has 1 to 50 prizes.", "prizes")
-    names = [
-        prizes.validate_prize(p.name, p.kind, p.points, p.reward_id, p.quantity, f"prizes.{i}")
-        for i, p in enumerate(prizes_in)
-    ]
-    await prizes.check_reward_prizes(
-        program_id, [(p.reward_id, f"prizes.{i}.rewardId") for i, p in enumerate(prizes_in)]
-    )
+    names = await prizes.check_prizes(program_id, prizes_in, "contest")
     seed = secrets.token_bytes(draws.SEED_BYTES)
     async with events.atomic():
         contest = await Contest.create(
@@ -162,7 +146,7 @@ async def update_contest(
     """Rename, or raise the cap (lowering it would strand entries already made)."""
     contest = await contest_in_program(program_id, contest_id)
     if name is not None:
-        contest.name = _check_name(name)
+        contest.name = prizes.check_name(name)
     if max_entries_per_member is not None:
         _check_cap(max_entries_per_member)
         if max_entries_per_member < contest.max_entries_per_member:

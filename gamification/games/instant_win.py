@@ -41,7 +41,6 @@ from gamification.games.models import (
     GamePlayCounter,
     GamePrize,
     InstantWinGame,
-    PrizeKind,
     WinningMoment,
 )
 from gamification.points import ledger
@@ -53,17 +52,7 @@ from gamification.rewards.eligibility import (
 )
 
 TOTAL = "total"  # the `day` of a member's all-time counter
-MAX_WINDOW = timedelta(days=366)
 MAX_MOMENTS = 100_000
-
-
-@dataclass(frozen=True)
-class PrizeInput:
-    name: str
-    kind: PrizeKind
-    quantity: int
-    points: int | None = None
-    reward_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,30 +62,9 @@ class PlayResult:
     replayed: bool
 
 
-def _check_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not 1 <= len(name) <= 120:
-        raise ValidationFailed(ErrorCode.INVALID_INPUT, "A name has 1 to 120 characters.", "name")
-    return name
-
-
 def _check_optional_positive(value: int | None, field: str) -> None:
     if value is not None and not 1 <= value <= 1_000_000:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, "A limit is between 1 and 1000000.", field)
-
-
-def check_window(starts_at: datetime, ends_at: datetime, start: str, end: str) -> None:
-    if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        raise ValidationFailed(ErrorCode.INVALID_INPUT, "Times carry a zone.", start)
-    if not starts_at < ends_at:
-        raise ValidationFailed(ErrorCode.INVALID_INPUT, "The window ends after it starts.", end)
-    if ends_at - starts_at > MAX_WINDOW:
-        raise ValidationFailed(ErrorCode.INVALID_INPUT, "A window lasts at most a year.", end)
-
-
-def check_cost(cost: int, field: str) -> None:
-    if not 0 <= cost <= ledger.MAX_POINTS:
-        raise ValidationFailed(ErrorCode.INVALID_INPUT, "A cost is 0 or more points.", field)
 
 
 def draw_moments(starts_at: datetime, ends_at: datetime, count: int) -> list[datetime]:
@@ -111,7 +79,7 @@ async def create_game(
     name: str,
     starts_at: datetime,
     ends_at: datetime,
-    prizes_in: list[PrizeInput],
+    prizes_in: list[prizes.PrizeInput],
     play_cost: int = 0,
     mode: GameMode = GameMode.MOMENTS,
     win_odds_ppm: int = 0,
@@ -120,9 +88,9 @@ async def create_game(
     min_tier_rank: int | None = None,
     required_badge_id: int | None = None,
 ) -> InstantWinGame:
-    name = _check_name(name)
-    check_window(starts_at, ends_at, "startsAt", "endsAt")
-    check_cost(play_cost, "playCost")
+    name = prizes.check_name(name)
+    prizes.check_window(starts_at, ends_at, "startsAt", "endsAt")
+    prizes.check_cost(play_cost, "playCost")
     _check_optional_positive(max_plays_per_day, "maxPlaysPerDay")
     _check_optional_positive(max_plays_total, "maxPlaysTotal")
     check_gate_input(min_tier_rank, required_badge_id)
@@ -131,15 +99,7 @@ async def create_game(
         raise ValidationFailed(
             ErrorCode.INVALID_INPUT, "Odds are above 0 and at most 1.", "winProbability"
         )
-    if not 1 <= len(prizes_in) <= 50:
-        raise ValidationFailed(ErrorCode.INVALID_INPUT, "A game has 1 to 50 prizes.", "prizes")
-    names = [
-        prizes.validate_prize(p.name, p.kind, p.points, p.reward_id, p.quantity, f"prizes.{i}")
-        for i, p in enumerate(prizes_in)
-    ]
-    await prizes.check_reward_prizes(
-        program_id, [(p.reward_id, f"prizes.{i}.rewardId") for i, p in enumerate(prizes_in)]
-    )
+    names = await prizes.check_prizes(program_id, prizes_in, "game")
     if mode == GameMode.MOMENTS and sum(p.quantity for p in prizes_in) > MAX_MOMENTS:
         raise ValidationFailed(
             ErrorCode.INVALID_INPUT, f"At most {MAX_MOMENTS} prize units.", "prizes"
@@ -266,7 +226,7 @@ async def update_game(
     `clear` are set back to null (no limit, no requirement)."""
     game = await game_in_program(program_id, game_id)
     if name is not None:
-        game.name = _check_name(name)
+        game.name = prizes.check_name(name)
     _check_optional_positive(max_plays_per_day, "maxPlaysPerDay")
     _check_optional_positive(max_plays_total, "maxPlaysTotal")
     check_gate_input(min_tier_rank, required_badge_id)

@@ -1,13 +1,15 @@
-"""Granting a prize won in a game or a draw: the one place every prize is handed out.
+"""What instant-win games and contests (prize draws) share: the checks of their definitions (name,
+window, cost, prize lines) and granting a prize won, the one place every prize is handed out.
 
-Runs inside the `events.atomic()` of the win; `source` is unique per won unit ("play:12",
-"contest:3:slot:0"), so the same unit is never granted twice.
+Granting runs inside the `events.atomic()` of the win; `source` is unique per won unit
+("play:12", "contest:3:slot:0"), so the same unit is never granted twice.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from core.clock import clock
 from core.errors import ErrorCode, Refused, ValidationFailed
@@ -24,6 +26,19 @@ from gamification.rewards.models import Reward
 # No 0/O, 1/I/L: claim codes are read aloud at a counter.
 CLAIM_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CLAIM_CODE_LENGTH = 10
+MAX_WINDOW = timedelta(days=366)
+MAX_PRIZES = 50
+
+
+@dataclass(frozen=True)
+class PrizeInput:
+    """One prize line of a game or contest being created."""
+
+    name: str
+    kind: PrizeKind
+    quantity: int
+    points: int | None = None
+    reward_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +52,47 @@ class PrizeSpec:
 @dataclass(frozen=True)
 class Grant:
     claim_code: str | None = None
+
+
+def check_name(name: str) -> str:
+    """A game's or contest's name, cleaned."""
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= 120:
+        raise ValidationFailed(ErrorCode.INVALID_INPUT, "A name has 1 to 120 characters.", "name")
+    return name
+
+
+def check_window(starts_at: datetime, ends_at: datetime, start: str, end: str) -> None:
+    """A play or entry window: zoned times, in order, at most a year apart."""
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise ValidationFailed(ErrorCode.INVALID_INPUT, "Times carry a zone.", start)
+    if not starts_at < ends_at:
+        raise ValidationFailed(ErrorCode.INVALID_INPUT, "The window ends after it starts.", end)
+    if ends_at - starts_at > MAX_WINDOW:
+        raise ValidationFailed(ErrorCode.INVALID_INPUT, "A window lasts at most a year.", end)
+
+
+def check_cost(cost: int, field: str) -> None:
+    """A play or entry cost: free, or points the ledger can move."""
+    if not 0 <= cost <= ledger.MAX_POINTS:
+        raise ValidationFailed(ErrorCode.INVALID_INPUT, "A cost is 0 or more points.", field)
+
+
+async def check_prizes(program_id: int, prizes_in: list[PrizeInput], owner: str) -> list[str]:
+    """Check the prize lines of a game or contest (`owner` names which, for the message); returns
+    their cleaned names, in order."""
+    if not 1 <= len(prizes_in) <= MAX_PRIZES:
+        raise ValidationFailed(
+            ErrorCode.INVALID_INPUT, f"A {owner} has 1 to {MAX_PRIZES} prizes.", "prizes"
+        )
+    names = [
+        validate_prize(p.name, p.kind, p.points, p.reward_id, p.quantity, f"prizes.{i}")
+        for i, p in enumerate(prizes_in)
+    ]
+    await check_reward_prizes(
+        program_id, [(p.reward_id, f"prizes.{i}.rewardId") for i, p in enumerate(prizes_in)]
+    )
+    return names
 
 
 def validate_prize(
