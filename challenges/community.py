@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import structlog
 from redis.asyncio import Redis
 from tortoise.functions import Count, Sum
 
@@ -30,8 +29,6 @@ from challenges import rewarding
 from challenges.models import Challenge, ChallengeKind, ChallengeParticipant, ChallengeStatus
 from core.clock import clock
 from core.redis import ScriptCall
-
-log = structlog.get_logger("challenges.community")
 
 # Applied event ids are kept this long (a re-delivered event is older than this never).
 SEEN_WINDOW = timedelta(days=2)

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import structlog
 from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -46,8 +45,6 @@ from gamification.accounts.models import Member
 from gamification.events import EventType, caches
 from gamification.events.models import Event
 from gamification.rewards.eligibility import meets_rank, tier_rank_of
-
-log = structlog.get_logger("challenges.progress")
 
 
 def metric_amount(challenge: Challenge, event: Event) -> int:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-import structlog
 from redis.asyncio import Redis
 from tortoise.functions import Max, Sum
 
@@ -34,9 +33,6 @@ from gamification.points import ledger
 from gamification.points.models import LedgerEntry, LedgerKind
 from gamification.programs.models import Program
 from gamification.referrals.models import Referral, ReferralStatus
-
-log = structlog.get_logger("gamification.leaderboards")
-
 
 # The `points` board is "points earned" net of corrections: the sum of the deltas of the ledger
 # entries of these kinds. Earned points (ledger.EARNED_KINDS) add; on top of that rule, staff

@@ -201,11 +201,6 @@ async def list_rules(program_id: int, include_archived: bool = False) -> list[Ea
     return await rules.order_by("-priority", "id")
 
 
-async def rules_of(program_id: int) -> list[EarningRule]:
-    """Every unarchived rule of the program (the evaluation picks the active ones)."""
-    return await EarningRule.filter(program_id=program_id, archived=False)
-
-
 # --- staff management -------------------------------------------------------------------------
 
 RULE_FIELDS = (
