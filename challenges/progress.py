@@ -272,20 +272,6 @@ async def standings(challenge_id: int, limit: int = 100, offset: int = 0) -> lis
     return [Standing(member_id, progress, at) for member_id, progress, at in rows]
 
 
-async def rank_of(challenge_id: int, member_id: int) -> int | None:
-    """1-based rank of a member (None without progress): one COUNT of those ahead."""
-    me = await ChallengeParticipant.get_or_none(challenge_id=challenge_id, member_id=member_id)
-    if me is None or me.progress <= 0:
-        return None
-    ahead = await ChallengeParticipant.filter(
-        challenge_id=challenge_id, progress__gt=me.progress
-    ).count()
-    tied_before = await ChallengeParticipant.filter(
-        challenge_id=challenge_id, progress=me.progress, progress_at__lt=me.progress_at
-    ).count()
-    return ahead + tied_before + 1
-
-
 class ProgressFeed:
     """Challenge progress from domain events, with the Redis client that feeds the challenges'
     boards and community counters (None: the database alone, the boards wait for a rebuild)."""

@@ -70,10 +70,6 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
-def is_postgres(database_url: str) -> bool:
-    return normalise_url(database_url).startswith("postgres://")
-
-
 def ensure_sqlite_directory(database_url: str) -> None:
     """`sqlite://data/x.sqlite3` needs `data/` to exist before SQLite can create the file."""
     if database_url.startswith("sqlite://"):

@@ -17,11 +17,13 @@ from redis.asyncio import Redis
 from starlette.applications import Starlette
 
 from api.app import create_app
-from core.database import is_postgres, migrate, normalise_url
+from core.database import migrate, normalise_url
 from core.settings import Settings
 from tests.graphql import GraphQLClient
 
 BASE_DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# Whether the suite runs on PostgreSQL (DATABASE_URL in any of its spellings) or on SQLite.
+ON_POSTGRES = normalise_url(BASE_DATABASE_URL).startswith("postgres://")
 BASE_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 
 
@@ -32,7 +34,7 @@ def _worker_index() -> int:
 
 @pytest.fixture(scope="module")
 async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    if BASE_DATABASE_URL and is_postgres(BASE_DATABASE_URL):
+    if ON_POSTGRES:
         admin_url = normalise_url(BASE_DATABASE_URL).split("?", 1)[0]
         name = f"test_{_worker_index()}_{uuid.uuid4().hex[:10]}"
         admin = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))

@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from badges.models import BadgeAward
 from challenges import community
 from challenges.models import Challenge, ChallengeParticipant
-from challenges.progress import rank_of, standings
+from challenges.progress import standings
 from core.clock import clock
 from gamification import events
 from gamification.accounts.models import Member
@@ -74,6 +74,9 @@ query {
     myProgress { value completed } communityProgress results participants
   }
 }
+"""
+LEADERBOARD = """
+query($board: String!) { leaderboard(board: $board) { me { rank score } } }
 """
 CREATE_BADGE = """
 mutation($input: CreateBadgeInput!) {
@@ -379,7 +382,8 @@ async def test_ranking_goes_to_progress_then_to_whoever_got_there_first(
     ranked = await standings(int(challenge))
     assert [s.member_id for s in ranked] == [c.id, b.id, a.id]
     assert [s.progress for s in ranked] == [2, 1, 1]
-    assert await rank_of(int(challenge), a.id) == 3
+    board = await a.client.query(LEADERBOARD, {"board": f"challenge:{challenge}"})
+    assert board["leaderboard"]["me"]["rank"] == 3
 
 
 async def test_the_closing_scan_ends_challenges_once_and_stores_results(

@@ -10,15 +10,11 @@ import asyncpg
 import pytest
 from tortoise import connections
 
-from core.database import is_postgres
 from tests.builders import new_program, sign_up
-from tests.conftest import BASE_DATABASE_URL
+from tests.conftest import ON_POSTGRES
 from tests.graphql import GraphQLClient
 
-pytestmark = pytest.mark.skipif(
-    not (BASE_DATABASE_URL and is_postgres(BASE_DATABASE_URL)),
-    reason="a Unix socket is PostgreSQL's",
-)
+pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="a Unix socket is PostgreSQL's")
 
 
 @pytest.fixture(scope="module")
