@@ -1,9 +1,11 @@
 """Domain events: emitted inside the transaction of the change they describe (`outbox`), handled
-by the handlers registered for their type (`registry`); `types` names them, `caches` holds the
-per-process caches that let an event nobody needs skip the outbox.
+by the handlers registered for their type (`registry`); `types` names them, `payloads` holds the
+data each type carries, `caches` the per-process caches that let an event nobody needs skip the
+outbox.
 
-The names callers use are re-exported here: `events.atomic()`, `events.emit(...)`,
-`events.subscribe(...)`, `EventType`.
+The names callers use are re-exported here: `events.atomic()`, `events.emit(payload, ...)`,
+`events.subscribe(...)`, `events.payload_of(event)`, `EventType`; the payload classes are
+imported from `gamification.events.payloads`.
 """
 
 from gamification.events.outbox import (
@@ -19,6 +21,7 @@ from gamification.events.outbox import (
     reset_reruns,
     retry_unsettled,
 )
+from gamification.events.payloads import Payload, PayloadError, payload_of
 from gamification.events.registry import (
     BatchHandler,
     Handler,
@@ -41,6 +44,8 @@ __all__ = [
     "BatchHandler",
     "EventType",
     "Handler",
+    "Payload",
+    "PayloadError",
     "Subscription",
     "Wants",
     "after_commit",
@@ -51,6 +56,7 @@ __all__ = [
     "handlers_of",
     "in_atomic",
     "needed",
+    "payload_of",
     "publish",
     "rerun_delay",
     "reset_reruns",

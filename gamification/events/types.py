@@ -1,28 +1,5 @@
-"""The types of domain events.
-
-The `data` of each type (ids are ints, money is a decimal string, times ISO-8601):
-- PURCHASE_RECORDED: purchase_id, external_id, total, currency, points, first_purchase, referred
-  (whether the member was referred), lines [{sku, category, quantity, unit_price}];
-  `occurred_at` is the purchase's own time
-- PURCHASE_REFUNDED: purchase_id, refund_id, amount, points_reversed, referred
-- POINTS_EARNED / POINTS_SPENT / POINTS_REVERSED: points, kind, reference, entry
-- POINTS_EXPIRED: points, lot; POINTS_ADJUSTED: points (signed), reason, staff, entry
-- TIER_CHANGED: from, to (tier ids or null), rank, reason
-- MEMBERSHIP_ACTIVATED: membership_id, plan_id, tier_id, ends_at; MEMBERSHIP_ENDED: membership_id,
-  plan_id
-- REWARD_REDEEMED: redemption_id, reward_id, points
-- REDEMPTION_USED / REDEMPTION_CANCELLED / REDEMPTION_EXPIRED: redemption_id, reward_id,
-  points_refunded
-- BADGE_AWARDED: badge_id, level (and name, points); CHALLENGE_JOINED / CHALLENGE_COMPLETED:
-  challenge_id (and name, points)
-- REFERRAL_QUALIFIED (member = the referrer): referral_id, referee_id
-- REFERRAL_CAPPED / REFERRAL_REVERSED (member = the referrer): referral_id, referee_id
-- GAME_PLAYED: game_id, play_id, won; PRIZE_WON: prize_id and game_id or contest_id, kind
-  (POINTS/REWARD/PRIZE), and play_id (games) or slot (contests)
-- CONTEST_ENTERED: contest_id, entries
-- MEMBER_BLOCKED: reason, staff; MEMBER_UNBLOCKED: staff; MEMBER_ANONYMISED: by ("member" or a
-  staff id)
-"""
+"""The types of domain events. What each type carries is its payload class, beside this module
+(gamification.events.payloads), whose fields say what each key of the stored `data` means."""
 
 from __future__ import annotations
 

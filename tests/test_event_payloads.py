@@ -1,0 +1,269 @@
+"""Events carry typed payloads, and the JSON stored for them is the JSON the emitters always wrote:
+every type has its class, each payload round-trips through its stored form unchanged, and old rows
+are read."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from gamification.events import EventType
+from gamification.events.payloads import (
+    PAYLOADS,
+    BadgeAwarded,
+    ChallengeCompleted,
+    ChallengeJoined,
+    ContestEntered,
+    GamePlayed,
+    LineItem,
+    MemberAnonymised,
+    MemberBlocked,
+    MembershipActivated,
+    MembershipEnded,
+    MemberSignedUp,
+    MemberUnblocked,
+    Payload,
+    PayloadError,
+    PointsAdjusted,
+    PointsEarned,
+    PointsExpired,
+    PointsReversed,
+    PointsSpent,
+    PrizeWon,
+    PurchaseRecorded,
+    PurchaseRefunded,
+    RedemptionCancelled,
+    RedemptionExpired,
+    RedemptionUsed,
+    ReferralCapped,
+    ReferralQualified,
+    ReferralReversed,
+    RewardRedeemed,
+    TierChanged,
+    UnknownEventType,
+    from_json,
+    to_json,
+    type_of,
+)
+
+PURCHASE = PurchaseRecorded(
+    purchase_id=41,
+    external_id="till-7/2026-03-14/0042",
+    total=Decimal("12.25"),
+    currency="EUR",
+    points=12,
+    first_purchase=True,
+    referred=False,
+    lines=(
+        LineItem(sku="ESP-1", category="coffee", quantity=2, unit_price=Decimal("2.50")),
+        LineItem(sku="GIFT-CARD", category=None, quantity=1, unit_price=Decimal("7.25")),
+    ),
+)
+PURCHASE_JSON = {
+    "purchase_id": 41,
+    "external_id": "till-7/2026-03-14/0042",
+    "total": "12.25",
+    "currency": "EUR",
+    "points": 12,
+    "first_purchase": True,
+    "referred": False,
+    "lines": [
+        {"sku": "ESP-1", "category": "coffee", "quantity": 2, "unit_price": "2.50"},
+        {"sku": "GIFT-CARD", "category": None, "quantity": 1, "unit_price": "7.25"},
+    ],
+}
+
+# For every type, a payload as its emitter builds it and the JSON that emitter has always stored
+# (keys in the order it wrote them); a few types have a second shape.
+EXAMPLES: list[tuple[Payload, dict[str, Any]]] = [
+    (MemberSignedUp(), {}),
+    (MemberBlocked(reason="Chargeback fraud", staff=7), {"reason": "Chargeback fraud", "staff": 7}),
+    (MemberUnblocked(staff=7), {"staff": 7}),
+    (MemberAnonymised(by="staff:7"), {"by": "staff:7"}),
+    (MemberAnonymised(by="member"), {"by": "member"}),
+    (PURCHASE, PURCHASE_JSON),
+    (
+        PurchaseRefunded(
+            purchase_id=41,
+            refund_id="rf-1",
+            amount=Decimal("2.50"),
+            points_reversed=2,
+            referred=True,
+        ),
+        {
+            "purchase_id": 41,
+            "refund_id": "rf-1",
+            "amount": "2.50",
+            "points_reversed": 2,
+            "referred": True,
+        },
+    ),
+    (
+        PointsEarned(points=12, kind="EARN", reference="purchase:41", entry=901),
+        {"points": 12, "kind": "EARN", "reference": "purchase:41", "entry": 901},
+    ),
+    (
+        PointsEarned(points=30, kind="BONUS", reference=None, entry=902),
+        {"points": 30, "kind": "BONUS", "reference": None, "entry": 902},
+    ),
+    (
+        PointsSpent(points=350, kind="REDEEM", reference="redemption:5", entry=903),
+        {"points": 350, "kind": "REDEEM", "reference": "redemption:5", "entry": 903},
+    ),
+    (
+        PointsReversed(points=2, kind="REFUND", reference="purchase:41", entry=904),
+        {"points": 2, "kind": "REFUND", "reference": "purchase:41", "entry": 904},
+    ),
+    (
+        PointsExpired(points=17, lot=880, expired_at=datetime(2026, 3, 14, tzinfo=UTC)),
+        {"points": 17, "lot": 880, "expired_at": "2026-03-14T00:00:00+00:00"},
+    ),
+    (PointsExpired(points=17, lot=881), {"points": 17, "lot": 881}),
+    (
+        PointsAdjusted(points=-40, reason="Duplicate till report", staff=7, entry=905),
+        {"points": -40, "reason": "Duplicate till report", "staff": 7, "entry": 905},
+    ),
+    (
+        TierChanged(from_tier=None, to_tier=3, reason="purchase", rank=1),
+        {"from": None, "to": 3, "reason": "purchase", "rank": 1},
+    ),
+    (
+        TierChanged(from_tier=3, to_tier=None, reason="review", rank=None),
+        {"from": 3, "to": None, "reason": "review", "rank": None},
+    ),
+    (
+        MembershipActivated(
+            membership_id=2,
+            plan_id=1,
+            tier_id=4,
+            ends_at=datetime(2027, 3, 14, 9, 30, 12, 345678, tzinfo=UTC),
+        ),
+        {
+            "membership_id": 2,
+            "plan_id": 1,
+            "tier_id": 4,
+            "ends_at": "2027-03-14T09:30:12.345678+00:00",
+        },
+    ),
+    (MembershipEnded(membership_id=2, plan_id=1), {"membership_id": 2, "plan_id": 1}),
+    (
+        RewardRedeemed(redemption_id=5, reward_id=3, points=350),
+        {"redemption_id": 5, "reward_id": 3, "points": 350},
+    ),
+    (
+        RedemptionUsed(redemption_id=5, reward_id=3, points_refunded=0),
+        {"redemption_id": 5, "reward_id": 3, "points_refunded": 0},
+    ),
+    (
+        RedemptionCancelled(redemption_id=6, reward_id=3, points_refunded=350),
+        {"redemption_id": 6, "reward_id": 3, "points_refunded": 350},
+    ),
+    (
+        RedemptionExpired(redemption_id=7, reward_id=3, points_refunded=350),
+        {"redemption_id": 7, "reward_id": 3, "points_refunded": 350},
+    ),
+    (
+        BadgeAwarded(badge_id=8, level=2, name="Regular", points=50),
+        {"badge_id": 8, "level": 2, "name": "Regular", "points": 50},
+    ),
+    (
+        ChallengeJoined(challenge_id=6, name="Ten coffees in March"),
+        {"challenge_id": 6, "name": "Ten coffees in March"},
+    ),
+    (
+        ChallengeCompleted(challenge_id=6, name="Ten coffees in March", points=100),
+        {"challenge_id": 6, "name": "Ten coffees in March", "points": 100},
+    ),
+    (ReferralQualified(referral_id=12, referee_id=44), {"referral_id": 12, "referee_id": 44}),
+    (ReferralCapped(referral_id=13, referee_id=45), {"referral_id": 13, "referee_id": 45}),
+    (ReferralReversed(referral_id=12, referee_id=44), {"referral_id": 12, "referee_id": 44}),
+    (GamePlayed(game_id=9, play_id=310, won=True), {"game_id": 9, "play_id": 310, "won": True}),
+    (
+        PrizeWon(prize_id=15, game_id=9, play_id=310, kind="REWARD"),
+        {"prize_id": 15, "game_id": 9, "play_id": 310, "kind": "REWARD"},
+    ),
+    (
+        PrizeWon(prize_id=16, contest_id=4, slot=0, kind="POINTS"),
+        {"prize_id": 16, "contest_id": 4, "slot": 0, "kind": "POINTS"},
+    ),
+    (ContestEntered(contest_id=4, entries=3), {"contest_id": 4, "entries": 3}),
+]
+
+
+def test_every_event_type_has_a_payload_class_of_its_own() -> None:
+    assert set(PAYLOADS) == set(EventType)
+    assert len(set(PAYLOADS.values())) == len(EventType)
+    for event_type, cls in PAYLOADS.items():
+        assert dataclasses.is_dataclass(cls) and issubclass(cls, Payload), event_type
+        assert cls.__dataclass_params__.frozen, event_type  # type: ignore[attr-defined]
+    # and the examples below cover every type
+    assert {type_of(payload) for payload, _ in EXAMPLES} == set(EventType)
+
+
+@pytest.mark.parametrize(
+    ("payload", "stored"), EXAMPLES, ids=[type(p).__name__ for p, _ in EXAMPLES]
+)
+def test_a_payload_round_trips_through_the_json_stored_today(
+    payload: Payload, stored: dict[str, Any]
+) -> None:
+    # the payload is stored as exactly the JSON its emitter wrote, keys in the same order
+    written = to_json(payload)
+    assert written == stored
+    assert list(written) == list(stored)
+    # and that JSON, as the database gives it back, reads as the same payload
+    kept = json.loads(json.dumps(written))
+    read = from_json(type_of(payload), kept)
+    assert read == payload
+    assert to_json(read) == stored
+
+
+def test_a_row_without_a_key_added_later_reads_as_none_and_keeps_its_shape() -> None:
+    # a purchase written before `referred` existed (and by the tests' builders)
+    before_the_flag = {k: v for k, v in PURCHASE_JSON.items() if k != "referred"}
+    purchase = from_json(EventType.PURCHASE_RECORDED, before_the_flag)
+    assert isinstance(purchase, PurchaseRecorded) and purchase.referred is None
+    assert to_json(purchase) == before_the_flag
+    # a lot without an expiry date
+    expired = from_json(EventType.POINTS_EXPIRED, {"points": 5, "lot": 3})
+    assert expired == PointsExpired(points=5, lot=3, expired_at=None)
+    # a key this version does not know (a newer writer's) is left aside
+    newer = {"contest_id": 4, "entries": 3, "channel": "app"}
+    assert from_json(EventType.CONTEST_ENTERED, newer) == ContestEntered(contest_id=4, entries=3)
+
+
+def test_a_row_that_does_not_fit_is_refused_saying_what_is_wrong() -> None:
+    no_total = {k: v for k, v in PURCHASE_JSON.items() if k != "total"}
+    with pytest.raises(PayloadError, match="PURCHASE_RECORDED: 'total' is missing"):
+        from_json(EventType.PURCHASE_RECORDED, no_total)
+    with pytest.raises(PayloadError, match="'points' is '12'"):
+        from_json(
+            EventType.POINTS_EARNED, {"points": "12", "kind": "EARN", "reference": None, "entry": 1}
+        )
+    with pytest.raises(PayloadError, match="'total' is 'twelve'"):
+        from_json(EventType.PURCHASE_RECORDED, {**PURCHASE_JSON, "total": "twelve"})
+    with pytest.raises(PayloadError, match="a time without its zone"):
+        from_json(EventType.POINTS_EXPIRED, {"points": 1, "lot": 2, "expired_at": "2026-03-14"})
+    with pytest.raises(PayloadError, match="line: 'sku' is missing"):
+        from_json(EventType.PURCHASE_RECORDED, {**PURCHASE_JSON, "lines": [{"quantity": 1}]})
+    with pytest.raises(UnknownEventType):
+        from_json("AUCTION_WON", {"auction_id": 3})
+
+
+def test_a_payload_is_built_whole_by_keyword_and_never_changes() -> None:
+    with pytest.raises(TypeError):
+        PointsEarned(points=1, kind="EARN", entry=1)  # type: ignore[call-arg]  # no reference
+    with pytest.raises(TypeError):
+        PointsEarned(1, "EARN", None, 1)  # type: ignore[misc]  # keywords only
+    earned = PointsEarned(points=1, kind="EARN", reference=None, entry=1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        earned.points = 2  # type: ignore[misc]  # frozen
+    # a prize is won by a play of a game or a slot of a contest, never half or both
+    with pytest.raises(PayloadError):
+        PrizeWon(prize_id=1, game_id=9, kind="POINTS")
+    with pytest.raises(PayloadError):
+        PrizeWon(prize_id=1, game_id=9, play_id=3, contest_id=4, slot=0, kind="POINTS")
