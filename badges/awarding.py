@@ -12,7 +12,6 @@ gamification.events).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from badges import criteria as kinds
 from badges.models import Badge, BadgeAward, BadgeProgress
@@ -22,6 +21,7 @@ from gamification import events
 from gamification.accounts.models import Member
 from gamification.events import EventType, caches
 from gamification.events.models import Event
+from gamification.events.payloads import BadgeAwarded
 from gamification.points import ledger
 from gamification.points.models import LedgerKind
 from gamification.programs.models import Program
@@ -41,7 +41,7 @@ definitions = caches.ProgramCache(_definitions)
 
 
 async def wants(
-    program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+    program_id: int, event_type: str, member_id: int | None, payload: events.Payload
 ) -> bool:
     return member_id is not None and event_type in (await definitions.get(program_id))[1]
 
@@ -139,10 +139,9 @@ async def _award(badge: Badge, member_id: int, level: int) -> None:
             reference=f"badge:{badge.id}",
         )
     await events.emit(
-        EventType.BADGE_AWARDED,
+        BadgeAwarded(badge_id=badge.id, level=level, name=badge.name, points=badge.points),
         program_id=badge.program_id,
         member_id=member_id,
-        data={"badge_id": badge.id, "level": level, "name": badge.name, "points": badge.points},
     )
 
 

@@ -45,16 +45,17 @@ from gamification import events
 from gamification.accounts import members
 from gamification.accounts.models import Member
 from gamification.events import EventType
+from gamification.events.payloads import LineItem, PurchaseRecorded
 from gamification.points import ledger
 from gamification.points.models import LedgerKind
 from gamification.programs.models import Program
 from gamification.programs.programs import create_program
 from gamification.webhooks import webhooks
 
-LINES = [
-    {"sku": "ESP-1", "category": "coffee", "quantity": 2, "unit_price": "2.50"},
-    {"sku": "CAKE-1", "category": "food", "quantity": 1, "unit_price": "4.00"},
-]
+LINES = (
+    LineItem(sku="ESP-1", category="coffee", quantity=2, unit_price=Decimal("2.50")),
+    LineItem(sku="CAKE-1", category="food", quantity=1, unit_price=Decimal("4.00")),
+)
 
 
 def remove_handlers() -> None:
@@ -66,7 +67,7 @@ def remove_handlers() -> None:
 
 async def purchase(member: Member, program: Program, n: int) -> None:
     async with events.atomic():
-        entry = await ledger.credit(
+        await ledger.credit(
             member,
             9,
             LedgerKind.EARN,
@@ -74,20 +75,18 @@ async def purchase(member: Member, program: Program, n: int) -> None:
             reference=f"purchase:{n}",
         )
         await events.emit(
-            EventType.PURCHASE_RECORDED,
+            PurchaseRecorded(
+                purchase_id=n,
+                external_id=f"bench-{n}",
+                total=Decimal("9.00"),
+                currency="EUR",
+                points=9,
+                first_purchase=False,
+                referred=False,  # as record_purchase says of a member nobody referred
+                lines=LINES,
+            ),
             program_id=program.id,
             member_id=member.id,
-            data={
-                "purchase_id": n,
-                "external_id": f"bench-{n}",
-                "total": "9.00",
-                "currency": "EUR",
-                "points": 9,
-                "first_purchase": False,
-                "referred": False,  # as record_purchase says of a member nobody referred
-                "lines": LINES,
-                "entry": entry.id,
-            },
         )
 
 

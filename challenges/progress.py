@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
@@ -44,6 +43,7 @@ from gamification import events
 from gamification.accounts.models import Member
 from gamification.events import EventType, caches
 from gamification.events.models import Event
+from gamification.events.payloads import ChallengeJoined
 from gamification.rewards.eligibility import meets_rank, tier_rank_of
 
 
@@ -78,7 +78,7 @@ active = caches.ProgramCache(_active)
 
 
 async def wants(
-    program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+    program_id: int, event_type: str, member_id: int | None, payload: events.Payload
 ) -> bool:
     return member_id is not None and event_type in (await active.get(program_id))[1]
 
@@ -140,10 +140,9 @@ async def join(challenge: Challenge, member: Member) -> bool:
     if not await _enrol(challenge, member.id, min(joined_at, now)):
         return False
     await events.emit(
-        EventType.CHALLENGE_JOINED,
+        ChallengeJoined(challenge_id=challenge.id, name=challenge.name),
         program_id=challenge.program_id,
         member_id=member.id,
-        data={"challenge_id": challenge.id, "name": challenge.name},
     )
     return True
 

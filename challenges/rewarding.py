@@ -13,7 +13,7 @@ from core.errors import Refused
 from gamification import events
 from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member
-from gamification.events import EventType
+from gamification.events.payloads import ChallengeCompleted
 from gamification.points import ledger
 from gamification.points.models import LedgerKind
 from gamification.programs.models import Program
@@ -46,14 +46,11 @@ async def reward(challenge: Challenge, member_id: int) -> bool:
         badge = await Badge.get(id=challenge.reward_badge_id)
         await awarding.grant(badge, member_id)
     await events.emit(
-        EventType.CHALLENGE_COMPLETED,
+        ChallengeCompleted(
+            challenge_id=challenge.id, name=challenge.name, points=challenge.reward_points
+        ),
         program_id=challenge.program_id,
         member_id=member_id,
-        data={
-            "challenge_id": challenge.id,
-            "name": challenge.name,
-            "points": challenge.reward_points,
-        },
     )
     return True
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import itertools
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from gamification.accounts.api_keys import create_api_key
 from gamification.accounts.staff import create_staff
+from gamification.events.payloads import Payload
 from gamification.programs.models import Program
 from gamification.programs.programs import create_program
 from tests.graphql import GraphQLClient
@@ -156,27 +158,28 @@ async def record_purchase_event(
     """Emit PURCHASE_RECORDED as recordPurchase does (the purchases feature lives on another
     branch): the event is written in a transaction and published to its handlers after commit.
     Returns the purchase id used."""
+    from decimal import Decimal
+
     from core.clock import clock
     from gamification import events
     from gamification.accounts.models import Member
-    from gamification.events import EventType
+    from gamification.events.payloads import PurchaseRecorded
 
     member = await Member.get(id=member_id)
     purchase_id = purchase_id or next(_counter) + 1_000_000
     async with events.atomic():
         await events.emit(
-            EventType.PURCHASE_RECORDED,
+            PurchaseRecorded(
+                purchase_id=purchase_id,
+                external_id=f"ext-{purchase_id}",
+                total=Decimal(total),
+                currency=currency,
+                points=0,
+                first_purchase=False,
+                lines=(),
+            ),
             program_id=member.program_id,
             member_id=member.id,
-            data={
-                "purchase_id": purchase_id,
-                "external_id": f"ext-{purchase_id}",
-                "total": total,
-                "currency": currency,
-                "points": 0,
-                "first_purchase": False,
-                "lines": [],
-            },
             occurred_at=occurred_at or clock.now(),  # type: ignore[arg-type]
         )
     return purchase_id
@@ -186,22 +189,23 @@ async def refund_purchase_event(
     member_id: int, purchase_id: int, amount: str, refund_id: str | None = None
 ) -> None:
     """Emit PURCHASE_REFUNDED as refundPurchase does."""
+    from decimal import Decimal
+
     from gamification import events
     from gamification.accounts.models import Member
-    from gamification.events import EventType
+    from gamification.events.payloads import PurchaseRefunded
 
     member = await Member.get(id=member_id)
     async with events.atomic():
         await events.emit(
-            EventType.PURCHASE_REFUNDED,
+            PurchaseRefunded(
+                purchase_id=purchase_id,
+                refund_id=refund_id or unique("refund"),
+                amount=Decimal(amount),
+                points_reversed=0,
+            ),
             program_id=member.program_id,
             member_id=member.id,
-            data={
-                "purchase_id": purchase_id,
-                "refund_id": refund_id or unique("refund"),
-                "amount": amount,
-                "points_reversed": 0,
-            },
         )
 
 
@@ -259,22 +263,16 @@ async def add_rule(program: Program, **values: object) -> int:
 
 
 async def emit_event(
-    event_type: str,
-    member_id: int,
-    program_id: int,
-    data: dict[str, object],
-    occurred_at: object = None,
+    payload: Payload, member_id: int, program_id: int, occurred_at: object = None
 ) -> int:
     """Emit one event through events.atomic(), the path every service takes. Returns its id."""
     from gamification import events
-    from gamification.events import EventType
 
     async with events.atomic():
         event = await events.emit(
-            EventType(event_type),
+            payload,
             program_id=program_id,
             member_id=member_id,
-            data=data,
             occurred_at=occurred_at,  # type: ignore[arg-type]
         )
     return event.id
@@ -284,36 +282,48 @@ async def purchase_event(
     member_id: int,
     program_id: int,
     total: str = "10.00",
-    lines: list[dict[str, object]] | None = None,
+    lines: list[dict[str, Any]] | None = None,
     occurred_at: object = None,
     currency: str = "EUR",
 ) -> int:
-    """A PURCHASE_RECORDED event with the contract's data (gamification/events.py)."""
+    """A PURCHASE_RECORDED event; `lines` as stored ({sku, category, quantity, unit_price})."""
+    from decimal import Decimal
+
+    from gamification.events.payloads import LineItem, PurchaseRecorded
+
     purchase_id = next(_counter)
+    lines = lines or [{"sku": "SKU-1", "category": "misc", "quantity": 1, "unit_price": total}]
     return await emit_event(
-        "PURCHASE_RECORDED",
+        PurchaseRecorded(
+            purchase_id=purchase_id,
+            external_id=f"ext-{purchase_id}",
+            total=Decimal(total),
+            currency=currency,
+            points=0,
+            first_purchase=False,
+            lines=tuple(
+                LineItem(
+                    sku=line["sku"],
+                    category=line["category"],
+                    quantity=line["quantity"],
+                    unit_price=Decimal(line["unit_price"]),
+                )
+                for line in lines
+            ),
+        ),
         member_id,
         program_id,
-        {
-            "purchase_id": purchase_id,
-            "external_id": f"ext-{purchase_id}",
-            "total": total,
-            "currency": currency,
-            "points": 0,
-            "first_purchase": False,
-            "lines": lines
-            or [{"sku": "SKU-1", "category": "misc", "quantity": 1, "unit_price": total}],
-        },
         occurred_at,
     )
 
 
 async def qualify_referral_event(referrer_id: int, program_id: int, referee_id: int = 0) -> int:
+    from gamification.events.payloads import ReferralQualified
+
     return await emit_event(
-        "REFERRAL_QUALIFIED",
+        ReferralQualified(referral_id=next(_counter), referee_id=referee_id),
         referrer_id,
         program_id,
-        {"referral_id": next(_counter), "referee_id": referee_id},
     )
 
 

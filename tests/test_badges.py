@@ -12,6 +12,7 @@ from gamification import events
 from gamification.accounts.models import Member
 from gamification.events import EventType
 from gamification.events.models import Event
+from gamification.events.payloads import ChallengeCompleted
 from gamification.points.tiers import create_tier, set_member_tier
 from tests.builders import (
     assert_ledger_consistent,
@@ -206,11 +207,11 @@ async def test_challenge_and_referral_badges_count_their_events(gql: GraphQLClie
     program, member, staff = await setup(gql)
     challenges = await create_badge(staff, criteria="CHALLENGES_COMPLETED", thresholds=["2"])
     referrals = await create_badge(staff, criteria="REFERRALS_QUALIFIED", thresholds=["1", "2"])
-    await emit_event("CHALLENGE_COMPLETED", member.id, program.id, {"challenge_id": 1})
+    await emit_event(ChallengeCompleted(challenge_id=1, name="A", points=0), member.id, program.id)
     await qualify_referral_event(member.id, program.id)
     assert await levels_of(member.id, challenges) == []
     assert await levels_of(member.id, referrals) == [1]
-    await emit_event("CHALLENGE_COMPLETED", member.id, program.id, {"challenge_id": 2})
+    await emit_event(ChallengeCompleted(challenge_id=2, name="B", points=0), member.id, program.id)
     await qualify_referral_event(member.id, program.id)
     assert await levels_of(member.id, challenges) == [1]
     assert await levels_of(member.id, referrals) == [1, 2]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from gamification import events
 from gamification.events import EventType
 from gamification.events.models import Event, EventHandling
+from gamification.events.payloads import ContestEntered
 from gamification.points.models import EarningRuleKind
 from tests.builders import (
     RECORD_PURCHASE,
@@ -72,9 +73,7 @@ async def test_a_failing_effect_never_breaks_the_change_that_emitted_it(
 
     events.subscribe_effect(EventType.CONTEST_ENTERED, broken)
     try:
-        event_id = await emit_event(
-            "CONTEST_ENTERED", member.id, program.id, {"contest_id": 1, "entries": 1}
-        )
+        event_id = await emit_event(ContestEntered(contest_id=1, entries=1), member.id, program.id)
     finally:
         events.unsubscribe(EventType.CONTEST_ENTERED, broken)
     assert calls == [event_id]
@@ -94,10 +93,9 @@ async def test_an_effect_runs_only_after_a_commit(gql: GraphQLClient) -> None:
         try:
             async with events.atomic():
                 await events.emit(
-                    EventType.CONTEST_ENTERED,
+                    ContestEntered(contest_id=1, entries=1),
                     program_id=program.id,
                     member_id=member.id,
-                    data={"contest_id": 1, "entries": 1},
                 )
                 raise RuntimeError("the change fails")
         except RuntimeError:

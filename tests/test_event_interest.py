@@ -18,6 +18,7 @@ from core.clock import clock
 from gamification import events, leaderboards
 from gamification.events import EventType, caches
 from gamification.events.models import Event, EventHandling
+from gamification.events.payloads import GamePlayed
 from tests.builders import (
     emit_event,
     give_points,
@@ -37,7 +38,7 @@ mutation($input: ArchiveBadgeInput!) {
   archiveBadge(input: $input) { badge { id archived } errors { code } }
 }
 """
-PLAYED = {"game_id": 1, "play_id": 1, "won": False}
+PLAYED = GamePlayed(game_id=1, play_id=1, won=False)
 
 
 async def run_scan(app: Starlette, redis_url: str) -> Worker:
@@ -74,7 +75,7 @@ async def test_an_event_no_handler_wants_is_written_settled_and_handled_by_nobod
     program = await new_program()
     member = await sign_up(gql, program)
     # when a game is played
-    event_id = await emit_event("GAME_PLAYED", member.id, program.id, PLAYED)
+    event_id = await emit_event(PLAYED, member.id, program.id)
     # then the event is settled from its insert and no handler recorded anything
     event = await Event.get(id=event_id)
     assert event.settled_at is not None
@@ -89,7 +90,7 @@ async def test_a_new_badge_counts_the_very_next_event_and_an_archived_one_stops(
     member = await sign_up(gql, program)
     staff = await staff_client(gql, program, "MANAGER")
     # the cache learns that nothing listens to GAME_PLAYED in this program
-    await emit_event("GAME_PLAYED", member.id, program.id, PLAYED)
+    await emit_event(PLAYED, member.id, program.id)
     # when a badge counting plays is created
     payload = await staff.mutate(
         CREATE_BADGE,
@@ -103,16 +104,16 @@ async def test_a_new_badge_counts_the_very_next_event_and_an_archived_one_stops(
     assert payload["errors"] == []
     badge_id = int(payload["badge"]["id"])
     # then the next two plays count and award it
-    first = await emit_event("GAME_PLAYED", member.id, program.id, PLAYED)
+    first = await emit_event(PLAYED, member.id, program.id)
     assert (await Event.get(id=first)).settled_at is not None  # handled after the commit
-    await emit_event("GAME_PLAYED", member.id, program.id, PLAYED)
+    await emit_event(PLAYED, member.id, program.id)
     progress = await BadgeProgress.get(member_id=member.id, badge_id=badge_id)
     assert (progress.value, progress.level) == (2, 1)
     assert await BadgeAward.filter(member_id=member.id, badge_id=badge_id).count() == 1
     # and once archived, plays no longer move it
     payload = await staff.mutate(ARCHIVE_BADGE, {"badgeId": str(badge_id)})
     assert payload["errors"] == []
-    await emit_event("GAME_PLAYED", member.id, program.id, PLAYED)
+    await emit_event(PLAYED, member.id, program.id)
     progress = await BadgeProgress.get(member_id=member.id, badge_id=badge_id)
     assert progress.value == 2
 
@@ -123,15 +124,13 @@ async def test_concurrent_events_right_after_a_badge_is_created_all_count(
     program = await new_program()
     members = [await sign_up(gql, program) for _ in range(4)]
     staff = await staff_client(gql, program, "MANAGER")
-    await emit_event("GAME_PLAYED", members[0].id, program.id, PLAYED)  # primes the cache
+    await emit_event(PLAYED, members[0].id, program.id)  # primes the cache
     payload = await staff.mutate(
         CREATE_BADGE,
         {"name": "P", "criteria": "EVENT_COUNT", "eventType": "GAME_PLAYED", "thresholds": ["9"]},
     )
     badge_id = int(payload["badge"]["id"])
-    await asyncio.gather(
-        *(emit_event("GAME_PLAYED", m.id, program.id, PLAYED) for m in members for _ in range(3))
-    )
+    await asyncio.gather(*(emit_event(PLAYED, m.id, program.id) for m in members for _ in range(3)))
     rows = await BadgeProgress.filter(badge_id=badge_id).values_list("value", flat=True)
     assert sorted(rows) == [3, 3, 3, 3]
 
@@ -154,11 +153,11 @@ async def test_a_wanted_event_whose_handler_fails_is_still_retried_by_the_scan(
     try:
         with clock.frozen_at(datetime.now(UTC)) as time:
             # an event the handler declines never reaches it and is settled at once
-            declined = await emit_event("GAME_PLAYED", outsider.id, other_program.id, PLAYED)
+            declined = await emit_event(PLAYED, outsider.id, other_program.id)
             assert (await Event.get(id=declined)).settled_at is not None
             assert flaky.calls == []
             # a wanted one whose handler fails stays unsettled...
-            event_id = await emit_event("GAME_PLAYED", member.id, wanted_program.id, PLAYED)
+            event_id = await emit_event(PLAYED, member.id, wanted_program.id)
             assert (await Event.get(id=event_id)).settled_at is None
             assert flaky.calls == [event_id] * 3
             # ...and the scan runs it again, once

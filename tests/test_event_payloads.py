@@ -1,6 +1,7 @@
 """Events carry typed payloads, and the JSON stored for them is the JSON the emitters always wrote:
-every type has its class, each payload round-trips through its stored form unchanged, and old rows
-are read."""
+every type has its class, each payload round-trips through its stored form unchanged, a real
+purchase writes the keys it always wrote, old rows are read, and nothing but a type's own payload
+class can be emitted."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from gamification import events
 from gamification.events import EventType
+from gamification.events.models import Event
 from gamification.events.payloads import (
     PAYLOADS,
     BadgeAwarded,
@@ -32,6 +35,7 @@ from gamification.events.payloads import (
     PointsAdjusted,
     PointsEarned,
     PointsExpired,
+    PointsMoved,
     PointsReversed,
     PointsSpent,
     PrizeWon,
@@ -47,9 +51,27 @@ from gamification.events.payloads import (
     TierChanged,
     UnknownEventType,
     from_json,
+    payload_of,
     to_json,
     type_of,
 )
+from gamification.points.models import EarningRuleKind, LedgerEntry, LedgerKind
+from gamification.webhooks import webhooks
+from tests.builders import (
+    RECORD_PURCHASE,
+    add_rule,
+    integration_client,
+    new_program,
+    purchase_input,
+    sign_up,
+)
+from tests.graphql import GraphQLClient
+
+REFUND = """
+mutation Refund($input: RefundPurchaseInput!) {
+  refundPurchase(input: $input) { refund { pointsReversed } errors { code field } }
+}
+"""
 
 PURCHASE = PurchaseRecorded(
     purchase_id=41,
@@ -267,3 +289,114 @@ def test_a_payload_is_built_whole_by_keyword_and_never_changes() -> None:
         PrizeWon(prize_id=1, game_id=9, kind="POINTS")
     with pytest.raises(PayloadError):
         PrizeWon(prize_id=1, game_id=9, play_id=3, contest_id=4, slot=0, kind="POINTS")
+
+
+async def test_a_purchase_over_the_api_stores_the_keys_it_always_stored(
+    gql: GraphQLClient,
+) -> None:
+    # given a program earning 1 point per euro, and its till
+    program = await new_program(points_validity_days=365)
+    await add_rule(
+        program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal("1")
+    )
+    member = await sign_up(gql, program)
+    till = await integration_client(gql, program)
+    # when the till records a purchase of two lines, one without a category, then refunds a part
+    lines = [("ESP-1", "coffee", 2, "2.50"), ("GIFT-CARD", None, 1, "7.25")]
+    recorded = await till.mutate(RECORD_PURCHASE, purchase_input(member.id, "o-77", lines))
+    assert recorded["errors"] == []
+    refund = await till.mutate(REFUND, {"externalId": "o-77", "refundId": "rf-1", "amount": "2.50"})
+    assert refund["errors"] == []
+    # then the purchase event's data has exactly the keys and formats it always had
+    purchase_id = int(recorded["purchase"]["id"])
+    event = await Event.get(member_id=member.id, type="PURCHASE_RECORDED")
+    assert set(event.data) == {
+        "purchase_id",
+        "external_id",
+        "total",
+        "currency",
+        "points",
+        "first_purchase",
+        "referred",
+        "lines",
+    }
+    assert event.data == {
+        "purchase_id": purchase_id,
+        "external_id": "o-77",
+        "total": "12.25",
+        "currency": "EUR",
+        "points": 12,
+        "first_purchase": True,
+        "referred": False,
+        "lines": [
+            {"sku": "ESP-1", "category": "coffee", "quantity": 2, "unit_price": "2.50"},
+            {"sku": "GIFT-CARD", "category": None, "quantity": 1, "unit_price": "7.25"},
+        ],
+    }
+    # and so have its points and its refund
+    entry = await LedgerEntry.get(member_id=member.id, kind=LedgerKind.EARN)
+    earned = await Event.get(member_id=member.id, type="POINTS_EARNED")
+    assert earned.data == {
+        "points": 12,
+        "kind": "EARN",
+        "reference": f"purchase:{purchase_id}",
+        "entry": entry.id,
+    }
+    refunded = await Event.get(member_id=member.id, type="PURCHASE_REFUNDED")
+    assert refunded.data == {
+        "purchase_id": purchase_id,
+        "refund_id": "rf-1",
+        "amount": "2.50",
+        "points_reversed": refund["refund"]["pointsReversed"],
+        "referred": False,
+    }
+    # and a webhook receiver gets that data as it is stored
+    assert json.loads(webhooks.event_body(event))["data"] == event.data
+    # and the handlers read the row as the payload it was written from
+    assert PurchaseRecorded.of(event) == dataclasses.replace(
+        PURCHASE, purchase_id=purchase_id, external_id="o-77"
+    )
+
+
+async def test_only_a_payload_class_of_an_event_type_can_be_emitted(gql: GraphQLClient) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program)
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Lookalike(ContestEntered):
+        pass
+
+    wrong: list[Any] = [
+        {"contest_id": 4, "entries": 3},  # the old dict
+        PointsMoved(points=1, kind="EARN", reference=None, entry=1),  # a shape, not a type
+        Lookalike(contest_id=4, entries=3),  # no type's own class
+    ]
+    async with events.atomic():
+        for payload in wrong:
+            with pytest.raises(TypeError, match="is not the payload of an event type"):
+                await events.emit(payload, program_id=program.id, member_id=member.id)
+        with pytest.raises(TypeError):  # the type and the data given apart
+            await events.emit(
+                EventType.CONTEST_ENTERED,  # type: ignore[arg-type]
+                program_id=program.id,
+                member_id=member.id,
+                data={"contest_id": 4, "entries": 3},
+            )
+    assert not await Event.exists(member_id=member.id, type=EventType.CONTEST_ENTERED.value)
+
+
+async def test_a_row_is_parsed_once_and_an_emitted_event_not_at_all(gql: GraphQLClient) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program)
+    entered = ContestEntered(contest_id=4, entries=3)
+    async with events.atomic():
+        event = await events.emit(entered, program_id=program.id, member_id=member.id)
+    # the emitted event carries its payload
+    assert payload_of(event) is entered
+    # a row read back is parsed on first use, then shared by every reader
+    row = await Event.get(id=event.id)
+    first = payload_of(row)
+    assert first == entered and first is not entered
+    assert payload_of(row) is first and ContestEntered.of(row) is first
+    with pytest.raises(PayloadError, match="not a GamePlayed"):
+        GamePlayed.of(row)

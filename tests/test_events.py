@@ -16,6 +16,7 @@ from gamification import events
 from gamification.accounts.models import Member
 from gamification.events import EventType
 from gamification.events.models import Event, EventHandling
+from gamification.events.payloads import ContestEntered
 from gamification.points import ledger
 from gamification.points.models import LedgerEntry, LedgerKind
 from tests.builders import (
@@ -224,7 +225,7 @@ async def test_a_handler_that_always_fails_is_retried_with_backoff_then_left_for
         start = datetime.now(UTC)
         with clock.frozen_at(start) as time:
             event_id = await emit_event(
-                "CONTEST_ENTERED", member.id, program.id, {"contest_id": 1, "entries": 1}
+                ContestEntered(contest_id=1, entries=1), member.id, program.id
             )
             published = len(broken.calls)  # the live publication (and its isolated retry)
             # scans every minute for a day and a half

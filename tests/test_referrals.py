@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from core.clock import clock
 from gamification import events
 from gamification.events import EventType
 from gamification.events.models import Event
+from gamification.events.payloads import PurchaseRecorded
 from gamification.points.models import LedgerEntry, LedgerKind
 from gamification.referrals import referrals
 from gamification.referrals.models import Referral, ReferralStatus
@@ -162,10 +164,17 @@ async def test_the_same_purchase_event_handled_concurrently_pays_once(gql: Graph
     referee = await sign_up(gql, program, referral_code=referrer.referral_code)
     async with events.atomic():
         event = await events.emit(
-            EventType.PURCHASE_RECORDED,
+            PurchaseRecorded(
+                purchase_id=1,
+                external_id="ext-1",
+                total=Decimal("30.00"),
+                currency="EUR",
+                points=0,
+                first_purchase=True,
+                lines=(),
+            ),
             program_id=program.id,
             member_id=referee.id,
-            data={"purchase_id": 1, "total": "30.00", "currency": "EUR"},
         )
     # when 30 deliveries of that event are handled at once (and 10 other purchases race too)
     await asyncio.gather(

@@ -11,10 +11,20 @@ import httpx
 from core.clock import clock
 from gamification import events
 from gamification.accounts.models import Member
+from gamification.events.payloads import (
+    BadgeAwarded,
+    ChallengeCompleted,
+    ContestEntered,
+    GamePlayed,
+    Payload,
+    PrizeWon,
+    ReferralQualified,
+)
 from gamification.points import ledger
 from gamification.points.models import EarningRuleKind, LedgerKind
 from tests.builders import (
     RECORD_PURCHASE,
+    SignedUpMember,
     add_rule,
     emit_event,
     give_points,
@@ -200,18 +210,19 @@ async def test_engagement_figures_count_their_events_in_the_period(gql: GraphQLC
     inside, outside = JAN + timedelta(days=5), JAN + timedelta(days=45)
     with clock.frozen_at(JAN):
         player, other = await sign_up(gql, program), await sign_up(gql, program)
-    given = [
-        ("BADGE_AWARDED", player, {"badge_id": 1, "level": 1}, inside),
-        ("BADGE_AWARDED", other, {"badge_id": 1, "level": 1}, inside),
-        ("CHALLENGE_COMPLETED", player, {"challenge_id": 1}, inside),
-        ("GAME_PLAYED", player, {"game_id": 1, "play_id": 1, "won": True}, inside),
-        ("GAME_PLAYED", player, {"game_id": 1, "play_id": 2, "won": False}, outside),
-        ("PRIZE_WON", player, {"prize_id": 1, "game_id": 1}, inside),
-        ("CONTEST_ENTERED", other, {"contest_id": 1, "entries": 3}, inside),
-        ("REFERRAL_QUALIFIED", other, {"referral_id": 1, "referee_id": player.id}, outside),
+    badge = BadgeAwarded(badge_id=1, level=1, name="Regular", points=0)
+    given: list[tuple[Payload, SignedUpMember, datetime]] = [
+        (badge, player, inside),
+        (badge, other, inside),
+        (ChallengeCompleted(challenge_id=1, name="Ten visits", points=0), player, inside),
+        (GamePlayed(game_id=1, play_id=1, won=True), player, inside),
+        (GamePlayed(game_id=1, play_id=2, won=False), player, outside),
+        (PrizeWon(prize_id=1, game_id=1, play_id=1, kind="POINTS"), player, inside),
+        (ContestEntered(contest_id=1, entries=3), other, inside),
+        (ReferralQualified(referral_id=1, referee_id=player.id), other, outside),
     ]
-    for event_type, member, data, at in given:
-        await emit_event(event_type, member.id, program.id, data, at)
+    for payload, member, at in given:
+        await emit_event(payload, member.id, program.id, at)
     january = (
         await analyst.query(
             ENGAGEMENT, {"from": JAN.isoformat(), "to": (JAN + timedelta(days=31)).isoformat()}

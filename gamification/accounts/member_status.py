@@ -9,7 +9,7 @@ from core.errors import ErrorCode, ValidationFailed
 from gamification import events
 from gamification.accounts import sessions
 from gamification.accounts.models import Member
-from gamification.events import EventType
+from gamification.events.payloads import MemberBlocked, MemberUnblocked
 
 
 def is_active(member: Member | None) -> bool:
@@ -30,10 +30,9 @@ async def block_member(member: Member, *, reason: str, staff_id: int) -> Member:
         ):
             await sessions.revoke_member_sessions(member.id)
             await events.emit(
-                EventType.MEMBER_BLOCKED,
+                MemberBlocked(reason=reason, staff=staff_id),
                 program_id=member.program_id,
                 member_id=member.id,
-                data={"reason": reason, "staff": staff_id},
             )
     return await Member.get(id=member.id)
 
@@ -44,9 +43,6 @@ async def unblock_member(member: Member, *, staff_id: int) -> Member:
             blocked_at=None, blocked_reason=""
         ):
             await events.emit(
-                EventType.MEMBER_UNBLOCKED,
-                program_id=member.program_id,
-                member_id=member.id,
-                data={"staff": staff_id},
+                MemberUnblocked(staff=staff_id), program_id=member.program_id, member_id=member.id
             )
     return await Member.get(id=member.id)

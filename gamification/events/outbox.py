@@ -23,7 +23,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
-from typing import Any
 
 import structlog
 from tortoise.expressions import Q
@@ -32,8 +31,8 @@ from tortoise.transactions import in_transaction
 from core.bulk import insert_all, new_row
 from core.clock import clock
 from gamification.events.models import Event, EventHandling
+from gamification.events.payloads import Payload, carry, payload_of, to_json, type_of
 from gamification.events.registry import Subscription, effects_of, handlers_of, needed, run_effect
-from gamification.events.types import EventType
 
 log = structlog.get_logger("gamification.events")
 
@@ -144,38 +143,41 @@ def after_commit(callback: Callable[[], Awaitable[None]]) -> None:
 
 
 async def emit(
-    event_type: EventType,
+    payload: Payload,
     *,
     program_id: int,
     member_id: int | None,
-    data: dict[str, Any],
     occurred_at: datetime | None = None,
 ) -> Event:
-    """Record the event in the current `atomic()` block, settled: its handlers run before the
-    commit (and unsettle it if they fail); an event that no handler wants is not handled. The
-    block's events are written together (one INSERT) before their handlers run, so the returned
-    event has no id until then."""
+    """Record the event whose data is `payload` (its class names the type) in the current
+    `atomic()` block, settled: its handlers run before the commit (and unsettle it if they
+    fail); an event that no handler wants is not handled. The block's events are written
+    together (one INSERT) before their handlers run, so the returned event has no id until
+    then."""
     pending = _pending.get()
     if pending is None:
         raise RuntimeError("emit() belongs inside an atomic() block")
-    wanted = await needed(program_id, event_type.value, member_id, data)
+    event_type = type_of(payload).value
+    data = to_json(payload)
+    wanted = await needed(program_id, event_type, member_id, payload)
     now = clock.now()
     event = new_row(
         Event,
         program_id=program_id,
         member_id=member_id,
-        type=event_type.value,
+        type=event_type,
         data=data,
         occurred_at=occurred_at or now,
         settled_at=now,
     )
+    carry(event, payload)
     unsaved = _unsaved.get()
     assert unsaved is not None
     unsaved.append(event)
     if wanted:
         pending.append(event)
-    for effect in effects_of(event_type.value):
-        if await effect.wanted(program_id, event_type.value, member_id, data):
+    for effect in effects_of(event_type):
+        if await effect.wanted(program_id, event_type, member_id, payload):
             after_commit(functools.partial(run_effect, effect, event))
     return event
 
@@ -252,7 +254,7 @@ async def _run_handlers(batch: list[Event]) -> None:
     for event in batch:
         for handler in handlers_of(event.type):
             if await handler.wanted(
-                event.program_id, event.type, event.member_id, event.data or {}
+                event.program_id, event.type, event.member_id, payload_of(event)
             ):
                 wanted.setdefault(handler.name, (handler, []))[1].append(event)
     for handler, its_events in wanted.values():

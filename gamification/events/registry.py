@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 
 from gamification.events.models import Event
+from gamification.events.payloads import Payload
 from gamification.events.types import EventType
 
 log = structlog.get_logger("gamification.events")
@@ -27,10 +27,10 @@ Handler = Callable[[Event], Awaitable[None]]
 # A batch handler takes, in order, every event of one commit that it wants (one locked read and
 # one write-back for a purchase's two events instead of two of each); a re-run gives it one.
 BatchHandler = Callable[[list[Event]], Awaitable[None]]
-# Whether a handler needs an event of this (program_id, type, member_id, data): cheap (a
-# per-process cache, see gamification.events.caches), and allowed to say yes when the handler
-# would do nothing; never no when it would do something.
-Wants = Callable[[int, str, int | None, dict[str, Any]], Awaitable[bool]]
+# Whether a handler needs an event of this (program_id, type, member_id, payload), asked before
+# the event row exists: cheap (a per-process cache, see gamification.events.caches), and allowed
+# to say yes when the handler would do nothing; never no when it would do something.
+Wants = Callable[[int, str, int | None, Payload], Awaitable[bool]]
 
 
 def handler_name(handler: Handler | BatchHandler) -> str:
@@ -46,9 +46,9 @@ class Subscription:
     batch: bool
 
     async def wanted(
-        self, program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+        self, program_id: int, event_type: str, member_id: int | None, payload: Payload
     ) -> bool:
-        return self.wants is None or await self.wants(program_id, event_type, member_id, data)
+        return self.wants is None or await self.wants(program_id, event_type, member_id, payload)
 
     async def run(self, batch: list[Event]) -> None:
         if self.batch:
@@ -105,12 +105,10 @@ def effects_of(event_type: str) -> list[Subscription]:
     return list(_effects.get(event_type, {}).values())
 
 
-async def needed(
-    program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
-) -> bool:
+async def needed(program_id: int, event_type: str, member_id: int | None, payload: Payload) -> bool:
     """Whether some handler needs this event (so it must go through the outbox)."""
     for subscription in handlers_of(event_type):
-        if await subscription.wanted(program_id, event_type, member_id, data):
+        if await subscription.wanted(program_id, event_type, member_id, payload):
             return True
     return False
 

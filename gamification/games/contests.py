@@ -31,7 +31,7 @@ from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification import events
 from gamification.accounts.members import display_names
 from gamification.accounts.models import Member
-from gamification.events import EventType
+from gamification.events.payloads import ContestEntered, PrizeWon
 from gamification.games import draws, prizes
 from gamification.games.error_codes import GameErrorCode
 from gamification.games.models import (
@@ -232,10 +232,9 @@ async def enter(member: Member, contest_id: int, entries: int, idempotency_key: 
                     reference=f"contest_entry:{entry.id}",
                 )
             await events.emit(
-                EventType.CONTEST_ENTERED,
+                ContestEntered(contest_id=contest.id, entries=entries),
                 program_id=member.program_id,
                 member_id=member.id,
-                data={"contest_id": contest.id, "entries": entries},
             )
     except IntegrityError:
         previous = await ContestEntry.get_or_none(
@@ -367,15 +366,14 @@ async def award(contest: Contest, winner: draws.Winner) -> bool:
                 row.claim_code = grant.claim_code
                 await row.save(update_fields=["claim_code"])
             await events.emit(
-                EventType.PRIZE_WON,
+                PrizeWon(
+                    prize_id=prize.id,
+                    contest_id=contest.id,
+                    slot=winner.slot,
+                    kind=prize.kind.value,
+                ),
                 program_id=member.program_id,
                 member_id=member.id,
-                data={
-                    "prize_id": prize.id,
-                    "contest_id": contest.id,
-                    "slot": winner.slot,
-                    "kind": prize.kind.value,
-                },
             )
     except IntegrityError:
         return False  # a concurrent run paid this slot first

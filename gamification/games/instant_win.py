@@ -32,7 +32,8 @@ from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from core.statements import Statement
 from gamification import events
 from gamification.accounts.models import Member
-from gamification.events import EventType, caches
+from gamification.events import caches
+from gamification.events.payloads import GamePlayed, PrizeWon
 from gamification.games import prizes
 from gamification.games.error_codes import GameErrorCode
 from gamification.games.models import (
@@ -338,10 +339,9 @@ async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult
             if won is not None:
                 await _award(member, game, played, won)
             await events.emit(
-                EventType.GAME_PLAYED,
+                GamePlayed(game_id=game.id, play_id=played.id, won=played.won),
                 program_id=member.program_id,
                 member_id=member.id,
-                data={"game_id": game.id, "play_id": played.id, "won": played.won},
             )
     except IntegrityError:
         # This key was played already (or is being played by a concurrent request, which
@@ -427,15 +427,9 @@ async def _award(member: Member, game: InstantWinGame, played: GamePlay, prize: 
     played.claim_code = grant.claim_code
     await played.save(update_fields=["won", "prize_id", "moment_id", "claim_code"])
     await events.emit(
-        EventType.PRIZE_WON,
+        PrizeWon(prize_id=prize.id, game_id=game.id, play_id=played.id, kind=prize.kind.value),
         program_id=member.program_id,
         member_id=member.id,
-        data={
-            "prize_id": prize.id,
-            "game_id": game.id,
-            "play_id": played.id,
-            "kind": prize.kind.value,
-        },
     )
 
 

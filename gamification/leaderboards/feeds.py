@@ -3,14 +3,13 @@ rebuild repairs what a crash between commit and feed misses)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from redis.asyncio import Redis
 
 from gamification import events
 from gamification.accounts.models import Member
 from gamification.events import EventType
 from gamification.events.models import Event
+from gamification.events.payloads import PointsMoved
 from gamification.leaderboards.boards import POINTS, REFERRALS
 from gamification.leaderboards.erasure import remove_member
 from gamification.leaderboards.rebuilds import POINTS_KINDS, Change, aware
@@ -97,14 +96,13 @@ class BoardFeeds:
         await remove_member(self.redis, event.program_id, event.member_id)
 
     async def wants(
-        self, program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+        self, program_id: int, event_type: str, member_id: int | None, payload: events.Payload
     ) -> bool:
         if self.redis is None:
             return False  # without a Redis the handlers do nothing
         # A points event carries its entry's kind: spending (a redemption, a play, an entry)
-        # never counts, so those need no handling. An unknown or missing kind is looked at.
-        kind = data.get("kind") if event_type != EventType.POINTS_ADJUSTED else None
-        return kind not in _NOT_COUNTED
+        # never counts, so those need no handling. An unknown kind is looked at.
+        return not isinstance(payload, PointsMoved) or payload.kind not in _NOT_COUNTED
 
     def install(self) -> None:
         """Subscribe the board updates (bootstrap), replacing any earlier feeds."""

@@ -28,7 +28,13 @@ from core.statements import Statement
 from gamification import events
 from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member
-from gamification.events import EventType
+from gamification.events.payloads import (
+    PointsAdjusted,
+    PointsEarned,
+    PointsExpired,
+    PointsReversed,
+    PointsSpent,
+)
 from gamification.points.error_codes import PointsErrorCode
 from gamification.points.models import LedgerEntry, LedgerKind
 from gamification.programs.models import Program
@@ -171,10 +177,9 @@ async def credit(
         idempotency_key=idempotency_key,
     )
     await events.emit(
-        EventType.POINTS_EARNED,
+        PointsEarned(points=points, kind=kind.value, reference=reference, entry=entry.id),
         program_id=member.program_id,
         member_id=member.id,
-        data={"points": points, "kind": kind.value, "reference": reference, "entry": entry.id},
         # The entry's own time: what the points board counts, incrementally or rebuilt.
         occurred_at=now,
     )
@@ -220,7 +225,7 @@ async def spend(
         recorded = await insert_row(LedgerEntry, **entry)
     # Exact until commit: the row is locked.
     member.points_balance = balance
-    await _emit_debit(member, points, kind, reference, recorded, EventType.POINTS_SPENT)
+    await _emit_debit(member, points, kind, reference, recorded, PointsSpent)
     return recorded
 
 
@@ -248,7 +253,7 @@ async def claw_back(
     entry = await insert_row(
         LedgerEntry, **_debit_entry(member, take, kind, reason, reference, None, None)
     )
-    await _emit_debit(member, take, kind, reference, entry, EventType.POINTS_REVERSED)
+    await _emit_debit(member, take, kind, reference, entry, PointsReversed)
     return take
 
 
@@ -297,13 +302,12 @@ async def _emit_debit(
     kind: LedgerKind,
     reference: str | None,
     entry: LedgerEntry,
-    event_type: EventType,
+    payload: type[PointsSpent | PointsReversed],
 ) -> None:
     await events.emit(
-        event_type,
+        payload(points=points, kind=kind.value, reference=reference, entry=entry.id),
         program_id=member.program_id,
         member_id=member.id,
-        data={"points": points, "kind": kind.value, "reference": reference, "entry": entry.id},
     )
 
 
@@ -331,12 +335,9 @@ async def expire_lot(lot: LedgerEntry) -> int:
         created_at=clock.now(),
     )
     await events.emit(
-        EventType.POINTS_EXPIRED,
+        PointsExpired(points=remaining, lot=lot.id, expired_at=lot.expires_at),
         program_id=lot.program_id,
         member_id=lot.member_id,
-        data={"points": remaining, "lot": lot.id, "expired_at": lot.expires_at.isoformat()}
-        if lot.expires_at
-        else {"points": remaining, "lot": lot.id},
     )
     return remaining
 
@@ -414,10 +415,9 @@ async def adjust(
                     idempotency_key=idempotency_key,
                 )
             await events.emit(
-                EventType.POINTS_ADJUSTED,
+                PointsAdjusted(points=delta, reason=reason, staff=staff_id, entry=entry.id),
                 program_id=member.program_id,
                 member_id=member.id,
-                data={"points": delta, "reason": reason, "staff": staff_id, "entry": entry.id},
             )
     except IntegrityError:
         # A concurrent request with the same key committed first.

@@ -21,7 +21,7 @@ from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from core.fingerprints import fingerprint
 from gamification import events
 from gamification.accounts.models import Member
-from gamification.events import EventType
+from gamification.events.payloads import MembershipActivated, MembershipEnded
 from gamification.points import ledger, tiers
 from gamification.points.error_codes import PointsErrorCode
 from gamification.points.models import Membership, MembershipPlan
@@ -122,15 +122,14 @@ async def activate_membership(member: Member, plan_id: int, external_id: str) ->
                 created_at=now,
             )
             await events.emit(
-                EventType.MEMBERSHIP_ACTIVATED,
+                MembershipActivated(
+                    membership_id=membership.id,
+                    plan_id=plan.id,
+                    tier_id=plan.tier_id,
+                    ends_at=membership.ends_at,
+                ),
                 program_id=member.program_id,
                 member_id=member.id,
-                data={
-                    "membership_id": membership.id,
-                    "plan_id": plan.id,
-                    "tier_id": plan.tier_id,
-                    "ends_at": membership.ends_at.isoformat(),
-                },
             )
             await tiers.show_best_tier(
                 member, await tiers.tiers_of(member.program_id), "membership"
@@ -164,10 +163,9 @@ async def end_membership(membership_id: int) -> bool:
         membership = await Membership.get(id=membership_id)
         member = await Member.filter(id=membership.member_id).select_for_update().get()
         await events.emit(
-            EventType.MEMBERSHIP_ENDED,
+            MembershipEnded(membership_id=membership.id, plan_id=membership.plan_id),
             program_id=member.program_id,
             member_id=member.id,
-            data={"membership_id": membership.id, "plan_id": membership.plan_id},
         )
         await tiers.show_best_tier(
             member, await tiers.tiers_of(member.program_id), "membership ended"

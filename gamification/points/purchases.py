@@ -24,7 +24,7 @@ from core.statements import Statement
 from gamification import events
 from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member
-from gamification.events import EventType
+from gamification.events.payloads import LineItem, PurchaseRecorded
 from gamification.points import earning_rules, engine_snapshot, ledger, tiers
 from gamification.points.amounts import check_quantity, money
 from gamification.points.earning_rules import BasketLine, Evaluation, RulePoints
@@ -256,28 +256,27 @@ async def record_purchase(
                     reference=f"purchase:{purchase.id}",
                 )
             await events.emit(
-                EventType.PURCHASE_RECORDED,
+                PurchaseRecorded(
+                    purchase_id=purchase.id,
+                    external_id=external_id,
+                    total=total,
+                    currency=currency,
+                    points=evaluation.points,
+                    first_purchase=first,
+                    referred=member.referred_by_id is not None,
+                    lines=tuple(
+                        LineItem(
+                            sku=line.sku,
+                            category=line.category,
+                            quantity=line.quantity,
+                            unit_price=line.unit_price,
+                        )
+                        for line in lines
+                    ),
+                ),
                 program_id=program.id,
                 member_id=member.id,
                 occurred_at=occurred_at,
-                data={
-                    "purchase_id": purchase.id,
-                    "external_id": external_id,
-                    "total": str(total),
-                    "currency": currency,
-                    "points": evaluation.points,
-                    "first_purchase": first,
-                    "referred": member.referred_by_id is not None,
-                    "lines": [
-                        {
-                            "sku": line.sku,
-                            "category": line.category,
-                            "quantity": line.quantity,
-                            "unit_price": str(line.unit_price),
-                        }
-                        for line in lines
-                    ],
-                },
             )
             await tiers.upgrade_after_earning(member, program, program_tiers)
     except IntegrityError:

@@ -21,7 +21,7 @@ from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from core.fingerprints import fingerprint
 from gamification import events
 from gamification.accounts.models import Member
-from gamification.events import EventType
+from gamification.events.payloads import PurchaseRefunded
 from gamification.points import ledger
 from gamification.points.amounts import check_quantity, money
 from gamification.points.error_codes import PointsErrorCode
@@ -112,16 +112,15 @@ async def refund_purchase(
                 amount=refunded, points_reversed=reversal, points_clawed_back=taken
             )
             await events.emit(
-                EventType.PURCHASE_REFUNDED,
+                PurchaseRefunded(
+                    purchase_id=purchase.id,
+                    refund_id=refund_id,
+                    amount=refunded,
+                    points_reversed=reversal,
+                    referred=member.referred_by_id is not None,
+                ),
                 program_id=program_id,
                 member_id=member.id,
-                data={
-                    "purchase_id": purchase.id,
-                    "refund_id": refund_id,
-                    "amount": str(refunded),
-                    "points_reversed": reversal,
-                    "referred": member.referred_by_id is not None,
-                },
             )
     except IntegrityError:
         previous = await Refund.get(purchase_id=purchase.id, refund_id=refund_id)

@@ -15,7 +15,7 @@ from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification import events
 from gamification.accounts.models import Member
-from gamification.events import EventType
+from gamification.events.payloads import TierChanged
 from gamification.points import engine_snapshot
 from gamification.points.error_codes import PointsErrorCode
 from gamification.points.models import Membership, MemberTierStatus, Purchase, Tier
@@ -75,10 +75,11 @@ async def set_member_tier(member: Member, tier: Tier | None, reason: str) -> boo
     await Member.filter(id=member.id).update(tier_id=new_id)
     member.tier_id = new_id
     await events.emit(
-        EventType.TIER_CHANGED,
+        TierChanged(
+            from_tier=old_id, to_tier=new_id, reason=reason, rank=tier.rank if tier else None
+        ),
         program_id=member.program_id,
         member_id=member.id,
-        data={"from": old_id, "to": new_id, "reason": reason, "rank": tier.rank if tier else None},
     )
     return True
 

@@ -20,8 +20,8 @@ from gamification import events
 from gamification.accounts import passwords, sessions
 from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member, RefreshToken
-from gamification.events import EventType
 from gamification.events.models import Event
+from gamification.events.payloads import MemberAnonymised
 from gamification.leaderboards import public_names
 from gamification.points.models import LedgerEntry, Tier
 
@@ -143,10 +143,7 @@ async def anonymise_member(member: Member, *, by: str) -> Member:
         if erased:
             await sessions.revoke_member_sessions(member.id)
             await events.emit(
-                EventType.MEMBER_ANONYMISED,
-                program_id=member.program_id,
-                member_id=member.id,
-                data={"by": by},
+                MemberAnonymised(by=by), program_id=member.program_id, member_id=member.id
             )
     if erased:
         public_names.forget(member.id)  # after the commit: a read meanwhile saw the old row

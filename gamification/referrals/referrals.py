@@ -39,6 +39,14 @@ from gamification import events
 from gamification.accounts.models import Member
 from gamification.events import EventType
 from gamification.events.models import Event
+from gamification.events.payloads import (
+    PurchaseRecorded,
+    PurchaseRefunded,
+    ReferralCapped,
+    ReferralChanged,
+    ReferralQualified,
+    ReferralReversed,
+)
 from gamification.points import ledger
 from gamification.points.models import LedgerKind
 from gamification.programs.models import Program
@@ -243,24 +251,16 @@ async def qualify(purchase: QualifyingPurchase) -> Referral | None:
         )
         if not moved:
             return None  # another handler of the same purchase (or another purchase) was first
-        data = {"referral_id": referral.id, "referee_id": referral.referee_id}
         if status == ReferralStatus.QUALIFIED:
             await _pay(program, referral, paid)
-            await events.emit(
-                EventType.REFERRAL_QUALIFIED,
-                program_id=program.id,
-                member_id=referral.referrer_id,
-                data=data,
-                occurred_at=now,
+            outcome: ReferralChanged = ReferralQualified(
+                referral_id=referral.id, referee_id=referral.referee_id
             )
         else:
-            await events.emit(
-                EventType.REFERRAL_CAPPED,
-                program_id=program.id,
-                member_id=referral.referrer_id,
-                data=data,
-                occurred_at=now,
-            )
+            outcome = ReferralCapped(referral_id=referral.id, referee_id=referral.referee_id)
+        await events.emit(
+            outcome, program_id=program.id, member_id=referral.referrer_id, occurred_at=now
+        )
     return await Referral.get(id=referral.id)
 
 
@@ -331,10 +331,9 @@ async def refunded(
                     reference=reference,
                 )
         await events.emit(
-            EventType.REFERRAL_REVERSED,
+            ReferralReversed(referral_id=referral.id, referee_id=referral.referee_id),
             program_id=program.id,
             member_id=referral.referrer_id,
-            data={"referral_id": referral.id, "referee_id": referral.referee_id},
             occurred_at=now,
         )
     return await Referral.get(id=referral.id)
@@ -389,11 +388,13 @@ async def on_purchase_refunded(event: Event) -> None:
 
 
 async def _wants(
-    program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+    program_id: int, event_type: str, member_id: int | None, payload: events.Payload
 ) -> bool:
     # Only a member who was referred has a referral to qualify or reverse; purchase events say
-    # so (`referred`), and an event without the flag is looked at.
-    return bool(data.get("referred", True))
+    # so (`referred`), and an event without the flag (None) is looked at.
+    if isinstance(payload, PurchaseRecorded | PurchaseRefunded):
+        return payload.referred is not False
+    return True
 
 
 def install() -> None:

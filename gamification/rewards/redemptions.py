@@ -31,7 +31,12 @@ from core.statements import Statement
 from gamification import events
 from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member
-from gamification.events import EventType
+from gamification.events.payloads import (
+    RedemptionCancelled,
+    RedemptionExpired,
+    RedemptionUsed,
+    RewardRedeemed,
+)
 from gamification.points import ledger
 from gamification.points.models import LedgerKind
 from gamification.programs.models import Program
@@ -208,27 +213,27 @@ async def grant_reward(
 
 async def _emit_redeemed(redemption: Redemption) -> None:
     await events.emit(
-        EventType.REWARD_REDEEMED,
+        RewardRedeemed(
+            redemption_id=redemption.id,
+            reward_id=redemption.reward_id,
+            points=redemption.points_spent,
+        ),
         program_id=redemption.program_id,
         member_id=redemption.member_id,
-        data={
-            "redemption_id": redemption.id,
-            "reward_id": redemption.reward_id,
-            "points": redemption.points_spent,
-        },
     )
 
 
-async def _emit_transition(redemption: Redemption, event_type: EventType, refunded: int) -> None:
+async def _emit_transition(
+    redemption: Redemption,
+    payload: type[RedemptionUsed | RedemptionCancelled | RedemptionExpired],
+    refunded: int,
+) -> None:
     await events.emit(
-        event_type,
+        payload(
+            redemption_id=redemption.id, reward_id=redemption.reward_id, points_refunded=refunded
+        ),
         program_id=redemption.program_id,
         member_id=redemption.member_id,
-        data={
-            "redemption_id": redemption.id,
-            "reward_id": redemption.reward_id,
-            "points_refunded": refunded,
-        },
     )
 
 
@@ -271,7 +276,7 @@ async def use(program_id: int, code: str) -> Redemption:
             status=RedemptionStatus.USED, used_at=now
         )
         if moved:
-            await _emit_transition(redemption, EventType.REDEMPTION_USED, 0)
+            await _emit_transition(redemption, RedemptionUsed, 0)
     if not moved:
         await redemption.refresh_from_db()
         raise _not_usable(redemption)
@@ -311,12 +316,8 @@ async def _undo(redemption: Redemption, status: RedemptionStatus, refund: bool) 
         await Reward.filter(id=redemption.reward_id, stock__isnull=False).update(
             stock=F("stock") + 1
         )
-    event = (
-        EventType.REDEMPTION_CANCELLED
-        if status == RedemptionStatus.CANCELLED
-        else EventType.REDEMPTION_EXPIRED
-    )
-    await _emit_transition(redemption, event, points)
+    payload = RedemptionCancelled if status == RedemptionStatus.CANCELLED else RedemptionExpired
+    await _emit_transition(redemption, payload, points)
     return points
 
 

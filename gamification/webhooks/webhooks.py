@@ -19,7 +19,6 @@ import json
 import secrets
 import time
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -124,6 +123,8 @@ def event_body(event: Event) -> bytes:
         "programId": event.program_id,
         "memberId": event.member_id,
         "occurredAt": event.occurred_at.isoformat(),
+        # The stored data as it is: receivers see the keys and formats of the payload classes'
+        # JSON (gamification.events.payloads), whichever version wrote or reads the row.
         "data": event.data,
     }
     return json.dumps(body, separators=(",", ":"), sort_keys=True, default=str).encode()
@@ -142,7 +143,7 @@ subscribed = caches.ProgramTypes(_subscribed_types)
 
 
 async def wants(
-    program_id: int, event_type: str, member_id: int | None, data: dict[str, Any]
+    program_id: int, event_type: str, member_id: int | None, payload: events.Payload
 ) -> bool:
     return await subscribed.wants(program_id, event_type)
 
