@@ -64,7 +64,7 @@ async def on_events(batch: list[Event]) -> None:
         for badge in (await definitions.get(event.program_id))[0]:
             if badge.listens_to != event.type or not is_active(badge, event.occurred_at):
                 continue
-            change = kinds.change_for(badge.criteria, badge.params, event.data, event.occurred_at)
+            change = kinds.change_for(badge.criteria, badge.params, event)
             if change is not None:
                 changes.append((event.member_id, badge, change))
     if not changes:

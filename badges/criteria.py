@@ -3,13 +3,16 @@ event makes to a member's progress. Pure functions: no database."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
 from badges.models import BadgeCriteria
 from gamification.events import EventType
+from gamification.events.models import Event
+from gamification.events.payloads import LineItem, PointsEarned, PurchaseRecorded, TierChanged
 from gamification.points import ledger
 from gamification.points.models import LedgerKind
 
@@ -47,11 +50,8 @@ class Change:
     amount: int
 
 
-def money_units(value: Any) -> int:
-    try:
-        return int((Decimal(str(value)) * MONEY_SCALE).to_integral_value())
-    except (InvalidOperation, ValueError):
-        return 0
+def money_units(amount: Decimal) -> int:
+    return int((amount * MONEY_SCALE).to_integral_value())
 
 
 def week_number(moment: datetime) -> int:
@@ -59,43 +59,41 @@ def week_number(moment: datetime) -> int:
     return (moment.date() - _EPOCH_MONDAY).days // 7
 
 
-def line_quantity(data: dict[str, Any], params: dict[str, Any]) -> int:
+def line_quantity(lines: Iterable[LineItem], params: dict[str, Any]) -> int:
     sku, category = params.get("sku"), params.get("category")
-    total = 0
-    for line in data.get("lines") or ():
-        if (sku and line.get("sku") == sku) or (category and line.get("category") == category):
-            try:
-                total += max(int(line.get("quantity") or 0), 0)
-            except (TypeError, ValueError):
-                continue
-    return total
+    return sum(
+        max(line.quantity, 0)
+        for line in lines
+        if (sku and line.sku == sku) or (category and line.category == category)
+    )
 
 
-def change_for(
-    criteria: BadgeCriteria, params: dict[str, Any], data: dict[str, Any], occurred_at: datetime
-) -> Change | None:
-    """The change one event of the listened type makes, or None when it makes none."""
+def change_for(criteria: BadgeCriteria, params: dict[str, Any], event: Event) -> Change | None:
+    """The change one event of the listened type makes, or None when it makes none. Only the
+    kinds that read the event's data parse it: counting and streaks need its type and time."""
     match criteria:
-        case BadgeCriteria.EVENT_COUNT | BadgeCriteria.CHALLENGES_COMPLETED:
+        case (
+            BadgeCriteria.EVENT_COUNT
+            | BadgeCriteria.CHALLENGES_COMPLETED
+            | BadgeCriteria.REFERRALS_QUALIFIED
+        ):
             return Change("add", 1)
-        case BadgeCriteria.REFERRALS_QUALIFIED:
-            return Change("add", 1)
+        case BadgeCriteria.WEEKLY_STREAK:
+            return Change("week", week_number(event.occurred_at))
         case BadgeCriteria.SPEND:
-            amount = money_units(data.get("total"))
+            amount = money_units(PurchaseRecorded.of(event).total)
             return Change("add", amount) if amount > 0 else None
         case BadgeCriteria.POINTS_EARNED:
-            points = int(data.get("points") or 0)
-            if points <= 0 or data.get("kind") in NOT_EARNED_KINDS:
+            earned = PointsEarned.of(event)
+            if earned.points <= 0 or earned.kind in NOT_EARNED_KINDS:
                 return None
-            return Change("add", points)
+            return Change("add", earned.points)
         case BadgeCriteria.PRODUCT_QUANTITY:
-            quantity = line_quantity(data, params)
+            quantity = line_quantity(PurchaseRecorded.of(event).lines, params)
             return Change("add", quantity) if quantity > 0 else None
-        case BadgeCriteria.WEEKLY_STREAK:
-            return Change("week", week_number(occurred_at))
         case BadgeCriteria.TIER_REACHED:
-            rank = data.get("rank")
-            return Change("max", int(rank)) if rank is not None else None
+            rank = TierChanged.of(event).rank
+            return Change("max", rank) if rank is not None else None
     return None
 
 

@@ -24,7 +24,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from badges.criteria import line_quantity, money_units
+from badges.criteria import NOT_EARNED_KINDS, line_quantity, money_units
 from challenges import boards, community, rewarding
 from challenges.error_codes import ChallengeErrorCode
 from challenges.models import (
@@ -43,23 +43,25 @@ from gamification import events
 from gamification.accounts.models import Member
 from gamification.events import EventType, caches
 from gamification.events.models import Event
-from gamification.events.payloads import ChallengeJoined
+from gamification.events.payloads import ChallengeJoined, PointsEarned, PurchaseRecorded
 from gamification.rewards.eligibility import meets_rank, tier_rank_of
 
 
 def metric_amount(challenge: Challenge, event: Event) -> int:
-    data = event.data
+    # Counting needs only the event's type: only the other metrics parse its data.
     match challenge.metric:
         case ChallengeMetric.PURCHASES | ChallengeMetric.REFERRALS:
             return 1
         case ChallengeMetric.SPEND:
-            return max(money_units(data.get("total")), 0)
+            return max(money_units(PurchaseRecorded.of(event).total), 0)
         case ChallengeMetric.QUANTITY:
-            return line_quantity(data, {"sku": challenge.sku, "category": challenge.category})
+            params = {"sku": challenge.sku, "category": challenge.category}
+            return line_quantity(PurchaseRecorded.of(event).lines, params)
         case ChallengeMetric.POINTS_EARNED:
-            if data.get("kind") in ("ADJUST", "REDEMPTION_REFUND"):
+            earned = PointsEarned.of(event)
+            if earned.kind in NOT_EARNED_KINDS:  # the one rule of what counts as earned
                 return 0
-            return max(int(data.get("points") or 0), 0)
+            return max(earned.points, 0)
     return 0
 
 

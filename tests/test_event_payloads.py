@@ -1,18 +1,19 @@
 """Events carry typed payloads, and the JSON stored for them is the JSON the emitters always wrote:
 every type has its class, each payload round-trips through its stored form unchanged, a real
-purchase writes the keys it always wrote, old rows are read, and nothing but a type's own payload
-class can be emitted."""
+purchase writes the keys it always wrote, old and unknown rows are read or skipped, and nothing but
+a type's own payload class can be emitted."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from core.clock import clock
 from gamification import events
 from gamification.events import EventType
 from gamification.events.models import Event
@@ -56,6 +57,7 @@ from gamification.events.payloads import (
     type_of,
 )
 from gamification.points.models import EarningRuleKind, LedgerEntry, LedgerKind
+from gamification.reporting import activity
 from gamification.webhooks import webhooks
 from tests.builders import (
     RECORD_PURCHASE,
@@ -400,3 +402,33 @@ async def test_a_row_is_parsed_once_and_an_emitted_event_not_at_all(gql: GraphQL
     assert payload_of(row) is first and ContestEntered.of(row) is first
     with pytest.raises(PayloadError, match="not a GamePlayed"):
         GamePlayed.of(row)
+
+
+async def test_a_row_of_an_unknown_type_does_not_stop_the_scan(gql: GraphQLClient) -> None:
+    # given, unsettled, a row of a type this version does not know and one of a known type
+    program = await new_program()
+    member = await sign_up(gql, program)
+    past = clock.now() - timedelta(minutes=5)
+    unknown = await Event.create(
+        program_id=program.id,
+        member_id=member.id,
+        type="AUCTION_WON",
+        data={"auction_id": 3},
+        occurred_at=past,
+    )
+    known = await Event.create(
+        program_id=program.id,
+        member_id=member.id,
+        type=EventType.CONTEST_ENTERED.value,
+        data={"contest_id": 4, "entries": 3},
+        occurred_at=past,
+    )
+    # when the scan re-runs handlers
+    await events.retry_unsettled()
+    # then both are settled, and the member's feed still reads the unknown one
+    for row in (unknown, known):
+        assert (await Event.get(id=row.id)).settled_at is not None
+    with pytest.raises(UnknownEventType):
+        payload_of(unknown)
+    assert activity.describe(unknown) == "Auction won."
+    assert activity.describe(known) == "You entered a prize draw."

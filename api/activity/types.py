@@ -24,7 +24,7 @@ class ActivityItem:
         return cls(
             id=strawberry.ID(str(event.id)),
             type=event.type,
-            text=activity.describe(event.type, event.data),
+            text=activity.describe(event),
             occurred_at=event.occurred_at,
             data=event.data,
         )

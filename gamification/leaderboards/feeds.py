@@ -9,7 +9,7 @@ from gamification import events
 from gamification.accounts.models import Member
 from gamification.events import EventType
 from gamification.events.models import Event
-from gamification.events.payloads import PointsMoved
+from gamification.events.payloads import PointsAdjusted, PointsEarned, PointsMoved, ReferralChanged
 from gamification.leaderboards.boards import POINTS, REFERRALS
 from gamification.leaderboards.erasure import remove_member
 from gamification.leaderboards.rebuilds import POINTS_KINDS, Change, aware
@@ -30,11 +30,13 @@ class BoardFeeds:
         """POINTS_EARNED / SPENT / REVERSED / ADJUSTED: each carries its ledger entry, which
         decides (by kind) whether and how it counts. Keyed by entry, so the EARNED and ADJUSTED
         events of one adjustment count once."""
-        data = event.data or {}
-        entry_id = data.get("entry")
-        if self.redis is None or entry_id is None:
+        if self.redis is None:
             return
-        if event.type == EventType.POINTS_EARNED and data.get("kind") in _EARNED_BY_MEMBER:
+        payload = events.payload_of(event)
+        if not isinstance(payload, PointsMoved | PointsAdjusted):
+            return
+        entry_id = payload.entry
+        if isinstance(payload, PointsEarned) and payload.kind in _EARNED_BY_MEMBER:
             # The event says all: the points, the kind and the entry's time (its occurred_at),
             # and the ledger refuses these kinds to an anonymised member. No read on the
             # purchase path.
@@ -43,7 +45,7 @@ class BoardFeeds:
                 event.program_id,
                 POINTS,
                 event.member_id,
-                int(data["points"]),
+                payload.points,
                 aware(event.occurred_at),
                 f"e{entry_id}",
             )
@@ -63,10 +65,9 @@ class BoardFeeds:
         )
 
     async def on_referral_event(self, event: Event) -> None:
-        referral_id = (event.data or {}).get("referral_id")
-        if self.redis is None or referral_id is None:
+        if self.redis is None:
             return
-        referral = await Referral.get_or_none(id=referral_id)
+        referral = await Referral.get_or_none(id=ReferralChanged.of(event).referral_id)
         if referral is None or referral.qualified_at is None:
             return
         if await Member.exists(id=referral.referrer_id, anonymised_at__isnull=False):

@@ -342,13 +342,14 @@ async def refunded(
 async def _refunded_amount(referee_id: int, purchase_id: int) -> Decimal:
     # The refund events are the record here (the purchases feature owns refunds); each
     # refund id counts once, however often its event was handled.
-    amounts: dict[Any, Decimal] = {}
+    amounts: dict[str, Decimal] = {}
     rows = await Event.filter(
         member_id=referee_id, type=EventType.PURCHASE_REFUNDED.value
     ).values_list("data", flat=True)
     for data in rows:
-        if isinstance(data, dict) and data.get("purchase_id") == purchase_id:
-            amounts[data.get("refund_id")] = Decimal(str(data.get("amount") or "0"))
+        refund = PurchaseRefunded.parse(data)
+        if refund.purchase_id == purchase_id:
+            amounts[refund.refund_id] = refund.amount
     return sum(amounts.values(), Decimal(0))
 
 
@@ -358,18 +359,17 @@ async def _refunded_amount(referee_id: int, purchase_id: int) -> Decimal:
 async def on_purchase_recorded(event: Event) -> None:
     if event.member_id is None:
         return
-    data = event.data or {}
     try:
-        total = Decimal(str(data["total"]))
-    except (KeyError, InvalidOperation):
-        log.warning("purchase event without a total", event_id=event.id)
+        purchase = PurchaseRecorded.of(event)
+    except events.PayloadError:  # unreadable, as one without a total: it qualifies nothing
+        log.warning("purchase event whose data does not fit", event_id=event.id, exc_info=True)
         return
     await qualify(
         QualifyingPurchase(
             referee_id=event.member_id,
-            purchase_id=data.get("purchase_id"),
-            total=total,
-            currency=str(data.get("currency", "")),
+            purchase_id=purchase.purchase_id,
+            total=purchase.total,
+            currency=purchase.currency,
             occurred_at=event.occurred_at,
         )
     )
@@ -378,13 +378,13 @@ async def on_purchase_recorded(event: Event) -> None:
 async def on_purchase_refunded(event: Event) -> None:
     if event.member_id is None:
         return
+    refund = PurchaseRefunded.of(event)
     referral = await Referral.get_or_none(
         referee_id=event.member_id, status=ReferralStatus.QUALIFIED
     )
-    purchase_id = (event.data or {}).get("purchase_id")
-    if referral is None or purchase_id is None:
+    if referral is None:
         return
-    await refunded(referral, purchase_id, event.occurred_at)
+    await refunded(referral, refund.purchase_id, event.occurred_at)
 
 
 async def _wants(

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from tortoise.queryset import QuerySet
 
-from gamification.events import EventType
+from gamification.events import EventType, Payload, PayloadError, payload_of
 from gamification.events.models import Event
+from gamification.events.payloads import (
+    BadgeAwarded,
+    ChallengeCompleted,
+    ChallengeJoined,
+    ContestEntered,
+    GamePlayed,
+    MemberSignedUp,
+    PointsEarned,
+    PointsExpired,
+    PointsReversed,
+    PointsSpent,
+    PrizeWon,
+    PurchaseRecorded,
+    PurchaseRefunded,
+    ReferralQualified,
+    RewardRedeemed,
+    TierChanged,
+)
 
 # Types that are plumbing rather than something a member did or got.
 HIDDEN_TYPES = frozenset({EventType.POINTS_ADJUSTED.value})
@@ -19,48 +35,49 @@ def feed_of(member_id: int) -> QuerySet[Event]:
     return Event.filter(member_id=member_id).exclude(type__in=list(HIDDEN_TYPES))
 
 
-def _points(data: dict[str, Any]) -> str:
-    points = int(data.get("points") or 0)
+def _points(points: int) -> str:
     return f"{points} point{'s' if abs(points) != 1 else ''}"
 
 
-def describe(event_type: str, data: dict[str, Any]) -> str:
-    """One human sentence per event; unknown types still read sensibly."""
-    match event_type:
-        case EventType.MEMBER_SIGNED_UP:
+def describe(event: Event) -> str:
+    """One human sentence per event; unknown types, and data this version cannot read, still
+    read sensibly."""
+    try:
+        payload: Payload | None = payload_of(event)
+    except PayloadError:
+        payload = None
+    match payload:
+        case MemberSignedUp():
             return "You joined the program."
-        case EventType.PURCHASE_RECORDED:
-            total, currency = data.get("total"), data.get("currency") or ""
+        case PurchaseRecorded(total=total, currency=currency):
             return f"Purchase of {total} {currency}".rstrip() + " recorded."
-        case EventType.PURCHASE_REFUNDED:
-            return f"Refund of {data.get('amount')} recorded."
-        case EventType.POINTS_EARNED:
-            return f"You earned {_points(data)}."
-        case EventType.POINTS_SPENT:
-            return f"You spent {_points(data)}."
-        case EventType.POINTS_EXPIRED:
-            return f"{_points(data).capitalize()} expired."
-        case EventType.POINTS_REVERSED:
-            return f"{_points(data).capitalize()} were taken back after a refund."
-        case EventType.TIER_CHANGED:
+        case PurchaseRefunded(amount=amount):
+            return f"Refund of {amount} recorded."
+        case PointsEarned(points=points):
+            return f"You earned {_points(points)}."
+        case PointsSpent(points=points):
+            return f"You spent {_points(points)}."
+        case PointsExpired(points=points):
+            return f"{_points(points).capitalize()} expired."
+        case PointsReversed(points=points):
+            return f"{_points(points).capitalize()} were taken back after a refund."
+        case TierChanged():
             return "Your tier changed."
-        case EventType.REWARD_REDEEMED:
-            return f"You redeemed a reward for {_points(data)}."
-        case EventType.BADGE_AWARDED:
-            level = int(data.get("level") or 1)
-            name = data.get("name") or "a badge"
+        case RewardRedeemed(points=points):
+            return f"You redeemed a reward for {_points(points)}."
+        case BadgeAwarded(level=level, name=name):
             suffix = f" ({_LEVEL_NAMES.get(level, f'level {level}')})" if level > 1 else ""
-            return f"You earned the badge {name}{suffix}."
-        case EventType.CHALLENGE_JOINED:
-            return f"You joined the challenge {data.get('name') or ''}".rstrip() + "."
-        case EventType.CHALLENGE_COMPLETED:
-            return f"You completed the challenge {data.get('name') or ''}".rstrip() + "."
-        case EventType.REFERRAL_QUALIFIED:
+            return f"You earned the badge {name or 'a badge'}{suffix}."
+        case ChallengeJoined(name=name):
+            return f"You joined the challenge {name}".rstrip() + "."
+        case ChallengeCompleted(name=name):
+            return f"You completed the challenge {name}".rstrip() + "."
+        case ReferralQualified():
             return "A friend you referred made their first purchase."
-        case EventType.GAME_PLAYED:
+        case GamePlayed():
             return "You played an instant-win game."
-        case EventType.PRIZE_WON:
+        case PrizeWon():
             return "You won a prize!"
-        case EventType.CONTEST_ENTERED:
+        case ContestEntered():
             return "You entered a prize draw."
-    return event_type.replace("_", " ").capitalize() + "."
+    return event.type.replace("_", " ").capitalize() + "."
