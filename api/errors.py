@@ -59,7 +59,7 @@ ErrorCode = strawberry.enum(merge_codes("ErrorCode", FEATURE_CODES), name="Error
 
 @strawberry.type
 class UserError:
-    code: ErrorCode  # type: ignore[valid-type]
+    code: ErrorCode  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     message: str
     field: str | None = None
 

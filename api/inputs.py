@@ -64,7 +64,7 @@ def _plan(definition: StrawberryObjectDefinition, names: NameConverter) -> Calla
         return build(definition.origin, value)
 
     # Recorded before the fields are planned: an input type may refer to itself.
-    definition._input_plan = plan  # type: ignore[attr-defined]
+    definition._input_plan = plan  # type: ignore[attr-defined]  # strawberry's definition object has no slot for our plan
     definition.from_input = from_input
     for field in definition.fields:
         convert = _converter(field.resolve_type(), names, f"{definition.name}.{field.python_name}")

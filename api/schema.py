@@ -88,7 +88,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         # Called per request, once `prepare` below exists.
-        extensions=[lambda: PreparedDocuments(prepare)],  # type: ignore[list-item]
+        extensions=[lambda: PreparedDocuments(prepare)],  # type: ignore[list-item]  # strawberry types extensions as classes; a factory works at runtime
         execution_context_class=AcyclicExecutionContext,
     )
     prepare = preparer(built._schema, tuple(rules), settings.max_tokens)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from badges.models import Badge, BadgeAward
+from core.bulk import column
 
 
 async def has_badge(member_id: int, badge_id: int) -> bool:
@@ -20,9 +21,7 @@ async def held_badges(member_id: int, badge_ids: Iterable[int | None]) -> set[in
     ids = {b for b in badge_ids if b is not None}
     if not ids:
         return set()
-    rows = await BadgeAward.filter(member_id=member_id, badge_id__in=ids).values_list(
-        "badge_id", flat=True
-    )
+    rows = await column(BadgeAward.filter(member_id=member_id, badge_id__in=ids), "badge_id")
     return set(rows)
 
 

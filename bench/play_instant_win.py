@@ -325,7 +325,7 @@ def main() -> int:
             text=True,
             check=True,
         ).stdout
-        me_rps = re.search(r"Requests/sec:\s+([\d.]+)", me_out).group(1)  # type: ignore[union-attr]
+        me_rps = re.search(r"Requests/sec:\s+([\d.]+)", me_out).group(1)  # type: ignore[union-attr]  # a figure wrk always prints
         print(f"baseline `me` query: {me_rps} req/s at {args.connections} connections")
         yardstick.report(PORT, args.threads)
         # A short warm-up, then the measured run.
@@ -357,9 +357,9 @@ def main() -> int:
             raise RuntimeError(f"wrk failed: {out}")
         cpu_used = cpu_seconds(server.pid) - cpu_before
         print(out)
-        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-        p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)  # type: ignore[union-attr]
-        p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)  # type: ignore[union-attr]
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]  # a figure wrk always prints
+        p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)  # type: ignore[union-attr]  # a figure wrk always prints
+        p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)  # type: ignore[union-attr]  # a figure wrk always prints
         processes = "one uvicorn process" if args.workers == 1 else f"{args.workers} processes"
         print(
             f"playInstantWin: {rps:.0f} plays/s, p50 {p50}, p99 {p99} "

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from challenges.models import Challenge, ChallengeParticipant, ChallengeStatus
+from core.bulk import column
 from core.redis import ScriptCall
 from gamification import leaderboards
 from gamification.leaderboards import Change, Period, Total, Window
@@ -85,10 +86,8 @@ class ChallengeSource:
         return []
 
     async def boards(self, program_id: int) -> list[str]:
-        ids = await (
-            Challenge.filter(program_id=program_id)
-            .exclude(status=ChallengeStatus.ARCHIVED)
-            .values_list("id", flat=True)
+        ids = await column(
+            Challenge.filter(program_id=program_id).exclude(status=ChallengeStatus.ARCHIVED), "id"
         )
         return [board_of(i) for i in ids]
 
@@ -99,7 +98,7 @@ async def _challenge(program_id: int, board: str) -> Challenge | None:
 
 def _in_window(challenge: Challenge, win: Window) -> bool:
     starts = _aware(challenge.starts_at)
-    return win.start is None or win.start <= starts < win.end
+    return win.start is None or win.end is None or win.start <= starts < win.end
 
 
 def _aware(value: datetime | str) -> datetime:

@@ -99,8 +99,10 @@ async def _apply(challenge: Challenge, fields: ChallengeFields) -> None:
         challenge.starts_at = fields.starts_at
     if fields.ends_at is not None:
         challenge.ends_at = fields.ends_at
+    # A challenge being created has no times until its fields give them (the model types them
+    # as always set).
     if challenge.starts_at is None or challenge.ends_at is None:
-        fail(ErrorCode.INVALID_WINDOW, "A challenge has a start and an end.", "startsAt")
+        fail(ErrorCode.INVALID_WINDOW, "A challenge has a start and an end.", "startsAt")  # type: ignore[unreachable]
     elif challenge.starts_at >= challenge.ends_at:
         fail(ErrorCode.INVALID_WINDOW, "A challenge ends after it starts.", "endsAt")
     if fields.min_tier_rank is not None:

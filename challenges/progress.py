@@ -62,7 +62,6 @@ def metric_amount(challenge: Challenge, event: Event) -> int:
             if earned.kind in NOT_EARNED_KINDS:  # the one rule of what counts as earned
                 return 0
             return max(earned.points, 0)
-    return 0
 
 
 async def _active(program_id: int) -> tuple[tuple[Challenge, ...], frozenset[str]]:

@@ -8,6 +8,7 @@ import structlog
 from badges import awarding
 from badges.models import Badge
 from challenges.models import Challenge, ChallengeKind, ChallengeParticipant
+from core.bulk import column
 from core.clock import clock
 from core.errors import Refused
 from gamification import events
@@ -62,9 +63,12 @@ async def reward_contributors(challenge_id: int) -> int:
     if challenge.kind != ChallengeKind.COLLECTIVE or challenge.reached_at is None:
         return 0
     rewarded = 0
-    pending = await ChallengeParticipant.filter(
-        challenge_id=challenge.id, progress__gt=0, rewarded_at__isnull=True
-    ).values_list("member_id", flat=True)
+    pending = await column(
+        ChallengeParticipant.filter(
+            challenge_id=challenge.id, progress__gt=0, rewarded_at__isnull=True
+        ),
+        "member_id",
+    )
     for member_id in pending:
         try:
             async with events.atomic():

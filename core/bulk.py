@@ -15,9 +15,10 @@ import copy
 import functools
 from collections.abc import Collection, Sequence
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from core.statements import Statement, fetch_postgres
 
@@ -68,7 +69,7 @@ async def read_locked(
 
 async def read_columns(
     model: type[Model], fields: Sequence[str], **any_of: Collection[int]
-) -> list[tuple[object, ...]]:
+) -> list[tuple[Any, ...]]:
     """`fields` of the rows of `model` whose fields each take one of the given values, as
     tuples, in no particular order (a page of a leaderboard's display names)."""
     db = model._meta.db
@@ -235,3 +236,9 @@ def _insert_sql(model: type[Model], count: int, postgres: bool) -> str:
         f'INSERT INTO "{meta.db_table}" ({columns}) VALUES {", ".join(groups)} '
         f'RETURNING "{meta.db_pk_column}"'
     )
+
+
+async def column(query: QuerySet[Any], field: str) -> list[Any]:
+    """The values of one column of `query`'s rows: `values_list(field, flat=True)`, typed as the
+    list it is (Tortoise's stubs type it as a list of tuples)."""
+    return cast(list[Any], await query.values_list(field, flat=True))

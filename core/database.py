@@ -42,6 +42,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# asyncpg ships no type information: its Connection is Any to mypy.
 class LeanConnection(asyncpg.Connection):  # type: ignore[misc]
     """An asyncpg connection that skips the reset query (advisory unlock, CLOSE ALL, UNLISTEN,
     RESET ALL) when it goes back to the pool. That query is one more round trip for every

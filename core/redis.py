@@ -13,7 +13,8 @@ from redis.exceptions import NoScriptError, RedisError
 
 
 def create_redis(url: str) -> Redis:
-    return Redis.from_url(url, decode_responses=True, health_check_interval=30)
+    redis: Redis = Redis.from_url(url, decode_responses=True, health_check_interval=30)
+    return redis
 
 
 class RedisUnavailable(RuntimeError):

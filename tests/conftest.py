@@ -76,7 +76,7 @@ def settings(request: pytest.FixtureRequest, database_url: str, redis_url: str) 
         "login_attempts_per_address": 1_000_000,
         **overrides,
     }
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings(**values)  # type: ignore[arg-type]  # settings are read from strings, as from the environment
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""The tree stays ruff clean: lint and format are part of the suite, so CI enforces them."""
+"""The tree stays ruff clean and type-checked: lint, format and mypy are part of the suite, so CI
+enforces them."""
 
 from __future__ import annotations
 
@@ -25,5 +26,14 @@ def test_ruff_finds_nothing_to_fix() -> None:
 def test_the_code_is_formatted() -> None:
     result = subprocess.run(
         [_ruff(), "format", "--check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_type_checker_finds_nothing() -> None:
+    # Strict over core, gamification, badges, challenges, workers and bootstrap (pyproject.toml).
+    mypy = Path(sys.executable).parent / "mypy"
+    result = subprocess.run(
+        [str(mypy), "--no-incremental"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -224,7 +224,7 @@ def test_every_event_type_has_a_payload_class_of_its_own() -> None:
     assert len(set(PAYLOADS.values())) == len(EventType)
     for event_type, cls in PAYLOADS.items():
         assert dataclasses.is_dataclass(cls) and issubclass(cls, Payload), event_type
-        assert cls.__dataclass_params__.frozen, event_type  # type: ignore[attr-defined]
+        assert cls.__dataclass_params__.frozen, event_type  # type: ignore[attr-defined]  # dataclasses add it at runtime
     # and the examples below cover every type
     assert {type_of(payload) for payload, _ in EXAMPLES} == set(EventType)
 
@@ -379,7 +379,7 @@ async def test_only_a_payload_class_of_an_event_type_can_be_emitted(gql: GraphQL
                 await events.emit(payload, program_id=program.id, member_id=member.id)
         with pytest.raises(TypeError):  # the type and the data given apart
             await events.emit(
-                EventType.CONTEST_ENTERED,  # type: ignore[arg-type]
+                EventType.CONTEST_ENTERED,  # type: ignore[arg-type]  # the test passes a wrong type on purpose
                 program_id=program.id,
                 member_id=member.id,
                 data={"contest_id": 4, "entries": 3},

@@ -64,7 +64,7 @@ def real_now() -> datetime:
 
 
 async def board(member: object, name: str = "points", **variables: object) -> dict:
-    client: GraphQLClient = member.client  # type: ignore[attr-defined]
+    client: GraphQLClient = member.client  # type: ignore[attr-defined]  # the builder attaches the member's client
     return (await client.query(LEADERBOARD, {"board": name, **variables}))["leaderboard"]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import structlog
 from arq.connections import ArqRedis
 
+from core.bulk import column
 from core.clock import clock
 from gamification.programs.models import Program
 from gamification.reporting import segments
@@ -36,6 +37,6 @@ async def compute_segments(ctx: dict[str, Any], program_id: int) -> int:
 async def compute_all_segments(ctx: dict[str, Any]) -> int:
     """The nightly run: one job per program, so programs are segmented in parallel workers."""
     enqueued = 0
-    for program_id in await Program.all().values_list("id", flat=True):
+    for program_id in await column(Program.all(), "id"):
         enqueued += await enqueue_segmentation(ctx["redis"], program_id)
     return enqueued

@@ -171,7 +171,7 @@ StaffRole = strawberry.enum(accounts_models.StaffRole, name="StaffRole")
 class StaffUser:
     id: strawberry.ID
     email: str
-    role: StaffRole  # type: ignore[valid-type]
+    role: StaffRole  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
 
     @classmethod
     def from_model(cls, staff: accounts_models.StaffUser) -> StaffUser:

@@ -48,7 +48,7 @@ class Badge:
         return self.model.icon_url
 
     @strawberry.field
-    def criteria(self) -> BadgeCriteria:  # type: ignore[valid-type]
+    def criteria(self) -> BadgeCriteria:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         return self.model.criteria
 
     @strawberry.field
@@ -114,7 +114,7 @@ class MemberBadge:
 @strawberry.input
 class CreateBadgeInput:
     name: str
-    criteria: BadgeCriteria  # type: ignore[valid-type]
+    criteria: BadgeCriteria  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     thresholds: list[Decimal] = strawberry.field(
         default_factory=list,
         description="1 to 3 increasing values, one per level; not needed for MANUAL.",

@@ -51,19 +51,19 @@ class Challenge:
         return self.model.description
 
     @strawberry.field
-    def kind(self) -> ChallengeKind:  # type: ignore[valid-type]
+    def kind(self) -> ChallengeKind:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         return self.model.kind
 
     @strawberry.field
-    def metric(self) -> ChallengeMetric:  # type: ignore[valid-type]
+    def metric(self) -> ChallengeMetric:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         return self.model.metric
 
     @strawberry.field
-    def enrolment(self) -> ChallengeEnrolment:  # type: ignore[valid-type]
+    def enrolment(self) -> ChallengeEnrolment:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         return self.model.enrolment
 
     @strawberry.field
-    def status(self) -> ChallengeStatus:  # type: ignore[valid-type]
+    def status(self) -> ChallengeStatus:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         return self.model.status
 
     @strawberry.field
@@ -146,12 +146,12 @@ class Challenge:
 @strawberry.input
 class CreateChallengeInput:
     name: str
-    metric: ChallengeMetric  # type: ignore[valid-type]
-    kind: ChallengeKind  # type: ignore[valid-type]
+    metric: ChallengeMetric  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+    kind: ChallengeKind  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     target: Decimal
     starts_at: datetime
     ends_at: datetime
-    enrolment: ChallengeEnrolment = models.Enrolment.OPT_IN  # type: ignore[valid-type]
+    enrolment: ChallengeEnrolment = models.Enrolment.OPT_IN  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     description: str = ""
     sku: str | None = strawberry.field(default=None, description="For QUANTITY: a SKU...")
     category: str | None = strawberry.field(default=None, description="...or a category.")

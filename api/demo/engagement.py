@@ -25,7 +25,7 @@ async def _badge(program: Program, name: str, criteria: BadgeCriteria, **kwargs:
     existing = await Badge.get_or_none(program_id=program.id, name=name)
     if existing is not None:
         return existing
-    fields = BadgeFields(name=name, **kwargs)  # type: ignore[arg-type]
+    fields = BadgeFields(name=name, **kwargs)  # type: ignore[arg-type]  # the demo passes each badge's fields by keyword
     return await create_badge(
         program.id,
         criteria,
@@ -45,7 +45,7 @@ async def _challenge(
     now = clock.now()
     fields = ChallengeFields(
         name=name, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=30), **kwargs
-    )  # type: ignore[arg-type]
+    )  # type: ignore[arg-type]  # the demo passes each challenge's fields by keyword
     return await create_challenge(
         program.id,
         metric,

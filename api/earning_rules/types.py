@@ -18,12 +18,12 @@ Rounding = strawberry.enum(points_models.Rounding, name="Rounding")
 class EarningRule:
     id: strawberry.ID
     name: str
-    kind: EarningRuleKind  # type: ignore[valid-type]
+    kind: EarningRuleKind  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     priority: int
     starts_at: datetime | None
     ends_at: datetime | None
     points_per_unit: Decimal | None
-    rounding: Rounding  # type: ignore[valid-type]
+    rounding: Rounding  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     sku: str | None
     category: str | None
     multiplier: Decimal | None
@@ -66,12 +66,12 @@ class EarningRule:
 )
 class CreateEarningRuleInput:
     name: str
-    kind: EarningRuleKind  # type: ignore[valid-type]
+    kind: EarningRuleKind  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     priority: int = 0
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     points_per_unit: Decimal | None = None
-    rounding: Rounding = points_models.Rounding.FLOOR  # type: ignore[valid-type]
+    rounding: Rounding = points_models.Rounding.FLOOR  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     sku: str | None = None
     category: str | None = None
     multiplier: Decimal | None = None
@@ -88,7 +88,7 @@ class UpdateEarningRuleInput:
     starts_at: datetime | None = strawberry.UNSET
     ends_at: datetime | None = strawberry.UNSET
     points_per_unit: Decimal | None = strawberry.UNSET
-    rounding: Rounding | None = strawberry.UNSET  # type: ignore[valid-type]
+    rounding: Rounding | None = strawberry.UNSET  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     sku: str | None = strawberry.UNSET
     category: str | None = strawberry.UNSET
     multiplier: Decimal | None = strawberry.UNSET

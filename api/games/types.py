@@ -27,7 +27,7 @@ def _id(value: int | None) -> strawberry.ID | None:
 class Prize:
     id: strawberry.ID
     name: str
-    kind: PrizeKind  # type: ignore[valid-type]
+    kind: PrizeKind  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     points: int | None
     reward_id: strawberry.ID | None
     quantity: int
@@ -58,7 +58,7 @@ class InstantWinGame:
         return self.model.name
 
     @strawberry.field
-    def mode(self) -> GameMode:  # type: ignore[valid-type]
+    def mode(self) -> GameMode:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         return self.model.mode
 
     @strawberry.field
@@ -119,7 +119,7 @@ class InstantWinGame:
 class WonPrize:
     id: strawberry.ID
     name: str
-    kind: PrizeKind  # type: ignore[valid-type]
+    kind: PrizeKind  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     points: int | None
 
 
@@ -179,7 +179,7 @@ class InstantWinMoments:
 @strawberry.input
 class PrizeInput:
     name: str
-    kind: PrizeKind  # type: ignore[valid-type]
+    kind: PrizeKind  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     quantity: int
     points: int | None = None
     reward_id: strawberry.ID | None = None
@@ -192,7 +192,7 @@ class CreateInstantWinGameInput:
     ends_at: datetime
     prizes: list[PrizeInput]
     play_cost: int = 0
-    mode: GameMode = games_models.GameMode.MOMENTS  # type: ignore[valid-type]
+    mode: GameMode = games_models.GameMode.MOMENTS  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     win_probability: Decimal | None = strawberry.field(
         default=None, description="PROBABILITY mode: the odds of a win per play (0 < p <= 1)."
     )
@@ -302,7 +302,7 @@ class Contest:
         return self.model.name
 
     @strawberry.field
-    def status(self) -> ContestStatus:  # type: ignore[valid-type]
+    def status(self) -> ContestStatus:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         return contests.status_of(self.model)
 
     @strawberry.field

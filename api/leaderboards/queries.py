@@ -17,7 +17,7 @@ class LeaderboardQueries:
         self,
         info: Info,
         board: str,
-        period: LeaderboardPeriod = leaderboards.Period.ALL_TIME,  # type: ignore[valid-type]
+        period: LeaderboardPeriod = leaderboards.Period.ALL_TIME,  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         first: int = 10,
         around: int = 0,
     ) -> Leaderboard:

@@ -60,7 +60,7 @@ class LeaderboardRank:
 @strawberry.type
 class Leaderboard:
     board: str
-    period: LeaderboardPeriod  # type: ignore[valid-type]
+    period: LeaderboardPeriod  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     entries: list[LeaderboardEntry]
     me: LeaderboardRank | None = strawberry.field(
         description="The calling member's rank and score; null if not on the board."

@@ -14,8 +14,8 @@ class MemberFilter:
     text: str | None = None
     tier_id: strawberry.ID | None = None
     blocked: bool | None = None
-    segment: Segment | None = None  # type: ignore[valid-type]
-    abc_class: AbcClass | None = None  # type: ignore[valid-type]
+    segment: Segment | None = None  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+    abc_class: AbcClass | None = None  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
 
 
 @strawberry.input

@@ -16,7 +16,7 @@ LedgerKind = strawberry.enum(points_models.LedgerKind, name="LedgerKind")
 class LedgerEntry:
     id: strawberry.ID
     delta: int
-    kind: LedgerKind  # type: ignore[valid-type]
+    kind: LedgerKind  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     reason: str
     reference: str | None
     created_at: datetime

@@ -18,7 +18,7 @@ ReferralStatus = strawberry.enum(referrals_models.ReferralStatus, name="Referral
 @strawberry.type
 class Referral:
     id: strawberry.ID
-    status: ReferralStatus  # type: ignore[valid-type]
+    status: ReferralStatus  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     referee: PublicMember
     created_at: datetime
     expires_at: datetime

@@ -20,13 +20,13 @@ AbcClass = strawberry.enum(Enum("AbcClass", {name: name for name in segments.ABC
 
 @strawberry.type
 class SegmentCount:
-    segment: Segment  # type: ignore[valid-type]
+    segment: Segment  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     members: int
 
 
 @strawberry.type
 class AbcClassCount:
-    abc_class: AbcClass  # type: ignore[valid-type]
+    abc_class: AbcClass  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     members: int
 
 

@@ -21,7 +21,7 @@ class Reward:
     id: strawberry.ID
     name: str
     description: str
-    kind: RewardKind  # type: ignore[valid-type]
+    kind: RewardKind  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     points_cost: int
     stock: int | None = strawberry.field(description="Units left; null means unlimited.")
     limit_per_member: int | None
@@ -41,7 +41,7 @@ class Reward:
     available: bool | None = strawberry.field(
         description="Whether the calling member can redeem it now (null for other callers)."
     )
-    unavailable_reason: UnavailableReason | None  # type: ignore[valid-type]
+    unavailable_reason: UnavailableReason | None  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
 
     @classmethod
     def from_model(
@@ -88,7 +88,7 @@ class Redemption:
         return self.model.code
 
     @strawberry.field
-    def status(self) -> RedemptionStatus:  # type: ignore[valid-type]
+    def status(self) -> RedemptionStatus:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         return self.model.status
 
     @strawberry.field
@@ -149,7 +149,7 @@ class DonationTotal:
 @strawberry.input
 class CreateRewardInput:
     name: str
-    kind: RewardKind  # type: ignore[valid-type]
+    kind: RewardKind  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     points_cost: int
     description: str = ""
     stock: int | None = strawberry.field(default=None, description="Null: unlimited.")
@@ -170,7 +170,7 @@ class CreateRewardInput:
 class UpdateRewardInput:
     reward_id: strawberry.ID
     name: str | None = strawberry.UNSET
-    kind: RewardKind | None = strawberry.UNSET  # type: ignore[valid-type]
+    kind: RewardKind | None = strawberry.UNSET  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     points_cost: int | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     limit_per_member: int | None = strawberry.UNSET

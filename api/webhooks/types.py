@@ -17,7 +17,7 @@ WebhookStatus = strawberry.enum(webhooks_models.WebhookStatus, name="WebhookDeli
 class WebhookDelivery:
     id: strawberry.ID
     event_id: strawberry.ID
-    status: WebhookStatus  # type: ignore[valid-type]
+    status: WebhookStatus  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     attempts: int
     replays: int = strawberry.field(description="How often staff replayed it after it failed.")
     next_attempt_at: datetime | None

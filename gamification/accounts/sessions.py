@@ -23,6 +23,7 @@ from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member, RefreshToken, StaffUser
 
 SubjectKind = Literal["member", "staff"]
+_SUBJECT_KINDS: dict[str, SubjectKind] = {"member": "member", "staff": "staff"}
 _ALGORITHM = "HS256"
 _DECODED_CACHE_SIZE = 10_000
 
@@ -89,11 +90,12 @@ class TokenIssuer:
                     algorithms=[_ALGORITHM],
                     options={"verify_exp": False, "require": ["sub", "prg", "role", "exp"]},
                 )
-                kind, _, raw_id = str(payload["sub"]).partition(":")
-                if kind not in ("member", "staff"):
+                raw_kind, _, raw_id = str(payload["sub"]).partition(":")
+                kind = _SUBJECT_KINDS.get(raw_kind)
+                if kind is None:
                     return None
                 claims = AccessClaims(
-                    kind=kind,  # type: ignore[arg-type]
+                    kind=kind,
                     subject_id=int(raw_id),
                     program_id=int(payload["prg"]),
                     role=str(payload["role"]),

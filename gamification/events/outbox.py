@@ -28,7 +28,7 @@ import structlog
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from core.bulk import insert_all, new_row
+from core.bulk import column, insert_all, new_row
 from core.clock import clock
 from gamification.events.models import Event, EventHandling
 from gamification.events.payloads import Payload, carry, payload_of, to_json, type_of
@@ -211,7 +211,7 @@ async def _handle(event: Event, *, rerun: bool) -> bool:
         return True  # someone else settled it
     done: set[str] = set()
     if rerun:
-        done = set(await EventHandling.filter(event_id=event.id).values_list("handler", flat=True))
+        done = set(await column(EventHandling.filter(event_id=event.id), "handler"))
     succeeded: list[str] = []
     failed = False
     for handler in handlers_of(event.type):

@@ -543,5 +543,6 @@ def _list(raw: Any) -> list[Any]:
 
 # Built once, at import: the classes' fields and types do not change.
 _codecs: dict[type[Any], _Codec] = {}
-for _cls in (LineItem, *PAYLOADS.values()):
+_classes: tuple[type[Any], ...] = (LineItem, *PAYLOADS.values())
+for _cls in _classes:
     _codecs[_cls] = _Codec(_cls)

@@ -115,6 +115,6 @@ async def needed(program_id: int, event_type: str, member_id: int | None, payloa
 
 async def run_effect(effect: Subscription, event: Event) -> None:
     try:
-        await effect.handler(event)
+        await effect.run([event])
     except Exception:  # best effort by contract; the owner's repair covers what is missed
         log.exception("event effect failed", event_id=event.id, effect=effect.name)

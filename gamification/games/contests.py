@@ -26,6 +26,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
+from core.bulk import column
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification import events
@@ -171,9 +172,9 @@ async def contests_of(program_id: int) -> list[Contest]:
 
 
 async def entries_of(contest_id: int, member_id: int) -> int:
-    counts = await ContestMemberEntries.filter(
-        contest_id=contest_id, member_id=member_id
-    ).values_list("entries", flat=True)
+    counts = await column(
+        ContestMemberEntries.filter(contest_id=contest_id, member_id=member_id), "entries"
+    )
     return counts[0] if counts else 0
 
 
@@ -286,9 +287,7 @@ def check_drawable(contest: Contest) -> None:
 
 async def due_contests() -> list[int]:
     """Contests past their closing time and not drawn yet (the cron scan)."""
-    return await Contest.filter(closes_at__lte=clock.now(), drawn_at=None).values_list(
-        "id", flat=True
-    )
+    return await column(Contest.filter(closes_at__lte=clock.now(), drawn_at=None), "id")
 
 
 async def prize_slots(contest_id: int) -> list[tuple[int, int]]:

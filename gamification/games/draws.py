@@ -26,6 +26,7 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 SEED_BYTES = 32
 _TWO_64 = 1 << 64
@@ -131,7 +132,7 @@ def draw_winners(
     return winners
 
 
-def verify(record: dict) -> dict:  # type: ignore[type-arg]
+def verify(record: dict[str, Any]) -> dict[str, Any]:
     """Recompute a published draw. `record` is the `contest` object of the public GraphQL query
     (docs/games.md), or the whole response around it:
     {"seed", "seedCommitment"?, "entryListHash"?, "allowMultipleWins"?, "prizes": [{"id",
@@ -147,7 +148,7 @@ def verify(record: dict) -> dict:  # type: ignore[type-arg]
     )
     prizes = [(int(p["id"]), int(p["quantity"])) for p in record["prizes"]]
     winners = draw_winners(seed, entries, prizes, bool(record.get("allowMultipleWins", False)))
-    result: dict = {  # type: ignore[type-arg]
+    result: dict[str, Any] = {
         "entryListHash": entries.hash,
         "winners": [
             {

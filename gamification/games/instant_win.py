@@ -294,7 +294,7 @@ async def plays_left_today(game: InstantWinGame, member_id: int) -> int | None:
             game_id=game.id, member_id=member_id, day__in=[day, TOTAL]
         ).values_list("day", "plays")
     )
-    left = []
+    left: list[int] = []
     if game.max_plays_per_day is not None:
         left.append(game.max_plays_per_day - counts.get(day, 0))
     if game.max_plays_total is not None:

@@ -12,7 +12,8 @@ async def remove_member(redis: Redis, program_id: int, member_id: int) -> int:
     found by their program tag, so boards of any source are covered), and keep them off: they
     join the erased set first, so a change in flight cannot bring them back. Returns how many
     boards listed them."""
-    await redis.sadd(erased_key(program_id), str(member_id))
+    # redis-py types this command for its sync and asyncio clients at once.
+    await redis.sadd(erased_key(program_id), str(member_id))  # type: ignore[misc]
     removed = 0
     async for key in redis.scan_iter(match=f"lb:{{p{program_id}}}:*", count=1000):
         name = key.decode() if isinstance(key, bytes) else key

@@ -36,7 +36,11 @@ class BoardFeeds:
         if not isinstance(payload, PointsMoved | PointsAdjusted):
             return
         entry_id = payload.entry
-        if isinstance(payload, PointsEarned) and payload.kind in _EARNED_BY_MEMBER:
+        if (
+            isinstance(payload, PointsEarned)
+            and payload.kind in _EARNED_BY_MEMBER
+            and event.member_id is not None
+        ):
             # The event says all: the points, the kind and the entry's time (its occurred_at),
             # and the ledger refuses these kinds to an anonymised member. No read on the
             # purchase path.

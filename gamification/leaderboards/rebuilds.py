@@ -6,11 +6,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
 from tortoise.functions import Max, Sum
+from tortoise.queryset import QuerySet
 
+from core.bulk import column
 from core.clock import clock
 from core.errors import NotFound
 from gamification.accounts.models import Member
@@ -124,7 +126,7 @@ class PointsSource:
         return [POINTS]
 
 
-def _points_entries(program_id: int, win: Window):  # type: ignore[no-untyped-def]
+def _points_entries(program_id: int, win: Window) -> QuerySet[LedgerEntry]:
     entries = LedgerEntry.filter(program_id=program_id, kind__in=[k.value for k in POINTS_KINDS])
     if win.start is not None:
         entries = entries.filter(created_at__gte=win.start, created_at__lt=win.end)
@@ -137,7 +139,7 @@ class ReferralsSource:
     async def totals(
         self, program_id: int, board: str, win: Window, before: datetime
     ) -> list[Total]:
-        totals: dict[int, list] = {}
+        totals: dict[int, list[Any]] = {}  # member -> [value, last change]
         for change in await self._changes(program_id, win, None):
             if change.at >= before:
                 continue
@@ -221,7 +223,8 @@ async def rebuild(
     # off, and restores the set that keeps later changes off.
     erased = await _anonymised(program_id)
     if erased:
-        await redis.sadd(erased_key(program_id), *[str(m) for m in erased])
+        # redis-py types this command for its sync and asyncio clients at once.
+        await redis.sadd(erased_key(program_id), *[str(m) for m in erased])  # type: ignore[misc]
     settled = [t for t in settled if t.member_id not in erased]
     recent = [c for c in recent if c.member_id not in erased]
     suffix = f":rebuild:{uuid.uuid4().hex}"
@@ -278,7 +281,7 @@ async def rebuild(
             change.id,
             change.period_at,
         )
-    return await redis.zcard(key)
+    return int(await redis.zcard(key))
 
 
 async def rebuild_program(
@@ -305,14 +308,12 @@ async def rebuild_program(
 
 async def rebuild_all(redis: Redis, at: datetime | None = None) -> dict[str, int]:
     sizes: dict[str, int] = {}
-    for program_id in await Program.all().values_list("id", flat=True):
+    for program_id in await column(Program.all(), "id"):
         sizes.update(await rebuild_program(redis, program_id, at=at))
     return sizes
 
 
 async def _anonymised(program_id: int) -> set[int]:
     return set(
-        await Member.filter(program_id=program_id, anonymised_at__isnull=False).values_list(
-            "id", flat=True
-        )
+        await column(Member.filter(program_id=program_id, anonymised_at__isnull=False), "id")
     )

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from core.bulk import insert_row, insert_row_if
+from core.bulk import column, insert_row, insert_row_if
 from core.clock import clock
 from core.errors import ErrorCode, Refused, ValidationFailed
 from core.statements import Statement
@@ -238,7 +238,7 @@ async def claw_back(
     check_points(points)
     await expire_member_lots(member)
     while True:
-        balance = (await Member.filter(id=member.id).values_list("points_balance", flat=True))[0]
+        balance: int = (await column(Member.filter(id=member.id), "points_balance"))[0]
         take = min(points, balance)
         if take == 0:
             member.points_balance = balance
@@ -444,4 +444,4 @@ def check_key(key: str, field: str = "idempotencyKey") -> None:
 
 
 async def balance_of(member_id: int) -> int:
-    return (await Member.filter(id=member_id).values_list("points_balance", flat=True))[0]
+    return int((await column(Member.filter(id=member_id), "points_balance"))[0])

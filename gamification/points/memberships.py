@@ -16,6 +16,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Max
 
+from core.bulk import column
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from core.fingerprints import fingerprint
@@ -102,12 +103,11 @@ async def activate_membership(member: Member, plan_id: int, external_id: str) ->
             # The member row locked, as purchases take it: tier moves of one member queue up.
             member = await Member.filter(id=member.id).select_for_update().get()
             now = clock.now()
-            latest = (
-                await Membership.filter(
+            latest = await column(
+                Membership.filter(
                     member_id=member.id, plan_id=plan.id, ended_at__isnull=True, ends_at__gt=now
-                )
-                .annotate(end=Max("ends_at"))
-                .values_list("end", flat=True)
+                ).annotate(end=Max("ends_at")),
+                "end",
             )
             starts_at = max(now, latest[0]) if latest and latest[0] else now
             membership = await Membership.create(
@@ -177,10 +177,9 @@ async def end_due_memberships(batch_size: int = 500) -> int:
     """End every membership whose end date has passed (a cron scan). Idempotent."""
     ended = 0
     while True:
-        due = (
-            await Membership.filter(ended_at__isnull=True, ends_at__lte=clock.now())
-            .limit(batch_size)
-            .values_list("id", flat=True)
+        due = await column(
+            Membership.filter(ended_at__isnull=True, ends_at__lte=clock.now()).limit(batch_size),
+            "id",
         )
         if not due:
             return ended

@@ -8,6 +8,7 @@ from datetime import datetime
 from tortoise.functions import Sum
 from tortoise.queryset import QuerySet
 
+from core.bulk import column
 from core.clock import clock
 from gamification.points.models import LedgerEntry
 
@@ -31,9 +32,10 @@ async def next_expiry(member_id: int) -> ExpiringPoints | None:
     )
     if lot is None or lot.expires_at is None:
         return None
-    total = (
-        await LedgerEntry.filter(member_id=member_id, remaining__gt=0, expires_at=lot.expires_at)
-        .annotate(total=Sum("remaining"))
-        .values_list("total", flat=True)
+    total = await column(
+        LedgerEntry.filter(
+            member_id=member_id, remaining__gt=0, expires_at=lot.expires_at
+        ).annotate(total=Sum("remaining")),
+        "total",
     )
     return ExpiringPoints(points=int(total[0] or 0), expires_at=lot.expires_at)

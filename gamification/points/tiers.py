@@ -11,6 +11,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Sum
 
+from core.bulk import column
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification import events
@@ -161,9 +162,12 @@ async def _status(member: Member) -> MemberTierStatus:
 async def vip_floor(member_id: int, tiers: list[Tier]) -> Tier | None:
     """The best tier the member's live memberships grant, or None."""
     now = clock.now()
-    tier_ids = await Membership.filter(
-        member_id=member_id, ended_at__isnull=True, starts_at__lte=now, ends_at__gt=now
-    ).values_list("tier_id", flat=True)
+    tier_ids = await column(
+        Membership.filter(
+            member_id=member_id, ended_at__isnull=True, starts_at__lte=now, ends_at__gt=now
+        ),
+        "tier_id",
+    )
     granted = [t for t in tiers if t.id in set(tier_ids)]
     return granted[-1] if granted else None
 
@@ -241,10 +245,8 @@ async def review_due_tiers(batch_size: int = 500) -> int:
     """Review every member whose review date has passed (a cron scan). Idempotent."""
     reviewed = 0
     while True:
-        due = (
-            await MemberTierStatus.filter(review_at__lte=clock.now())
-            .limit(batch_size)
-            .values_list("id", flat=True)
+        due = await column(
+            MemberTierStatus.filter(review_at__lte=clock.now()).limit(batch_size), "id"
         )
         if not due:
             return reviewed

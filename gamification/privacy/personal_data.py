@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from core.bulk import column
 from core.clock import clock
 from core.errors import Refused
 from gamification import events
@@ -66,7 +67,7 @@ async def _profile(member: Member) -> dict[str, Any]:
     tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
     # Another member appears by display name only, never by id.
     referrer = (
-        await Member.filter(id=member.referred_by_id).values_list("display_name", flat=True)
+        await column(Member.filter(id=member.referred_by_id), "display_name")
         if member.referred_by_id
         else []
     )
@@ -127,7 +128,8 @@ register_exporter("sessions", _sessions)
 async def export_member_data(member: Member) -> dict[str, Any]:
     member = await Member.get(id=member.id)
     data = {section: await exporter(member) for section, exporter in _exporters.items()}
-    return plain({"exported_at": clock.now(), **data})
+    exported: dict[str, Any] = plain({"exported_at": clock.now(), **data})
+    return exported
 
 
 async def anonymise_member(member: Member, *, by: str) -> Member:

@@ -33,6 +33,7 @@ import structlog
 from tortoise.expressions import F
 from tortoise.functions import Sum
 
+from core.bulk import column
 from core.clock import clock
 from core.errors import ErrorCode, Refused, ValidationFailed
 from gamification import events
@@ -194,7 +195,7 @@ async def _chain_reaches(start: Member, target_id: int) -> bool:
         if current == target_id:
             return True
         seen.add(current)
-        rows = await Member.filter(id=current).values_list("referred_by_id", flat=True)
+        rows = await column(Member.filter(id=current), "referred_by_id")
         current = rows[0] if rows else None
     return False
 
@@ -268,9 +269,12 @@ async def _points_due(referral: Referral, rules: ReferralRules) -> dict[int, int
     """The points a qualifying referral pays, per member: an erased (anonymised) account earns
     nothing, and what is not paid is not recorded, so a reversal never takes it back."""
     erased = set(
-        await Member.filter(
-            id__in=[referral.referrer_id, referral.referee_id], anonymised_at__isnull=False
-        ).values_list("id", flat=True)
+        await column(
+            Member.filter(
+                id__in=[referral.referrer_id, referral.referee_id], anonymised_at__isnull=False
+            ),
+            "id",
+        )
     )
     due = {referral.referrer_id: rules.referral_points, referral.referee_id: rules.referee_bonus}
     return {member_id: points for member_id, points in due.items() if member_id not in erased}
@@ -343,9 +347,9 @@ async def _refunded_amount(referee_id: int, purchase_id: int) -> Decimal:
     # The refund events are the record here (the purchases feature owns refunds); each
     # refund id counts once, however often its event was handled.
     amounts: dict[str, Decimal] = {}
-    rows = await Event.filter(
-        member_id=referee_id, type=EventType.PURCHASE_REFUNDED.value
-    ).values_list("data", flat=True)
+    rows = await column(
+        Event.filter(member_id=referee_id, type=EventType.PURCHASE_REFUNDED.value), "data"
+    )
     for data in rows:
         refund = PurchaseRefunded.parse(data)
         if refund.purchase_id == purchase_id:
@@ -446,10 +450,11 @@ async def stats_of(referrer_id: int) -> ReferralStats:
         if status == ReferralStatus.PENDING and now > expires_at:
             status = ReferralStatus.EXPIRED
         counts[status] += 1
-    earned = (
-        await Referral.filter(referrer_id=referrer_id, status=ReferralStatus.QUALIFIED)
-        .annotate(total=Sum("referrer_points"))
-        .values_list("total", flat=True)
+    earned = await column(
+        Referral.filter(referrer_id=referrer_id, status=ReferralStatus.QUALIFIED).annotate(
+            total=Sum("referrer_points")
+        ),
+        "total",
     )
     return ReferralStats(
         pending=counts[ReferralStatus.PENDING],

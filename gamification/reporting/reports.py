@@ -30,6 +30,7 @@ from typing import Any
 
 from tortoise import connections
 from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 
 from core.errors import ErrorCode, ValidationFailed
 from gamification.accounts.models import Member
@@ -156,6 +157,15 @@ async def _event_counts(program_id: int, start: datetime, end: datetime) -> dict
     return {row["type"]: int(row["n"]) for row in rows}
 
 
+async def _member_counts(
+    members: QuerySet[Member], start: datetime, end: datetime
+) -> tuple[int, int]:
+    """Members at the end of the period, and those who joined in it."""
+    total = await members.filter(created_at__lt=end).count()
+    new = await members.filter(created_at__gte=start, created_at__lt=end).count()
+    return total, new
+
+
 async def _active_members(program_id: int, start: datetime, end: datetime) -> int:
     rows = await _rows(
         "SELECT COUNT(*) AS n FROM (SELECT member_id FROM purchase"
@@ -219,16 +229,14 @@ async def program_report(
     members = Member.filter(program_id=program.id)
     # Independent scans, run side by side on PostgreSQL's pool (one after the other on SQLite).
     (
-        report.members_total,
-        report.members_new,
+        (report.members_total, report.members_new),
         report.members_active,
         sales,
         (by_kind, report.points_outstanding),
         counts,
         report.tier_distribution,
     ) = await asyncio.gather(
-        members.filter(created_at__lt=end).count(),
-        members.filter(created_at__gte=start, created_at__lt=end).count(),
+        _member_counts(members, start, end),
         _active_members(program.id, start, end),
         _sales(program.id, start, end),
         _ledger_sums(program.id, start, end, outstanding_before),

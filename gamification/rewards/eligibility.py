@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
+from core.bulk import column
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification.accounts.models import Member
 from gamification.points.models import Tier
@@ -72,13 +73,13 @@ async def member_tier_rank(member: Member) -> int | None:
     """The rank of the member's tier (None without one)."""
     if member.tier_id is None:
         return None
-    ranks = await Tier.filter(id=member.tier_id).values_list("rank", flat=True)
+    ranks = await column(Tier.filter(id=member.tier_id), "rank")
     return ranks[0] if ranks else None
 
 
 async def tier_rank_of(member_id: int) -> int | None:
     """The rank of a member's tier, by the member's id (None without a tier or a member)."""
-    ranks = await Member.filter(id=member_id).values_list("tier__rank", flat=True)
+    ranks = await column(Member.filter(id=member_id), "tier__rank")
     return ranks[0] if ranks else None
 
 

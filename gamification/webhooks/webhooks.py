@@ -25,6 +25,7 @@ import httpx
 import structlog
 from arq.connections import ArqRedis
 
+from core.bulk import column
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification import events
@@ -131,8 +132,8 @@ def event_body(event: Event) -> bytes:
 
 
 async def _subscribed_types(program_id: int) -> set[str]:
-    rows = await Webhook.filter(program_id=program_id, archived_at__isnull=True).values_list(
-        "event_types", flat=True
+    rows = await column(
+        Webhook.filter(program_id=program_id, archived_at__isnull=True), "event_types"
     )
     return {t for types in rows for t in (types or ())}
 
@@ -181,7 +182,7 @@ async def enqueue_delivery(queue: ArqRedis | None, delivery_id: int, replays: in
 
 
 def backoff_seconds(base: float, attempt: int) -> float:
-    return min(base * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+    return min(base * 2.0 ** (attempt - 1), MAX_BACKOFF_SECONDS)
 
 
 async def attempt_delivery(
