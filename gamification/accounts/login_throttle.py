@@ -83,8 +83,10 @@ class LoginThrottle:
         the counter. INVALID_CREDENTIALS alike for an unknown account and a wrong password."""
         await self.check_login(program_id, key, address)
         found = await account()
-        hashed = getattr(found, "password_hash", None)
-        if found is None or not await passwords.verify_password(hashed, password):
+        # Verified whether or not the account exists (against a dummy hash when it does not), so
+        # the answer takes as long for an unknown email as for a wrong password.
+        matches = await passwords.verify_password(getattr(found, "password_hash", None), password)
+        if found is None or not matches:
             await self.record_failure(program_id, key, address)
             raise Refused(AccountErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
         await self.record_success(program_id, key, address)
