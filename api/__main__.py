@@ -108,6 +108,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"wrote {SCHEMA_PATH}")
         case "check-redis":
             asyncio.run(_check_redis())
+            print(f"Redis answers at {get_settings().redis_url}")
         case "verify-draw":
             return _verify_draw(args.record)
         case "fetch-draw-record":
