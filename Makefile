@@ -6,10 +6,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format schema migrations bench clean
 
-$(STAMP): pyproject.toml
+# GraphiQL's browser files (React, GraphiQL), served by the app itself: api/graphiql/__init__.py.
+GRAPHIQL := api/graphiql
+
+$(STAMP): pyproject.toml $(GRAPHIQL)/package-lock.json
+	@command -v npm >/dev/null || { echo "GraphiQL installs with npm: apt-get install npm"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	npm ci --prefix $(GRAPHIQL) --no-audit --no-fund
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -40,4 +45,4 @@ migrations: $(STAMP)
 	rm -f data/makemigrations.sqlite3*
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache $(GRAPHIQL)/node_modules

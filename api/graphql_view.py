@@ -11,7 +11,7 @@ import structlog
 from cross_web import HTTPException  # what strawberry's HTTP layer raises to refuse a request
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -21,6 +21,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from api import graphiql
 from api.caller import ANONYMOUS
 from api.context import Context, Services
 from api.errors import http_error
@@ -83,6 +84,10 @@ class GraphQLView(GraphQL[Context, None]):
             code = _HTTP_CODES.get(error.status_code, "BAD_REQUEST")
             response = http_error(error.status_code, code, error.reason)
         await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Ours rather than strawberry's page, which loads its scripts from a CDN (api/graphiql/).
+        return HTMLResponse(graphiql.page())
 
     async def _plain_post(self, request: Request) -> Response | None:
         """The answer to the request every client sends (a JSON POST of one operation), the way
