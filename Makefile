@@ -9,13 +9,19 @@ STAMP := $(VENV)/.installed
 # GraphiQL's browser files (React, GraphiQL), served by the app itself: api/graphiql/__init__.py.
 GRAPHIQL := api/graphiql
 
+# Installs Python packages from PyPI and GraphiQL's from the npm registry: each step says what it
+# does and shows its progress (about 30 s the first time, nothing after until a lock file changes).
 $(STAMP): pyproject.toml $(GRAPHIQL)/package-lock.json
 	@command -v npm >/dev/null || { echo "GraphiQL installs with npm: apt-get install npm"; exit 1; }
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@test -x $(PY) || { echo "== Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@echo "== Upgrading pip in $(VENV)"
+	@$(PY) -m pip install --quiet --upgrade pip
+	@echo "== Installing the project and its development tools into $(VENV) (pyproject.toml)"
+	$(PY) -m pip install -e '.[dev]'
+	@echo "== Installing GraphiQL's browser files into $(GRAPHIQL)/node_modules ($(GRAPHIQL)/package-lock.json)"
 	npm ci --prefix $(GRAPHIQL) --no-audit --no-fund
 	@touch $(STAMP)
+	@echo "== Installed"
 
 run: $(STAMP)
 	@$(PY) -m api check-redis
