@@ -69,6 +69,7 @@ class PurchaseMutations:
             if recorded.member is not None
             else await _member(recorded.purchase.member_id),
             replayed=recorded.replayed,
+            effects_pending=recorded.effects_pending,
         )
 
     @strawberry.mutation(extensions=integration_only())

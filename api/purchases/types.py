@@ -133,8 +133,19 @@ class RecordPurchaseInput:
 @strawberry.type
 class RecordPurchasePayload:
     purchase: Purchase | None = None
-    member: Member | None = None
+    member: Member | None = strawberry.field(
+        default=None,
+        description="The member after everything the purchase caused: its points, and the "
+        "points of any badge it unlocked or challenge it completed (see effectsPending).",
+    )
     replayed: bool | None = None
+    effects_pending: bool | None = strawberry.field(
+        default=None,
+        description="True when some effect of the purchase (a badge's or a challenge's "
+        "points) could not be applied at once and is retried within minutes: `member` does "
+        "not show it yet; read `me` later. False when `member` shows everything. Null with "
+        "errors.",
+    )
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 

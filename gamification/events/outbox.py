@@ -22,6 +22,7 @@ import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
@@ -44,6 +45,21 @@ INLINE_ROUNDS = 4
 _pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=None)
 
 
+@dataclass
+class Outcome:
+    """What became of the events of an `atomic()` block, complete once the block has exited.
+
+    `handled`: some handler ran for them, so rows the block read (a member's balance) may have
+    changed since: a caller answering with them reads them again. `pending`: some handler failed
+    and the retry scan runs it again later; its work (a badge's points) is still to come."""
+
+    handled: bool = False
+    pending: bool = False
+
+
+_outcome: ContextVar[Outcome | None] = ContextVar("events_outcome", default=None)
+
+
 _after_commit: ContextVar[list[Callable[[], Awaitable[None]]] | None] = ContextVar(
     "after_commit", default=None
 )
@@ -63,41 +79,48 @@ async def _write() -> None:
 
 
 @asynccontextmanager
-async def atomic() -> AsyncIterator[None]:
+async def atomic() -> AsyncIterator[Outcome]:
     """A database transaction whose emitted events are handled before it commits (see the
-    module docstring); those whose handlers failed are published once it has committed.
+    module docstring); those whose handlers failed are published once it has committed. It
+    yields the block's Outcome, filled in when the block exits.
 
-    Inside another `atomic()` it joins the outer one: events wait for the outermost block, and
-    nothing is handled or published if it rolls back.
+    Inside another `atomic()` it joins the outer one: events wait for the outermost block (and
+    the outcome is the outer block's), and nothing is handled or published if it rolls back.
     """
-    if _pending.get() is not None:
-        yield
+    outer = _outcome.get()
+    if _pending.get() is not None and outer is not None:
+        yield outer
         return
+    outcome = Outcome()
     events: list[Event] = []
     callbacks: list[Callable[[], Awaitable[None]]] = []
     deferred: list[Event] = []
     token = _pending.set(events)
     callbacks_token = _after_commit.set(callbacks)
     unsaved_token = _unsaved.set([])
+    outcome_token = _outcome.set(outcome)
     try:
         async with in_transaction():
-            yield
+            yield outcome
             await _write()
-            deferred = await _handle_inline(events, callbacks)
+            deferred = await _handle_inline(events, callbacks, outcome)
     finally:
         _pending.reset(token)
         _after_commit.reset(callbacks_token)
         _unsaved.reset(unsaved_token)
+        _outcome.reset(outcome_token)
     for callback in callbacks:
         try:
             await callback()
         except Exception:  # best effort by contract: what it does must also be found by a scan
             log.exception("after-commit callback failed")
-    await publish(deferred)
+    if deferred:
+        outcome.handled = True
+        outcome.pending = not await publish(deferred)
 
 
 async def _handle_inline(
-    pending: list[Event], callbacks: list[Callable[[], Awaitable[None]]]
+    pending: list[Event], callbacks: list[Callable[[], Awaitable[None]]], outcome: Outcome
 ) -> list[Event]:
     """Run the handlers of this transaction's events before it commits, round after round (the
     handlers' own events make the next round), each round in a savepoint. Returns the events
@@ -113,6 +136,7 @@ async def _handle_inline(
             async with in_transaction():  # a savepoint
                 await _run_handlers(batch)
                 await _write()  # the events the handlers emitted
+            outcome.handled = True
         except Exception:  # a handler's failure must not break the member's request
             # The savepoint took back the handlers' writes and the events they emitted.
             del pending[marks[0] :]
@@ -261,29 +285,30 @@ async def _run_handlers(batch: list[Event]) -> None:
         await handler.run(its_events)
 
 
-async def publish(events: Iterable[Event]) -> None:
+async def publish(events: Iterable[Event]) -> bool:
     """Run the handlers of committed events, all in one transaction (one commit however many
     handlers). If anything fails, that transaction is rolled back and the batch is run again
     with each handler in its own savepoint, so one failing handler costs only its own work.
     Failures are logged, never raised: the event stays unsettled and the scan runs its missing
-    handlers again."""
+    handlers again. Returns whether everything settled (False: some work waits for the scan)."""
     batch = list(events)
     if not batch:
-        return
+        return True
     try:
-        async with atomic():
+        async with atomic() as outcome:
             await _handle_all_at_once(batch)
-        return
+        return not outcome.pending
     except _Contended:
         pass
     except Exception:
         log.warning("event handlers failed: retrying each in isolation", exc_info=True)
     try:
-        async with atomic():
-            for event in batch:
-                await _handle(event, rerun=False)
+        async with atomic() as outcome:
+            settled = [await _handle(event, rerun=False) for event in batch]
+        return all(settled) and not outcome.pending
     except Exception:  # the caller's change is committed; the scan finishes the work
         log.exception("publishing events failed", events=[e.id for e in batch])
+        return False
 
 
 # The scan's re-runs of a failing handler back off (1, 2, 4... minutes, at most an hour between

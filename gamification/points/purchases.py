@@ -24,6 +24,7 @@ from core.statements import Statement
 from gamification import events
 from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member
+from gamification.events.models import Event
 from gamification.events.payloads import LineItem, PurchaseRecorded
 from gamification.points import earning_rules, engine_snapshot, ledger, tiers
 from gamification.points.amounts import check_quantity, money
@@ -155,9 +156,13 @@ def _member_tier(member: Member, program_tiers: list[Tier]) -> Tier | None:
 class RecordedPurchase:
     purchase: Purchase
     replayed: bool
-    # For a new purchase: the member as it was at commit, and the program's tiers.
+    # For a new purchase: the member after everything the purchase caused (a badge's or a
+    # challenge's points), and the program's tiers.
     member: Member | None = None
     tiers: tuple[Tier, ...] = ()
+    # Some effect of the purchase failed at once and the retry scan applies it later, so the
+    # member's balance does not show it yet.
+    effects_pending: bool = False
 
     @property
     def breakdown(self) -> list[RulePoints]:
@@ -184,7 +189,7 @@ async def record_purchase(
     engine = await engine_snapshot.snapshot(program.id)
     rules, program_tiers = engine.rules, list(engine.tiers)
     try:
-        async with events.atomic():
+        async with events.atomic() as outcome:
             # The member row is read locked, first (as every ledger write takes it): purchases of
             # one member queue here, so "first purchase", the balance and the tier upgrade see
             # each other. (SQLite runs one transaction at a time.)
@@ -282,8 +287,23 @@ async def record_purchase(
     except IntegrityError:
         # A concurrent request with the same external id committed first.
         previous = await Purchase.get(program_id=program.id, external_id=external_id)
-        return RecordedPurchase(_same_purchase(previous, print_), replayed=True)
-    return RecordedPurchase(purchase, replayed=False, member=member, tiers=tuple(program_tiers))
+        return await _replay(_same_purchase(previous, print_))
+    if outcome.handled:
+        # Handlers (a badge's points, a challenge's reward) changed the member after it was read.
+        member = await Member.get(id=member.id)
+    return RecordedPurchase(
+        purchase,
+        replayed=False,
+        member=member,
+        tiers=tuple(program_tiers),
+        effects_pending=outcome.pending,
+    )
+
+
+async def _replay(previous: Purchase) -> RecordedPurchase:
+    # A retry answers as the first answer would now: effects still waiting for the scan show.
+    pending = await Event.filter(member_id=previous.member_id, settled_at__isnull=True).exists()
+    return RecordedPurchase(previous, replayed=True, effects_pending=pending)
 
 
 def _same_purchase(previous: Purchase, print_: str) -> Purchase:
