@@ -483,3 +483,39 @@ async def test_purchases_racing_put_each_members_points_on_the_board_once(
     for period in ("ALL_TIME", "MONTH", "WEEK"):
         view = await board(members[0], period=period, first=20)
         assert {e["member"]["displayName"]: e["score"] for e in view["entries"]} == expected
+
+
+async def test_equal_referral_counts_rank_whoever_reached_them_first_even_seconds_apart(
+    gql: GraphQLClient, redis: Redis
+) -> None:
+    # given two ambassadors, Ann and Bob, each with two referees
+    start = real_now().replace(second=0)
+    with clock.frozen_at(start) as time:
+        rules = {"referral_points": 10, "referral_min_purchase": "1.00", "referral_window_days": 30}
+        program = await new_program(**rules)
+        ann = await sign_up(gql, program, display_name="Ann")
+        bob = await sign_up(gql, program, display_name="Bob")
+        friends = {
+            name: [await sign_up(gql, program, referral_code=who.referral_code) for _ in range(2)]
+            for name, who in (("Ann", ann), ("Bob", bob))
+        }
+        # when Bob's first referral qualifies, then Ann's two, then two seconds later Bob's second
+        time.advance(timedelta(seconds=10))
+        await record_purchase_event(friends["Bob"][0].id, "5.00")
+        await record_purchase_event(friends["Ann"][0].id, "5.00")
+        await record_purchase_event(friends["Ann"][1].id, "5.00")
+        time.advance(timedelta(seconds=2))
+        await record_purchase_event(friends["Bob"][1].id, "5.00")
+        time.advance(timedelta(seconds=2))
+        # then Ann, who reached 2 first, ranks first on every period's board
+        for period in ("ALL_TIME", "MONTH", "WEEK"):
+            view = await board(ann, "referrals", period=period)
+            assert scores(view) == [(1, "Ann", 2), (2, "Bob", 2)], period
+        # and a board rebuilt from the database keeps that order
+        incremental = await snapshot(redis, program.id)
+        await redis.flushdb()
+        await leaderboards.rebuild_program(redis, program.id)
+        assert await snapshot(redis, program.id) == incremental
+        for period in ("ALL_TIME", "MONTH", "WEEK"):
+            view = await board(ann, "referrals", period=period)
+            assert scores(view) == [(1, "Ann", 2), (2, "Bob", 2)], period

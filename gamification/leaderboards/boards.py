@@ -10,7 +10,10 @@ MONTH and WEEK (ISO week) boards expire KEY_MARGIN after their period ends.
 Scores: `value * 2**bits + tie`, where `tie = 2**bits - 1 - tick` and `tick` counts the time units
 from the period's origin to the member's last change. A higher value ranks first; at equal values
 the earlier last change (the higher tie) ranks first. Every score is an integer below 2**53, so
-the double Redis keeps is exact: values stay below 2**(53 - bits) (see PERIOD_SPECS).
+the double Redis keeps is exact: values stay below 2**(53 - bits) (see PERIOD_SPECS). A family
+of small values (the referrals board) counts seconds on its all-time board too (FAMILY_SPECS), so
+ties go to whoever got there first even seconds apart; its key's tag says so (`all-s`), so a
+board scored the other way is never read with this one's bits.
 """
 
 from __future__ import annotations
@@ -58,6 +61,18 @@ PERIOD_SPECS = {
 }
 
 
+# ALL_TIME in seconds since 2020-01-01 in 32 bits (until 2156), values up to 2**21 (2,097,151):
+# enough for referral counts, not for points.
+ALL_TIME_SECONDS = PeriodSpec(1, 32)
+
+
+# The families whose boards use another spec than PERIOD_SPECS for a period, with the tag suffix
+# that keeps their keys apart from boards scored with the default.
+FAMILY_SPECS: dict[str, dict[Period, tuple[PeriodSpec, str]]] = {
+    REFERRALS: {Period.ALL_TIME: (ALL_TIME_SECONDS, "-s")},
+}
+
+
 ALL_TIME_ORIGIN = datetime(2020, 1, 1, tzinfo=UTC)
 
 
@@ -67,14 +82,11 @@ class Window:
     tag: str
     start: datetime | None
     end: datetime | None
+    spec: PeriodSpec
 
     @property
     def origin(self) -> datetime:
         return self.start or ALL_TIME_ORIGIN
-
-    @property
-    def spec(self) -> PeriodSpec:
-        return PERIOD_SPECS[self.period]
 
     @property
     def expire_at(self) -> datetime | None:
@@ -94,24 +106,27 @@ class Window:
         return int(score) >> self.spec.bits
 
 
-def window(period: Period, at: datetime) -> Window:
-    """The period's window containing `at`."""
-    return _window_of_day(period, at.astimezone(UTC).date())
+def window(period: Period, at: datetime, board: str | None = None) -> Window:
+    """The period's window containing `at`, scored as `board`'s family scores it (default: as
+    PERIOD_SPECS says)."""
+    family = board.split(":", 1)[0] if board is not None else ""
+    return _window_of_day(period, at.astimezone(UTC).date(), family)
 
 
 @functools.lru_cache(maxsize=4096)
-def _window_of_day(period: Period, on: date) -> Window:
+def _window_of_day(period: Period, on: date, family: str) -> Window:
     """Memoised by day, not by instant: every change of a day (every purchase) shares it."""
+    spec, suffix = FAMILY_SPECS.get(family, {}).get(period, (PERIOD_SPECS[period], ""))
     if period == Period.ALL_TIME:
-        return Window(period, "all", None, None)
+        return Window(period, "all" + suffix, None, None, spec)
     if period == Period.MONTH:
         start = datetime(on.year, on.month, 1, tzinfo=UTC)
         end = (start + timedelta(days=32)).replace(day=1)
-        return Window(period, f"m{start:%Y-%m}", start, end)
+        return Window(period, f"m{start:%Y-%m}{suffix}", start, end, spec)
     day = on - timedelta(days=on.weekday())  # ISO weeks start on Monday
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     year, week, _ = day.isocalendar()
-    return Window(period, f"w{year}-W{week:02d}", start, start + timedelta(days=7))
+    return Window(period, f"w{year}-W{week:02d}{suffix}", start, start + timedelta(days=7), spec)
 
 
 def check_board(board: str) -> str:

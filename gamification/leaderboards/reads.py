@@ -56,7 +56,7 @@ async def read_board(
     if not 0 <= around <= MAX_AROUND:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, f"around is 0 to {MAX_AROUND}.", "around")
     kept = periods_of(board)
-    win = window(period if period in kept else kept[0], clock.now())
+    win = window(period if period in kept else kept[0], clock.now(), board)
     key = board_key(program_id, board, win)
     # One EVALSHA (one round trip, one consistent snapshot) for the top, the rank and the
     # neighbours, instead of a pipeline and then a second read that depends on the rank.

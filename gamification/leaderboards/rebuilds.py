@@ -211,7 +211,7 @@ async def rebuild(
     if period not in periods_of(board):
         return 0  # this board is not kept for that period
     started = clock.now()
-    win = window(period, at or started)
+    win = window(period, at or started, board)
     key = board_key(program_id, board, win)
     seen = seen_key(key)
     if win.expire_at is not None and win.expire_at <= started:
@@ -302,7 +302,7 @@ async def rebuild_program(
             if period not in periods_of(board):
                 continue
             size = await rebuild(redis, program_id, board, period, at)
-            sizes[board_key(program_id, board, window(period, at))] = size
+            sizes[board_key(program_id, board, window(period, at, board))] = size
     return sizes
 
 

@@ -72,7 +72,7 @@ def scores_call(program_id: int, changes: Iterable[ScoreChange]) -> ScriptCall |
         check_board(change.board)
         periods: list[str] = []
         for period in periods_of(change.board):
-            win = window(period, change.period_at or change.at)
+            win = window(period, change.period_at or change.at, change.board)
             expire_at = win.expire_at
             if expire_at is not None and expire_at <= now:
                 continue  # that board is gone; a late event does not resurrect it
