@@ -278,3 +278,54 @@ async def test_the_report_csv_streams_one_row_per_interval(
         headers={"Authorization": f"Bearer {member_token}"},
     )
     assert refused.status_code == 403
+
+
+FULL_REPORT = """
+query($from: DateTime!, $to: DateTime!) {
+  programReport(from: $from, to: $to) {
+    start end membersTotal membersNew membersActive purchases revenue { amount currency }
+    averageBasket { amount currency } repeatPurchaseRate pointsIssued pointsRedeemed
+    pointsSpentOnGames pointsExpired pointsAdjusted pointsReversed pointsOutstanding
+    liability { amount currency } redemptionRate tierDistribution { tierId tierName members }
+    badgesAwarded challengesCompleted gamePlays prizesWon contestEntries referralsQualified
+  }
+}
+"""
+ANONYMISE = """
+mutation($input: AnonymiseMemberInput!) {
+  anonymiseMember(input: $input) { member { id anonymisedAt } errors { code } }
+}
+"""
+
+
+async def test_erasing_a_member_leaves_every_total_and_the_tier_mix_as_they_were(
+    gql: GraphQLClient,
+) -> None:
+    # given Bronze, Silver and Gold tiers, and Ann at Silver, Bob at Bronze and Cid at Gold
+    from gamification.points import tiers
+
+    program = await new_program(point_value="0.01")
+    await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=1)
+    for name, rank, threshold in (("Bronze", 1, 0), ("Silver", 2, 50), ("Gold", 3, 200)):
+        await tiers.create_tier(program.id, name, rank, qualifying_threshold=threshold)
+    till = await integration_client(gql, program)
+    admin = await staff_client(gql, program, "ADMIN")
+    ann, bob, cid = [await sign_up(gql, program) for _ in range(3)]
+    for member, price in ((ann, "60.00"), (bob, "10.00"), (cid, "250.00")):
+        payload = await till.mutate(
+            RECORD_PURCHASE, purchase_input(member.id, None, [("S", "c", 1, price)])
+        )
+        assert payload["errors"] == []
+    assert payload["member"]["tier"]["name"] == "Gold"
+    period = {
+        "from": (clock.now() - timedelta(days=1)).isoformat(),
+        "to": (clock.now() + timedelta(days=1)).isoformat(),
+    }
+    before = (await admin.query(FULL_REPORT, period))["programReport"]
+    mix = {row["tierName"]: row["members"] for row in before["tierDistribution"]}
+    assert mix == {"Bronze": 1, "Silver": 1, "Gold": 1}
+    # when an admin erases Ann, the Silver member
+    erased = await admin.mutate(ANONYMISE, {"memberId": str(ann.id)})
+    assert erased["errors"] == []
+    # then the report, its tier mix included, is the same
+    assert (await admin.query(FULL_REPORT, period))["programReport"] == before

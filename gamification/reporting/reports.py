@@ -14,7 +14,8 @@ Definitions (a period is [start, end), times in UTC):
 - points_outstanding: the sum of every ledger entry before `end` (the balances at `end`);
   liability = points_outstanding x the program's `point_value` setting (money, default 0).
 - redemption_rate = points_redeemed / points_issued.
-- tier_distribution: members per tier now (tiers are a current state, not a history).
+- tier_distribution: members per tier now (tiers are a current state, not a history), erased
+  members included: like members_total, it counts accounts, and erasure moves no total.
 - badges_awarded, challenges_completed, game_plays, prizes_won, contest_entries,
   referrals_qualified: domain events of those types in the period.
 """
@@ -208,7 +209,7 @@ async def _sales(program_id: int, start: datetime, end: datetime) -> _Sales:
 
 async def _tier_distribution(program_id: int) -> list[TierCount]:
     rows = (
-        await Member.filter(program_id=program_id, anonymised_at__isnull=True)
+        await Member.filter(program_id=program_id)
         .annotate(n=Count("id"))
         .group_by("tier_id")
         .values("tier_id", "n")
