@@ -9,8 +9,10 @@ import asyncio
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 
+from core.clock import parse_time
 from core.database import close_database, init_database, migrate
 from core.errors import DomainError
 from core.redis import RedisUnavailable, create_redis, ensure_redis
@@ -71,7 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     rebuild.add_argument("--program", help="program slug (default: every program)")
     rebuild.add_argument("--board", help="referrals, points or challenge:<id> (default: all)")
     rebuild.add_argument("--period", choices=["ALL_TIME", "MONTH", "WEEK"])
-    rebuild.add_argument("--at", help="ISO time inside the period to rebuild (default: now)")
+    rebuild.add_argument(
+        "--at",
+        help="a time inside the period to rebuild, ISO 8601 with a zone such as"
+        " 2026-03-01T09:30:00+01:00 (default: now)",
+    )
     verify = commands.add_parser(
         "verify-draw", help="recompute a drawn contest's winners from its public record"
     )
@@ -118,7 +124,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             asyncio.run(_with_database(seed_demo))
         case "rebuild-leaderboards":
-            asyncio.run(_with_database(lambda: _rebuild_leaderboards(args)))
+            # Checked before anything connects: a time carries a zone (core.clock's rule).
+            at = parse_time(args.at, "--at") if args.at is not None else None
+            asyncio.run(_with_database(lambda: _rebuild_leaderboards(args, at)))
         case "run":
             return _run(settings.port, with_worker=not args.no_worker)
         case "create-program":
@@ -150,9 +158,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _rebuild_leaderboards(args: argparse.Namespace) -> None:
-    from datetime import UTC, datetime
-
+async def _rebuild_leaderboards(args: argparse.Namespace, at: datetime | None) -> None:
     from gamification import leaderboards
     from gamification.programs.models import Program
     from gamification.programs.programs import program_by_slug
@@ -161,9 +167,6 @@ async def _rebuild_leaderboards(args: argparse.Namespace) -> None:
     redis = create_redis(settings.redis_url)
     try:
         await ensure_redis(redis, settings.redis_url)
-        at = datetime.fromisoformat(args.at) if args.at else None
-        if at is not None and at.tzinfo is None:
-            at = at.replace(tzinfo=UTC)
         programs = (
             [(await program_by_slug(args.program)).id]
             if args.program

@@ -64,9 +64,11 @@ class UserError:
     field: str | None = None
 
 
-def http_error(status: int, code: str, message: str) -> JSONResponse:
-    """A refusal outside GraphQL execution, shaped like a GraphQL error so clients read one form."""
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status)
+def http_error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    """A refusal outside GraphQL execution, shaped like a GraphQL error so clients read one form
+    (`extensions.field` names the parameter at fault, when one is)."""
+    extensions = {"code": code} if field is None else {"code": code, "field": field}
+    return JSONResponse({"errors": [{"message": message, "extensions": extensions}]}, status)
 
 
 def user_errors(error: DomainError) -> list[UserError]:

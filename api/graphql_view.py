@@ -25,6 +25,7 @@ from api import graphiql
 from api.caller import ANONYMOUS
 from api.context import Context, Services
 from api.errors import http_error
+from api.times import name_variable_error
 from core.errors import DomainError
 
 log = structlog.get_logger("api.graphql")
@@ -170,6 +171,10 @@ class GraphQLView(GraphQL[Context, None]):
             extensions["code"] = "INTERNAL_SERVER_ERROR"
             if self.services.settings.mask_errors:
                 formatted["message"] = MASKED_MESSAGE
+        elif (refused := name_variable_error(error)) is not None:
+            # A variable's time refused by the DateTime scalar: its code and field.
+            formatted["message"] = refused.message
+            extensions.update(refused.extensions or {})
         elif "code" not in extensions:
             # Parse, validation and limiter errors: the document itself is at fault.
             extensions["code"] = "GRAPHQL_VALIDATION_FAILED"

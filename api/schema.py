@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import strawberry
-from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule, specified_rules
+from graphql.validation import (
+    ASTValidationRule,
+    NoSchemaIntrospectionCustomRule,
+    ValuesOfCorrectTypeRule,
+    specified_rules,
+)
 from strawberry.extensions.max_aliases import create_validator as aliases_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 
@@ -30,6 +35,7 @@ from api.reports.segments import SegmentMutations, SegmentQueries
 from api.rewards.mutations import RewardMutations
 from api.rewards.queries import RewardQueries
 from api.tiers.mutations import TierMutations, TierQueries
+from api.times import SCALAR_OVERRIDES, TimeValuesRule
 from api.webhooks.mutations import WebhookMutations
 from api.webhooks.queries import WebhookQueries
 from core.settings import Settings
@@ -78,7 +84,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     # validates each operation text once with them (strawberry's limiter extensions build new
     # rule classes per request, which defeats any validation cache).
     rules: list[type[ASTValidationRule]] = [
-        *specified_rules,
+        # graphql-core's check of literal values, naming the field of a refused time.
+        *(TimeValuesRule if rule is ValuesOfCorrectTypeRule else rule for rule in specified_rules),
         depth_validator(settings.max_query_depth, None, None),
         aliases_validator(settings.max_aliases),
     ]
@@ -90,6 +97,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         # Called per request, once `prepare` below exists.
         extensions=[lambda: PreparedDocuments(prepare)],  # type: ignore[list-item]  # strawberry types extensions as classes; a factory works at runtime
         execution_context_class=AcyclicExecutionContext,
+        scalar_overrides=SCALAR_OVERRIDES,
     )
     prepare = preparer(built._schema, tuple(rules), settings.max_tokens)
     install_input_plans(built)
@@ -97,4 +105,4 @@ def build_schema(settings: Settings) -> strawberry.Schema:
 
 
 # The schema as clients see it (for `export-schema` and the drift test): no settings change it.
-schema = strawberry.Schema(query=Query, mutation=Mutation)
+schema = strawberry.Schema(query=Query, mutation=Mutation, scalar_overrides=SCALAR_OVERRIDES)

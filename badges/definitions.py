@@ -12,7 +12,7 @@ from badges import awarding
 from badges import criteria as kinds
 from badges.error_codes import BadgeErrorCode
 from badges.models import Badge, BadgeCriteria
-from core.clock import clock
+from core.clock import clock, in_utc
 from core.errors import (
     DomainError,
     ErrorCode,
@@ -134,9 +134,9 @@ def _validate(badge: Badge, fields: BadgeFields) -> None:
     if fields.hidden is not None:
         badge.hidden = fields.hidden
     if fields.starts_at is not None:
-        badge.starts_at = fields.starts_at
+        badge.starts_at = check(in_utc, fields.starts_at, "startsAt")
     if fields.ends_at is not None:
-        badge.ends_at = fields.ends_at
+        badge.ends_at = check(in_utc, fields.ends_at, "endsAt")
     if badge.starts_at and badge.ends_at and badge.starts_at >= badge.ends_at:
         errors.append(
             ValidationFailed(ErrorCode.INVALID_WINDOW, "A badge ends after it starts.", "endsAt")

@@ -18,7 +18,7 @@ from challenges.models import (
     ChallengeStatus,
     Enrolment,
 )
-from core.clock import clock
+from core.clock import clock, in_utc
 from core.errors import (
     DomainError,
     ErrorCode,
@@ -95,13 +95,20 @@ async def _apply(challenge: Challenge, fields: ChallengeFields) -> None:
             fail(ErrorCode.INVALID_INPUT, "A target is positive (whole unless money).", "target")
         else:
             challenge.target = units
-    if fields.starts_at is not None:
-        challenge.starts_at = fields.starts_at
-    if fields.ends_at is not None:
-        challenge.ends_at = fields.ends_at
+    refused_time = False
+    for name, field in (("starts_at", "startsAt"), ("ends_at", "endsAt")):
+        moment = getattr(fields, name)
+        if moment is not None:
+            try:
+                setattr(challenge, name, in_utc(moment, field))
+            except DomainError as error:
+                errors.append(error)
+                refused_time = True
     # A challenge being created has no times until its fields give them (the model types them
     # as always set).
-    if challenge.starts_at is None or challenge.ends_at is None:
+    if refused_time:
+        pass  # no window to check
+    elif challenge.starts_at is None or challenge.ends_at is None:
         fail(ErrorCode.INVALID_WINDOW, "A challenge has a start and an end.", "startsAt")  # type: ignore[unreachable]
     elif challenge.starts_at >= challenge.ends_at:
         fail(ErrorCode.INVALID_WINDOW, "A challenge ends after it starts.", "endsAt")

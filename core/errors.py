@@ -19,6 +19,8 @@ class ErrorCode(StrEnum):
     ALREADY_ARCHIVED = "ALREADY_ARCHIVED"
     INVALID_URL = "INVALID_URL"
     INVALID_WINDOW = "INVALID_WINDOW"
+    # A time without a zone, a date alone, or not a time at all (see core.clock.in_utc).
+    INVALID_TIME = "INVALID_TIME"
 
 
 class DomainError(Exception):

@@ -270,7 +270,7 @@ async def test_the_report_csv_streams_one_row_per_interval(
         headers={"Authorization": f"Bearer {analyst.token}"},
     )
     assert bad.status_code == 400
-    assert bad.json()["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    assert bad.json()["errors"][0]["extensions"] == {"code": "INVALID_TIME", "field": "from"}
     member_token = (await sign_up(gql, program)).access_token  # a token issued now
     refused = await http.get(
         "/exports/report.csv",
@@ -329,3 +329,48 @@ async def test_erasing_a_member_leaves_every_total_and_the_tier_mix_as_they_were
     assert erased["errors"] == []
     # then the report, its tier mix included, is the same
     assert (await admin.query(FULL_REPORT, period))["programReport"] == before
+
+
+DAILY_SALES = """
+query($from: DateTime!, $to: DateTime!) {
+  programReport(from: $from, to: $to, interval: DAY) {
+    purchases series { start purchases }
+  }
+}
+"""
+
+
+async def test_a_purchase_time_with_an_offset_counts_in_the_interval_of_its_instant(
+    gql: GraphQLClient,
+) -> None:
+    # given a purchase at 17:30 on January 3rd in UTC-7: 00:30 on January 4th in UTC
+    program = await new_program()
+    await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=1)
+    till = await integration_client(gql, program)
+    analyst = await staff_client(gql, program, "ANALYST")
+    edge = JAN + timedelta(days=3)
+    with clock.frozen_at(edge + timedelta(days=1)):
+        member = await sign_up(gql, program)
+        basket = purchase_input(member.id, "tz-1", [("S", "c", 1, "10.00")])
+        basket["occurredAt"] = "2026-01-03T17:30:00-07:00"
+        payload = await till.mutate(RECORD_PURCHASE, basket)
+        assert payload["errors"] == []
+    # when the day-by-day report around that edge is read
+    report = (
+        await analyst.query(
+            DAILY_SALES,
+            {
+                "from": (edge - timedelta(days=1)).isoformat(),
+                "to": (edge + timedelta(days=1)).isoformat(),
+            },
+        )
+    )["programReport"]
+    # then the purchase is in January 4th's interval, not January 3rd's
+    assert report["purchases"] == 1
+    assert report["series"] == [
+        {"start": "2026-01-03T00:00:00+00:00", "purchases": 0},
+        {"start": "2026-01-04T00:00:00+00:00", "purchases": 1},
+    ]
+    # and a report that ends at the edge does not count it
+    before_edge = {"from": (edge - timedelta(days=1)).isoformat(), "to": edge.isoformat()}
+    assert (await analyst.query(DAILY_SALES, before_edge))["programReport"]["purchases"] == 0

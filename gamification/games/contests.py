@@ -95,7 +95,7 @@ async def create_contest(
     allow_multiple_wins: bool = False,
 ) -> Contest:
     name = prizes.check_name(name)
-    prizes.check_window(opens_at, closes_at, "opensAt", "closesAt")
+    opens_at, closes_at = prizes.check_window(opens_at, closes_at, "opensAt", "closesAt")
     prizes.check_cost(entry_cost, "entryCost")
     _check_cap(max_entries_per_member)
     check_gate_input(min_tier_rank, required_badge_id)

@@ -90,7 +90,7 @@ async def create_game(
     required_badge_id: int | None = None,
 ) -> InstantWinGame:
     name = prizes.check_name(name)
-    prizes.check_window(starts_at, ends_at, "startsAt", "endsAt")
+    starts_at, ends_at = prizes.check_window(starts_at, ends_at, "startsAt", "endsAt")
     prizes.check_cost(play_cost, "playCost")
     _check_optional_positive(max_plays_per_day, "maxPlaysPerDay")
     _check_optional_positive(max_plays_total, "maxPlaysTotal")

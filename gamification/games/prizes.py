@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.clock import clock
+from core.clock import clock, in_utc
 from core.errors import ErrorCode, Refused, ValidationFailed
 from gamification.accounts.models import Member
 from gamification.games.error_codes import GameErrorCode
@@ -62,14 +62,16 @@ def check_name(name: str) -> str:
     return name
 
 
-def check_window(starts_at: datetime, ends_at: datetime, start: str, end: str) -> None:
-    """A play or entry window: zoned times, in order, at most a year apart."""
-    if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        raise ValidationFailed(ErrorCode.INVALID_INPUT, "Times carry a zone.", start)
+def check_window(
+    starts_at: datetime, ends_at: datetime, start: str, end: str
+) -> tuple[datetime, datetime]:
+    """A play or entry window: zoned times, in order, at most a year apart. Returns it in UTC."""
+    starts_at, ends_at = in_utc(starts_at, start), in_utc(ends_at, end)
     if not starts_at < ends_at:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, "The window ends after it starts.", end)
     if ends_at - starts_at > MAX_WINDOW:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, "A window lasts at most a year.", end)
+    return starts_at, ends_at
 
 
 def check_cost(cost: int, field: str) -> None:

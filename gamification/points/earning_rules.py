@@ -34,7 +34,7 @@ from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from core.clock import clock
+from core.clock import clock, in_utc
 from core.errors import ErrorCode, NotFound, ValidationFailed
 from gamification.points import engine_snapshot
 from gamification.points.error_codes import PointsErrorCode
@@ -254,10 +254,15 @@ async def rule_in_program(program_id: int, rule_id: int) -> EarningRule:
     return rule
 
 
+_TIMES = {"starts_at": "startsAt", "ends_at": "endsAt"}
+
+
 async def _apply(rule: EarningRule, values: dict[str, Any]) -> None:
     for name, value in values.items():
         if name not in RULE_FIELDS:
             raise ValueError(f"unknown rule field {name}")
+        if name in _TIMES and value is not None:
+            value = in_utc(value, _TIMES[name])
         setattr(rule, name, value)
     rule.name = (rule.name or "").strip()
     if not 1 <= len(rule.name) <= 100:

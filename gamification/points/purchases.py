@@ -17,7 +17,7 @@ from decimal import Decimal
 from tortoise.exceptions import IntegrityError
 
 from core.bulk import insert_all, insert_row, new_row
-from core.clock import clock
+from core.clock import clock, in_utc
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from core.fingerprints import fingerprint
 from core.statements import Statement
@@ -139,11 +139,11 @@ def validate_basket(
 
 
 def _check_time(occurred_at: datetime) -> datetime:
-    if occurred_at.tzinfo is None or occurred_at > clock.now() + FUTURE_TOLERANCE:
+    """A purchase time: zoned (kept in UTC) and not in the future."""
+    occurred_at = in_utc(occurred_at, "occurredAt")
+    if occurred_at > clock.now() + FUTURE_TOLERANCE:
         raise ValidationFailed(
-            ErrorCode.INVALID_INPUT,
-            "occurredAt has a time zone and is not in the future.",
-            "occurredAt",
+            ErrorCode.INVALID_INPUT, "occurredAt is not in the future.", "occurredAt"
         )
     return occurred_at
 
@@ -182,7 +182,7 @@ async def record_purchase(
     """Record a purchase and earn its points (one credit, a PURCHASE_RECORDED event and any tier
     upgrade, in one transaction). Idempotent on `external_id`."""
     ledger.check_key(external_id, "externalId")
-    _check_time(occurred_at)
+    occurred_at = _check_time(occurred_at)
     total = validate_basket(program, currency, total, lines)
     # No look-up before the transaction: a retry is rare, and its insert fails on the unique
     # index and replays (one query less for every new purchase).

@@ -33,6 +33,7 @@ from tortoise import connections
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
+from core.clock import in_utc
 from core.errors import ErrorCode, ValidationFailed
 from gamification.accounts.models import Member
 from gamification.events import EventType
@@ -91,11 +92,12 @@ class ProgramReport:
     referrals_qualified: int = 0
 
 
-def check_period(start: datetime, end: datetime) -> None:
-    if start.tzinfo is None or end.tzinfo is None:
-        raise ValidationFailed(ErrorCode.INVALID_INPUT, "Give times with a zone.", "from")
+def check_period(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """A report's period, zoned and in order; returned in UTC."""
+    start, end = in_utc(start, "from"), in_utc(end, "to")
     if not start < end:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, "`from` comes before `to`.", "to")
+    return start, end
 
 
 def ratio(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | None:
@@ -225,7 +227,7 @@ async def _tier_distribution(program_id: int) -> list[TierCount]:
 async def program_report(
     program: Program, start: datetime, end: datetime, outstanding_before: int | None = None
 ) -> ProgramReport:
-    check_period(start, end)
+    start, end = check_period(start, end)
     report = ProgramReport(start=start, end=end, currency=program.currency)
     members = Member.filter(program_id=program.id)
     # Independent scans, run side by side on PostgreSQL's pool (one after the other on SQLite).
@@ -273,7 +275,7 @@ def series_buckets(
     start: datetime, end: datetime, interval: str
 ) -> list[tuple[datetime, datetime]]:
     """[start, end) cut at calendar boundaries (UTC days, ISO weeks from Monday, months)."""
-    check_period(start, end)
+    start, end = check_period(start, end)
     if interval not in INTERVALS:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, "DAY, WEEK or MONTH.", "interval")
     buckets: list[tuple[datetime, datetime]] = []

@@ -20,7 +20,7 @@ from tortoise.expressions import F
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
-from core.clock import clock
+from core.clock import clock, in_utc
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification.accounts.models import Member
 from gamification.points.error_codes import PointsErrorCode
@@ -304,8 +304,8 @@ async def _clean(program_id: int, values: dict[str, Any]) -> dict[str, Any]:
         "A validity",
     )
     for key, field in (("starts_at", "startsAt"), ("ends_at", "endsAt")):
-        if clean.get(key) is not None and clean[key].tzinfo is None:
-            raise _invalid("Give times with a time zone.", field)
+        if clean.get(key) is not None:
+            clean[key] = in_utc(clean[key], field)
     if clean.get("minimum_tier_id") is not None and not await Tier.exists(
         id=clean["minimum_tier_id"], program_id=program_id
     ):
