@@ -29,6 +29,7 @@ from core.errors import (
 )
 from gamification.events import EventType, caches
 from gamification.points.ledger import MAX_POINTS
+from gamification.rewards.eligibility import check_rank_input
 
 MONEY_SCALE = 100
 MAX_TARGET = 10**12
@@ -113,8 +114,10 @@ async def _apply(challenge: Challenge, fields: ChallengeFields) -> None:
     elif challenge.starts_at >= challenge.ends_at:
         fail(ErrorCode.INVALID_WINDOW, "A challenge ends after it starts.", "endsAt")
     if fields.min_tier_rank is not None:
-        if not 0 <= fields.min_tier_rank <= 1000:
-            fail(ErrorCode.INVALID_INPUT, "A tier rank is between 0 and 1000.", "minTierRank")
+        try:
+            check_rank_input(fields.min_tier_rank)
+        except DomainError as error:
+            errors.append(error)
         challenge.min_tier_rank = fields.min_tier_rank
     if fields.reward_points is not None:
         if not 0 <= fields.reward_points <= MAX_POINTS:

@@ -685,3 +685,29 @@ async def test_an_erased_or_blocked_contributor_does_not_stop_the_others_rewards
         assert await _rewards_of(challenge, member.id) == 1
         assert await assert_ledger_consistent(member.id) == 5
     assert await assert_ledger_consistent(erased.id) == 0
+
+
+async def test_a_tier_rank_out_of_range_is_refused_as_everywhere_else(gql: GraphQLClient) -> None:
+    from gamification.rewards import eligibility
+
+    program = await new_program()
+    staff = await staff_client(gql, program)
+    for rank in (-1, eligibility.MAX_RANK + 1):
+        values = {
+            "name": "Gold only",
+            "metric": "PURCHASES",
+            "kind": "INDIVIDUAL",
+            "target": "3",
+            "startsAt": (NOW - timedelta(days=1)).isoformat(),
+            "endsAt": (NOW + timedelta(days=1)).isoformat(),
+            "minTierRank": rank,
+        }
+        payload = await staff.mutate(CREATE_CHALLENGE, values)
+        # the rule and the words of games, contests and rewards (eligibility.check_rank_input)
+        assert payload["errors"] == [
+            {
+                "code": "INVALID_INPUT",
+                "field": "minTierRank",
+                "message": f"A rank is between 0 and {eligibility.MAX_RANK}.",
+            }
+        ], rank
