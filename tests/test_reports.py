@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import httpx
+import pytest
+from tortoise import connections
 
 from core.clock import clock
 from gamification import events
@@ -374,3 +378,38 @@ async def test_a_purchase_time_with_an_offset_counts_in_the_interval_of_its_inst
     # and a report that ends at the edge does not count it
     before_edge = {"from": (edge - timedelta(days=1)).isoformat(), "to": edge.isoformat()}
     assert (await analyst.query(DAILY_SALES, before_edge))["programReport"]["purchases"] == 0
+
+
+async def test_the_utc_migration_moves_times_stored_with_an_offset_to_their_instant(
+    gql: GraphQLClient,
+) -> None:
+    # given a purchase stored as SQLite stored offset times before they were converted to UTC
+    client = connections.get("default")
+    if client.capabilities.dialect != "sqlite":
+        pytest.skip("PostgreSQL stores instants (timestamptz): it never held such a row")
+    program = await new_program()
+    till = await integration_client(gql, program)
+    analyst = await staff_client(gql, program, "ANALYST")
+    edge = JAN + timedelta(days=3)
+    with clock.frozen_at(edge + timedelta(days=1)):
+        member = await sign_up(gql, program)
+        basket = purchase_input(member.id, "legacy-1", [("S", "c", 1, "10.00")])
+        basket["occurredAt"] = "2026-01-04T00:30:00Z"
+        assert (await till.mutate(RECORD_PURCHASE, basket))["errors"] == []
+    # (a raw write: no service writes such a row any more)
+    await client.execute_query(
+        "UPDATE purchase SET occurred_at = ? WHERE external_id = ?",
+        ["2026-01-03 17:30:00-07:00", "legacy-1"],
+    )
+    day = {"from": edge.isoformat(), "to": (edge + timedelta(days=1)).isoformat()}
+    assert (await analyst.query(DAILY_SALES, day))["programReport"]["purchases"] == 0
+    # when the migration runs, twice (as a re-run would)
+    migration = importlib.import_module("challenges.migrations.0003_times_in_utc")
+    for _ in range(2):
+        await migration.times_to_utc(None, SimpleNamespace(client=client))
+    # then the purchase is in the day of its instant, stored as the application writes times
+    assert (await analyst.query(DAILY_SALES, day))["programReport"]["purchases"] == 1
+    rows = await client.execute_query_dict(
+        "SELECT occurred_at FROM purchase WHERE external_id = ?", ["legacy-1"]
+    )
+    assert rows == [{"occurred_at": "2026-01-04 00:30:00+00:00"}]
