@@ -260,7 +260,6 @@ async def test_staff_manage_webhooks_and_archived_ones_receive_nothing(
         ({"url": "ftp://example.com/x"}, "INVALID_URL"),
         ({"url": "not a url"}, "INVALID_URL"),
         ({"eventTypes": []}, "INVALID_EVENT_TYPE"),
-        ({"eventTypes": ["NOT_A_TYPE"]}, "INVALID_EVENT_TYPE"),
         ({"secret": "short"}, "INVALID_INPUT"),
     ]:
         values = {"url": receiver.url, "eventTypes": ["PURCHASE_RECORDED"], **fields}

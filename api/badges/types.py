@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
+from api.activity.types import EventType
 from api.errors import UserError
 from badges import criteria as kinds
 from badges import models
@@ -52,7 +53,7 @@ class Badge:
         return self.model.criteria
 
     @strawberry.field
-    def event_type(self) -> str | None:
+    def event_type(self) -> EventType | None:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         return self.model.params.get("event_type")
 
     @strawberry.field
@@ -121,7 +122,7 @@ class CreateBadgeInput:
     )
     description: str = ""
     icon_url: str = ""
-    event_type: str | None = strawberry.field(
+    event_type: EventType | None = strawberry.field(  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         default=None, description="For EVENT_COUNT and WEEKLY_STREAK."
     )
     sku: str | None = None

@@ -4,23 +4,43 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 import strawberry
 
 from api.accounts.types import Member
+from api.enums import graphql_enum
 from api.errors import UserError
 from api.ids import parse_id
 from api.tiers.types import Membership
 from gamification.points import models as points_models
-from gamification.points.earning_rules import BasketLine, RulePoints
+from gamification.points.earning_rules import TIER_KIND, BasketLine, RulePoints
 from gamification.points.purchases import MemberRef
+
+# A breakdown line comes from an earning rule of one kind, or from the member's tier multiplier.
+PointsBreakdownKind = graphql_enum(
+    StrEnum(
+        "PointsBreakdownKind",
+        {**{k.name: k.value for k in points_models.EarningRuleKind}, "TIER": TIER_KIND},
+    ),
+    "PointsBreakdownKind",
+    "What a breakdown line comes from: an earning rule's kind, or TIER for the tier multiplier.",
+    {
+        "BASE_RATE": "The base rate: points per currency unit of every line.",
+        "PRODUCT": "A SKU or category rule: a multiplier of its base points, or fixed per unit.",
+        "CAMPAIGN": "A time-bound bonus campaign's extra points.",
+        "FIRST_PURCHASE": "The one-off bonus on the member's first purchase.",
+        "MINIMUM_BASKET": "The basket was under the minimum total: the purchase earns 0.",
+        "TIER": "The extra points of the member's tier multiplier.",
+    },
+)
 
 
 @strawberry.type(description="What one rule contributed to a purchase's points.")
 class PointsBreakdown:
     rule: str
     rule_id: strawberry.ID | None = strawberry.field(description="Null for the tier multiplier.")
-    kind: str
+    kind: PointsBreakdownKind  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     points: int
 
     @classmethod

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from api.activity.types import EventType
 from api.errors import UserError
 from api.pagination import Connection, paginate
 from gamification.webhooks import models as webhooks_models
@@ -51,7 +52,7 @@ class Webhook:
         return self.model.url
 
     @strawberry.field
-    def event_types(self) -> list[str]:
+    def event_types(self) -> list[EventType]:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         return list(self.model.event_types)
 
     @strawberry.field
@@ -81,7 +82,7 @@ class Webhook:
 @strawberry.input
 class CreateWebhookInput:
     url: str
-    event_types: list[str]
+    event_types: list[EventType]  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     secret: str | None = strawberry.field(
         default=None, description="16-200 characters; generated when not given."
     )
