@@ -11,6 +11,7 @@ from typing import ParamSpec, TypeVar
 import strawberry
 from starlette.responses import JSONResponse
 
+from api.enums import graphql_enum
 from badges.error_codes import BadgeErrorCode
 from challenges.error_codes import ChallengeErrorCode
 from core.errors import DomainError, ValidationErrors
@@ -53,15 +54,119 @@ def merge_codes(name: str, enums: Iterable[type[StrEnum]]) -> type[StrEnum]:
     return StrEnum(name, members)  # type: ignore[return-value]  # functional API: a StrEnum
 
 
+# What each code tells a client; a feature that adds a code describes it here too.
+CODE_DESCRIPTIONS = {
+    # shared
+    "INVALID_INPUT": "A value breaks a rule of shape or range; `field` names it, `message` says "
+    "the rule.",
+    "NOT_FOUND": "No such thing for this caller (a malformed id, or another program's thing).",
+    "IDEMPOTENCY_KEY_REUSED": "This idempotency key or external id was already used for a "
+    "different request: use a new key for a new operation.",
+    "ALREADY_ARCHIVED": "The thing is archived and can no longer be changed.",
+    "INVALID_URL": "Not an http(s) URL of at most 500 characters, or a webhook URL that points "
+    "at a private address.",
+    "INVALID_WINDOW": "The end of a time window is not after its start.",
+    # events
+    "INVALID_EVENT_TYPE": "No event type given where one is needed (eventType, eventTypes).",
+    # programs
+    "INVALID_SLUG": "A program slug is 1-64 lowercase letters, digits and inner hyphens.",
+    "INVALID_CURRENCY": "Not a three-letter ISO-4217 currency code.",
+    "PROGRAM_NOT_FOUND": "No program has this slug.",
+    "PROGRAM_EXISTS": "A program with this slug exists already.",
+    # accounts
+    "INVALID_EMAIL": "Not a valid email address.",
+    "PASSWORD_TOO_SHORT": "The password is shorter than the minimum length (the message says it).",
+    "PASSWORD_TOO_LONG": "The password is longer than the maximum length (the message says it).",
+    "INVALID_DISPLAY_NAME": "A display name is too short, too long or has unprintable characters "
+    "(the message gives the limit).",
+    "INVALID_ROLE": "Not a staff role: ADMIN, MANAGER or ANALYST.",
+    "EMAIL_TAKEN": "An account of this program already uses this email.",
+    "INVALID_CREDENTIALS": "Wrong email or password (the same answer for an unknown email).",
+    "INVALID_REFRESH_TOKEN": "The refresh token is unknown, expired or already used: log in again.",
+    "TOO_MANY_ATTEMPTS": "Too many failed log-ins from here: wait a few minutes.",
+    "MEMBER_NOT_FOUND": "No member of this program matches the reference given.",
+    "MEMBER_BLOCKED": "The member is blocked by staff: they cannot earn or spend.",
+    "MEMBER_ANONYMISED": "The member's account was deleted (personal data erased).",
+    # points
+    "INSUFFICIENT_POINTS": "The balance does not cover the points this costs.",
+    "CURRENCY_MISMATCH": "The purchase's currency is not the program's.",
+    "INVALID_AMOUNT": "An amount is positive, at most 1,000,000,000, with at most 2 decimals.",
+    "INVALID_QUANTITY": "A line's quantity is above 0.",
+    "LINES_TOTAL_MISMATCH": "The lines do not add up to the purchase's total.",
+    "TOO_MANY_LINES": "A purchase has too many lines (the message says the maximum).",
+    "PURCHASE_NOT_FOUND": "No purchase of this program has this external id.",
+    "REFUND_EXCEEDS_PURCHASE": "The refund is more than what is left of the purchase to refund.",
+    "INVALID_RULE": "The earning rule's fields do not fit its kind (see CreateEarningRuleInput).",
+    "TIER_NOT_FOUND": "No tier of this program has this id.",
+    "PLAN_NOT_FOUND": "No membership plan of this program has this id (or it is archived).",
+    # referrals
+    "INVALID_REFERRAL_CODE": "No member of this program has this referral code.",
+    "OWN_REFERRAL_CODE": "A member cannot use their own referral code.",
+    "ALREADY_REFERRED": "This member was already referred by someone.",
+    "REFERRAL_LOOP": "This code belongs to someone the member referred, directly or not.",
+    "REFERRAL_WINDOW_CLOSED": "Too long since sign-up to enter a friend's code.",
+    # rewards
+    "REWARD_NOT_FOUND": "No reward of this program has this id.",
+    "REWARD_ARCHIVED": "The reward is archived.",
+    "REWARD_NOT_STARTED": "The reward's window has not started yet.",
+    "REWARD_ENDED": "The reward's window has ended.",
+    "OUT_OF_STOCK": "No unit of the reward is left.",
+    "TIER_REQUIRED": "The reward needs a higher tier than the member's.",
+    "BADGE_REQUIRED": "The reward needs a badge the member does not hold.",
+    "LIMIT_REACHED": "The member redeemed this reward as often as its limits allow.",
+    "REDEMPTION_NOT_FOUND": "No redemption has this code or id in this program.",
+    "ALREADY_USED": "This redemption code was already used.",
+    "REDEMPTION_CANCELLED": "This redemption was cancelled.",
+    "REDEMPTION_EXPIRED": "This redemption code is past its validity.",
+    "REDEMPTION_NOT_USABLE": "This redemption cannot do that (a donation is not used in a shop "
+    "and cannot be undone).",
+    "NOT_ELIGIBLE": "The member's tier or badges do not allow this.",
+    # games
+    "GAME_CLOSED": "The game is not open now (before its start, after its end, or archived).",
+    "PLAY_LIMIT_REACHED": "The member played as often as the game allows.",
+    "CONTEST_CLOSED": "The contest is not open for entries now.",
+    "ENTRY_LIMIT_REACHED": "More entries than the contest allows per member.",
+    "CONTEST_NOT_CLOSED": "The contest is still open: it can be drawn once it closes.",
+    "REWARD_PRIZE_UNAVAILABLE": "The reward given as this prize no longer exists.",
+    # leaderboards
+    "UNKNOWN_LEADERBOARD": "Not a board name: referrals, points or challenge:<id>.",
+    # webhooks
+    "DELIVERY_NOT_FAILED": "Only a FAILED webhook delivery can be replayed.",
+    # badges
+    "INVALID_CRITERIA": "The badge's or challenge's criteria fields do not fit its kind or "
+    "metric (thresholds, target, SKU or category).",
+    # challenges
+    "CHALLENGE_NOT_OPEN": "The challenge is over (ended or archived): it cannot be joined or "
+    "changed.",
+    "CHALLENGE_FULL": "The challenge has as many participants as it allows.",
+    "CHALLENGE_NOT_ELIGIBLE": "The member's tier cannot join this challenge.",
+}
+
 # Clients read one enum: the codes of every feature.
-ErrorCode = strawberry.enum(merge_codes("ErrorCode", FEATURE_CODES), name="ErrorCode")
+ErrorCode = graphql_enum(
+    merge_codes("ErrorCode", FEATURE_CODES),
+    "ErrorCode",
+    "Why a mutation refused: a stable code to switch on (new codes are added, none is renamed).",
+    CODE_DESCRIPTIONS,
+)
 
 
-@strawberry.type
+@strawberry.type(
+    description="A business refusal or a validation failure of a mutation: the payload's other "
+    "fields are then null. Several can come at once, one per field at fault."
+)
 class UserError:
-    code: ErrorCode  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
-    message: str
-    field: str | None = None
+    code: ErrorCode = strawberry.field(  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+        description="What went wrong, as a stable code to switch on."
+    )
+    message: str = strawberry.field(
+        description="A sentence in English saying what went wrong, for logs or a fallback text."
+    )
+    field: str | None = strawberry.field(
+        default=None,
+        description="The input field at fault, as its GraphQL name (camelCase, `lines.0.sku` "
+        "style for nested ones); null when no single field is.",
+    )
 
 
 def http_error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:

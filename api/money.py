@@ -7,10 +7,10 @@ from decimal import Decimal
 import strawberry
 
 
-@strawberry.type
+@strawberry.type(description="An amount of money with its currency.")
 class Money:
     amount: str = strawberry.field(description="A decimal string, such as 12.50.")
-    currency: str
+    currency: str = strawberry.field(description="The ISO-4217 currency code, such as EUR.")
 
     @classmethod
     def of(cls, amount: Decimal, currency: str) -> Money:

@@ -19,22 +19,33 @@ NodeT = TypeVar("NodeT")
 ModelT = TypeVar("ModelT", bound=Model)
 
 
-@strawberry.type
+@strawberry.type(description="Where a page of a connection ends, to ask for the next one.")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="Whether more items follow: ask again with `after: endCursor`."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the page's last item (null for an empty page): pass it as "
+        "`after` to continue."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a connection page, with its cursor.")
 class Edge(Generic[NodeT]):
-    node: NodeT
-    cursor: str
+    node: NodeT = strawberry.field(description="The item.")
+    cursor: str = strawberry.field(
+        description="An opaque position: pass it as `after` to continue below this item."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A page of a list that can grow (Relay connection), newest first. Ask with "
+    "`first` (0 to 100, default 20) and `after` (a cursor this list gave; another one is "
+    "INVALID_INPUT on `after`)."
+)
 class Connection(Generic[NodeT]):
-    edges: list[Edge[NodeT]]
-    page_info: PageInfo
+    edges: list[Edge[NodeT]] = strawberry.field(description="The page's items, newest first.")
+    page_info: PageInfo = strawberry.field(description="Whether and how to ask for more.")
 
 
 def encode_cursor(row_id: int) -> str:

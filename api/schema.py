@@ -41,7 +41,12 @@ from api.webhooks.queries import WebhookQueries
 from core.settings import Settings
 
 
-@strawberry.type
+@strawberry.type(
+    description="What a caller can read. Each field says who may call it: a member (a member's "
+    "bearer token), staff (a staff bearer token, with the lowest role it needs: ANALYST < "
+    "MANAGER < ADMIN) or an integration (`X-Api-Key`). A missing or bad credential is a "
+    "top-level error with code UNAUTHENTICATED; a missing right, FORBIDDEN."
+)
 class Query(
     AccountQueries,
     MemberQueries,
@@ -60,7 +65,12 @@ class Query(
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="What a caller can change. Every mutation takes one `input` and answers a "
+    "payload whose `errors` list the business refusals and validation failures (the other "
+    "fields are then null); each says who may call it and which codes it can return. "
+    "Permission failures (UNAUTHENTICATED, FORBIDDEN) are top-level errors instead."
+)
 class Mutation(
     AccountMutations,
     PointsMutations,
