@@ -14,6 +14,9 @@ from core.errors import ErrorCode, ValidationFailed
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+# What the arguments of every connection field mean, for the schema's descriptions.
+FIRST = f"How many items: 0 to {MAX_PAGE_SIZE}, default {DEFAULT_PAGE_SIZE}."
+AFTER = "Continue below this cursor (an `endCursor` or `cursor` this list gave)."
 
 NodeT = TypeVar("NodeT")
 ModelT = TypeVar("ModelT", bound=Model)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.accounts.types import (
@@ -32,9 +34,21 @@ from gamification.referrals import sign_up
 
 @strawberry.type
 class AccountMutations:
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Create a member account and start its session. Anyone may call it (no "
+        "credential). Codes: PROGRAM_NOT_FOUND, INVALID_EMAIL, PASSWORD_TOO_SHORT, "
+        "PASSWORD_TOO_LONG, INVALID_DISPLAY_NAME, INVALID_REFERRAL_CODE, EMAIL_TAKEN, "
+        "TOO_MANY_ATTEMPTS (too many sign-ups from one address).",
+    )
     @returns_user_errors(SignUpPayload)
-    async def sign_up(self, info: Info, input: SignUpInput) -> SignUpPayload:
+    async def sign_up(
+        self,
+        info: Info,
+        input: Annotated[
+            SignUpInput,
+            strawberry.argument(description="The new member's program, credentials and name."),
+        ],
+    ) -> SignUpPayload:
         services = info.context.services
         member = await sign_up.sign_up(
             program_slug=input.program,
@@ -52,9 +66,19 @@ class AccountMutations:
             member=Member.from_model(member),
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Start a member's session. Anyone may call it. Codes: PROGRAM_NOT_FOUND, "
+        "INVALID_CREDENTIALS (an unknown email and a wrong password answer alike, in the same "
+        "time), TOO_MANY_ATTEMPTS.",
+    )
     @returns_user_errors(LogInPayload)
-    async def log_in(self, info: Info, input: LogInInput) -> LogInPayload:
+    async def log_in(
+        self,
+        info: Info,
+        input: Annotated[
+            LogInInput, strawberry.argument(description="The member's program and credentials.")
+        ],
+    ) -> LogInPayload:
         services = info.context.services
         member = await members.log_in(
             program_slug=input.program,
@@ -70,10 +94,19 @@ class AccountMutations:
             member=Member.from_model(member),
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Trade a refresh token for a new access token and a new refresh token (the "
+        "old one stops working). Anyone holding the token may call it. A refresh token "
+        "presented twice ends the whole session (someone copied it). Codes: "
+        "INVALID_REFRESH_TOKEN.",
+    )
     @returns_user_errors(RefreshSessionPayload)
     async def refresh_session(
-        self, info: Info, input: RefreshSessionInput
+        self,
+        info: Info,
+        input: Annotated[
+            RefreshSessionInput, strawberry.argument(description="The refresh token.")
+        ],
     ) -> RefreshSessionPayload:
         tokens = await info.context.services.tokens.refresh_session(input.refresh_token)
         return RefreshSessionPayload(
@@ -83,9 +116,19 @@ class AccountMutations:
             staff=StaffUser.from_model(tokens.staff) if tokens.staff else None,
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Start a staff user's session. Anyone may call it. Codes: "
+        "PROGRAM_NOT_FOUND, INVALID_CREDENTIALS, TOO_MANY_ATTEMPTS.",
+    )
     @returns_user_errors(StaffLogInPayload)
-    async def staff_log_in(self, info: Info, input: StaffLogInInput) -> StaffLogInPayload:
+    async def staff_log_in(
+        self,
+        info: Info,
+        input: Annotated[
+            StaffLogInInput,
+            strawberry.argument(description="The staff user's program and credentials."),
+        ],
+    ) -> StaffLogInPayload:
         services = info.context.services
         user = await staff.staff_log_in(
             program_slug=input.program,
@@ -101,15 +144,31 @@ class AccountMutations:
             staff=StaffUser.from_model(user),
         )
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.ADMIN))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.ADMIN),
+        description="Create an API key for an integration (a till, a shop); its secret is in "
+        "the answer, once. Staff, ADMIN role. Codes: INVALID_INPUT (name).",
+    )
     @returns_user_errors(CreateApiKeyPayload)
-    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
+    async def create_api_key(
+        self,
+        info: Info,
+        input: Annotated[CreateApiKeyInput, strawberry.argument(description="The key's label.")],
+    ) -> CreateApiKeyPayload:
         key, plaintext = await api_keys.create_api_key(info.context.program_id, input.name)
         return CreateApiKeyPayload(api_key=ApiKey.from_model(key), key=plaintext)
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.ADMIN))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.ADMIN),
+        description="Revoke an API key at once: requests with it are then UNAUTHENTICATED. "
+        "Staff, ADMIN role. Codes: NOT_FOUND.",
+    )
     @returns_user_errors(RevokeApiKeyPayload)
-    async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyPayload:
+    async def revoke_api_key(
+        self,
+        info: Info,
+        input: Annotated[RevokeApiKeyInput, strawberry.argument(description="Which key.")],
+    ) -> RevokeApiKeyPayload:
         key_id = parse_id(input.api_key_id, "apiKeyId")
         key = await api_keys.revoke_api_key(info.context.program_id, key_id)
         return RevokeApiKeyPayload(api_key=ApiKey.from_model(key))

@@ -14,7 +14,10 @@ from gamification.programs.models import Program as ProgramModel
 
 @strawberry.type
 class AccountQueries:
-    @strawberry.field(extensions=member_only())
+    @strawberry.field(
+        extensions=member_only(),
+        description="The calling member, with their points, tier and engagement. Member only.",
+    )
     async def me(self, info: Info) -> Member:
         member = await info.context.loaders.member.load(info.context.caller.member_id)
         if member is None:
@@ -24,7 +27,10 @@ class AccountQueries:
             )
         return Member.from_model(member)
 
-    @strawberry.field(extensions=staff_only())
+    @strawberry.field(
+        extensions=staff_only(),
+        description="The calling staff user. Staff, any role.",
+    )
     async def staff_me(self, info: Info) -> StaffUser:
         staff = await StaffUserModel.get(id=info.context.caller.staff_id)
         return StaffUser.from_model(staff)

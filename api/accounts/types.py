@@ -12,7 +12,7 @@ from api.activity.types import ActivityItem
 from api.badges.types import Badge, MemberBadge
 from api.errors import UserError
 from api.leaderboards.types import names_of
-from api.pagination import Connection, paginate
+from api.pagination import AFTER, FIRST, Connection, paginate
 from api.points.types import ExpiringPoints, LedgerEntry
 from api.referrals.types import Referral, ReferralStats
 from gamification.points import statement
@@ -28,12 +28,19 @@ from gamification.programs import models as programs_models
 from gamification.reporting import activity as gamification_activity
 
 
-@strawberry.type
+@strawberry.type(
+    description="A brand's loyalty program (tenant): everything a caller sees belongs to it.",
+)
 class Program:
-    id: strawberry.ID
-    slug: str
-    name: str
-    currency: str
+    id: strawberry.ID = strawberry.field(description="The program's id.")
+    slug: str = strawberry.field(
+        description="The short name members and staff give to sign up and log in (`program`).",
+    )
+    name: str = strawberry.field(description="The program's display name.")
+    currency: str = strawberry.field(
+        description="The ISO-4217 code every amount of money in this program is in (purchases, "
+        "reports, donations).",
+    )
 
     @classmethod
     def from_model(cls, program: programs_models.Program) -> Program:
@@ -45,43 +52,56 @@ class Program:
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A member of the program: their profile, points, tier and engagement. A member "
+    "reads their own (`me`); staff read any member of their program.",
+)
 class Member:
     model: strawberry.Private[accounts_models.Member]
 
-    @strawberry.field
+    @strawberry.field(description="The member's id (pass it as `memberId` or `member: {id}`).")
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.model.id))
 
-    @strawberry.field
+    @strawberry.field(description="The member's email, lowercased.")
     def email(self) -> str:
         return self.model.email
 
-    @strawberry.field
+    @strawberry.field(description="The name other members see (leaderboards, referrals).")
     def display_name(self) -> str:
         return self.model.display_name
 
-    @strawberry.field
+    @strawberry.field(
+        description="The member's own code to invite friends (`referralCode` at sign-up).",
+    )
     def referral_code(self) -> str:
         return self.model.referral_code
 
-    @strawberry.field
+    @strawberry.field(description="When the member signed up (ISO-8601, UTC).")
     def created_at(self) -> datetime:
         return self.model.created_at
 
-    @strawberry.field
+    @strawberry.field(
+        description="Points the member can spend now (an integer, never negative); it equals "
+        "the sum of the ledger.",
+    )
     def points_balance(self) -> int:
         return self.model.points_balance
 
-    @strawberry.field
+    @strawberry.field(description="Every point movement, newest first: the member's statement.")
     async def ledger(
-        self, first: int | None = None, after: str | None = None
+        self,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[LedgerEntry]:
         return await paginate(
             statement.ledger_of(self.model.id), LedgerEntry.from_model, first, after
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="The points that lapse at the member's next expiry date; null when none "
+        "are due.",
+    )
     async def expiring_points(self) -> ExpiringPoints | None:
         expiring = await statement.next_expiry(self.model.id)
         if expiring is None:
@@ -92,7 +112,7 @@ class Member:
     def blocked_at(self) -> datetime | None:
         return self.model.blocked_at
 
-    @strawberry.field
+    @strawberry.field(description="Why staff blocked this member (null when not blocked).")
     def blocked_reason(self) -> str | None:
         return self.model.blocked_reason or None
 
@@ -103,7 +123,9 @@ class Member:
     # --- engagement ---
     @strawberry.field(description="Your own events, newest first, each with a readable text.")
     async def activity(
-        self, first: int | None = None, after: str | None = None
+        self,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[ActivityItem]:
         return await paginate(
             gamification_activity.feed_of(self.model.id), ActivityItem.from_model, first, after
@@ -125,7 +147,9 @@ class Member:
     # --- rewards ---
     @strawberry.field(description="The member's redemptions, newest first.")
     async def redemptions(
-        self, first: int | None = None, after: str | None = None
+        self,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[Annotated[Redemption, strawberry.lazy("api.rewards.types")]]:
         from api.rewards.types import Redemption
         from gamification.rewards.redemptions import of_member
@@ -134,25 +158,33 @@ class Member:
 
     # --- referrals ---
     @strawberry.field(description="The members I referred, newest first.")
-    async def referrals(self, first: int = 50) -> list[Referral]:
+    async def referrals(
+        self,
+        first: Annotated[
+            int, strawberry.argument(description="How many, newest first: 0 to 100.")
+        ] = 50,
+    ) -> list[Referral]:
         rows = await referrals.referrals_of(self.model.id, max(0, min(first, 100)))
         names = await names_of([r.referee_id for r in rows])
         return [Referral.from_model(r, name) for r, name in zip(rows, names, strict=True)]
 
-    @strawberry.field
+    @strawberry.field(
+        description="How many of the member's referrals are in each status, and the points "
+        "they earned.",
+    )
     async def referral_stats(self) -> ReferralStats:
         stats = await referrals.stats_of(self.model.id)
         return ReferralStats(**dataclasses.asdict(stats))
 
     # --- points engine ---
-    @strawberry.field
+    @strawberry.field(description="The member's current tier; null before any.")
     async def tier(self, info: strawberry.Info) -> Tier | None:
         if self.model.tier_id is None:
             return None
         tier = await info.context.loaders.tier.load(self.model.tier_id)
         return Tier.from_model(tier) if tier else None
 
-    @strawberry.field
+    @strawberry.field(description="Where the member stands toward the next tier.")
     async def tier_progress(self) -> TierProgress:
         progress = await tiers.tier_progress(self.model)
         return TierProgress(
@@ -167,24 +199,31 @@ class Member:
 StaffRole = strawberry.enum(accounts_models.StaffRole, name="StaffRole")
 
 
-@strawberry.type
+@strawberry.type(description="A brand-team user of the program's console.")
 class StaffUser:
-    id: strawberry.ID
-    email: str
-    role: StaffRole  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+    id: strawberry.ID = strawberry.field(description="The staff user's id.")
+    email: str = strawberry.field(description="The staff user's email, lowercased.")
+    role: StaffRole = strawberry.field(  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+        description="What they may do: ANALYST reads, MANAGER also configures, ADMIN also "
+        "manages keys, webhooks and staff.",
+    )
 
     @classmethod
     def from_model(cls, staff: accounts_models.StaffUser) -> StaffUser:
         return cls(id=strawberry.ID(str(staff.id)), email=staff.email, role=staff.role)
 
 
-@strawberry.type
+@strawberry.type(description="An integration's API key (sent as `X-Api-Key`), without its secret.")
 class ApiKey:
-    id: strawberry.ID
-    name: str
-    prefix: str
-    created_at: datetime
-    revoked_at: datetime | None
+    id: strawberry.ID = strawberry.field(description="The key's id (for revokeApiKey).")
+    name: str = strawberry.field(description="A label staff chose, such as the till's name.")
+    prefix: str = strawberry.field(
+        description="The key's public part (`lk_<prefix>_...`), to tell keys apart.",
+    )
+    created_at: datetime = strawberry.field(description="When the key was created (ISO-8601, UTC).")
+    revoked_at: datetime | None = strawberry.field(
+        description="When it was revoked (null while it works).",
+    )
 
     @classmethod
     def from_model(cls, key: accounts_models.ApiKey) -> ApiKey:
@@ -197,82 +236,131 @@ class ApiKey:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The tokens of a new session, or why none was started.")
 class SessionPayload:
-    access_token: str | None = None
-    refresh_token: str | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    access_token: str | None = strawberry.field(
+        default=None,
+        description="A short-lived JWT (15 minutes by default): send `Authorization: Bearer "
+        "<accessToken>`. Null when refused.",
+    )
+    refresh_token: str | None = strawberry.field(
+        default=None,
+        description="A single-use token to get new tokens (refreshSession) before it expires "
+        "(30 days by default). Keep it secret; null when refused.",
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why the session was refused (empty on success).",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The new member's session.")
 class SignUpPayload(SessionPayload):
-    member: Member | None = None
+    member: Member | None = strawberry.field(
+        default=None,
+        description="The new member; null when refused.",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The member's new session.")
 class LogInPayload(SessionPayload):
-    member: Member | None = None
+    member: Member | None = strawberry.field(
+        default=None,
+        description="The member; null when refused.",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="New tokens for the same session.")
 class RefreshSessionPayload(SessionPayload):
-    member: Member | None = None
-    staff: StaffUser | None = None
+    member: Member | None = strawberry.field(
+        default=None,
+        description="The member, when the session is a member's.",
+    )
+    staff: StaffUser | None = strawberry.field(
+        default=None,
+        description="The staff user, when the session is staff's.",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The staff user's new session.")
 class StaffLogInPayload(SessionPayload):
-    staff: StaffUser | None = None
+    staff: StaffUser | None = strawberry.field(
+        default=None,
+        description="The staff user; null when refused.",
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A new member's account.")
 class SignUpInput:
-    program: str
-    email: str
-    password: str
-    display_name: str
-    referral_code: str | None = None
+    program: str = strawberry.field(description="The program's slug.")
+    email: str = strawberry.field(
+        description="A valid email, unique in the program (INVALID_EMAIL, EMAIL_TAKEN).",
+    )
+    password: str = strawberry.field(
+        description="10 to 128 characters (PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG).",
+    )
+    display_name: str = strawberry.field(
+        description="1 to 60 printable characters, shown to other members (INVALID_DISPLAY_NAME).",
+    )
+    referral_code: str | None = strawberry.field(
+        default=None,
+        description="A friend's referral code, optional (INVALID_REFERRAL_CODE when unknown).",
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A member's credentials.")
 class LogInInput:
-    program: str
-    email: str
-    password: str
+    program: str = strawberry.field(description="The program's slug.")
+    email: str = strawberry.field(description="The member's email (any case).")
+    password: str = strawberry.field(description="The member's password.")
 
 
-@strawberry.input
+@strawberry.input(description="The refresh token to trade for new tokens.")
 class RefreshSessionInput:
-    refresh_token: str
+    refresh_token: str = strawberry.field(
+        description="The latest refresh token this session received; each one works once.",
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A staff user's credentials.")
 class StaffLogInInput:
-    program: str
-    email: str
-    password: str
+    program: str = strawberry.field(description="The program's slug.")
+    email: str = strawberry.field(description="The staff user's email (any case).")
+    password: str = strawberry.field(description="The staff user's password.")
 
 
-@strawberry.input
+@strawberry.input(description="A new integration API key.")
 class CreateApiKeyInput:
-    name: str
+    name: str = strawberry.field(description="A label of 1 to 100 characters.")
 
 
-@strawberry.type
+@strawberry.type(description="The new key, with its secret shown once.")
 class CreateApiKeyPayload:
-    api_key: ApiKey | None = None
+    api_key: ApiKey | None = strawberry.field(
+        default=None,
+        description="The key's record; null when refused.",
+    )
     key: str | None = strawberry.field(
         default=None, description="The key itself. It is shown this once and never again."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why the key was refused.",
+    )
 
 
-@strawberry.input
+@strawberry.input(description="The API key to revoke.")
 class RevokeApiKeyInput:
-    api_key_id: strawberry.ID
+    api_key_id: strawberry.ID = strawberry.field(description="The key's id.")
 
 
-@strawberry.type
+@strawberry.type(description="The revoked key.")
 class RevokeApiKeyPayload:
-    api_key: ApiKey | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    api_key: ApiKey | None = strawberry.field(
+        default=None,
+        description="The key, now with `revokedAt`; null when refused.",
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why it was refused: NOT_FOUND.",
+    )
