@@ -8,11 +8,32 @@ from decimal import Decimal
 import strawberry
 
 from api.activity.types import EventType
+from api.enums import graphql_enum
 from api.errors import UserError
 from badges import criteria as kinds
 from badges import models
 
-BadgeCriteria = strawberry.enum(models.BadgeCriteria, name="BadgeCriteria")
+BadgeCriteria = graphql_enum(
+    models.BadgeCriteria,
+    "BadgeCriteria",
+    "What a badge counts; its thresholds are in this kind's unit. Fixed at creation.",
+    {
+        "EVENT_COUNT": "Events of one type (`eventType`, required): thresholds are counts.",
+        "SPEND": "Money spent on purchases (totals): thresholds are amounts in the program's "
+        "currency, up to 2 decimals.",
+        "POINTS_EARNED": "Points credited by purchases, bonuses and prizes (not staff "
+        "adjustments or refunds of redemptions): thresholds are points.",
+        "PRODUCT_QUANTITY": "Units bought of one SKU or one category (give `sku` or `category`, "
+        "not both): thresholds are quantities.",
+        "WEEKLY_STREAK": "Consecutive ISO weeks (Monday to Sunday, UTC) with an event of "
+        "`eventType` (default PURCHASE_RECORDED); a skipped week starts again at 1: thresholds "
+        "are weeks.",
+        "TIER_REACHED": "The highest tier rank reached: thresholds are tier ranks.",
+        "CHALLENGES_COMPLETED": "Challenges completed: thresholds are counts.",
+        "REFERRALS_QUALIFIED": "Referrals that qualified: thresholds are counts.",
+        "MANUAL": "Never counted: awarded only as a challenge's reward (no thresholds).",
+    },
+)
 
 
 def _units(criteria: models.BadgeCriteria, value: int) -> Decimal:
@@ -20,47 +41,63 @@ def _units(criteria: models.BadgeCriteria, value: int) -> Decimal:
     return (Decimal(value) / unit).quantize(Decimal("0.01")) if unit != 1 else Decimal(value)
 
 
-@strawberry.type
+@strawberry.type(description="A member's progress toward a badge.")
 class BadgeProgress:
-    value: Decimal
-    level: int
-    next_threshold: Decimal | None
+    value: Decimal = strawberry.field(
+        description="Progress so far, in the criteria's unit (money as a decimal, else a whole "
+        "number).",
+    )
+    level: int = strawberry.field(
+        description="Levels earned: 0 (none) to the number of thresholds (1 bronze, 2 silver, "
+        "3 gold).",
+    )
+    next_threshold: Decimal | None = strawberry.field(
+        description="The value the next level needs; null once every level is earned.",
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="An achievement members earn once per level (up to 3: bronze, silver, gold) "
+    "when their progress reaches each threshold.",
+)
 class Badge:
     model: strawberry.Private[models.Badge]
     progress: strawberry.Private[models.BadgeProgress | None] = None
 
-    @strawberry.field
+    @strawberry.field(description="The badge's id.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.model.id))
 
-    @strawberry.field
+    @strawberry.field(description="1 to 80 characters.")
     def name(self) -> str:
         return self.model.name
 
-    @strawberry.field
+    @strawberry.field(description="At most 500 characters.")
     def description(self) -> str:
         return self.model.description
 
-    @strawberry.field
+    @strawberry.field(description="An http(s) image URL, or empty.")
     def icon_url(self) -> str:
         return self.model.icon_url
 
-    @strawberry.field
+    @strawberry.field(description="What the badge counts.")
     def criteria(self) -> BadgeCriteria:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         return self.model.criteria
 
-    @strawberry.field
+    @strawberry.field(
+        description="The event type counted, for EVENT_COUNT and WEEKLY_STREAK; null for other "
+        "kinds.",
+    )
     def event_type(self) -> EventType | None:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         return self.model.params.get("event_type")
 
-    @strawberry.field
+    @strawberry.field(description="The SKU counted, for PRODUCT_QUANTITY by SKU; else null.")
     def sku(self) -> str | None:
         return self.model.params.get("sku")
 
-    @strawberry.field
+    @strawberry.field(
+        description="The category counted, for PRODUCT_QUANTITY by category; else null.",
+    )
     def category(self) -> str | None:
         return self.model.params.get("category")
 
@@ -72,19 +109,21 @@ class Badge:
     def points(self) -> int:
         return self.model.points
 
-    @strawberry.field
+    @strawberry.field(description="Shown to members only once they earn it.")
     def hidden(self) -> bool:
         return self.model.hidden
 
-    @strawberry.field
+    @strawberry.field(description="Events before this time do not count (null: no start).")
     def starts_at(self) -> datetime | None:
         return self.model.starts_at
 
-    @strawberry.field
+    @strawberry.field(description="Events from this time on do not count (null: no end).")
     def ends_at(self) -> datetime | None:
         return self.model.ends_at
 
-    @strawberry.field
+    @strawberry.field(
+        description="Archived badges count nothing more; earned ones stay on members' profiles.",
+    )
     def archived(self) -> bool:
         return self.model.archived_at is not None
 
@@ -105,68 +144,122 @@ class Badge:
         return cls(model=badge, progress=progress)
 
 
-@strawberry.type
+@strawberry.type(description="A badge level a member earned.")
 class MemberBadge:
-    badge: Badge
-    level: int
-    awarded_at: datetime
+    badge: Badge = strawberry.field(description="The badge.")
+    level: int = strawberry.field(description="The level earned: 1 bronze, 2 silver, 3 gold.")
+    awarded_at: datetime = strawberry.field(description="When it was earned (ISO-8601, UTC).")
 
 
-@strawberry.input
+@strawberry.input(
+    description="A new badge definition. Which fields a criteria kind uses: EVENT_COUNT and "
+    "WEEKLY_STREAK eventType; PRODUCT_QUANTITY sku or category; MANUAL no thresholds; every "
+    "other kind thresholds only.",
+)
 class CreateBadgeInput:
-    name: str
-    criteria: BadgeCriteria  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+    name: str = strawberry.field(description="1 to 80 characters (INVALID_INPUT).")
+    criteria: BadgeCriteria = strawberry.field(  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+        description="What the badge counts; it cannot change later.",
+    )
     thresholds: list[Decimal] = strawberry.field(
         default_factory=list,
-        description="1 to 3 increasing values, one per level; not needed for MANUAL.",
+        description="1 to 3 increasing values, one per level, in the criteria's unit (money "
+        "with up to 2 decimals, else whole numbers); not needed for MANUAL (INVALID_CRITERIA).",
     )
-    description: str = ""
-    icon_url: str = ""
+    description: str = strawberry.field(default="", description="At most 500 characters.")
+    icon_url: str = strawberry.field(
+        default="",
+        description="An http(s) URL up to 500 characters, or empty (INVALID_URL).",
+    )
     event_type: EventType | None = strawberry.field(  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
-        default=None, description="For EVENT_COUNT and WEEKLY_STREAK."
+        default=None,
+        description="For EVENT_COUNT (required) and WEEKLY_STREAK (default PURCHASE_RECORDED): "
+        "the event type counted.",
     )
-    sku: str | None = None
-    category: str | None = None
-    points: int = 0
-    hidden: bool = False
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    sku: str | None = strawberry.field(
+        default=None,
+        description="For PRODUCT_QUANTITY: the SKU counted (up to 64 characters), or give "
+        "category.",
+    )
+    category: str | None = strawberry.field(
+        default=None,
+        description="For PRODUCT_QUANTITY: the category counted (up to 64 characters), or give "
+        "sku.",
+    )
+    points: int = strawberry.field(
+        default=0,
+        description="Points granted at each level awarded: 0 or more.",
+    )
+    hidden: bool = strawberry.field(
+        default=False,
+        description="Shown to members only once earned (default false).",
+    )
+    starts_at: datetime | None = strawberry.field(
+        default=None,
+        description="Optional: only events from this time count (ISO-8601 with a zone).",
+    )
+    ends_at: datetime | None = strawberry.field(
+        default=None,
+        description="Optional: only events before this time count; after startsAt "
+        "(INVALID_WINDOW).",
+    )
 
 
-@strawberry.input
+@strawberry.input(
+    description="Changes to a badge; fields left out or null stay as they are. The criteria "
+    "kind cannot change; levels already earned stay earned.",
+)
 class UpdateBadgeInput:
-    badge_id: strawberry.ID
-    name: str | None = None
-    description: str | None = None
-    icon_url: str | None = None
-    thresholds: list[Decimal] | None = None
-    points: int | None = None
-    hidden: bool | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    badge_id: strawberry.ID = strawberry.field(description="The badge to change.")
+    name: str | None = strawberry.field(default=None, description="1 to 80 characters.")
+    description: str | None = strawberry.field(default=None, description="At most 500 characters.")
+    icon_url: str | None = strawberry.field(default=None, description="An http(s) URL, or empty.")
+    thresholds: list[Decimal] | None = strawberry.field(
+        default=None,
+        description="1 to 3 increasing values in the criteria's unit.",
+    )
+    points: int | None = strawberry.field(
+        default=None,
+        description="Points granted at each level from now on.",
+    )
+    hidden: bool | None = strawberry.field(default=None, description="Shown only once earned.")
+    starts_at: datetime | None = strawberry.field(
+        default=None,
+        description="Only events from this time count.",
+    )
+    ends_at: datetime | None = strawberry.field(
+        default=None,
+        description="Only events before this time count.",
+    )
 
 
-@strawberry.input
+@strawberry.input(description="The badge to archive.")
 class ArchiveBadgeInput:
-    badge_id: strawberry.ID
+    badge_id: strawberry.ID = strawberry.field(description="The badge's id.")
 
 
-@strawberry.type
+@strawberry.type(description="The badge a mutation made or changed, or why not.")
 class BadgePayload:
-    badge: Badge | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    badge: Badge | None = strawberry.field(
+        default=None,
+        description="The badge; null when refused.",
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why it was refused (empty on success).",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The new badge, or why not.")
 class CreateBadgePayload(BadgePayload):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="The changed badge, or why not.")
 class UpdateBadgePayload(BadgePayload):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="The archived badge, or why not.")
 class ArchiveBadgePayload(BadgePayload):
     pass
