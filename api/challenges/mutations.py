@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.challenges.types import (
@@ -32,9 +34,18 @@ def _badge_id(raw: strawberry.ID | None) -> int | None:
 
 @strawberry.type
 class ChallengeMutations:
-    @strawberry.mutation(extensions=member_only())
+    @strawberry.mutation(
+        extensions=member_only(),
+        description="Take part in a challenge (OPT_IN ones count from now on). Joining twice "
+        "changes nothing. Member only. Codes: NOT_FOUND, CHALLENGE_NOT_OPEN (ended or "
+        "archived), CHALLENGE_NOT_ELIGIBLE (tier too low), CHALLENGE_FULL.",
+    )
     @returns_user_errors(JoinChallengePayload)
-    async def join_challenge(self, info: Info, input: JoinChallengeInput) -> JoinChallengePayload:
+    async def join_challenge(
+        self,
+        info: Info,
+        input: Annotated[JoinChallengeInput, strawberry.argument(description="Which challenge.")],
+    ) -> JoinChallengePayload:
         program_id = info.context.program_id
         challenge = await definitions.challenge_in_program(
             program_id, parse_id(input.challenge_id, "challengeId")
@@ -48,10 +59,19 @@ class ChallengeMutations:
         await challenge.refresh_from_db()
         return JoinChallengePayload(challenge=Challenge.from_model(challenge, participant))
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Define a challenge. Staff, MANAGER role or higher. Codes: INVALID_INPUT, "
+        "INVALID_WINDOW, INVALID_CRITERIA (QUANTITY without exactly one of sku and category), "
+        "NOT_FOUND (rewardBadgeId).",
+    )
     @returns_user_errors(CreateChallengePayload)
     async def create_challenge(
-        self, info: Info, input: CreateChallengeInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateChallengeInput, strawberry.argument(description="The challenge's definition.")
+        ],
     ) -> CreateChallengePayload:
         challenge = await definitions.create_challenge(
             info.context.program_id,
@@ -74,10 +94,18 @@ class ChallengeMutations:
         )
         return CreateChallengePayload(challenge=Challenge.from_model(challenge))
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Change an ACTIVE challenge. Staff, MANAGER role or higher. Codes: "
+        "NOT_FOUND, CHALLENGE_NOT_OPEN (ended or archived), INVALID_INPUT, INVALID_WINDOW.",
+    )
     @returns_user_errors(UpdateChallengePayload)
     async def update_challenge(
-        self, info: Info, input: UpdateChallengeInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateChallengeInput, strawberry.argument(description="The challenge and what changes.")
+        ],
     ) -> UpdateChallengePayload:
         challenge = await definitions.update_challenge(
             info.context.program_id,
@@ -96,10 +124,18 @@ class ChallengeMutations:
         )
         return UpdateChallengePayload(challenge=Challenge.from_model(challenge))
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Withdraw a challenge: nothing more is counted or rewarded. Staff, MANAGER "
+        "role or higher. Codes: NOT_FOUND, ALREADY_ARCHIVED.",
+    )
     @returns_user_errors(ArchiveChallengePayload)
     async def archive_challenge(
-        self, info: Info, input: ArchiveChallengeInput
+        self,
+        info: Info,
+        input: Annotated[
+            ArchiveChallengeInput, strawberry.argument(description="Which challenge.")
+        ],
     ) -> ArchiveChallengePayload:
         challenge = await definitions.archive_challenge(
             info.context.program_id, parse_id(input.challenge_id, "challengeId")
