@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -37,20 +37,41 @@ def _values(input: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 @strawberry.type
 class EarningRuleMutations:
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Add an earning rule or a campaign; it applies to purchases that occur in "
+        "its window from now on. Staff, MANAGER role or higher. Codes: INVALID_INPUT (name, "
+        "priority, sku, category), INVALID_RULE (fields that do not fit the kind, a window "
+        "that ends before it starts), TIER_NOT_FOUND.",
+    )
     @returns_user_errors(EarningRulePayload)
     async def create_earning_rule(
-        self, info: Info, input: CreateEarningRuleInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateEarningRuleInput,
+            strawberry.argument(description="The rule's kind and the fields that kind uses."),
+        ],
     ) -> EarningRulePayload:
         rule = await earning_rules.create_rule(
             info.context.program_id, **_values(input, earning_rules.RULE_FIELDS)
         )
         return EarningRulePayload(earning_rule=EarningRule.from_model(rule))
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Change a rule; points already earned stay. Staff, MANAGER role or higher. "
+        "Codes: NOT_FOUND, INVALID_INPUT (name, priority, sku, category), INVALID_RULE (fields "
+        "that do not fit the kind, a window that ends before it starts), TIER_NOT_FOUND.",
+    )
     @returns_user_errors(EarningRulePayload)
     async def update_earning_rule(
-        self, info: Info, input: UpdateEarningRuleInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateEarningRuleInput,
+            strawberry.argument(description="The rule and the fields that change."),
+        ],
     ) -> EarningRulePayload:
         rule = await earning_rules.update_rule(
             info.context.program_id,
@@ -59,10 +80,16 @@ class EarningRuleMutations:
         )
         return EarningRulePayload(earning_rule=EarningRule.from_model(rule))
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Stop a rule (archiving twice is harmless). Staff, MANAGER role or higher. "
+        "Codes: NOT_FOUND.",
+    )
     @returns_user_errors(EarningRulePayload)
     async def archive_earning_rule(
-        self, info: Info, input: ArchiveEarningRuleInput
+        self,
+        info: Info,
+        input: Annotated[ArchiveEarningRuleInput, strawberry.argument(description="Which rule.")],
     ) -> EarningRulePayload:
         rule = await earning_rules.archive_rule(
             info.context.program_id, parse_id(input.rule_id, "ruleId")
@@ -72,7 +99,17 @@ class EarningRuleMutations:
 
 @strawberry.type
 class EarningRuleQueries:
-    @strawberry.field(extensions=staff_only())
-    async def earning_rules(self, info: Info, include_archived: bool = False) -> list[EarningRule]:
+    @strawberry.field(
+        extensions=staff_only(),
+        description="The program's earning rules and campaigns, highest priority first. Staff, "
+        "any role.",
+    )
+    async def earning_rules(
+        self,
+        info: Info,
+        include_archived: Annotated[
+            bool, strawberry.argument(description="Also list archived rules (default false).")
+        ] = False,
+    ) -> list[EarningRule]:
         rules = await earning_rules.list_rules(info.context.program_id, include_archived)
         return [EarningRule.from_model(r) for r in rules]

@@ -7,30 +7,76 @@ from decimal import Decimal
 
 import strawberry
 
+from api.enums import graphql_enum
 from api.errors import UserError
 from gamification.points import models as points_models
 
-EarningRuleKind = strawberry.enum(points_models.EarningRuleKind, name="EarningRuleKind")
-Rounding = strawberry.enum(points_models.Rounding, name="Rounding")
+EarningRuleKind = graphql_enum(
+    points_models.EarningRuleKind,
+    "EarningRuleKind",
+    "How a rule turns a purchase into points; each kind uses its own fields "
+    "(CreateEarningRuleInput says which).",
+    {
+        "BASE_RATE": "Each line earns quantity x unitPrice x pointsPerUnit; only the first active "
+        "one (by priority) applies.",
+        "PRODUCT": "A line of a SKU or category earns its base points x multiplier, or "
+        "fixedPoints per unit instead; at most one per line.",
+        "CAMPAIGN": "A time-bound bonus: adds (multiplier - 1) x the points of the lines it "
+        "covers; campaigns add up (two x2 make x3).",
+        "FIRST_PURCHASE": "A one-off bonus of fixedPoints on the member's first purchase.",
+        "MINIMUM_BASKET": "A purchase whose total is below minTotal earns nothing at all.",
+    },
+)
+Rounding = graphql_enum(
+    points_models.Rounding,
+    "Rounding",
+    "How fractional points become whole ones; the base rate's rounding applies to every "
+    "rule's contribution.",
+    {
+        "FLOOR": "Down to the whole point below (2.9 -> 2).",
+        "HALF_UP": "To the nearest whole point, halves up (2.5 -> 3).",
+        "CEIL": "Up to the whole point above (2.1 -> 3).",
+    },
+)
 
 
-@strawberry.type
+@strawberry.type(
+    description="A rule that makes points from purchases (campaigns are rules of kind "
+    "CAMPAIGN). Which fields matter depends on `kind`.",
+)
 class EarningRule:
-    id: strawberry.ID
-    name: str
-    kind: EarningRuleKind  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
-    priority: int
-    starts_at: datetime | None
-    ends_at: datetime | None
-    points_per_unit: Decimal | None
-    rounding: Rounding  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
-    sku: str | None
-    category: str | None
-    multiplier: Decimal | None
-    fixed_points: int | None
-    min_total: Decimal | None
-    tier_id: strawberry.ID | None
-    archived: bool
+    id: strawberry.ID = strawberry.field(description="The rule's id.")
+    name: str = strawberry.field(description="Shown in purchase breakdowns.")
+    kind: EarningRuleKind = strawberry.field(description="How it makes points.")  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+    priority: int = strawberry.field(description="Higher applies first (ties by id).")
+    starts_at: datetime | None = strawberry.field(
+        description="Active from this time (null: always was).",
+    )
+    ends_at: datetime | None = strawberry.field(
+        description="Active until this time, excluded (null: no end).",
+    )
+    points_per_unit: Decimal | None = strawberry.field(
+        description="BASE_RATE: points per unit of currency; null for other kinds.",
+    )
+    rounding: Rounding = strawberry.field(description="BASE_RATE: how the evaluation rounds.")  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+    sku: str | None = strawberry.field(description="PRODUCT: the SKU it applies to; else null.")
+    category: str | None = strawberry.field(
+        description="PRODUCT: the category it applies to; CAMPAIGN: the category boosted; else "
+        "null.",
+    )
+    multiplier: Decimal | None = strawberry.field(
+        description="PRODUCT or CAMPAIGN: the multiplier; else null.",
+    )
+    fixed_points: int | None = strawberry.field(
+        description="PRODUCT: points per unit; FIRST_PURCHASE: the bonus; else null.",
+    )
+    min_total: Decimal | None = strawberry.field(
+        description="MINIMUM_BASKET: the smallest total that earns, in the program's currency.",
+    )
+    tier_id: strawberry.ID | None = strawberry.field(
+        description="CAMPAIGN: the only tier it boosts; null: every member.",
+    )
+    archived: bool = strawberry.field(description="Archived rules no longer apply.")
 
     @classmethod
     def from_model(cls, rule: points_models.EarningRule) -> EarningRule:
@@ -65,44 +111,143 @@ class EarningRule:
     "maybe tierId and category; FIRST_PURCHASE fixedPoints; MINIMUM_BASKET minTotal."
 )
 class CreateEarningRuleInput:
-    name: str
-    kind: EarningRuleKind  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
-    priority: int = 0
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    points_per_unit: Decimal | None = None
-    rounding: Rounding = points_models.Rounding.FLOOR  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
-    sku: str | None = None
-    category: str | None = None
-    multiplier: Decimal | None = None
-    fixed_points: int | None = None
-    min_total: Decimal | None = None
-    tier_id: strawberry.ID | None = None
+    name: str = strawberry.field(description="1 to 100 characters; shown in purchase breakdowns.")
+    kind: EarningRuleKind = strawberry.field(  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+        description="How the rule makes points; it cannot change later.",
+    )
+    priority: int = strawberry.field(
+        default=0,
+        description="-1000 to 1000, default 0: higher applies first (ties by id), e.g. which "
+        "PRODUCT rule wins for a line.",
+    )
+    starts_at: datetime | None = strawberry.field(
+        default=None,
+        description="Active from this time (ISO-8601 with a zone), compared with the "
+        "purchase's occurredAt; required for CAMPAIGN, optional for the others (null: open).",
+    )
+    ends_at: datetime | None = strawberry.field(
+        default=None,
+        description="Active until this time, excluded; after startsAt (INVALID_RULE). Required "
+        "for CAMPAIGN.",
+    )
+    points_per_unit: Decimal | None = strawberry.field(
+        default=None,
+        description="BASE_RATE only (required): points per unit of currency, above 0 and at "
+        "most 10000, a decimal.",
+    )
+    rounding: Rounding = strawberry.field(  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+        default=points_models.Rounding.FLOOR,
+        description="BASE_RATE only: how the evaluation rounds (default FLOOR).",
+    )
+    sku: str | None = strawberry.field(
+        default=None,
+        description="PRODUCT: the SKU it applies to (1 to 64 characters); give sku or "
+        "category, not both.",
+    )
+    category: str | None = strawberry.field(
+        default=None,
+        description="PRODUCT: the category it applies to (instead of sku). CAMPAIGN: optional, "
+        "only lines of this category are boosted.",
+    )
+    multiplier: Decimal | None = strawberry.field(
+        default=None,
+        description="PRODUCT (or fixedPoints): the line's base points x this. CAMPAIGN "
+        "(required): adds (multiplier - 1) x points. A decimal above 0, at most 100.",
+    )
+    fixed_points: int | None = strawberry.field(
+        default=None,
+        description="PRODUCT (or multiplier): points per unit instead of the base points. "
+        "FIRST_PURCHASE (required, above 0): the bonus. 0 to 1,000,000.",
+    )
+    min_total: Decimal | None = strawberry.field(
+        default=None,
+        description="MINIMUM_BASKET only (required): the smallest purchase total that earns, a "
+        "decimal in the program's currency, above 0.",
+    )
+    tier_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="CAMPAIGN only, optional: only members of this tier get the bonus "
+        "(TIER_NOT_FOUND).",
+    )
 
 
 @strawberry.input(description="Fields left out stay as they are; null clears an optional one.")
 class UpdateEarningRuleInput:
-    rule_id: strawberry.ID
-    name: str | None = strawberry.UNSET
-    priority: int | None = strawberry.UNSET
-    starts_at: datetime | None = strawberry.UNSET
-    ends_at: datetime | None = strawberry.UNSET
-    points_per_unit: Decimal | None = strawberry.UNSET
-    rounding: Rounding | None = strawberry.UNSET  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
-    sku: str | None = strawberry.UNSET
-    category: str | None = strawberry.UNSET
-    multiplier: Decimal | None = strawberry.UNSET
-    fixed_points: int | None = strawberry.UNSET
-    min_total: Decimal | None = strawberry.UNSET
-    tier_id: strawberry.ID | None = strawberry.UNSET
+    rule_id: strawberry.ID = strawberry.field(description="The rule to change (its kind stays).")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="1 to 100 characters; shown in purchase breakdowns.",
+    )
+    priority: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="-1000 to 1000, default 0: higher applies first (ties by id), e.g. which "
+        "PRODUCT rule wins for a line.",
+    )
+    starts_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Active from this time (ISO-8601 with a zone), compared with the "
+        "purchase's occurredAt; required for CAMPAIGN, optional for the others (null: open). "
+        "Null clears it.",
+    )
+    ends_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Active until this time, excluded; after startsAt (INVALID_RULE). Required "
+        "for CAMPAIGN. Null clears it.",
+    )
+    points_per_unit: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="BASE_RATE only (required): points per unit of currency, above 0 and at "
+        "most 10000, a decimal. Null clears it.",
+    )
+    rounding: Rounding | None = strawberry.field(  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+        default=strawberry.UNSET,
+        description="BASE_RATE only: how the evaluation rounds (default FLOOR).",
+    )
+    sku: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="PRODUCT: the SKU it applies to (1 to 64 characters); give sku or "
+        "category, not both. Null clears it.",
+    )
+    category: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="PRODUCT: the category it applies to (instead of sku). CAMPAIGN: optional, "
+        "only lines of this category are boosted. Null clears it.",
+    )
+    multiplier: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="PRODUCT (or fixedPoints): the line's base points x this. CAMPAIGN "
+        "(required): adds (multiplier - 1) x points. A decimal above 0, at most 100. Null "
+        "clears it.",
+    )
+    fixed_points: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="PRODUCT (or multiplier): points per unit instead of the base points. "
+        "FIRST_PURCHASE (required, above 0): the bonus. 0 to 1,000,000. Null clears it.",
+    )
+    min_total: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="MINIMUM_BASKET only (required): the smallest purchase total that earns, a "
+        "decimal in the program's currency, above 0. Null clears it.",
+    )
+    tier_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="CAMPAIGN only, optional: only members of this tier get the bonus "
+        "(TIER_NOT_FOUND). Null clears it.",
+    )
 
 
-@strawberry.input
+@strawberry.input(description="The rule to archive.")
 class ArchiveEarningRuleInput:
-    rule_id: strawberry.ID
+    rule_id: strawberry.ID = strawberry.field(description="The rule's id.")
 
 
-@strawberry.type
+@strawberry.type(description="The rule a mutation made or changed, or why not.")
 class EarningRulePayload:
-    earning_rule: EarningRule | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    earning_rule: EarningRule | None = strawberry.field(
+        default=None,
+        description="The rule; null when refused.",
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why it was refused (empty on success).",
+    )
