@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -90,10 +90,21 @@ async def _game_node(game_id: int, program_id: int) -> InstantWinGame:
 
 @strawberry.type
 class GameMutations:
-    @strawberry.mutation(extensions=member_only())
+    @strawberry.mutation(
+        extensions=member_only(),
+        description="Play an instant-win game: pays its cost, then wins a prize or not, at "
+        "once. Member only. Codes: INVALID_INPUT (idempotencyKey), NOT_FOUND, GAME_CLOSED, "
+        "NOT_ELIGIBLE, PLAY_LIMIT_REACHED, INSUFFICIENT_POINTS, MEMBER_BLOCKED, "
+        "IDEMPOTENCY_KEY_REUSED (the key was used on another game).",
+    )
     @returns_user_errors(PlayInstantWinPayload)
     async def play_instant_win(
-        self, info: Info, input: PlayInstantWinInput
+        self,
+        info: Info,
+        input: Annotated[
+            PlayInstantWinInput,
+            strawberry.argument(description="The game and the play's idempotency key."),
+        ],
     ) -> PlayInstantWinPayload:
         member = await _caller_member(info)
         result = await instant_win.play(
@@ -107,9 +118,24 @@ class GameMutations:
             ),
         )
 
-    @strawberry.mutation(extensions=member_only())
+    @strawberry.mutation(
+        extensions=member_only(),
+        description="Buy entries in an OPEN contest, paying entries x entryCost points. Member "
+        "only. Codes: INVALID_INPUT (entries, idempotencyKey), NOT_FOUND, CONTEST_CLOSED, "
+        "NOT_ELIGIBLE, ENTRY_LIMIT_REACHED, INSUFFICIENT_POINTS, MEMBER_BLOCKED, "
+        "IDEMPOTENCY_KEY_REUSED.",
+    )
     @returns_user_errors(EnterContestPayload)
-    async def enter_contest(self, info: Info, input: EnterContestInput) -> EnterContestPayload:
+    async def enter_contest(
+        self,
+        info: Info,
+        input: Annotated[
+            EnterContestInput,
+            strawberry.argument(
+                description="The contest, how many entries and the idempotency key."
+            ),
+        ],
+    ) -> EnterContestPayload:
         member = await _caller_member(info)
         result = await contests.enter(
             member, parse_id(input.contest_id, "contestId"), input.entries, input.idempotency_key
@@ -119,10 +145,19 @@ class GameMutations:
             member=Member.from_model(await MemberModel.get(id=member.id)),
         )
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Create an instant-win game (MOMENTS are drawn now). Staff, MANAGER role "
+        "or higher. Codes: INVALID_INPUT (name, window, cost, limits, odds, prize lines), "
+        "NOT_FOUND (requiredBadgeId), REWARD_NOT_FOUND (a prize's rewardId).",
+    )
     @returns_user_errors(InstantWinGamePayload)
     async def create_instant_win_game(
-        self, info: Info, input: CreateInstantWinGameInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateInstantWinGameInput, strawberry.argument(description="The game's definition.")
+        ],
     ) -> InstantWinGamePayload:
         game = await instant_win.create_game(
             info.context.program_id,
@@ -140,10 +175,18 @@ class GameMutations:
         )
         return InstantWinGamePayload(game=await _game_node(game.id, game.program_id))
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Change a game's name, limits or eligibility (the window, cost and prizes "
+        "are fixed). Staff, MANAGER role or higher. Codes: NOT_FOUND, INVALID_INPUT.",
+    )
     @returns_user_errors(InstantWinGamePayload)
     async def update_instant_win_game(
-        self, info: Info, input: UpdateInstantWinGameInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateInstantWinGameInput, strawberry.argument(description="The game and what changes.")
+        ],
     ) -> InstantWinGamePayload:
         clear = frozenset(
             field
@@ -172,19 +215,38 @@ class GameMutations:
         )
         return InstantWinGamePayload(game=await _game_node(game.id, game.program_id))
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Stop a game: no more plays, no longer listed. Staff, MANAGER role or "
+        "higher. Codes: NOT_FOUND.",
+    )
     @returns_user_errors(InstantWinGamePayload)
     async def archive_instant_win_game(
-        self, info: Info, input: ArchiveInstantWinGameInput
+        self,
+        info: Info,
+        input: Annotated[
+            ArchiveInstantWinGameInput, strawberry.argument(description="Which game.")
+        ],
     ) -> InstantWinGamePayload:
         game = await instant_win.archive_game(
             info.context.program_id, parse_id(input.game_id, "gameId")
         )
         return InstantWinGamePayload(game=await _game_node(game.id, game.program_id))
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Create a contest; its seed commitment is published now. Staff, MANAGER "
+        "role or higher. Codes: INVALID_INPUT (name, window, cost, cap, prize lines), "
+        "NOT_FOUND (requiredBadgeId), REWARD_NOT_FOUND (a prize's rewardId).",
+    )
     @returns_user_errors(ContestPayload)
-    async def create_contest(self, info: Info, input: CreateContestInput) -> ContestPayload:
+    async def create_contest(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateContestInput, strawberry.argument(description="The contest's definition.")
+        ],
+    ) -> ContestPayload:
         contest = await contests.create_contest(
             info.context.program_id,
             name=input.name,
@@ -199,9 +261,19 @@ class GameMutations:
         )
         return ContestPayload(contest=Contest.from_model(contest))
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Rename a contest or raise its entry cap. Staff, MANAGER role or higher. "
+        "Codes: NOT_FOUND, INVALID_INPUT.",
+    )
     @returns_user_errors(ContestPayload)
-    async def update_contest(self, info: Info, input: UpdateContestInput) -> ContestPayload:
+    async def update_contest(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateContestInput, strawberry.argument(description="The contest and what changes.")
+        ],
+    ) -> ContestPayload:
         contest = await contests.update_contest(
             info.context.program_id,
             parse_id(input.contest_id, "contestId"),
@@ -210,9 +282,17 @@ class GameMutations:
         )
         return ContestPayload(contest=Contest.from_model(contest))
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Hide a contest and stop its entries; it is still drawn (entries were paid "
+        "for). Staff, MANAGER role or higher. Codes: NOT_FOUND.",
+    )
     @returns_user_errors(ContestPayload)
-    async def archive_contest(self, info: Info, input: ContestIdInput) -> ContestPayload:
+    async def archive_contest(
+        self,
+        info: Info,
+        input: Annotated[ContestIdInput, strawberry.argument(description="Which contest.")],
+    ) -> ContestPayload:
         contest = await contests.archive_contest(
             info.context.program_id, parse_id(input.contest_id, "contestId")
         )
@@ -220,10 +300,15 @@ class GameMutations:
 
     @strawberry.mutation(
         extensions=staff_only(StaffRole.MANAGER),
-        description="Enqueue the contest's draw now rather than at the next scan (same job id).",
+        description="Enqueue the contest's draw now rather than at the next scan (same job "
+        "id, same winners). Staff, MANAGER role or higher. Codes: NOT_FOUND, CONTEST_NOT_CLOSED.",
     )
     @returns_user_errors(DrawContestPayload)
-    async def draw_contest(self, info: Info, input: ContestIdInput) -> DrawContestPayload:
+    async def draw_contest(
+        self,
+        info: Info,
+        input: Annotated[ContestIdInput, strawberry.argument(description="Which contest.")],
+    ) -> DrawContestPayload:
         contest = await contests.contest_in_program(
             info.context.program_id, parse_id(input.contest_id, "contestId")
         )

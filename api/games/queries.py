@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.context import Info
@@ -13,7 +15,7 @@ from api.games.types import (
     WinningMoment,
 )
 from api.ids import parse_id
-from api.pagination import Connection, paginate
+from api.pagination import AFTER, FIRST, Connection, paginate
 from api.permissions import authenticated, staff_only
 from gamification.games import contests, instant_win
 from gamification.games.models import GamePrize
@@ -22,27 +24,40 @@ from gamification.games.models import GamePrize
 @strawberry.type
 class GameQueries:
     @strawberry.field(
-        extensions=authenticated(), description="Games of the program not archived and not over."
+        extensions=authenticated(),
+        description="Games of the program not archived and not over. Any caller of the program.",
     )
     async def instant_win_games(self, info: Info) -> list[InstantWinGame]:
         games = await instant_win.games_of(info.context.program_id)
         left = await instant_win.prizes_left(games)
         return [InstantWinGame.from_model(g, left[g.id]) for g in games]
 
-    @strawberry.field(extensions=staff_only())
-    async def instant_win_game(self, info: Info, id: strawberry.ID) -> InstantWinGame:
+    @strawberry.field(
+        extensions=staff_only(),
+        description="One game, archived or not. Staff, any role. NOT_FOUND as a top-level "
+        "error when it is not the program's.",
+    )
+    async def instant_win_game(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The game's id.")],
+    ) -> InstantWinGame:
         game = await instant_win.game_in_program(info.context.program_id, parse_id(id, "id"))
         left = await instant_win.prizes_left([game])
         return InstantWinGame.from_model(game, left[game.id])
 
-    @strawberry.field(extensions=staff_only(), description="Plays of a game, newest first.")
+    @strawberry.field(
+        extensions=staff_only(), description="Plays of a game, newest first. Staff, any role."
+    )
     async def instant_win_plays(
         self,
         info: Info,
-        game_id: strawberry.ID,
-        won_only: bool = False,
-        first: int | None = None,
-        after: str | None = None,
+        game_id: Annotated[strawberry.ID, strawberry.argument(description="The game's id.")],
+        won_only: Annotated[
+            bool, strawberry.argument(description="Only winning plays (default false).")
+        ] = False,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[GamePlay]:
         game = await instant_win.game_in_program(
             info.context.program_id, parse_id(game_id, "gameId")
@@ -56,9 +71,14 @@ class GameQueries:
         )
 
     @strawberry.field(
-        extensions=staff_only(), description="Every winning moment, claimed or not (staff only)."
+        extensions=staff_only(),
+        description="Every winning moment, claimed or not. Staff, any role.",
     )
-    async def instant_win_moments(self, info: Info, game_id: strawberry.ID) -> InstantWinMoments:
+    async def instant_win_moments(
+        self,
+        info: Info,
+        game_id: Annotated[strawberry.ID, strawberry.argument(description="The game's id.")],
+    ) -> InstantWinMoments:
         game = await instant_win.game_in_program(
             info.context.program_id, parse_id(game_id, "gameId")
         )
@@ -81,12 +101,23 @@ class GameQueries:
             ],
         )
 
-    @strawberry.field(extensions=authenticated(), description="Contests of the program.")
+    @strawberry.field(
+        extensions=authenticated(),
+        description="Contests of the program not archived, by closing time. Any caller of the "
+        "program.",
+    )
     async def contests(self, info: Info) -> list[Contest]:
         return [Contest.from_model(c) for c in await contests.contests_of(info.context.program_id)]
 
-    @strawberry.field(extensions=authenticated())
-    async def contest(self, info: Info, id: strawberry.ID) -> Contest:
+    @strawberry.field(
+        extensions=authenticated(),
+        description="One contest of the program, archived or not. Any caller of the program.",
+    )
+    async def contest(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The contest's id.")],
+    ) -> Contest:
         return Contest.from_model(
             await contests.contest_in_program(info.context.program_id, parse_id(id, "id"))
         )
