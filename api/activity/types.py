@@ -52,13 +52,18 @@ EventType = graphql_enum(
 )
 
 
-@strawberry.type
+@strawberry.type(description="One event of the member's own activity feed.")
 class ActivityItem:
-    id: strawberry.ID
-    type: EventType  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+    id: strawberry.ID = strawberry.field(description="The event's id.")
+    type: EventType = strawberry.field(description="What happened.")  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     text: str = strawberry.field(description="A sentence to show the member.")
-    occurred_at: datetime
-    data: JSON
+    occurred_at: datetime = strawberry.field(
+        description="When it happened (ISO-8601, UTC); for a purchase, the time the till reported.",
+    )
+    data: JSON = strawberry.field(
+        description="The event's details as JSON: the keys of its type's payload (the same "
+        "body webhooks receive as `data`; docs/engagement.md).",
+    )
 
     @classmethod
     def from_model(cls, event: Event) -> ActivityItem:
