@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.context import Info
@@ -16,9 +18,23 @@ from gamification.points import ledger
 
 @strawberry.type
 class PointsMutations:
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Add or remove a member's points by hand, with a reason. Staff, MANAGER "
+        "role or higher. Codes: NOT_FOUND (memberId), INVALID_INPUT (delta, reason, "
+        "idempotencyKey), INSUFFICIENT_POINTS, IDEMPOTENCY_KEY_REUSED, MEMBER_ANONYMISED.",
+    )
     @returns_user_errors(AdjustPointsPayload)
-    async def adjust_points(self, info: Info, input: AdjustPointsInput) -> AdjustPointsPayload:
+    async def adjust_points(
+        self,
+        info: Info,
+        input: Annotated[
+            AdjustPointsInput,
+            strawberry.argument(
+                description="The member, the points, the reason and the idempotency key."
+            ),
+        ],
+    ) -> AdjustPointsPayload:
         member = await member_in_program(
             info.context.program_id, parse_id(input.member_id, "memberId")
         )
