@@ -6,24 +6,45 @@ from datetime import datetime
 
 import strawberry
 
+from api.enums import graphql_enum
 from api.errors import UserError
 from api.leaderboards.types import PublicMember
 from core.clock import clock
 from gamification.referrals import models as referrals_models
 from gamification.referrals import referrals
 
-ReferralStatus = strawberry.enum(referrals_models.ReferralStatus, name="ReferralStatus")
+ReferralStatus = graphql_enum(
+    referrals_models.ReferralStatus,
+    "ReferralStatus",
+    "Where a referral stands.",
+    {
+        "PENDING": "Waiting for the friend's first qualifying purchase, within the window.",
+        "QUALIFIED": "The friend made a qualifying purchase: the referrer was paid.",
+        "CAPPED": "It qualified while the referrer was over the monthly cap: no points.",
+        "REVERSED": "The qualifying purchase was refunded: the points were taken back.",
+        "EXPIRED": "No qualifying purchase within the window: it will not pay.",
+    },
+)
 
 
-@strawberry.type
+@strawberry.type(description="A friend the member referred.")
 class Referral:
-    id: strawberry.ID
-    status: ReferralStatus  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
-    referee: PublicMember
-    created_at: datetime
-    expires_at: datetime
-    qualified_at: datetime | None
-    points_earned: int
+    id: strawberry.ID = strawberry.field(description="The referral's id.")
+    status: ReferralStatus = strawberry.field(description="Where it stands.")  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+    referee: PublicMember = strawberry.field(description="The friend (display name only).")
+    created_at: datetime = strawberry.field(
+        description="When the referral was recorded: at sign-up or by applyReferralCode "
+        "(ISO-8601, UTC).",
+    )
+    expires_at: datetime = strawberry.field(
+        description="The end of the window for a qualifying purchase.",
+    )
+    qualified_at: datetime | None = strawberry.field(
+        description="When it qualified; null until then.",
+    )
+    points_earned: int = strawberry.field(
+        description="Points it paid the referrer (0 unless QUALIFIED).",
+    )
 
     @classmethod
     def from_model(cls, referral: referrals_models.Referral, referee_name: str) -> Referral:
@@ -40,22 +61,28 @@ class Referral:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The member's referrals counted by status.")
 class ReferralStats:
-    pending: int
-    qualified: int
-    capped: int
-    reversed: int
-    expired: int
-    points_earned: int
+    pending: int = strawberry.field(description="Referrals waiting for a purchase.")
+    qualified: int = strawberry.field(description="Referrals that qualified and paid.")
+    capped: int = strawberry.field(description="Referrals over the monthly cap (not paid).")
+    reversed: int = strawberry.field(description="Referrals undone by a refund.")
+    expired: int = strawberry.field(description="Referrals whose window passed.")
+    points_earned: int = strawberry.field(description="Points the member earned by referring.")
 
 
-@strawberry.input
+@strawberry.input(description="A friend's referral code.")
 class ApplyReferralCodeInput:
-    code: str
+    code: str = strawberry.field(description="The code (any case).")
 
 
-@strawberry.type
+@strawberry.type(description="The referral recorded, or why not.")
 class ApplyReferralCodePayload:
-    referral: Referral | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    referral: Referral | None = strawberry.field(
+        default=None,
+        description="The new PENDING referral (its referee is the caller); null when refused.",
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why it was refused (empty on success).",
+    )
