@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.context import Info
@@ -12,14 +14,34 @@ from gamification import leaderboards
 
 @strawberry.type
 class LeaderboardQueries:
-    @strawberry.field(extensions=authenticated())
+    @strawberry.field(
+        extensions=authenticated(),
+        description="A board's top members, the caller's rank and their neighbours. Any caller "
+        "of the program (only a member has `me` and `around`). UNKNOWN_LEADERBOARD or "
+        "INVALID_INPUT as a top-level error.",
+    )
     async def leaderboard(
         self,
         info: Info,
-        board: str,
-        period: LeaderboardPeriod = leaderboards.Period.ALL_TIME,  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
-        first: int = 10,
-        around: int = 0,
+        board: Annotated[
+            str,
+            strawberry.argument(
+                description="`points` (points earned), `referrals` (referrals qualified) or "
+                "`challenge:<id>` (progress in that challenge)."
+            ),
+        ],
+        period: Annotated[  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+            LeaderboardPeriod, strawberry.argument(description="The window (default ALL_TIME).")
+        ] = leaderboards.Period.ALL_TIME,
+        first: Annotated[
+            int, strawberry.argument(description="How many from the top: 0 to 100 (default 10).")
+        ] = 10,
+        around: Annotated[
+            int,
+            strawberry.argument(
+                description="How many members above and below the caller to return: 0 to 50."
+            ),
+        ] = 0,
     ) -> Leaderboard:
         caller = info.context.caller
         view = await leaderboards.read_board(

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import strawberry
 
+from api.enums import graphql_enum
 from gamification import leaderboards
 from gamification.accounts import members
 from gamification.leaderboards import public_names
 
-LeaderboardPeriod = strawberry.enum(leaderboards.Period, name="LeaderboardPeriod")
+LeaderboardPeriod = graphql_enum(
+    leaderboards.Period,
+    "LeaderboardPeriod",
+    "Which window a board counts.",
+    {
+        "ALL_TIME": "Since the board began.",
+        "MONTH": "The current calendar month (UTC).",
+        "WEEK": "The current ISO week (Monday to Sunday, UTC).",
+    },
+)
 
 
 @strawberry.type(description="What other members may see of a member: a display name only.")
@@ -16,9 +26,9 @@ class PublicMember:
     member_id: strawberry.Private[int]
     # Filled by the resolver that made the list, from one batched lookup (names_of): a plain
     # field, so a page of entries costs no query and no coroutine per entry.
-    display_name: str
+    display_name: str = strawberry.field(description="The member's display name.")
 
-    @strawberry.field
+    @strawberry.field(description="The member's id.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.member_id))
 
@@ -30,11 +40,14 @@ async def names_of(member_ids: list[int]) -> list[str]:
     return [names.get(member_id, "") for member_id in member_ids]
 
 
-@strawberry.type
+@strawberry.type(description="A member's place on a board.")
 class LeaderboardEntry:
-    rank: int
-    score: int
-    member: PublicMember
+    rank: int = strawberry.field(description="1 for the top; ties go to whoever got there first.")
+    score: int = strawberry.field(
+        description="The board's measure: points earned, qualified referrals or challenge "
+        "progress.",
+    )
+    member: PublicMember = strawberry.field(description="Who (display name only).")
 
 
 async def entries_of(standings: list[leaderboards.Standing]) -> list[LeaderboardEntry]:
@@ -51,17 +64,19 @@ async def entries_of(standings: list[leaderboards.Standing]) -> list[Leaderboard
     ]
 
 
-@strawberry.type
+@strawberry.type(description="The caller's place on a board.")
 class LeaderboardRank:
-    rank: int
-    score: int
+    rank: int = strawberry.field(description="1 for the top.")
+    score: int = strawberry.field(description="The caller's score.")
 
 
-@strawberry.type
+@strawberry.type(description="A leaderboard page: the top, and the caller's place.")
 class Leaderboard:
-    board: str
-    period: LeaderboardPeriod  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
-    entries: list[LeaderboardEntry]
+    board: str = strawberry.field(description="The board's name, as asked.")
+    period: LeaderboardPeriod = strawberry.field(description="The window counted.")  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+    entries: list[LeaderboardEntry] = strawberry.field(
+        description="The top `first` members, best first.",
+    )
     me: LeaderboardRank | None = strawberry.field(
         description="The calling member's rank and score; null if not on the board."
     )
