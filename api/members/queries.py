@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -11,7 +11,7 @@ from api.accounts.types import Member
 from api.context import Info
 from api.ids import parse_id
 from api.members.types import MemberFilter
-from api.pagination import Connection, paginate
+from api.pagination import AFTER, FIRST, Connection, paginate
 from api.permissions import member_only, staff_only
 from gamification.accounts.members import member_in_program
 from gamification.accounts.models import Member as MemberModel
@@ -21,19 +21,31 @@ from gamification.reporting import member_search
 
 @strawberry.type
 class MemberQueries:
-    @strawberry.field(extensions=staff_only(), description="One member of the program.")
-    async def member(self, info: Info, id: strawberry.ID) -> Member:
+    @strawberry.field(
+        extensions=staff_only(),
+        description="One member of the program. Staff, any role. NOT_FOUND as a top-level error.",
+    )
+    async def member(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The member's id.")],
+    ) -> Member:
         return Member.from_model(
             await member_in_program(info.context.program_id, parse_id(id, "id"))
         )
 
-    @strawberry.field(extensions=staff_only(), description="Members matching a filter.")
+    @strawberry.field(
+        extensions=staff_only(),
+        description="Members matching a filter, newest first. Staff, any role.",
+    )
     async def members(
         self,
         info: Info,
-        filter: MemberFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        filter: Annotated[
+            MemberFilter | None, strawberry.argument(description="Which members (null: all).")
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[Member]:
         criteria = member_search.MemberFilter(
             text=filter.text if filter else None,
@@ -46,7 +58,9 @@ class MemberQueries:
         return await paginate(queryset, Member.from_model, first, after)
 
     @strawberry.field(
-        extensions=member_only(), description="Everything held about you, as one JSON document."
+        extensions=member_only(),
+        description="Everything held about the caller, as one JSON document (right of access). "
+        "Member only.",
     )
     async def export_my_data(self, info: Info) -> JSON:
         member = await MemberModel.get(id=info.context.caller.member_id)
