@@ -3,7 +3,7 @@ previewPurchase query."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -46,10 +46,24 @@ async def _member(member_id: int) -> Member:
 
 @strawberry.type
 class PurchaseMutations:
-    @strawberry.mutation(extensions=integration_only())
+    @strawberry.mutation(
+        extensions=integration_only(),
+        description="Record a purchase and credit its points; badges, challenges, tiers and "
+        "referrals follow from it. Idempotent by externalId. Integration (API key) only. "
+        "Codes: MEMBER_NOT_FOUND, INVALID_INPUT (member reference, ids, occurredAt), "
+        "CURRENCY_MISMATCH, INVALID_AMOUNT, INVALID_QUANTITY, LINES_TOTAL_MISMATCH, "
+        "TOO_MANY_LINES, IDEMPOTENCY_KEY_REUSED, MEMBER_BLOCKED, MEMBER_ANONYMISED.",
+    )
     @returns_user_errors(RecordPurchasePayload)
     async def record_purchase(
-        self, info: Info, input: RecordPurchaseInput
+        self,
+        info: Info,
+        input: Annotated[
+            RecordPurchaseInput,
+            strawberry.argument(
+                description="The purchase: member, externalId, time, money and lines."
+            ),
+        ],
     ) -> RecordPurchasePayload:
         engine = await engine_snapshot.snapshot(info.context.program_id)
         recorded = await purchases.record_purchase(
@@ -72,10 +86,23 @@ class PurchaseMutations:
             effects_pending=recorded.effects_pending,
         )
 
-    @strawberry.mutation(extensions=integration_only())
+    @strawberry.mutation(
+        extensions=integration_only(),
+        description="Refund a purchase in whole or part and take back the matching points (the "
+        "balance never goes below 0). Idempotent by refundId. Integration (API key) only. "
+        "Codes: PURCHASE_NOT_FOUND, INVALID_INPUT, INVALID_AMOUNT, REFUND_EXCEEDS_PURCHASE, "
+        "IDEMPOTENCY_KEY_REUSED.",
+    )
     @returns_user_errors(RefundPurchasePayload)
     async def refund_purchase(
-        self, info: Info, input: RefundPurchaseInput
+        self,
+        info: Info,
+        input: Annotated[
+            RefundPurchaseInput,
+            strawberry.argument(
+                description="The purchase, the refund's id, and lines or an amount."
+            ),
+        ],
     ) -> RefundPurchasePayload:
         result = await refunds.refund_purchase(
             info.context.program_id,
@@ -93,10 +120,21 @@ class PurchaseMutations:
             replayed=result.replayed,
         )
 
-    @strawberry.mutation(extensions=integration_only())
+    @strawberry.mutation(
+        extensions=integration_only(),
+        description="Start a paid VIP membership: the member holds the plan's tier for its "
+        "duration (a renewal extends it). Idempotent by externalId. Integration (API key) "
+        "only. Codes: MEMBER_NOT_FOUND, INVALID_INPUT, PLAN_NOT_FOUND (unknown or archived "
+        "plan), IDEMPOTENCY_KEY_REUSED.",
+    )
     @returns_user_errors(ActivateMembershipPayload)
     async def activate_membership(
-        self, info: Info, input: ActivateMembershipInput
+        self,
+        info: Info,
+        input: Annotated[
+            ActivateMembershipInput,
+            strawberry.argument(description="The member, the plan and the sale's id."),
+        ],
     ) -> ActivateMembershipPayload:
         member = await purchases.find_member(info.context.program_id, input.member.to_ref())
         activation = await memberships.activate_membership(
@@ -131,9 +169,18 @@ class PurchaseQueries:
         extensions=[
             PermissionExtension(permissions=[IsMemberOrIntegration()], use_directives=False)
         ],
-        description="The points a basket would earn now, with the breakdown. Writes nothing.",
+        description="The points a basket would earn now, with the breakdown. Writes nothing. A "
+        "member (their own basket) or an integration (naming the member). Refusals "
+        "(INVALID_INPUT, MEMBER_NOT_FOUND, INVALID_AMOUNT...) are top-level errors with a code.",
     )
-    async def preview_purchase(self, info: Info, input: PreviewPurchaseInput) -> PurchasePreview:
+    async def preview_purchase(
+        self,
+        info: Info,
+        input: Annotated[
+            PreviewPurchaseInput,
+            strawberry.argument(description="The basket (and for an integration, the member)."),
+        ],
+    ) -> PurchasePreview:
         caller = info.context.caller
         if caller.kind == "member":
             if input.member is not None:
