@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.context import Info
@@ -28,9 +30,17 @@ from gamification.points.models import Tier as TierModel
 
 @strawberry.type
 class TierMutations:
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Add a tier. Staff, MANAGER role or higher. Codes: INVALID_INPUT (name, "
+        "rank taken or out of range, threshold, multiplier).",
+    )
     @returns_user_errors(TierPayload)
-    async def create_tier(self, info: Info, input: CreateTierInput) -> TierPayload:
+    async def create_tier(
+        self,
+        info: Info,
+        input: Annotated[CreateTierInput, strawberry.argument(description="The tier.")],
+    ) -> TierPayload:
         tier = await tiers.create_tier(
             info.context.program_id,
             input.name,
@@ -41,9 +51,20 @@ class TierMutations:
         )
         return TierPayload(tier=Tier.from_model(tier))
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Change a tier; members move at their next purchase or review. Staff, "
+        "MANAGER role or higher. Codes: TIER_NOT_FOUND, INVALID_INPUT (name, rank taken or out "
+        "of range, threshold, multiplier).",
+    )
     @returns_user_errors(TierPayload)
-    async def update_tier(self, info: Info, input: UpdateTierInput) -> TierPayload:
+    async def update_tier(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateTierInput, strawberry.argument(description="The tier and what changes.")
+        ],
+    ) -> TierPayload:
         tier = await tiers.update_tier(
             info.context.program_id,
             parse_id(input.tier_id, "tierId"),
@@ -55,16 +76,30 @@ class TierMutations:
         )
         return TierPayload(tier=Tier.from_model(tier))
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Retire a tier: no longer reached. Staff, MANAGER role or higher. Codes: "
+        "TIER_NOT_FOUND.",
+    )
     @returns_user_errors(TierPayload)
-    async def archive_tier(self, info: Info, input: ArchiveTierInput) -> TierPayload:
+    async def archive_tier(
+        self,
+        info: Info,
+        input: Annotated[ArchiveTierInput, strawberry.argument(description="Which tier.")],
+    ) -> TierPayload:
         tier = await tiers.archive_tier(info.context.program_id, parse_id(input.tier_id, "tierId"))
         return TierPayload(tier=Tier.from_model(tier))
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Add a VIP plan. Staff, MANAGER role or higher. Codes: INVALID_INPUT, "
+        "INVALID_AMOUNT, TIER_NOT_FOUND.",
+    )
     @returns_user_errors(MembershipPlanPayload)
     async def create_membership_plan(
-        self, info: Info, input: CreateMembershipPlanInput
+        self,
+        info: Info,
+        input: Annotated[CreateMembershipPlanInput, strawberry.argument(description="The plan.")],
     ) -> MembershipPlanPayload:
         plan = await memberships.create_plan(
             info.context.program_id,
@@ -75,10 +110,18 @@ class TierMutations:
         )
         return MembershipPlanPayload(plan=MembershipPlan.from_model(plan))
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Change a VIP plan for later activations. Staff, MANAGER role or higher. "
+        "Codes: PLAN_NOT_FOUND, INVALID_INPUT, INVALID_AMOUNT, TIER_NOT_FOUND.",
+    )
     @returns_user_errors(MembershipPlanPayload)
     async def update_membership_plan(
-        self, info: Info, input: UpdateMembershipPlanInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateMembershipPlanInput, strawberry.argument(description="The plan and what changes.")
+        ],
     ) -> MembershipPlanPayload:
         plan = await memberships.update_plan(
             info.context.program_id,
@@ -90,10 +133,18 @@ class TierMutations:
         )
         return MembershipPlanPayload(plan=MembershipPlan.from_model(plan))
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.MANAGER))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Stop selling a VIP plan; live memberships run on. Staff, MANAGER role or "
+        "higher. Codes: PLAN_NOT_FOUND.",
+    )
     @returns_user_errors(MembershipPlanPayload)
     async def archive_membership_plan(
-        self, info: Info, input: ArchiveMembershipPlanInput
+        self,
+        info: Info,
+        input: Annotated[
+            ArchiveMembershipPlanInput, strawberry.argument(description="Which plan.")
+        ],
     ) -> MembershipPlanPayload:
         plan = await memberships.archive_plan(
             info.context.program_id, parse_id(input.plan_id, "planId")
@@ -103,16 +154,32 @@ class TierMutations:
 
 @strawberry.type
 class TierQueries:
-    @strawberry.field(extensions=authenticated(), description="The program's tiers, by rank.")
-    async def tiers(self, info: Info, include_archived: bool = False) -> list[Tier]:
+    @strawberry.field(
+        extensions=authenticated(),
+        description="The program's tiers, lowest rank first. Any caller of the program.",
+    )
+    async def tiers(
+        self,
+        info: Info,
+        include_archived: Annotated[
+            bool, strawberry.argument(description="Also list archived ones (default false).")
+        ] = False,
+    ) -> list[Tier]:
         rows = TierModel.filter(program_id=info.context.program_id)
         if not include_archived:
             rows = rows.filter(archived=False)
         return [Tier.from_model(t) for t in await rows.order_by("rank")]
 
-    @strawberry.field(extensions=authenticated())
+    @strawberry.field(
+        extensions=authenticated(),
+        description="The program's VIP plans. Any caller of the program.",
+    )
     async def membership_plans(
-        self, info: Info, include_archived: bool = False
+        self,
+        info: Info,
+        include_archived: Annotated[
+            bool, strawberry.argument(description="Also list archived ones (default false).")
+        ] = False,
     ) -> list[MembershipPlan]:
         rows = PlanModel.filter(program_id=info.context.program_id)
         if not include_archived:
