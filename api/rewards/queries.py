@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.context import Info
-from api.pagination import Connection, Edge, paginate
+from api.pagination import AFTER, FIRST, Connection, Edge, paginate
 from api.permissions import authenticated, integration_only, member_only, staff_only
 from api.rewards.types import DonationTotal, Redemption, Reward
 from gamification.accounts.models import Member as MemberModel
@@ -17,10 +19,14 @@ from gamification.rewards import catalog, redemptions
 class RewardQueries:
     @strawberry.field(
         extensions=member_only(),
-        description="The catalog as the calling member sees it, with what they can redeem now.",
+        description="The catalog as the calling member sees it (not archived, newest first), with "
+        "what they can redeem now. Member only.",
     )
     async def rewards(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[Reward]:
         page = await paginate(catalog.catalog(info.context.program_id), lambda r: r, first, after)
         member = await MemberModel.get(id=info.context.caller.member_id)
@@ -33,13 +39,18 @@ class RewardQueries:
             page_info=page.page_info,
         )
 
-    @strawberry.field(extensions=staff_only(), description="The whole catalog, for the console.")
+    @strawberry.field(
+        extensions=staff_only(),
+        description="The whole catalog, for the console, newest first. Staff, any role.",
+    )
     async def catalog_rewards(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        include_archived: bool = False,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        include_archived: Annotated[
+            bool, strawberry.argument(description="Also list archived rewards (default false).")
+        ] = False,
     ) -> Connection[Reward]:
         return await paginate(
             catalog.catalog(info.context.program_id, include_archived),
@@ -48,11 +59,24 @@ class RewardQueries:
             after,
         )
 
-    @strawberry.field(extensions=integration_only(), description="The shop looks a code up.")
-    async def check_redemption(self, info: Info, code: str) -> Redemption:
+    @strawberry.field(
+        extensions=integration_only(),
+        description="The shop looks a code up. Integration (API key) only. "
+        "REDEMPTION_NOT_FOUND as a top-level error.",
+    )
+    async def check_redemption(
+        self,
+        info: Info,
+        code: Annotated[
+            str, strawberry.argument(description="The code (any case; spaces, dashes ignored).")
+        ],
+    ) -> Redemption:
         return Redemption.from_model(await redemptions.by_code(info.context.program_id, code))
 
-    @strawberry.field(extensions=authenticated(), description="What the program's members gave.")
+    @strawberry.field(
+        extensions=authenticated(),
+        description="What the program's members gave. Any caller of the program.",
+    )
     async def donation_total(self, info: Info) -> DonationTotal:
         program = await ProgramModel.get(id=info.context.program_id)
         total = await catalog.donation_total(program.id)
