@@ -16,13 +16,30 @@ from gamification.reporting import reports
 
 @strawberry.type
 class ReportQueries:
-    @strawberry.field(extensions=staff_only(), description="The program's KPIs over [from, to).")
+    @strawberry.field(
+        extensions=staff_only(),
+        description="The program's KPIs over [from, to). Staff, any role. INVALID_INPUT "
+        "as a top-level error for a bad period or too many intervals.",
+    )
     async def program_report(
         self,
         info: Info,
-        from_: Annotated[datetime, strawberry.argument(name="from")],
-        to: datetime,
-        interval: ReportInterval | None = None,
+        from_: Annotated[
+            datetime,
+            strawberry.argument(
+                name="from", description="The period's start, included (ISO-8601 with a zone)."
+            ),
+        ],
+        to: Annotated[
+            datetime,
+            strawberry.argument(description="The period's end, excluded (ISO-8601 with a zone)."),
+        ],
+        interval: Annotated[
+            ReportInterval | None,
+            strawberry.argument(
+                description="Also answer `series`: one report per interval (at most 400)."
+            ),
+        ] = None,
     ) -> ProgramReport:
         program = await Program.get(id=info.context.program_id)
         whole = await reports.program_report(program, from_, to)

@@ -11,47 +11,72 @@ from api.money import Money
 from gamification.reporting import reports
 
 
-@strawberry.enum
+@strawberry.enum(description="The length of each report of a series (calendar intervals, UTC).")
 class ReportInterval(Enum):
-    DAY = "DAY"
-    WEEK = "WEEK"
-    MONTH = "MONTH"
+    DAY = strawberry.enum_value("DAY", description="Calendar days.")
+    WEEK = strawberry.enum_value("WEEK", description="ISO weeks, from Monday.")
+    MONTH = strawberry.enum_value("MONTH", description="Calendar months.")
 
 
-@strawberry.type
+@strawberry.type(description="How many members a tier holds now.")
 class TierCount:
-    tier_id: strawberry.ID | None
-    tier_name: str | None
-    members: int
+    tier_id: strawberry.ID | None = strawberry.field(
+        description="The tier; null for members without a tier.",
+    )
+    tier_name: str | None = strawberry.field(
+        description="The tier's name; null for members without a tier.",
+    )
+    members: int = strawberry.field(description="Members in it now.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="The program's KPIs over a period [start, end); docs/reports.md defines each "
+    "figure. Points are integers; money is in the program's currency.",
+)
 class ProgramReport:
-    start: datetime
-    end: datetime
-    members_total: int
-    members_new: int
-    members_active: int
-    purchases: int
-    revenue: Money
-    average_basket: Money | None
+    start: datetime = strawberry.field(description="The period's start (ISO-8601, UTC), included.")
+    end: datetime = strawberry.field(description="The period's end, excluded.")
+    members_total: int = strawberry.field(description="Members created before the end.")
+    members_new: int = strawberry.field(description="Members created in the period.")
+    members_active: int = strawberry.field(
+        description="Members with a purchase or a game play in the period.",
+    )
+    purchases: int = strawberry.field(description="Purchases whose own time is in the period.")
+    revenue: Money = strawberry.field(description="Their totals less what was refunded of them.")
+    average_basket: Money | None = strawberry.field(
+        description="Revenue / purchases; null without purchases.",
+    )
     repeat_purchase_rate: str | None = strawberry.field(description="A ratio, 0 to 1.")
-    points_issued: int
-    points_redeemed: int
-    points_spent_on_games: int
-    points_expired: int
-    points_adjusted: int
-    points_reversed: int
-    points_outstanding: int
-    liability: Money
+    points_issued: int = strawberry.field(
+        description="Points earned, given as bonuses and won (EARN + BONUS + PRIZE).",
+    )
+    points_redeemed: int = strawberry.field(
+        description="Points spent on rewards, less those given back by cancellations.",
+    )
+    points_spent_on_games: int = strawberry.field(
+        description="Points spent on game plays and contest entries.",
+    )
+    points_expired: int = strawberry.field(description="Points that expired.")
+    points_adjusted: int = strawberry.field(description="The signed sum of staff adjustments.")
+    points_reversed: int = strawberry.field(description="Points taken back by purchase refunds.")
+    points_outstanding: int = strawberry.field(
+        description="All members' balances as they stood at the end.",
+    )
+    liability: Money = strawberry.field(
+        description="pointsOutstanding x the program's point value (0 when no point value is set).",
+    )
     redemption_rate: str | None = strawberry.field(description="A ratio, 0 to 1.")
-    tier_distribution: list[TierCount]
-    badges_awarded: int
-    challenges_completed: int
-    game_plays: int
-    prizes_won: int
-    contest_entries: int
-    referrals_qualified: int
+    tier_distribution: list[TierCount] = strawberry.field(
+        description="Members per tier now (a current state, not a history).",
+    )
+    badges_awarded: int = strawberry.field(description="Badge levels awarded in the period.")
+    challenges_completed: int = strawberry.field(description="Challenge completions in the period.")
+    game_plays: int = strawberry.field(description="Instant-win plays in the period.")
+    prizes_won: int = strawberry.field(description="Prizes won in the period.")
+    contest_entries: int = strawberry.field(description="Contest entry purchases in the period.")
+    referrals_qualified: int = strawberry.field(
+        description="Referrals that qualified in the period.",
+    )
     series: list[ProgramReport] = strawberry.field(
         description="One report per interval when `interval` is given, else empty."
     )
