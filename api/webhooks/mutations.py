@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.context import Info
@@ -24,9 +26,21 @@ from gamification.webhooks import webhooks
 
 @strawberry.type
 class WebhookMutations:
-    @strawberry.mutation(extensions=staff_only(StaffRole.ADMIN))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.ADMIN),
+        description="Register an endpoint to receive events; the signing secret is in the "
+        "answer, once. Staff, ADMIN role. Codes: INVALID_URL, INVALID_EVENT_TYPE, "
+        "INVALID_INPUT (secret).",
+    )
     @returns_user_errors(CreateWebhookPayload)
-    async def create_webhook(self, info: Info, input: CreateWebhookInput) -> CreateWebhookPayload:
+    async def create_webhook(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateWebhookInput,
+            strawberry.argument(description="The URL, the event types and maybe a secret."),
+        ],
+    ) -> CreateWebhookPayload:
         webhook, secret = await webhooks.create_webhook(
             info.context.program_id,
             input.url,
@@ -36,10 +50,16 @@ class WebhookMutations:
         )
         return CreateWebhookPayload(webhook=Webhook.from_model(webhook), secret=secret)
 
-    @strawberry.mutation(extensions=staff_only(StaffRole.ADMIN))
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.ADMIN),
+        description="Stop sending events to an endpoint. Staff, ADMIN role. Codes: NOT_FOUND, "
+        "ALREADY_ARCHIVED.",
+    )
     @returns_user_errors(ArchiveWebhookPayload)
     async def archive_webhook(
-        self, info: Info, input: ArchiveWebhookInput
+        self,
+        info: Info,
+        input: Annotated[ArchiveWebhookInput, strawberry.argument(description="Which webhook.")],
     ) -> ArchiveWebhookPayload:
         webhook = await webhooks.archive_webhook(
             info.context.program_id, parse_id(input.webhook_id, "webhookId")
@@ -48,11 +68,16 @@ class WebhookMutations:
 
     @strawberry.mutation(
         extensions=staff_only(StaffRole.ADMIN),
-        description="Send a FAILED delivery again: a fresh round of attempts.",
+        description="Send a FAILED delivery again: a fresh round of attempts. Staff, ADMIN role. "
+        "Codes: NOT_FOUND, DELIVERY_NOT_FAILED, ALREADY_ARCHIVED (its webhook is archived).",
     )
     @returns_user_errors(ReplayWebhookDeliveryPayload)
     async def replay_webhook_delivery(
-        self, info: Info, input: ReplayWebhookDeliveryInput
+        self,
+        info: Info,
+        input: Annotated[
+            ReplayWebhookDeliveryInput, strawberry.argument(description="Which delivery.")
+        ],
     ) -> ReplayWebhookDeliveryPayload:
         delivery = await webhooks.replay_delivery(
             info.context.request.app.state.arq,

@@ -13,7 +13,11 @@ from gamification.webhooks.models import Webhook as WebhookModel
 
 @strawberry.type
 class WebhookQueries:
-    @strawberry.field(extensions=staff_only(StaffRole.ADMIN))
+    @strawberry.field(
+        extensions=staff_only(StaffRole.ADMIN),
+        description="The program's webhooks, newest first, archived ones included. Staff, "
+        "ADMIN role.",
+    )
     async def webhooks(self, info: Info) -> list[Webhook]:
         rows = await WebhookModel.filter(program_id=info.context.program_id).order_by("-id")
         return [Webhook.from_model(w) for w in rows]
