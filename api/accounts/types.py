@@ -10,6 +10,7 @@ import strawberry
 
 from api.activity.types import ActivityItem
 from api.badges.types import Badge, MemberBadge
+from api.enums import graphql_enum
 from api.errors import UserError
 from api.leaderboards.types import names_of
 from api.pagination import AFTER, FIRST, Connection, paginate
@@ -196,7 +197,17 @@ class Member:
         )
 
 
-StaffRole = strawberry.enum(accounts_models.StaffRole, name="StaffRole")
+StaffRole = graphql_enum(
+    accounts_models.StaffRole,
+    "StaffRole",
+    "What a staff user may do; each role can do everything the ones below it can.",
+    {
+        "ADMIN": "Everything: also API keys, webhooks and erasing members.",
+        "MANAGER": "Configures the program (rules, tiers, rewards, badges, challenges, games, "
+        "contests), adjusts points, blocks members.",
+        "ANALYST": "Reads: members, reports, segments, the catalog and configuration.",
+    },
+)
 
 
 @strawberry.type(description="A brand-team user of the program's console.")
@@ -205,7 +216,7 @@ class StaffUser:
     email: str = strawberry.field(description="The staff user's email, lowercased.")
     role: StaffRole = strawberry.field(  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         description="What they may do: ANALYST reads, MANAGER also configures, ADMIN also "
-        "manages keys, webhooks and staff.",
+        "manages API keys and webhooks.",
     )
 
     @classmethod
