@@ -227,6 +227,9 @@ async def test_staff_manage_rules_and_campaigns(gql: GraphQLClient) -> None:
     assert updated["earningRule"]["category"] == "coffee"
     cleared = await manager.mutate(UPDATE_RULE, {"ruleId": rule_id, "category": None})
     assert cleared["earningRule"]["category"] is None
+    # a priority is never empty: null leaves it as it was (as for the name), not a 500
+    kept = await manager.mutate(UPDATE_RULE, {"ruleId": rule_id, "priority": None})
+    assert kept["errors"] == [] and kept["earningRule"]["priority"] == 2
     # bad rules have codes
     no_window = await manager.mutate(
         CREATE_RULE, {"name": "x", "kind": "CAMPAIGN", "multiplier": "2"}

@@ -29,7 +29,7 @@ def _values(input: Any, names: tuple[str, ...]) -> dict[str, Any]:
             continue
         if name == "tier_id":
             value = parse_id(value, "tierId") if value is not None else None
-        elif name in ("name", "rounding", "kind") and value is None:
+        elif name in ("name", "priority", "rounding", "kind") and value is None:
             continue  # not nullable in the model
         values[name] = value
     return values

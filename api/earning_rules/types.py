@@ -176,12 +176,12 @@ class UpdateEarningRuleInput:
     rule_id: strawberry.ID = strawberry.field(description="The rule to change (its kind stays).")
     name: str | None = strawberry.field(
         default=strawberry.UNSET,
-        description="1 to 100 characters; shown in purchase breakdowns.",
+        description="1 to 100 characters; shown in purchase breakdowns. Null leaves it as it is.",
     )
     priority: int | None = strawberry.field(
         default=strawberry.UNSET,
-        description="-1000 to 1000, default 0: higher applies first (ties by id), e.g. which "
-        "PRODUCT rule wins for a line.",
+        description="-1000 to 1000: higher applies first (ties by id), e.g. which PRODUCT rule "
+        "wins for a line. Null leaves it as it is.",
     )
     starts_at: datetime | None = strawberry.field(
         default=strawberry.UNSET,
@@ -201,7 +201,7 @@ class UpdateEarningRuleInput:
     )
     rounding: Rounding | None = strawberry.field(  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         default=strawberry.UNSET,
-        description="BASE_RATE only: how the evaluation rounds (default FLOOR).",
+        description="BASE_RATE only: how the evaluation rounds. Null leaves it as it is.",
     )
     sku: str | None = strawberry.field(
         default=strawberry.UNSET,
