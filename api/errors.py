@@ -66,6 +66,8 @@ CODE_DESCRIPTIONS = {
     "INVALID_URL": "Not an http(s) URL of at most 500 characters, or a webhook URL that points "
     "at a private address.",
     "INVALID_WINDOW": "The end of a time window is not after its start.",
+    "INVALID_TIME": "A time without a zone (a date alone, a naive time) or not a time at all: "
+    "send ISO-8601 with `Z` or an offset; `field` names it.",
     # events
     "INVALID_EVENT_TYPE": "No event type given where one is needed (eventType, eventTypes).",
     # programs

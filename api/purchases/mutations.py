@@ -50,9 +50,10 @@ class PurchaseMutations:
         extensions=integration_only(),
         description="Record a purchase and credit its points; badges, challenges, tiers and "
         "referrals follow from it. Idempotent by externalId. Integration (API key) only. "
-        "Codes: MEMBER_NOT_FOUND, INVALID_INPUT (member reference, ids, occurredAt), "
+        "Codes: MEMBER_NOT_FOUND, INVALID_INPUT (member reference, ids, a future occurredAt), "
         "CURRENCY_MISMATCH, INVALID_AMOUNT, INVALID_QUANTITY, LINES_TOTAL_MISMATCH, "
-        "TOO_MANY_LINES, IDEMPOTENCY_KEY_REUSED, MEMBER_BLOCKED, MEMBER_ANONYMISED.",
+        "TOO_MANY_LINES, IDEMPOTENCY_KEY_REUSED, MEMBER_BLOCKED, MEMBER_ANONYMISED; a time "
+        "without a zone is a top-level INVALID_TIME.",
     )
     @returns_user_errors(RecordPurchasePayload)
     async def record_purchase(

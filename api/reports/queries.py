@@ -19,7 +19,8 @@ class ReportQueries:
     @strawberry.field(
         extensions=staff_only(),
         description="The program's KPIs over [from, to). Staff, any role. INVALID_INPUT "
-        "as a top-level error for a bad period or too many intervals.",
+        "as a top-level error for a bad period or too many intervals, INVALID_TIME for a time "
+        "without a zone.",
     )
     async def program_report(
         self,
