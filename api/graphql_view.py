@@ -1,4 +1,5 @@
-"""The strawberry ASGI view: builds the per-request context and gives every error a code."""
+"""The strawberry ASGI view: builds the per-request context, resolves persisted queries
+(api/persisted_queries.py) and gives every error a code."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -24,6 +25,7 @@ from strawberry.types.graphql import OperationType
 from api.caller import ANONYMOUS
 from api.context import Context, Services
 from api.errors import http_error
+from api.persisted_queries import NOT_FOUND, PersistedQueryRefused
 from core.errors import DomainError
 
 log = structlog.get_logger("api.graphql")
@@ -82,6 +84,17 @@ class GraphQLView(GraphQL[Context, None]):
         except HTTPException as error:
             code = _HTTP_CODES.get(error.status_code, "BAD_REQUEST")
             response = http_error(error.status_code, code, error.reason)
+        except PersistedQueryRefused as error:
+            # Not found is a step of the protocol (the client sends the text next), not a fault.
+            status = 200 if error.code == NOT_FOUND else 400
+            response = http_error(status, error.code, error.message)
+            if error.code != NOT_FOUND:
+                log.info("persisted query refused", code=error.code)
+            # No cache may keep a refusal: the same URL is answered once the text is known.
+            response.headers["Cache-Control"] = "no-store"
+        if request.method == "GET":
+            # A GET answer depends on who asks: a shared cache keys on the credentials too.
+            response.headers["Vary"] = "Authorization, X-Api-Key"
         await response(scope, receive, send)
 
     async def _plain_post(self, request: Request) -> Response | None:
@@ -99,19 +112,25 @@ class GraphQLView(GraphQL[Context, None]):
             return None
         if not (
             isinstance(data, dict)
-            and isinstance(data.get("query"), str)
+            and isinstance(data.get("query"), str | None)
             and isinstance(data.get("variables"), dict | None)
             and isinstance(data.get("operationName"), str | None)
-            and data.get("extensions") is None
+            and isinstance(data.get("extensions"), dict | None)
         ):
+            return None
+        query = await self.services.persisted_queries.resolve(
+            data.get("query"), data.get("extensions")
+        )
+        if query is None:
             return None
         try:
             result = await self.schema.execute(
-                data["query"],
+                query,
                 variable_values=data.get("variables"),
                 context_value=await self.get_context(request, Response()),
                 operation_name=data.get("operationName"),
                 allowed_operation_types=_POST_OPERATIONS,
+                operation_extensions=data.get("extensions"),
             )
         # Refused as strawberry's `run` refuses them.
         except CannotGetOperationTypeError as error:
@@ -123,6 +142,19 @@ class GraphQLView(GraphQL[Context, None]):
         return Response(
             self.encode_json(await self.process_result(request, result)),
             media_type="application/json",
+        )
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """As strawberry's, the text of a persisted query filled in (GET requests come here)."""
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData):
+            data.query = await self.services.persisted_queries.resolve(data.query, data.extensions)
+        return data
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET of a persisted query carries no `query`, yet asks for the operation, not GraphiQL.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
         )
 
     async def get_context(
