@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import ParamSpec, TypeVar
 
 import strawberry
+from graphql import GraphQLError
 from starlette.responses import JSONResponse
 
 from badges.error_codes import BadgeErrorCode
@@ -62,6 +63,23 @@ class UserError:
     code: ErrorCode  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     message: str
     field: str | None = None
+
+
+# The code of an error no one meant to give: a bug or an outage.
+UNEXPECTED = "INTERNAL_SERVER_ERROR"
+
+
+def graphql_error_code(error: GraphQLError) -> str:
+    """The `extensions.code` a GraphQL error answers with: a domain error's code, the code a
+    refusal carries (UNAUTHENTICATED, FORBIDDEN...), UNEXPECTED for anything else raised, and
+    GRAPHQL_VALIDATION_FAILED for a document at fault (parse, validation, limits)."""
+    original = error.original_error
+    if isinstance(original, DomainError):
+        return str(original.code.value)
+    if original is not None and not isinstance(original, GraphQLError):
+        return UNEXPECTED
+    code = (error.extensions or {}).get("code")
+    return code if isinstance(code, str) else "GRAPHQL_VALIDATION_FAILED"
 
 
 def http_error(status: int, code: str, message: str) -> JSONResponse:

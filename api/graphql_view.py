@@ -24,7 +24,7 @@ from strawberry.types.graphql import OperationType
 
 from api.caller import ANONYMOUS
 from api.context import Context, Services
-from api.errors import http_error
+from api.errors import UNEXPECTED, graphql_error_code, http_error
 from api.persisted_queries import NOT_FOUND, PersistedQueryRefused
 from core.errors import DomainError
 
@@ -36,12 +36,6 @@ _POST_OPERATIONS = {OperationType.QUERY, OperationType.MUTATION}
 
 # Refusals of the HTTP request itself (a body that is not JSON, GraphiQL when it is off), by status.
 _HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND"}
-
-
-def _is_unexpected(error: GraphQLError) -> bool:
-    """A bug or an outage, as opposed to a refusal the API meant to give."""
-    original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError | DomainError)
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -185,20 +179,14 @@ class GraphQLView(GraphQL[Context, None]):
         return data
 
     def _format(self, error: GraphQLError) -> dict[str, Any]:
+        """The error as clients read it (the schema has logged it: api/error_log.py)."""
         formatted = dict(error.formatted)
         extensions = dict(formatted.get("extensions") or {})
-        if isinstance(error.original_error, DomainError):
-            # A refusal raised by a query (mutations put theirs in the payload instead).
-            extensions["code"] = error.original_error.code.value
-            if error.original_error.field:
-                extensions["field"] = error.original_error.field
-        elif _is_unexpected(error):
-            log.error("unexpected error", path=error.path, exc_info=error.original_error)
-            extensions["code"] = "INTERNAL_SERVER_ERROR"
-            if self.services.settings.mask_errors:
-                formatted["message"] = MASKED_MESSAGE
-        elif "code" not in extensions:
-            # Parse, validation and limiter errors: the document itself is at fault.
-            extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
+        extensions["code"] = graphql_error_code(error)
+        # A refusal raised by a query (mutations put theirs in the payload instead).
+        if isinstance(error.original_error, DomainError) and error.original_error.field:
+            extensions["field"] = error.original_error.field
+        if extensions["code"] == UNEXPECTED and self.services.settings.mask_errors:
+            formatted["message"] = MASKED_MESSAGE
         formatted["extensions"] = extensions
         return formatted
