@@ -25,7 +25,7 @@ from strawberry.types.graphql import OperationType
 from api.caller import ANONYMOUS
 from api.context import Context, Services
 from api.errors import UNEXPECTED, graphql_error_code, http_error
-from api.persisted_queries import NOT_FOUND, PersistedQueryRefused
+from api.persisted_queries import NOT_FOUND, UNAVAILABLE, PersistedQueryRefused
 from core.errors import DomainError
 
 log = structlog.get_logger("api.graphql")
@@ -80,7 +80,7 @@ class GraphQLView(GraphQL[Context, None]):
             response = http_error(error.status_code, code, error.reason)
         except PersistedQueryRefused as error:
             # Not found is a step of the protocol (the client sends the text next), not a fault.
-            status = 200 if error.code == NOT_FOUND else 400
+            status = {NOT_FOUND: 200, UNAVAILABLE: 503}.get(error.code, 400)
             response = http_error(status, error.code, error.message)
             if error.code != NOT_FOUND:
                 log.info("persisted query refused", code=error.code)

@@ -23,6 +23,10 @@ after `migrate` (registering again changes nothing).
 
 A hash names exactly one text (SHA-256), so texts already seen are kept in process too, which
 spares hash-only requests their Redis round trip: nothing can make such an entry wrong.
+
+Without Redis, APQ degrades to sending texts: a hash it cannot look up is not found, and a text
+it cannot keep still runs. The allow-list cannot be read then: operations this process has not
+checked yet are refused with `PERSISTED_QUERIES_UNAVAILABLE` (503), never run unchecked.
 """
 
 from __future__ import annotations
@@ -35,8 +39,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import structlog
 from graphql import GraphQLError, GraphQLSchema, parse, validate
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from core.redis import ScriptCall, run_scripts
 from core.settings import Settings
@@ -45,6 +51,9 @@ NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 INVALID = "PERSISTED_QUERY_INVALID"
 HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
 NOT_REGISTERED = "OPERATION_NOT_REGISTERED"
+UNAVAILABLE = "PERSISTED_QUERIES_UNAVAILABLE"
+
+log = structlog.get_logger("api.persisted_queries")
 
 VERSION = 1
 _HASH = re.compile(r"[0-9a-f]{64}")
@@ -170,21 +179,35 @@ class PersistedQueries:
         if text is not None:
             return text
         if self.registered_only:
-            text = await self.redis.hget(self._registered_key, digest)
+            text = await self._registered_text(digest)
         else:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.hget(self._registered_key, digest)
-                pipe.get(self._auto_prefix + digest)
-                registered, automatic = await pipe.execute()
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    pipe.hget(self._registered_key, digest)
+                    pipe.get(self._auto_prefix + digest)
+                    registered, automatic = await pipe.execute()
+            except (RedisError, OSError) as error:
+                log.warning("persisted query lookup failed", error=error.__class__.__name__)
+                return None  # not found: the client sends the text, which runs
             text = registered or automatic
         if text is not None:
             self._remember(digest, text)
         return text
 
+    async def _registered_text(self, digest: str) -> str | None:
+        try:
+            text: str | None = await self.redis.hget(self._registered_key, digest)
+        except (RedisError, OSError) as error:
+            log.warning("registered operations unreadable", error=error.__class__.__name__)
+            raise PersistedQueryRefused(
+                UNAVAILABLE, "Registered operations cannot be checked now; try again shortly."
+            ) from None
+        return text
+
     async def _require_registered(self, digest: str) -> None:
         if digest in self._known:
             return
-        text = await self.redis.hget(self._registered_key, digest)
+        text = await self._registered_text(digest)
         if text is None:
             raise PersistedQueryRefused(
                 NOT_REGISTERED,
@@ -206,7 +229,12 @@ class PersistedQueries:
                     self._auto_prefix,
                 ],
             )
-            await run_scripts(self.redis, [call])
+            try:
+                await run_scripts(self.redis, [call])
+            except (RedisError, OSError) as error:
+                # It still runs; a later request keeps it.
+                log.warning("persisted query not kept", error=error.__class__.__name__)
+                return
         self._remember(digest, text)
 
     def _remember(self, digest: str, text: str) -> None:

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 from typing import Any
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
-from api.persisted_queries import PersistedQueries
+from api.persisted_queries import Limits, PersistedQueries, PersistedQueryRefused
 from tests.builders import new_program, sign_up
 from tests.graphql import GraphQLClient
 
@@ -169,3 +171,28 @@ async def test_what_is_kept_is_bounded_in_size_count_and_time(
     documents = [key for key in keys if ":auto:" in key]
     assert len(documents) == 3
     assert all(0 < ttl <= 3600 for ttl in [await redis.ttl(key) for key in documents])
+
+
+def _unreachable_redis() -> Redis:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return Redis.from_url(f"redis://127.0.0.1:{port}/0", decode_responses=True)
+
+
+async def test_without_redis_texts_still_run_and_the_allow_list_runs_nothing_unchecked() -> None:
+    redis = _unreachable_redis()
+    limits = Limits(ttl_seconds=60, max_bytes=1000, max_documents=10)
+    automatic = PersistedQueries(redis, "down", limits)
+    # A hash it cannot look up is not found, so the client sends the text, which runs.
+    with pytest.raises(PersistedQueryRefused) as refused:
+        await automatic.resolve(None, persisted(ME))
+    assert refused.value.code == "PERSISTED_QUERY_NOT_FOUND"
+    assert await automatic.resolve(ME, persisted(ME)) == ME
+
+    allow_list = PersistedQueries(redis, "down", limits, registered_only=True)
+    for query, extensions in [(ME, None), (None, persisted(ME)), (ME, persisted(ME))]:
+        with pytest.raises(PersistedQueryRefused) as refused:
+            await allow_list.resolve(query, extensions)
+        assert refused.value.code == "PERSISTED_QUERIES_UNAVAILABLE"
+    await redis.aclose()
