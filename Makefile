@@ -8,11 +8,22 @@ CLIENTS := tests/clients/node_modules/.installed
 
 .PHONY: run test lint format schema migrations bench clean
 
-$(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+# GraphiQL's browser files (React, GraphiQL), served by the app itself: api/graphiql/__init__.py.
+GRAPHIQL := api/graphiql
+
+# Installs Python packages from PyPI and GraphiQL's from the npm registry: each step says what it
+# does and shows its progress (about 30 s the first time, nothing after until a lock file changes).
+$(STAMP): pyproject.toml $(GRAPHIQL)/package-lock.json
+	@command -v npm >/dev/null || { echo "GraphiQL installs with npm: apt-get install npm"; exit 1; }
+	@test -x $(PY) || { echo "== Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@echo "== Upgrading pip in $(VENV)"
+	@$(PY) -m pip install --quiet --upgrade pip
+	@echo "== Installing the project and its development tools into $(VENV) (pyproject.toml)"
+	$(PY) -m pip install -e '.[dev]'
+	@echo "== Installing GraphiQL's browser files into $(GRAPHIQL)/node_modules ($(GRAPHIQL)/package-lock.json)"
+	npm ci --prefix $(GRAPHIQL) --no-audit --no-fund
 	@touch $(STAMP)
+	@echo "== Installed"
 
 run: $(STAMP)
 	@$(PY) -m api check-redis
@@ -21,6 +32,7 @@ run: $(STAMP)
 	$(PY) -m api run
 
 $(CLIENTS): tests/clients/package.json tests/clients/package-lock.json
+	@echo "== Installing the suite's JavaScript clients into tests/clients/node_modules (tests/clients/package-lock.json)"
 	npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error
 	@touch $(CLIENTS)
 
@@ -46,4 +58,4 @@ migrations: $(STAMP)
 	rm -f data/makemigrations.sqlite3*
 
 clean:
-	rm -rf $(VENV) data .pytest_cache tests/clients/node_modules
+	rm -rf $(VENV) data .pytest_cache $(GRAPHIQL)/node_modules tests/clients/node_modules

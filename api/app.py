@@ -18,6 +18,7 @@ from starlette.routing import Route
 from tortoise import connections
 
 import bootstrap
+from api import graphiql
 from api.context import Services
 from api.exports import members_csv, report_csv
 from api.graphql_view import GraphQLView
@@ -111,14 +112,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await services.redis.aclose()
             await close_database()
 
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/exports/members.csv", members_csv),
+        Route("/exports/report.csv", report_csv),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if settings.graphiql_enabled:
+        routes.append(graphiql.route)
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/exports/members.csv", members_csv),
-            Route("/exports/report.csv", report_csv),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ],
+        routes=routes,
         middleware=[
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
             Middleware(Authentication, tokens=services.tokens),

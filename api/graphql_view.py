@@ -12,7 +12,7 @@ import structlog
 from cross_web import HTTPException  # what strawberry's HTTP layer raises to refuse a request
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -22,6 +22,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from api import graphiql
 from api.caller import ANONYMOUS
 from api.context import Context, Services
 from api.errors import UNEXPECTED, graphql_error_code, http_error
@@ -90,6 +91,10 @@ class GraphQLView(GraphQL[Context, None]):
             # A GET answer depends on who asks: a shared cache keys on the credentials too.
             response.headers["Vary"] = "Authorization, X-Api-Key"
         await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Ours rather than strawberry's page, which loads its scripts from a CDN (api/graphiql/).
+        return HTMLResponse(graphiql.page())
 
     async def _plain_post(self, request: Request) -> Response | None:
         """The answer to the request every client sends (a JSON POST of one operation), the way

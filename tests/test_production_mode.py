@@ -18,6 +18,11 @@ async def test_graphiql_is_off(http: httpx.AsyncClient) -> None:
     assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
+async def test_graphiqls_files_are_not_served(http: httpx.AsyncClient) -> None:
+    response = await http.get("/graphiql/graphiql/graphiql.min.js")
+    assert response.status_code == 404
+
+
 async def test_introspection_is_off(gql: GraphQLClient) -> None:
     body = await gql.raw("query { __schema { types { name } } }")
     assert body["data"] is None
