@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The real JavaScript clients the suite drives (Apollo Client, graphql-codegen): tests/clients/.
+CLIENTS := tests/clients/node_modules/.installed
 
 .PHONY: run test lint format schema migrations bench clean
 
@@ -29,7 +31,12 @@ run: $(STAMP)
 	$(PY) -m api seed-demo
 	$(PY) -m api run
 
-test: $(STAMP)
+$(CLIENTS): tests/clients/package.json tests/clients/package-lock.json
+	@echo "== Installing the suite's JavaScript clients into tests/clients/node_modules (tests/clients/package-lock.json)"
+	npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error
+	@touch $(CLIENTS)
+
+test: $(STAMP) $(CLIENTS)
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -51,4 +58,4 @@ migrations: $(STAMP)
 	rm -f data/makemigrations.sqlite3*
 
 clean:
-	rm -rf $(VENV) data .pytest_cache $(GRAPHIQL)/node_modules
+	rm -rf $(VENV) data .pytest_cache $(GRAPHIQL)/node_modules tests/clients/node_modules

@@ -1,6 +1,6 @@
 """`python -m api <command>`: migrate, seed-demo, run, create-program, create-staff,
-create-api-key, export-schema, check-redis, rebuild-leaderboards, fetch-draw-record,
-verify-draw."""
+create-api-key, export-schema, check-redis, register-operations, rebuild-leaderboards,
+fetch-draw-record, verify-draw."""
 
 from __future__ import annotations
 
@@ -67,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     key = commands.add_parser("create-api-key", help="print a new integration key of a program")
     key.add_argument("--program", required=True)
     key.add_argument("--name", default="Point of sale")
+    register = commands.add_parser(
+        "register-operations",
+        help="register a client's operations: the persisted queries that run under "
+        "REGISTERED_OPERATIONS_ONLY (an Apollo manifest, a Relay query map or a .graphql file)",
+    )
+    register.add_argument("files", nargs="+", metavar="FILE", type=Path)
     rebuild = commands.add_parser(
         "rebuild-leaderboards", help="recompute leaderboards from the database (atomic swap)"
     )
@@ -115,6 +121,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         case "check-redis":
             asyncio.run(_check_redis())
             print(f"Redis answers at {get_settings().redis_url}")
+        case "register-operations":
+            return asyncio.run(_register_operations(args.files))
         case "verify-draw":
             return _verify_draw(args.record)
         case "fetch-draw-record":
@@ -155,6 +163,35 @@ def _dispatch(args: argparse.Namespace) -> int:
                 print(plaintext)
 
             asyncio.run(_with_database(create_key))
+    return 0
+
+
+async def _register_operations(files: list[Path]) -> int:
+    from api.persisted_queries import OperationsFileError, PersistedQueries, read_operations
+    from api.schema import schema
+
+    try:
+        documents = {
+            digest: text
+            for path in files
+            for digest, text in read_operations(path, schema._schema).items()
+        }
+    except OperationsFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    settings = get_settings()
+    redis = create_redis(settings.redis_url)
+    try:
+        await ensure_redis(redis, settings.redis_url)
+        store = PersistedQueries.from_settings(settings, redis)
+        added = await store.register(documents)
+        total = await store.registered_count()
+    finally:
+        await redis.aclose()
+    print(
+        f"registered {len(documents)} operations ({added} new, {total} in all) "
+        f"under prefix {settings.persisted_queries_prefix}"
+    )
     return 0
 
 

@@ -23,6 +23,7 @@ from api.context import Services
 from api.exports import members_csv, report_csv
 from api.graphql_view import GraphQLView
 from api.middleware import Authentication, BodySizeLimit
+from api.persisted_queries import PersistedQueries
 from api.schema import build_schema
 from core.database import close_database, init_database
 from core.logging import configure_logging
@@ -52,6 +53,7 @@ def build_services(settings: Settings) -> Services:
                 window_seconds=settings.throttle_window_seconds,
             ),
         ),
+        persisted_queries=PersistedQueries.from_settings(settings, redis),
     )
 
 

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from api.caller import Caller
 from api.loaders import Loaders
+from api.persisted_queries import PersistedQueries
 from core.settings import Settings
 from gamification.accounts.login_throttle import LoginThrottle
 from gamification.accounts.sessions import TokenIssuer
@@ -24,6 +25,7 @@ class Services:
     redis: Redis
     tokens: TokenIssuer
     throttle: LoginThrottle
+    persisted_queries: PersistedQueries
 
 
 @dataclass

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import ParamSpec, TypeVar
 
 import strawberry
+from graphql import GraphQLError
 from starlette.responses import JSONResponse
 
 from api.enums import graphql_enum
@@ -169,6 +170,23 @@ class UserError:
         description="The input field at fault, as its GraphQL name (camelCase, `lines.0.sku` "
         "style for nested ones); null when no single field is.",
     )
+
+
+# The code of an error no one meant to give: a bug or an outage.
+UNEXPECTED = "INTERNAL_SERVER_ERROR"
+
+
+def graphql_error_code(error: GraphQLError) -> str:
+    """The `extensions.code` a GraphQL error answers with: a domain error's code, the code a
+    refusal carries (UNAUTHENTICATED, FORBIDDEN...), UNEXPECTED for anything else raised, and
+    GRAPHQL_VALIDATION_FAILED for a document at fault (parse, validation, limits)."""
+    original = error.original_error
+    if isinstance(original, DomainError):
+        return str(original.code.value)
+    if original is not None and not isinstance(original, GraphQLError):
+        return UNEXPECTED
+    code = (error.extensions or {}).get("code")
+    return code if isinstance(code, str) else "GRAPHQL_VALIDATION_FAILED"
 
 
 def http_error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:

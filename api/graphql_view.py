@@ -1,4 +1,5 @@
-"""The strawberry ASGI view: builds the per-request context and gives every error a code."""
+"""The strawberry ASGI view: builds the per-request context, resolves persisted queries
+(api/persisted_queries.py) and gives every error a code."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -24,7 +25,8 @@ from strawberry.types.graphql import OperationType
 from api import graphiql
 from api.caller import ANONYMOUS
 from api.context import Context, Services
-from api.errors import http_error
+from api.errors import UNEXPECTED, graphql_error_code, http_error
+from api.persisted_queries import NOT_FOUND, UNAVAILABLE, PersistedQueryRefused
 from api.times import name_variable_error
 from core.errors import DomainError
 
@@ -36,12 +38,6 @@ _POST_OPERATIONS = {OperationType.QUERY, OperationType.MUTATION}
 
 # Refusals of the HTTP request itself (a body that is not JSON, GraphiQL when it is off), by status.
 _HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND"}
-
-
-def _is_unexpected(error: GraphQLError) -> bool:
-    """A bug or an outage, as opposed to a refusal the API meant to give."""
-    original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError | DomainError)
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -84,6 +80,17 @@ class GraphQLView(GraphQL[Context, None]):
         except HTTPException as error:
             code = _HTTP_CODES.get(error.status_code, "BAD_REQUEST")
             response = http_error(error.status_code, code, error.reason)
+        except PersistedQueryRefused as error:
+            # Not found is a step of the protocol (the client sends the text next), not a fault.
+            status = {NOT_FOUND: 200, UNAVAILABLE: 503}.get(error.code, 400)
+            response = http_error(status, error.code, error.message)
+            if error.code != NOT_FOUND:
+                log.info("persisted query refused", code=error.code)
+            # No cache may keep a refusal: the same URL is answered once the text is known.
+            response.headers["Cache-Control"] = "no-store"
+        if request.method == "GET":
+            # A GET answer depends on who asks: a shared cache keys on the credentials too.
+            response.headers["Vary"] = "Authorization, X-Api-Key"
         await response(scope, receive, send)
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -105,19 +112,25 @@ class GraphQLView(GraphQL[Context, None]):
             return None
         if not (
             isinstance(data, dict)
-            and isinstance(data.get("query"), str)
+            and isinstance(data.get("query"), str | None)
             and isinstance(data.get("variables"), dict | None)
             and isinstance(data.get("operationName"), str | None)
-            and data.get("extensions") is None
+            and isinstance(data.get("extensions"), dict | None)
         ):
+            return None
+        query = await self.services.persisted_queries.resolve(
+            data.get("query"), data.get("extensions")
+        )
+        if query is None:
             return None
         try:
             result = await self.schema.execute(
-                data["query"],
+                query,
                 variable_values=data.get("variables"),
                 context_value=await self.get_context(request, Response()),
                 operation_name=data.get("operationName"),
                 allowed_operation_types=_POST_OPERATIONS,
+                operation_extensions=data.get("extensions"),
             )
         # Refused as strawberry's `run` refuses them.
         except CannotGetOperationTypeError as error:
@@ -129,6 +142,19 @@ class GraphQLView(GraphQL[Context, None]):
         return Response(
             self.encode_json(await self.process_result(request, result)),
             media_type="application/json",
+        )
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """As strawberry's, the text of a persisted query filled in (GET requests come here)."""
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData):
+            data.query = await self.services.persisted_queries.resolve(data.query, data.extensions)
+        return data
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET of a persisted query carries no `query`, yet asks for the operation, not GraphiQL.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
         )
 
     async def get_context(
@@ -159,24 +185,20 @@ class GraphQLView(GraphQL[Context, None]):
         return data
 
     def _format(self, error: GraphQLError) -> dict[str, Any]:
+        """The error as clients read it (the schema has logged it: api/error_log.py)."""
         formatted = dict(error.formatted)
         extensions = dict(formatted.get("extensions") or {})
-        if isinstance(error.original_error, DomainError):
-            # A refusal raised by a query (mutations put theirs in the payload instead).
-            extensions["code"] = error.original_error.code.value
-            if error.original_error.field:
-                extensions["field"] = error.original_error.field
-        elif _is_unexpected(error):
-            log.error("unexpected error", path=error.path, exc_info=error.original_error)
-            extensions["code"] = "INTERNAL_SERVER_ERROR"
-            if self.services.settings.mask_errors:
-                formatted["message"] = MASKED_MESSAGE
-        elif (refused := name_variable_error(error)) is not None:
+        if (refused := name_variable_error(error)) is not None:
             # A variable's time refused by the DateTime scalar: its code and field.
             formatted["message"] = refused.message
             extensions.update(refused.extensions or {})
-        elif "code" not in extensions:
-            # Parse, validation and limiter errors: the document itself is at fault.
-            extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
+            formatted["extensions"] = extensions
+            return formatted
+        extensions["code"] = graphql_error_code(error)
+        # A refusal raised by a query (mutations put theirs in the payload instead).
+        if isinstance(error.original_error, DomainError) and error.original_error.field:
+            extensions["field"] = error.original_error.field
+        if extensions["code"] == UNEXPECTED and self.services.settings.mask_errors:
+            formatted["message"] = MASKED_MESSAGE
         formatted["extensions"] = extensions
         return formatted

@@ -20,6 +20,7 @@ from api.challenges.mutations import ChallengeMutations
 from api.challenges.queries import ChallengeQueries
 from api.documents import PreparedDocuments, preparer
 from api.earning_rules.mutations import EarningRuleMutations, EarningRuleQueries
+from api.error_log import LoggedSchema
 from api.execution import AcyclicExecutionContext
 from api.games.mutations import GameMutations
 from api.games.queries import GameQueries
@@ -101,7 +102,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection_enabled:
         rules.append(NoSchemaIntrospectionCustomRule)
-    built = strawberry.Schema(
+    built = LoggedSchema(
         query=Query,
         mutation=Mutation,
         # Called per request, once `prepare` below exists.

@@ -35,6 +35,16 @@ class Settings(BaseSettings):
     # See GraphQLView (api/graphql_view.py) for why; bench/README.md has the runs behind 12.
     graphql_concurrency: int = Field(default=12, ge=0)
 
+    # Automatic persisted queries (api/persisted_queries.py): Redis keys start with the prefix
+    # (one per deployment sharing a Redis); each kept document lives ttl seconds, at most
+    # max_documents of at most max_bytes each are kept.
+    persisted_queries_prefix: str = Field(default="loyalty", min_length=1)
+    persisted_queries_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=1)
+    persisted_queries_max_bytes: int = Field(default=20_000, ge=0)
+    persisted_queries_max_documents: int = Field(default=5_000, ge=1)
+    # Only operations registered with `python -m api register-operations` run (production).
+    registered_operations_only: bool = False
+
     login_attempts_per_email: int = 5
     login_attempts_per_address: int = 50
     signups_per_address: int = 20
