@@ -11,6 +11,7 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -20,6 +21,7 @@ from tortoise import connections
 import bootstrap
 from api import graphiql
 from api.context import Services
+from api.errors import http_error
 from api.exports import members_csv, report_csv
 from api.graphql_view import GraphQLView
 from api.middleware import Authentication, BodySizeLimit
@@ -32,6 +34,20 @@ from core.settings import Settings, get_settings
 from gamification.accounts import passwords
 from gamification.accounts.login_throttle import LoginThrottle, ThrottleLimits
 from gamification.accounts.sessions import TokenIssuer
+
+# Routing refusals (an unknown path, a method a route does not take), by status.
+_ROUTING_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+async def _routing_refusal(request: Request, error: Exception) -> JSONResponse:
+    """Starlette's routing refusals in the JSON shape of every other refusal, not plain text."""
+    assert isinstance(error, HTTPException)
+    response = http_error(
+        error.status_code, _ROUTING_CODES.get(error.status_code, "BAD_REQUEST"), error.detail
+    )
+    if error.headers:
+        response.headers.update(error.headers)
+    return response
 
 
 def build_services(settings: Settings) -> Services:
@@ -128,6 +144,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Middleware(Authentication, tokens=services.tokens),
         ],
         lifespan=lifespan,
+        exception_handlers={HTTPException: _routing_refusal},
     )
     app.state.services = services
     return app

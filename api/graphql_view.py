@@ -171,6 +171,15 @@ class GraphQLView(GraphQL[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
 
+    def parse_json(self, data: str | bytes) -> Any:
+        """A request body: an operation object (or a list of them, which batching refuses)."""
+        body = super().parse_json(data)
+        if not isinstance(body, dict | list):
+            raise HTTPException(
+                400, 'The body is a JSON object such as {"query": "{ __typename }"}.'
+            )
+        return body
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 

@@ -75,6 +75,47 @@ async def test_a_body_that_is_not_json_is_a_400(http: httpx.AsyncClient) -> None
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
+@pytest.mark.parametrize(
+    "body", [b'"hello"', b"null", b"5", b"true", b"[1, 2]", b'[{"query": 5}]', b'{"query": 5}']
+)
+async def test_a_json_body_that_is_not_an_operation_is_a_400_with_a_code(
+    http: httpx.AsyncClient, body: bytes
+) -> None:
+    response = await http.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_a_method_graphql_does_not_take_is_a_405_with_a_code(
+    http: httpx.AsyncClient,
+) -> None:
+    response = await http.put("/graphql", content=b'{"query": "{ __typename }"}')
+    assert response.status_code == 405
+    assert response.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+    assert set(response.headers["allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+
+
+async def test_an_unknown_path_is_a_404_with_a_code(http: httpx.AsyncClient) -> None:
+    response = await http.get("/graphq1")
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_variables_that_are_not_an_object_are_a_400_with_a_code(
+    http: httpx.AsyncClient,
+) -> None:
+    for variables in (b'"x"', b"[1]", b"5"):
+        response = await http.post(
+            "/graphql",
+            content=b'{"query": "{ __typename }", "variables": ' + variables + b"}",
+            headers={"content-type": "application/json"},
+        )
+        assert response.status_code == 400, (variables, response.text)
+        assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
 async def test_a_body_of_another_content_type_gets_a_json_error_with_a_code(
     http: httpx.AsyncClient,
 ) -> None:
