@@ -17,6 +17,8 @@ from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from api.text_values import variable_errors
+
 CACHE_SIZE = 1024
 
 
@@ -55,5 +57,9 @@ class PreparedDocuments(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         if self.prepared is not None:
-            self.execution_context.pre_execution_errors = self.prepared.errors
+            context = self.execution_context
+            # A valid document's variables meet the rule its literals met (api/text_values.py).
+            context.pre_execution_errors = self.prepared.errors or variable_errors(
+                context.variables
+            )
         yield

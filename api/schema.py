@@ -35,6 +35,7 @@ from api.reports.queries import ReportQueries
 from api.reports.segments import SegmentMutations, SegmentQueries
 from api.rewards.mutations import RewardMutations
 from api.rewards.queries import RewardQueries
+from api.text_values import NoNulInStringsRule
 from api.tiers.mutations import TierMutations, TierQueries
 from api.times import SCALAR_OVERRIDES, TimeValuesRule
 from api.webhooks.mutations import WebhookMutations
@@ -97,6 +98,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     rules: list[type[ASTValidationRule]] = [
         # graphql-core's check of literal values, naming the field of a refused time.
         *(TimeValuesRule if rule is ValuesOfCorrectTypeRule else rule for rule in specified_rules),
+        NoNulInStringsRule,
         depth_validator(settings.max_query_depth, None, None),
         aliases_validator(settings.max_aliases),
     ]

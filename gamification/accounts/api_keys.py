@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 
@@ -15,6 +16,8 @@ from core.errors import ErrorCode, NotFound, ValidationFailed
 from gamification.accounts.models import ApiKey
 
 _PREFIX_BYTES = 6
+# What a key's prefix can be: anything else is no key, and never reaches the database.
+_PREFIX = re.compile(f"[0-9a-f]{{{2 * _PREFIX_BYTES}}}")
 _SECRET_BYTES = 24
 # Integrations send a key with every request: live keys are remembered for a few seconds, so a
 # revocation takes effect at once in this process and within CACHE_SECONDS in the others.
@@ -52,7 +55,7 @@ async def create_api_key(
 async def authenticate_api_key(presented: str) -> ApiKey | None:
     """The live key that `presented` is, or None."""
     parts = presented.split("_", 2)
-    if len(parts) != 3 or parts[0] != "lk" or len(parts[1]) != 2 * _PREFIX_BYTES:
+    if len(parts) != 3 or parts[0] != "lk" or not _PREFIX.fullmatch(parts[1]):
         return None
     cache_key = _hash(presented)
     hit = _cache.get(cache_key)
