@@ -101,7 +101,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     configure_logging(settings.json_logs)
     passwords.configure("fast" if settings.environment == "test" else "standard")
     services = build_services(settings)
-    graphql = GraphQLView(build_schema(settings), services)
+    schema = build_schema(settings)
+    graphql = GraphQLView(schema, services)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -147,4 +148,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exception_handlers={HTTPException: _routing_refusal},
     )
     app.state.services = services
+    app.state.documents = schema.documents
     return app

@@ -8,9 +8,9 @@ operation's text does the same work in one lookup.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
 from graphql.validation import ASTValidationRule
@@ -19,7 +19,12 @@ from strawberry.schema.schema import validate_document
 
 from api.text_values import variable_errors
 
-CACHE_SIZE = 1024
+# The cache holds at most this much operation text (its parsed trees take about twice that),
+# of which anonymous callers may fill only a share: what they send cannot evict the documents
+# of the apps' signed-in users. A longer text than MAX_CACHED_TEXT is prepared each time.
+CACHE_TEXT_BYTES = 4_000_000
+ANONYMOUS_TEXT_BYTES = 500_000
+MAX_CACHED_TEXT = 64_000
 
 
 @dataclass(frozen=True)
@@ -28,30 +33,75 @@ class Prepared:
     errors: list[GraphQLError]
 
 
-def preparer(
-    schema: GraphQLSchema, rules: tuple[type[ASTValidationRule], ...], max_tokens: int
-) -> Callable[[str], Prepared]:
+class _Partition:
+    """Least recently used documents, bounded by the length of their texts."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.entries: OrderedDict[str, Prepared] = OrderedDict()
+
+    def get(self, query: str) -> Prepared | None:
+        prepared = self.entries.get(query)
+        if prepared is not None:
+            self.entries.move_to_end(query)
+        return prepared
+
+    def put(self, query: str, prepared: Prepared) -> None:
+        self.entries[query] = prepared
+        self.size += len(query)
+        while self.size > self.limit:
+            evicted, _ = self.entries.popitem(last=False)
+            self.size -= len(evicted)
+
+
+class DocumentCache:
     """A cached parse-and-validate for one schema and its limits. A document that does not parse
     (syntax, or more than `max_tokens` tokens) raises GraphQLError and is not cached."""
 
-    @lru_cache(maxsize=CACHE_SIZE)
-    def prepare(query: str) -> Prepared:
-        document = parse(query, max_tokens=max_tokens)
-        return Prepared(document, validate_document(schema, document, rules))
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        rules: tuple[type[ASTValidationRule], ...],
+        max_tokens: int,
+        text_bytes: int = CACHE_TEXT_BYTES,
+        anonymous_bytes: int = ANONYMOUS_TEXT_BYTES,
+    ) -> None:
+        self.schema = schema
+        self.rules = rules
+        self.max_tokens = max_tokens
+        self.signed_in = _Partition(text_bytes - anonymous_bytes)
+        self.anonymous = _Partition(anonymous_bytes)
 
-    return prepare
+    @property
+    def text_bytes(self) -> int:
+        return self.signed_in.size + self.anonymous.size
+
+    def __len__(self) -> int:
+        return len(self.signed_in.entries) + len(self.anonymous.entries)
+
+    def prepare(self, query: str, anonymous: bool) -> Prepared:
+        prepared = self.signed_in.get(query) or self.anonymous.get(query)
+        if prepared is None:
+            document = parse(query, max_tokens=self.max_tokens)
+            prepared = Prepared(document, validate_document(self.schema, document, self.rules))
+            if len(query) <= MAX_CACHED_TEXT:
+                (self.anonymous if anonymous else self.signed_in).put(query, prepared)
+        return prepared
 
 
 class PreparedDocuments(SchemaExtension):
-    def __init__(self, prepare: Callable[[str], Prepared]) -> None:
+    def __init__(self, cache: DocumentCache) -> None:
         super().__init__()
-        self.prepare = prepare
+        self.cache = cache
         self.prepared: Prepared | None = None
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         if context.query and context.graphql_document is None:
-            self.prepared = self.prepare(context.query)
+            caller = getattr(context.context, "caller", None)
+            anonymous = caller is None or caller.kind in ("anonymous", "invalid")
+            self.prepared = self.cache.prepare(context.query, anonymous)
             context.graphql_document = self.prepared.document
         yield
 

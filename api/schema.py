@@ -18,7 +18,7 @@ from api.badges.mutations import BadgeMutations
 from api.badges.queries import BadgeQueries
 from api.challenges.mutations import ChallengeMutations
 from api.challenges.queries import ChallengeQueries
-from api.documents import PreparedDocuments, preparer
+from api.documents import DocumentCache, PreparedDocuments
 from api.earning_rules.mutations import EarningRuleMutations, EarningRuleQueries
 from api.error_log import LoggedSchema
 from api.execution import AcyclicExecutionContext
@@ -107,12 +107,13 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     built = LoggedSchema(
         query=Query,
         mutation=Mutation,
-        # Called per request, once `prepare` below exists.
-        extensions=[lambda: PreparedDocuments(prepare)],  # type: ignore[list-item]  # strawberry types extensions as classes; a factory works at runtime
+        # Called per request, once `documents` below exists.
+        extensions=[lambda: PreparedDocuments(documents)],  # type: ignore[list-item]  # strawberry types extensions as classes; a factory works at runtime
         execution_context_class=AcyclicExecutionContext,
         scalar_overrides=SCALAR_OVERRIDES,
     )
-    prepare = preparer(built._schema, tuple(rules), settings.max_tokens)
+    documents = DocumentCache(built._schema, tuple(rules), settings.max_tokens)
+    built.documents = documents  # type: ignore[attr-defined]  # for the app's state and tests
     install_input_plans(built)
     return built
 
