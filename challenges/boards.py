@@ -92,6 +92,12 @@ class ChallengeSource:
         return [board_of(i) for i in ids]
 
 
+    async def holds(self, program_id: int, board: str) -> bool:
+        return await Challenge.filter(
+            id=int(board.split(":", 1)[1]), program_id=program_id
+        ).exists()
+
+
 async def _challenge(program_id: int, board: str) -> Challenge | None:
     return await Challenge.get_or_none(id=int(board.split(":", 1)[1]), program_id=program_id)
 

@@ -348,3 +348,28 @@ async def create_badge_via_api(staff: GraphQLClient, **fields: object) -> str:
     payload = await staff.mutate(CREATE_BADGE, values)
     assert payload["errors"] == [], payload["errors"]
     return str(payload["badge"]["id"])
+
+
+async def challenge_board(program: Program) -> str:
+    """The board of a new challenge of `program` (a program reads only its own challenges')."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from challenges.definitions import ChallengeFields, create_challenge
+    from challenges.models import ChallengeKind, ChallengeMetric, Enrolment
+    from core.clock import clock
+
+    start = clock.now() - timedelta(days=1)
+    challenge = await create_challenge(
+        program.id,
+        ChallengeMetric.PURCHASES,
+        ChallengeKind.INDIVIDUAL,
+        Enrolment.AUTOMATIC,
+        ChallengeFields(
+            name=unique("Board"),
+            target=Decimal(100),
+            starts_at=start,
+            ends_at=start + timedelta(days=60),
+        ),
+    )
+    return f"challenge:{challenge.id}"

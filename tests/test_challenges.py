@@ -711,3 +711,29 @@ async def test_a_tier_rank_out_of_range_is_refused_as_everywhere_else(gql: Graph
                 "message": f"A rank is between 0 and {eligibility.MAX_RANK}.",
             }
         ], rank
+
+
+async def test_no_caller_of_one_program_reads_a_challenge_board_of_another(
+    gql: GraphQLClient,
+) -> None:
+    # given a challenge with progress in program B
+    other = await new_program()
+    other_staff = await staff_client(gql, other, "MANAGER")
+    theirs = await create_challenge(other_staff, enrolment="AUTOMATIC", target="100")
+    player = await sign_up(gql, other)
+    await purchase_event(player.id, other.id)
+    board = {"board": f"challenge:{theirs}"}
+    assert (await player.client.query(LEADERBOARD, board))["leaderboard"]["me"]["rank"] == 1
+    # when a member, staff and an integration of program A ask for it
+    program = await new_program()
+    member = await sign_up(gql, program)
+    callers = [
+        member.client,
+        await staff_client(gql, program, "ADMIN"),
+        await integration_client(gql, program),
+    ]
+    for caller in callers:
+        # then the board is unknown to them, as one that does not exist at all
+        assert await caller.error_code(LEADERBOARD, board) == "UNKNOWN_LEADERBOARD"
+        unknown = {"board": "challenge:999999999"}
+        assert await caller.error_code(LEADERBOARD, unknown) == "UNKNOWN_LEADERBOARD"

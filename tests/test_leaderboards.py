@@ -25,6 +25,7 @@ from tests.builders import (
     RECORD_PURCHASE,
     add_rule,
     assert_ledger_consistent,
+    challenge_board,
     give_points,
     integration_client,
     new_program,
@@ -193,6 +194,7 @@ async def test_around_me_at_the_top_the_bottom_and_the_middle(gql: GraphQLClient
 async def test_an_event_applied_twice_counts_once(gql: GraphQLClient, redis: Redis) -> None:
     program = await new_program()
     member = await sign_up(gql, program, display_name="Twice")
+    challenge = await challenge_board(program)
     await give_points(member.id, 40)
     (earned,) = await Event.filter(member_id=member.id, type=EventType.POINTS_EARNED)
     # the same event delivered again, many times at once, and published again
@@ -202,11 +204,9 @@ async def test_an_event_applied_twice_counts_once(gql: GraphQLClient, redis: Red
     await events.publish([earned, earned])
     # and the generic entry point, twice with one id
     for _ in range(2):
-        await leaderboards.add_score(
-            redis, program.id, "challenge:9", member.id, 3, clock.now(), "c1"
-        )
+        await leaderboards.add_score(redis, program.id, challenge, member.id, 3, clock.now(), "c1")
     assert (await board(member))["me"] == {"rank": 1, "score": 40}
-    assert (await board(member, "challenge:9"))["me"] == {"rank": 1, "score": 3}
+    assert (await board(member, challenge))["me"] == {"rank": 1, "score": 3}
 
 
 async def test_boards_never_cross_programs(gql: GraphQLClient, redis: Redis) -> None:
@@ -421,7 +421,8 @@ async def test_a_change_in_flight_for_an_anonymised_member_never_puts_them_back_
     staying = await sign_up(gql, program, display_name="Staying")
     await give_points(leaving.id, 40)
     await give_points(staying.id, 20)
-    await leaderboards.add_score(redis, program.id, "challenge:5", leaving.id, 3, clock.now(), "c1")
+    challenge = await challenge_board(program)
+    await leaderboards.add_score(redis, program.id, challenge, leaving.id, 3, clock.now(), "c1")
     assert scores(await board(staying)) == [(1, "Leaving", 40), (2, "Staying", 20)]
     # when an admin anonymises one of them
     assert (await admin.mutate(ANONYMISE, {"memberId": str(leaving.id)}))["errors"] == []
@@ -434,7 +435,7 @@ async def test_a_change_in_flight_for_an_anonymised_member_never_puts_them_back_
                 await leaderboards.add_score(
                     redis, program.id, name, leaving.id, 100, clock.now(), f"late-{tag}"
                 )
-                for name in ("points", "referrals", "challenge:5")
+                for name in ("points", "referrals", challenge)
             ]
         )
 
@@ -442,7 +443,7 @@ async def test_a_change_in_flight_for_an_anonymised_member_never_puts_them_back_
     assert await redis.sismember(leaderboards.erased_key(program.id), str(leaving.id))
     for period in ("ALL_TIME", "MONTH", "WEEK"):
         assert scores(await board(staying, period=period)) == [(1, "Staying", 20)]
-        assert (await board(staying, "challenge:5", period=period))["entries"] == []
+        assert (await board(staying, challenge, period=period))["entries"] == []
         assert (await board(staying, "referrals", period=period))["entries"] == []
     # and once Redis has lost everything, a rebuild restores the erased set with the boards,
     # so the same late change is skipped again
@@ -453,7 +454,7 @@ async def test_a_change_in_flight_for_an_anonymised_member_never_puts_them_back_
     assert await redis.sismember(leaderboards.erased_key(program.id), str(leaving.id))
     for period in ("ALL_TIME", "MONTH", "WEEK"):
         assert scores(await board(staying, period=period)) == [(1, "Staying", 20)]
-        assert (await board(staying, "challenge:5", period=period))["entries"] == []
+        assert (await board(staying, challenge, period=period))["entries"] == []
     # while the other member's changes still count
     await leaderboards.add_score(redis, program.id, "points", staying.id, 5, clock.now(), "ok")
     assert scores(await board(staying)) == [(1, "Staying", 25)]

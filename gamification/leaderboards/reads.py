@@ -9,7 +9,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from core.clock import clock
-from core.errors import ErrorCode, ValidationFailed
+from core.errors import ErrorCode, NotFound, ValidationFailed
 from gamification.leaderboards.boards import (
     Period,
     Window,
@@ -18,6 +18,8 @@ from gamification.leaderboards.boards import (
     periods_of,
     window,
 )
+from gamification.leaderboards.error_codes import LeaderboardErrorCode
+from gamification.leaderboards.rebuilds import source_of
 
 MAX_FIRST = 100
 
@@ -55,6 +57,11 @@ async def read_board(
         raise ValidationFailed(ErrorCode.INVALID_INPUT, f"first is 0 to {MAX_FIRST}.", "first")
     if not 0 <= around <= MAX_AROUND:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, f"around is 0 to {MAX_AROUND}.", "around")
+    if not await source_of(board).holds(program_id, board):
+        # Another program's board is no board of this one: nothing of it is read.
+        raise NotFound(
+            LeaderboardErrorCode.UNKNOWN_LEADERBOARD, f"This program has no board {board}.", "board"
+        )
     kept = periods_of(board)
     win = window(period if period in kept else kept[0], clock.now(), board)
     key = board_key(program_id, board, win)

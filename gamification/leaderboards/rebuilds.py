@@ -92,6 +92,10 @@ class BoardSource(Protocol):
         """The boards of this family a full rebuild covers."""
         ...
 
+    async def holds(self, program_id: int, board: str) -> bool:
+        """Whether the program has this board (a challenge board is its own challenges')."""
+        ...
+
 
 def aware(value: datetime | str) -> datetime:
     # SQLite hands aggregates of datetimes back as text.
@@ -124,6 +128,9 @@ class PointsSource:
 
     async def boards(self, program_id: int) -> list[str]:
         return [POINTS]
+
+    async def holds(self, program_id: int, board: str) -> bool:
+        return True
 
 
 def _points_entries(program_id: int, win: Window) -> QuerySet[LedgerEntry]:
@@ -172,6 +179,9 @@ class ReferralsSource:
 
     async def boards(self, program_id: int) -> list[str]:
         return [REFERRALS]
+
+    async def holds(self, program_id: int, board: str) -> bool:
+        return True
 
 
 # Board families by the part of the name before ":"; the challenges feature registers its own.
