@@ -46,7 +46,8 @@ async def _check_redis() -> None:
         await redis.aclose()
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The command line: each command and its arguments."""
     parser = argparse.ArgumentParser(prog="python -m api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply the committed migrations")
@@ -97,7 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     fetch.add_argument("--token", required=True, help="a member's access token")
     fetch.add_argument("--out", default="-", help="where to write the JSON (default: stdout)")
     fetch.add_argument("--page-size", type=int, default=10_000, help="entries per request")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
 
     try:
         return _dispatch(args)
