@@ -19,6 +19,7 @@ class ErrorCode(StrEnum):
     ALREADY_ARCHIVED = "ALREADY_ARCHIVED"
     INVALID_URL = "INVALID_URL"
     INVALID_WINDOW = "INVALID_WINDOW"
+    NAME_TAKEN = "NAME_TAKEN"
 
 
 class DomainError(Exception):
