@@ -13,12 +13,13 @@ from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tortoise import connections
 
 import bootstrap
 from api.context import Services
+from api.demo.webhooks import SINK_PATH
 from api.exports import members_csv, report_csv
 from api.graphql_view import GraphQLView
 from api.middleware import Authentication, BodySizeLimit
@@ -77,6 +78,13 @@ async def readyz(request: Request) -> JSONResponse:
     )
 
 
+async def demo_webhook(request: Request) -> Response:
+    """Where the demo's webhook delivers (development only): it takes every delivery, so the
+    demo's deliveries show as delivered."""
+    await request.body()
+    return Response(status_code=204)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     configure_logging(settings.json_logs)
@@ -116,6 +124,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/exports/report.csv", report_csv),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *(
+                []
+                if settings.environment == "production"
+                else [Route(SINK_PATH, demo_webhook, methods=["POST"])]
+            ),
         ],
         middleware=[
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
