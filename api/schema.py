@@ -23,6 +23,8 @@ from api.leaderboards.queries import LeaderboardQueries
 from api.members.mutations import MemberMutations
 from api.members.queries import MemberQueries
 from api.points.mutations import PointsMutations
+from api.programs.mutations import ProgramMutations
+from api.programs.queries import ProgramQueries
 from api.purchases.mutations import PurchaseMutations, PurchaseQueries
 from api.referrals.mutations import ReferralMutations
 from api.reports.queries import ReportQueries
@@ -50,6 +52,7 @@ class Query(
     BadgeQueries,
     ChallengeQueries,
     WebhookQueries,
+    ProgramQueries,
 ):
     pass
 
@@ -69,6 +72,7 @@ class Mutation(
     BadgeMutations,
     ChallengeMutations,
     WebhookMutations,
+    ProgramMutations,
 ):
     pass
 

@@ -172,10 +172,19 @@ class StaffUser:
     id: strawberry.ID
     email: str
     role: StaffRole  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+    archived_at: datetime | None = strawberry.field(
+        default=None,
+        description="When an admin archived this user (they can no longer log in); null: active.",
+    )
 
     @classmethod
     def from_model(cls, staff: accounts_models.StaffUser) -> StaffUser:
-        return cls(id=strawberry.ID(str(staff.id)), email=staff.email, role=staff.role)
+        return cls(
+            id=strawberry.ID(str(staff.id)),
+            email=staff.email,
+            role=staff.role,
+            archived_at=staff.archived_at,
+        )
 
 
 @strawberry.type
