@@ -8,6 +8,9 @@ order below (later parts may use earlier ones).
 
 from __future__ import annotations
 
+from arq import create_pool
+from arq.connections import RedisSettings
+
 import bootstrap
 from api.demo import (
     accounts,
@@ -20,6 +23,8 @@ from api.demo import (
     segments,
     webhooks,
 )
+from core.redis import create_redis
+from core.settings import get_settings
 
 
 async def seed_demo() -> None:
@@ -32,3 +37,19 @@ async def seed_demo() -> None:
     for part in (webhooks, points, rewards, games, engagement, referrals, draws, segments):
         await part.seed(program, member)
     print(accounts.credentials())
+
+
+async def seed_demo_from_cli() -> None:
+    """`python -m api seed-demo`: wired to Redis and the job queue as the app is, so the demo's
+    webhook deliveries wait in the queue for the worker (sent the moment `make run` starts it),
+    not for the scan of lost deliveries minutes later."""
+    settings = get_settings()
+    redis = create_redis(settings.redis_url)
+    queue = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+    wiring = bootstrap.wire(redis=redis, queue=queue)
+    try:
+        await seed_demo()
+    finally:
+        bootstrap.unwire(wiring)
+        await queue.aclose()
+        await redis.aclose()
