@@ -14,6 +14,7 @@ from badges.models import Badge
 from challenges.models import Challenge
 from gamification.games.models import Contest, InstantWinGame
 from gamification.points.models import EarningRule, MembershipPlan, Purchase, Tier
+from gamification.programs.models import Program
 from gamification.rewards.models import Reward
 from gamification.webhooks.models import Webhook
 from tests.graphql import GraphQLClient, codes
@@ -64,6 +65,11 @@ mutation($input: UpdateEarningRuleInput!) { updateEarningRule(input: $input) { e
 ARCHIVE_GAME = """
 mutation($input: ArchiveInstantWinGameInput!) {
   archiveInstantWinGame(input: $input) { errors { code } }
+}
+"""
+UPDATE_SETTINGS = """
+mutation($input: UpdateProgramSettingsInput!) {
+  updateProgramSettings(input: $input) { settings { pointValue } errors { code } }
 }
 """
 UPDATE_CONTEST = """
@@ -133,6 +139,8 @@ async def test_seed_demo_runs_clean_again_after_staff_renamed_archived_and_added
     await _ok(console, ARCHIVE_GAME, {"gameId": game})
     draw = _id(catalog["contests"], "Demo monthly draw")
     await _ok(console, UPDATE_CONTEST, {"contestId": draw, "name": "Monthly prize draw"})
+    # and clear the point value the demo set
+    assert (await console.mutate(UPDATE_SETTINGS, {"pointValue": None}))["errors"] == []
     # a name freed by a rename is anyone's again
     reused = await console.mutate(CREATE_BADGE, {"name": "First sip", "criteria": "MANUAL"})
     assert reused["errors"] == []
@@ -150,4 +158,5 @@ async def test_seed_demo_runs_clean_again_after_staff_renamed_archived_and_added
     assert await Tier.exists(name="Platinum") and not await Tier.exists(name="Gold")
     assert (await InstantWinGame.get(id=int(game))).archived
     assert (await Contest.get(id=int(draw))).name == "Monthly prize draw"
+    assert "point_value" not in (await Program.get(slug=DEMO_SLUG)).settings
     assert codes(second) == ["NAME_TAKEN"]

@@ -26,6 +26,11 @@ async def seeded(program_id: int, key: str, model: type[M]) -> M | None:
     return await model.get_or_none(id=row.object_id, program_id=program_id)
 
 
+async def known(program_id: int, key: str) -> bool:
+    """Whether the seed kept something under `key` (a step done once, such as settings)."""
+    return await SeedKey.exists(program_id=program_id, key=key)
+
+
 async def remember(program_id: int, key: str, object_id: int) -> None:
     """Keep `object_id` under `key` (replacing what the key held)."""
     updated = await SeedKey.filter(program_id=program_id, key=key).update(object_id=object_id)
