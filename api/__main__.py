@@ -133,9 +133,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         case "fetch-draw-record":
             return _fetch_draw_record(args)
         case "seed-demo":
-            from api.demo import seed_demo
+            from api.demo import seed_demo_from_cli
 
-            asyncio.run(_with_database(seed_demo))
+            asyncio.run(_with_database(seed_demo_from_cli))
         case "rebuild-leaderboards":
             # Checked before anything connects: a time carries a zone (core.clock's rule).
             at = parse_time(args.at, "--at") if args.at is not None else None

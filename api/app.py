@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tortoise import connections
 
@@ -22,6 +22,7 @@ import bootstrap
 from api import graphiql
 from api.context import Services
 from api.errors import http_error
+from api.demo.webhooks import SINK_PATH
 from api.exports import members_csv, report_csv
 from api.graphql_view import GraphQLView
 from api.middleware import Authentication, BodySizeLimit
@@ -96,6 +97,13 @@ async def readyz(request: Request) -> JSONResponse:
     )
 
 
+async def demo_webhook(request: Request) -> Response:
+    """Where the demo's webhook delivers (development only): it takes every delivery, so the
+    demo's deliveries show as delivered."""
+    await request.body()
+    return Response(status_code=204)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     configure_logging(settings.json_logs)
@@ -138,6 +146,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     if settings.graphiql_enabled:
         routes.append(graphiql.route)
+    if settings.environment != "production":
+        routes.append(Route(SINK_PATH, demo_webhook, methods=["POST"]))
     app = Starlette(
         routes=routes,
         middleware=[

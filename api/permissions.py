@@ -65,15 +65,22 @@ class IsIntegration(BasePermission):
 
 
 class IsStaff(BasePermission):
-    """A staff user of at least `minimum` role."""
+    """A staff user of at least `minimum` role. The role is read from the staff row (through the
+    request's dataloader), not from the token: a role changed or an account archived by an admin
+    applies to access tokens already issued."""
 
     def __init__(self, minimum: StaffRole = StaffRole.ANALYST) -> None:
         self.minimum = minimum
 
-    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         caller: Caller = info.context.caller
         _check(caller, "staff", "a staff session")
-        if _ROLE_RANK[StaffRole(caller.role)] < _ROLE_RANK[self.minimum]:
+        staff = await info.context.loaders.active_staff.load(caller.staff_id)
+        if staff is None:
+            raise GraphQLError(
+                "This session is no longer valid.", extensions={"code": "UNAUTHENTICATED"}
+            )
+        if _ROLE_RANK[StaffRole(staff.role)] < _ROLE_RANK[self.minimum]:
             raise _forbidden(f"This needs the {self.minimum.value} role or higher.")
         return True
 

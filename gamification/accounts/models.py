@@ -65,6 +65,8 @@ class StaffUser(Model):
     password_hash = fields.CharField(max_length=200)
     role = fields.CharEnumField(StaffRole, max_length=16)
     created_at = fields.DatetimeField()
+    # Set when an admin archives the account: it can no longer log in, and its sessions end.
+    archived_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "staff_user"

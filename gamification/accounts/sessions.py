@@ -131,7 +131,8 @@ class TokenIssuer:
         if link.member_id is not None:
             subject = await Member.get_or_none(id=link.member_id)
         else:
-            subject = await StaffUser.get_or_none(id=link.staff_id)
+            # An archived staff user's session ends with the archive.
+            subject = await StaffUser.get_or_none(id=link.staff_id, archived_at__isnull=True)
         if subject is None:
             raise _invalid_refresh()
         refresh = await self._issue_refresh(subject, family=link.family)
