@@ -60,8 +60,8 @@ def call(
     operation: str, name: str, field: GraphQLField, ids: Mapping[str, str] | None = None
 ) -> str:
     """`query { name(required args) { __typename } }`, or `mutation { ... }`; a payload's
-    `errors` and a connection's `edges` are selected too. With `ids`, every ID argument or input field named in it (an
-    optional one too) takes that id."""
+    `errors` and a connection's `edges` are selected too. With `ids`, every ID argument or input
+    field named in it (an optional one too) takes that id."""
     arguments = [
         f"{arg}: {literal(spec.type, arg, ids)}"
         for arg, spec in field.args.items()

@@ -35,6 +35,12 @@ ACCESS: dict[str, set[str]] = {
     "staffMe": ANALYST,
     "exportMyData": MEMBER,
     "deleteMyAccount": MEMBER,
+    "programSettings": ANALYST,
+    "updateProgramSettings": ADMIN,
+    "staffUsers": ADMIN,
+    "createStaff": ADMIN,
+    "updateStaff": ADMIN,
+    "archiveStaff": ADMIN,
     "createApiKey": ADMIN,
     "revokeApiKey": ADMIN,
     # members

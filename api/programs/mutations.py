@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -35,7 +35,12 @@ class ProgramMutations:
     )
     @returns_user_errors(UpdateProgramSettingsPayload)
     async def update_program_settings(
-        self, info: Info, input: UpdateProgramSettingsInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateProgramSettingsInput,
+            strawberry.argument(description="The settings to change; the others stay."),
+        ],
     ) -> UpdateProgramSettingsPayload:
         changes: dict[str, Any] = {}
         for key in settings.SETTINGS:
@@ -51,7 +56,11 @@ class ProgramMutations:
         description="Add a brand-team user to the program (ADMIN).",
     )
     @returns_user_errors(StaffPayload)
-    async def create_staff(self, info: Info, input: CreateStaffInput) -> StaffPayload:
+    async def create_staff(
+        self,
+        info: Info,
+        input: Annotated[CreateStaffInput, strawberry.argument(description="The new user.")],
+    ) -> StaffPayload:
         user = await staff.add_staff(
             info.context.program_id, input.email, input.password, input.role.value
         )
@@ -62,7 +71,13 @@ class ProgramMutations:
         description="Change a staff user's role (ADMIN); the program keeps at least one admin.",
     )
     @returns_user_errors(StaffPayload)
-    async def update_staff(self, info: Info, input: UpdateStaffInput) -> StaffPayload:
+    async def update_staff(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateStaffInput, strawberry.argument(description="Whom, and their new role.")
+        ],
+    ) -> StaffPayload:
         user = await staff.update_staff(
             info.context.program_id, parse_id(input.staff_id, "staffId"), role=input.role.value
         )
@@ -74,7 +89,11 @@ class ProgramMutations:
         "end; the program keeps at least one admin.",
     )
     @returns_user_errors(StaffPayload)
-    async def archive_staff(self, info: Info, input: ArchiveStaffInput) -> StaffPayload:
+    async def archive_staff(
+        self,
+        info: Info,
+        input: Annotated[ArchiveStaffInput, strawberry.argument(description="Whom.")],
+    ) -> StaffPayload:
         user = await staff.archive_staff(
             info.context.program_id, parse_id(input.staff_id, "staffId")
         )
