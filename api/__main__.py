@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -270,6 +271,9 @@ def _run(port: int, with_worker: bool) -> int:
     import uvicorn
 
     asyncio.run(_check_redis())
+    # uvicorn re-raises a SIGTERM it caught once it has shut down; with the default handler that
+    # ends this process at once, before `finally` stops the worker. Exiting instead runs it.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     worker = (
         subprocess.Popen([sys.executable, "-m", "arq", "workers.WorkerSettings"])
         if with_worker
