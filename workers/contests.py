@@ -65,6 +65,8 @@ async def draw_contest(ctx: dict[str, Any], contest_id: int) -> int:
     """Draw one contest. Safe to run twice, concurrently, or again after a crash; a second job
     while one holds the lease leaves the draw to it."""
     pool: ArqRedis = ctx["redis"]
+    if await contests.is_drawn(contest_id):
+        return 0  # a job enqueued twice (by the scan and by staff): the first one drew it
     lease = (ctx.get("settings") or get_settings()).draw_lease_seconds
     key, token = lease_key(contest_id), uuid.uuid4().hex
     if not await pool.set(key, token, nx=True, px=int(lease * 1000)):
