@@ -15,6 +15,7 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from api.errors import UNEXPECTED, graphql_error_code
+from core import outages
 
 log = structlog.get_logger("api.graphql")
 
@@ -31,6 +32,9 @@ def log_errors(errors: Sequence[GraphQLError], operation: str | None) -> None:
                 path=path,
                 exc_info=error.original_error,
             )
+        elif code in outages.CODES:
+            # An outage, not a bug: one line per error; the service's own log says why.
+            log.warning("unavailable", code=code, operation=operation, path=path)
         else:
             log.info("refused", code=code, operation=operation, path=path, message=error.message)
 

@@ -17,6 +17,7 @@ from badges.error_codes import BadgeErrorCode
 from challenges.error_codes import ChallengeErrorCode
 from core.errors import DomainError, ValidationErrors
 from core.errors import ErrorCode as SharedErrorCode
+from core.outages import outage_code
 from gamification.accounts.error_codes import AccountErrorCode
 from gamification.events.error_codes import EventErrorCode
 from gamification.games.error_codes import GameErrorCode
@@ -183,13 +184,14 @@ UNEXPECTED = "INTERNAL_SERVER_ERROR"
 
 def graphql_error_code(error: GraphQLError) -> str:
     """The `extensions.code` a GraphQL error answers with: a domain error's code, the code a
-    refusal carries (UNAUTHENTICATED, FORBIDDEN...), UNEXPECTED for anything else raised, and
+    refusal carries (UNAUTHENTICATED, FORBIDDEN...), DATABASE_UNAVAILABLE or REDIS_UNAVAILABLE
+    for an outage (core.outages: retry later), UNEXPECTED for anything else raised, and
     GRAPHQL_VALIDATION_FAILED for a document at fault (parse, validation, limits)."""
     original = error.original_error
     if isinstance(original, DomainError):
         return str(original.code.value)
     if original is not None and not isinstance(original, GraphQLError):
-        return UNEXPECTED
+        return outage_code(original) or UNEXPECTED
     code = (error.extensions or {}).get("code")
     return code if isinstance(code, str) else "GRAPHQL_VALIDATION_FAILED"
 

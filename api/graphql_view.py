@@ -28,6 +28,7 @@ from api.context import Context, Services
 from api.errors import UNEXPECTED, graphql_error_code, http_error
 from api.persisted_queries import NOT_FOUND, UNAVAILABLE, PersistedQueryRefused
 from api.times import name_variable_error
+from core import outages
 from core.errors import DomainError
 
 log = structlog.get_logger("api.graphql")
@@ -207,6 +208,9 @@ class GraphQLView(GraphQL[Context, None]):
         # A refusal raised by a query (mutations put theirs in the payload instead).
         if isinstance(error.original_error, DomainError) and error.original_error.field:
             extensions["field"] = error.original_error.field
+        if extensions["code"] in outages.CODES:
+            # Nothing was half-done: the same request can be sent again shortly.
+            extensions["retryable"] = True
         if extensions["code"] == UNEXPECTED and self.services.settings.mask_errors:
             formatted["message"] = MASKED_MESSAGE
         formatted["extensions"] = extensions

@@ -1,14 +1,73 @@
-"""ASGI middleware: request body limit and authentication (who is calling)."""
+"""ASGI middleware: outages answered with a code, request body limit and authentication (who
+is calling)."""
 
 from __future__ import annotations
 
 import json
 
+import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.caller import ANONYMOUS, Caller
+from core.outages import outage_code
 from gamification.accounts.api_keys import authenticate_api_key
 from gamification.accounts.sessions import TokenIssuer
+
+log = structlog.get_logger("api.outages")
+
+
+class OutageAnswers:
+    """An outage of the database or Redis outside GraphQL execution (finding an API key, a CSV
+    export) is a 503 with its code and `Retry-After`, shaped like every other refusal, not a
+    500. Errors inside an operation are answered by the GraphQL view (api/errors.py)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked_send)
+        except Exception as error:
+            code = outage_code(error)
+            if code is None or started:
+                raise
+            log.warning("unavailable", code=code, path=scope.get("path"))
+            await _answer_unavailable(send, code)
+
+
+async def _answer_unavailable(send: Send, code: str) -> None:
+    body = json.dumps(
+        {
+            "errors": [
+                {
+                    "message": "A service this request needs does not answer; try again shortly.",
+                    "extensions": {"code": code, "retryable": True},
+                }
+            ]
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", b"%d" % len(body)),
+                (b"retry-after", b"1"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class BodySizeLimit:

@@ -39,7 +39,7 @@ from core.bulk import read_columns, read_locked, write_back
 from core.clock import clock
 from core.errors import Refused
 from core.redis import run_scripts
-from gamification import events
+from gamification import events, leaderboards
 from gamification.accounts.models import Member
 from gamification.events import EventType, caches
 from gamification.events.models import Event
@@ -222,8 +222,14 @@ def _after_commit(
         calls = boards.feed_calls(moves)
         if contributions:
             calls.append(community.count_call(contributions))
-        results = await run_scripts(redis, calls)
-        if contributions:
+        programs = {m.challenge.program_id for m in moves}
+        at = min((m.at for m in moves), default=clock.now())
+        results = await leaderboards.update_or_mark_stale(run_scripts(redis, calls), programs, at)
+        if results is None:
+            # Redis down: the boards are repaired once it answers (leaderboards.repairs), and
+            # the counters' targets are checked in the database, as without Redis.
+            await community.reach_all(contributions)
+        elif contributions:
             await community.counted(redis, contributions, results[-1])
 
     events.after_commit(run)

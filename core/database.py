@@ -22,6 +22,7 @@ APPS: dict[str, dict[str, Any]] = {
             "gamification.referrals.models",
             "gamification.rewards.models",
             "gamification.games.models",
+            "gamification.leaderboards.models",
             "gamification.reporting.models",
             "gamification.webhooks.models",
         ],

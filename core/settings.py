@@ -52,6 +52,10 @@ class Settings(BaseSettings):
 
     log_json: bool | None = None
 
+    # A running draw job renews its lease every third of this; a draw whose worker died is
+    # taken up by the next scan once the lease has lapsed (workers/contests.py).
+    draw_lease_seconds: float = Field(default=30.0, gt=0)
+
     # Webhook retries wait base, 2 x base, 4 x base... seconds (capped at an hour).
     webhook_retry_base_seconds: float = 30.0
     webhook_max_attempts: int = 8

@@ -156,7 +156,7 @@ async def test_health_and_readiness(http: httpx.AsyncClient) -> None:
     assert (await http.get("/healthz")).json() == {"status": "ok"}
     ready = await http.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert ready.json() == {"status": "ok", "database": "ok", "redis": "ok", "leaderboards": "ok"}
 
 
 # Each body as clients send it; api/graphql_view.py answers these itself. With "extensions" the

@@ -1,10 +1,11 @@
-"""Leaderboard jobs: rebuilding boards from the database."""
+"""Leaderboard jobs: rebuilding boards from the database, and repairing those Redis missed."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import structlog
+from redis.exceptions import RedisError
 
 from gamification import leaderboards
 
@@ -31,3 +32,17 @@ async def rebuild_leaderboards(
         )
     log.info("leaderboards rebuilt", boards=len(sizes), members=sum(sizes.values()))
     return len(sizes)
+
+
+async def repair_leaderboards(ctx: dict[str, Any]) -> int:
+    """Rebuild the boards that missed changes while Redis failed (a cheap read of one small
+    table when there are none). While Redis is still down this does nothing: the next scan
+    tries again."""
+    try:
+        repaired = await leaderboards.repair_stale(ctx["app_redis"])
+    except (RedisError, OSError) as error:
+        log.info("boards not repaired yet: Redis still fails", error=error.__class__.__name__)
+        return 0
+    if repaired:
+        log.info("leaderboards repaired", programs=repaired)
+    return repaired

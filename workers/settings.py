@@ -21,7 +21,7 @@ from gamification.webhooks import destinations
 from workers.challenges import close_challenges
 from workers.contests import draw_contest, scan_contests
 from workers.events import retry_event_handlers
-from workers.leaderboards import rebuild_leaderboards
+from workers.leaderboards import rebuild_leaderboards, repair_leaderboards
 from workers.points import expire_points
 from workers.rewards import expire_redemptions
 from workers.segments import compute_all_segments, compute_segments
@@ -34,6 +34,7 @@ FUNCTIONS = [
     expire_points,
     expire_redemptions,
     rebuild_leaderboards,
+    repair_leaderboards,
     draw_contest,
     scan_contests,
     review_tiers,
@@ -52,13 +53,19 @@ CRON_JOBS = [
     # Hourly: nothing depends on it being prompt.
     cron(purge_refresh_tokens, minute={7}, run_at_startup=False, timeout=300),
     # Every five minutes: a lot expires at most five minutes late, and spends expire inline.
-    cron(expire_points, minute=set(range(0, 60, 5)), timeout=600),
+    # At start-up too: a scan a killed worker left halfway is finished at once.
+    cron(expire_points, minute=set(range(0, 60, 5)), run_at_startup=True, timeout=600),
     # Every ten minutes: a shop refuses a lapsed code anyway; the scan refunds and tidies.
     cron(expire_redemptions, minute=set(range(2, 60, 10)), timeout=600),
     # Nightly: repairs any board an effect missed (a crash between a commit and its effects).
     cron(rebuild_leaderboards, hour={3}, minute={17}, run_at_startup=False, timeout=1800),
-    # Every minute: a contest is drawn within a minute or so of closing (games).
-    cron(scan_contests, minute=None, second={30}, timeout=60),
+    # Every ten seconds: boards that missed changes while Redis failed are rebuilt soon after it
+    # answers again, and at start-up (a worker that exited with Redis repairs first); with
+    # nothing stale it is one read of an empty table.
+    cron(repair_leaderboards, second=set(range(0, 60, 10)), run_at_startup=True, timeout=1800),
+    # Every ten seconds, and at start-up: a contest is drawn within seconds of closing, and a
+    # draw whose worker died resumes once its lease lapses (games); one indexed read.
+    cron(scan_contests, second=set(range(5, 60, 10)), run_at_startup=True, timeout=60),
     # Every ten minutes: a review or a membership end is at most ten minutes late.
     cron(review_tiers, minute=set(range(2, 60, 10)), timeout=600),
     # Nightly: RFM and ABC segments of every program (staff can ask for a run at any time).

@@ -292,6 +292,10 @@ async def due_contests() -> list[int]:
     return await column(Contest.filter(closes_at__lte=clock.now(), drawn_at=None), "id")
 
 
+async def is_drawn(contest_id: int) -> bool:
+    return await Contest.exists(id=contest_id, drawn_at__isnull=False)
+
+
 async def prize_slots(contest_id: int) -> list[tuple[int, int]]:
     """`[(prize_id, quantity)]` in draw order: by position, then id."""
     return (

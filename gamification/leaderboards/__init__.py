@@ -7,6 +7,7 @@ rebuilt from the database (the source of truth) on demand. See docs/leaderboards
 - `rebuilds`: the sources of each board family and the rebuild from the database;
 - `feeds`: the updates that domain events make after their commit;
 - `erasure`: an anonymised member leaves every board;
+- `repairs`: the boards an outage of Redis left stale, rebuilt once it answers;
 - `public_names`: the display names a board shows.
 
 This package's public names are re-exported here: callers write `leaderboards.read_board`.
@@ -46,6 +47,12 @@ from gamification.leaderboards.rebuilds import (
     register_source,
     source_of,
 )
+from gamification.leaderboards.repairs import (
+    mark_stale,
+    repair_stale,
+    stale_programs,
+    update_or_mark_stale,
+)
 from gamification.leaderboards.scores import (
     SEEN_WINDOW,
     ScoreChange,
@@ -83,6 +90,7 @@ __all__ = [
     "board_key",
     "check_board",
     "erased_key",
+    "mark_stale",
     "periods_of",
     "read_board",
     "rebuild",
@@ -90,8 +98,11 @@ __all__ = [
     "rebuild_program",
     "register_source",
     "remove_member",
+    "repair_stale",
     "scores_call",
     "seen_key",
     "source_of",
+    "stale_programs",
+    "update_or_mark_stale",
     "window",
 ]

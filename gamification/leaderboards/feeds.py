@@ -1,5 +1,6 @@
-"""Feeding the boards from domain events, after their commit (best effort: the nightly
-rebuild repairs what a crash between commit and feed misses)."""
+"""Feeding the boards from domain events, after their commit (best effort: an update Redis
+fails marks the program's boards for repair (leaderboards.repairs), and the nightly rebuild
+repairs what a crash between commit and feed misses)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from gamification.events.payloads import PointsAdjusted, PointsEarned, PointsMov
 from gamification.leaderboards.boards import POINTS, REFERRALS
 from gamification.leaderboards.erasure import remove_member
 from gamification.leaderboards.rebuilds import POINTS_KINDS, Change, aware
+from gamification.leaderboards.repairs import update_or_mark_stale
 from gamification.leaderboards.scores import add_score
 from gamification.points import ledger
 from gamification.points.models import LedgerEntry, LedgerKind
@@ -44,14 +46,19 @@ class BoardFeeds:
             # The event says all: the points, the kind and the entry's time (its occurred_at),
             # and the ledger refuses these kinds to an anonymised member. No read on the
             # purchase path.
-            await add_score(
-                self.redis,
-                event.program_id,
-                POINTS,
-                event.member_id,
-                payload.points,
-                aware(event.occurred_at),
-                f"e{entry_id}",
+            at = aware(event.occurred_at)
+            await update_or_mark_stale(
+                add_score(
+                    self.redis,
+                    event.program_id,
+                    POINTS,
+                    event.member_id,
+                    payload.points,
+                    at,
+                    f"e{entry_id}",
+                ),
+                {event.program_id},
+                at,
             )
             return
         # Other kinds (refunds, adjustments) may concern an anonymised member: the entry and the
@@ -64,8 +71,11 @@ class BoardFeeds:
         program_id, member_id, delta, kind, created_at, anonymised_at = rows[0]
         if LedgerKind(kind) not in POINTS_KINDS or anonymised_at is not None:
             return
-        await add_score(
-            self.redis, program_id, POINTS, member_id, delta, aware(created_at), f"e{entry_id}"
+        at = aware(created_at)
+        await update_or_mark_stale(
+            add_score(self.redis, program_id, POINTS, member_id, delta, at, f"e{entry_id}"),
+            {program_id},
+            at,
         )
 
     async def on_referral_event(self, event: Event) -> None:
@@ -84,21 +94,30 @@ class BoardFeeds:
             change = Change(f"r{referral.id}", referral.referrer_id, -1, reversed_at, qualified_at)
         else:
             return
-        await add_score(
-            self.redis,
-            referral.program_id,
-            REFERRALS,
-            change.member_id,
-            change.delta,
-            change.at,
-            change.id,
-            change.period_at,
+        await update_or_mark_stale(
+            add_score(
+                self.redis,
+                referral.program_id,
+                REFERRALS,
+                change.member_id,
+                change.delta,
+                change.at,
+                change.id,
+                change.period_at,
+            ),
+            {referral.program_id},
+            min(change.at, change.period_at),
         )
 
     async def on_member_anonymised(self, event: Event) -> None:
         if self.redis is None or event.member_id is None:
             return
-        await remove_member(self.redis, event.program_id, event.member_id)
+        # A repair's rebuild keeps anonymised members off every board.
+        await update_or_mark_stale(
+            remove_member(self.redis, event.program_id, event.member_id),
+            {event.program_id},
+            aware(event.occurred_at),
+        )
 
     async def wants(
         self, program_id: int, event_type: str, member_id: int | None, payload: events.Payload
