@@ -65,6 +65,10 @@ async def known_values(extra_strings: Iterable[str] = ()) -> Known:
     return Known(ids=tuple(sorted(str(i) for i in ids)), strings=tuple(sorted(strings)))
 
 
+# What a client can send: any character JSON in UTF-8 can carry (no lone surrogates).
+_SENDABLE = st.characters(codec="utf-8")
+
+
 def _string_node(value: str) -> graphql.StringValueNode:
     return graphql.StringValueNode(value=value)
 
@@ -79,9 +83,9 @@ def _texts(known: Iterable[str], max_size: int = 40) -> st.SearchStrategy[str]:
     return _mostly(
         st.one_of(
             st.sampled_from(tuple(known) or ("",)),
-            st.text(st.characters(exclude_characters="\x00"), max_size=max_size),
+            st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=max_size),
         ),
-        st.one_of(st.sampled_from(ODD_TEXT), st.text(max_size=max_size)),
+        st.one_of(st.sampled_from(ODD_TEXT), st.text(_SENDABLE, max_size=max_size)),
     )
 
 
@@ -90,7 +94,7 @@ def _json_values() -> st.SearchStrategy[graphql.ValueNode]:
         st.just(graphql.NullValueNode()),
         st.booleans().map(lambda b: graphql.BooleanValueNode(value=b)),
         st.integers().map(lambda i: graphql.IntValueNode(value=str(i))),
-        st.text(max_size=20).map(_string_node),
+        st.text(_SENDABLE, max_size=20).map(_string_node),
     )
     return st.recursive(
         leaves,
