@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from tests.builders import PASSWORD, SIGN_UP, new_program, sign_up, staff_client
+from tests.builders import PASSWORD, SIGN_UP, STAFF_LOG_IN, new_program, sign_up, staff_client
 from tests.graphql import GraphQLClient, codes
 
 LOG_IN = """
@@ -195,6 +195,19 @@ async def test_every_bad_sign_up_input_has_its_code(gql: GraphQLClient) -> None:
         payload = await gql.mutate(SIGN_UP, input)
         assert [(e["code"], e["field"]) for e in payload["errors"]] == [(code, field)], change
         assert payload["member"] is None and payload["accessToken"] is None
+
+
+async def test_a_program_slug_longer_than_any_is_an_unknown_program(gql: GraphQLClient) -> None:
+    # given slugs no program can have: too long for the column, and merely unknown
+    credentials = {"email": "valid@example.com", "password": PASSWORD}
+    for document, extra in ((SIGN_UP, {"displayName": "Valid"}), (LOG_IN, {}), (STAFF_LOG_IN, {})):
+        answers = []
+        for slug in ("é" * 300, "a" * 65, "no-such-program"):
+            # when a member signs up, a member logs in and staff log in with each
+            payload = await gql.mutate(document, {"program": slug, **credentials, **extra})
+            answers.append([(e["code"], e["field"]) for e in payload["errors"]])
+        # then the long ones answer as the unknown one does
+        assert answers[0] == answers[1] == answers[2] != [], (document, answers)
 
 
 async def test_several_bad_fields_are_reported_together(gql: GraphQLClient) -> None:

@@ -335,6 +335,30 @@ async def test_preview_writes_nothing_and_matches_the_recorded_purchase(
     assert await member.client.error_code(PREVIEW, other) == "INVALID_INPUT"
 
 
+async def test_a_member_named_by_a_value_longer_than_its_column_is_not_found(
+    gql: GraphQLClient,
+) -> None:
+    # given a till, and member references no member's email or referral code can be as long as
+    _program, _member, till = await _shop(gql)
+    lines = [{"sku": "A", "quantity": 1, "unitPrice": "1.00"}]
+    for ref in ({"email": "é" * 400 + "@example.com"}, {"referralCode": "X" * 17}):
+        # when the till previews a basket for each
+        code = await till.error_code(PREVIEW, {"input": {"lines": lines, "member": ref}})
+        # then it is no such member, as for any unknown one
+        assert code == "MEMBER_NOT_FOUND", ref
+
+
+async def test_a_refund_of_an_external_id_no_purchase_could_have_is_invalid_input(
+    gql: GraphQLClient,
+) -> None:
+    # given a till
+    _program, _member, till = await _shop(gql)
+    # when it refunds an externalId longer than recordPurchase takes
+    refused = await till.mutate(REFUND, {"externalId": "é" * 300, "refundId": "r-1"})
+    # then it is refused as recordPurchase refuses it
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("INVALID_INPUT", "externalId")]
+
+
 async def test_purchases_fill_lots_that_are_spent_oldest_first(gql: GraphQLClient) -> None:
     # given two purchases recorded a day apart (lots expiring a day apart)
     _program, member, till = await _shop(gql)

@@ -13,6 +13,10 @@ from tortoise.models import Model
 
 from gamification.programs.models import Program
 
+# Column widths that lookups check before asking (the ORM refuses a longer value).
+EMAIL_WIDTH = 320
+REFERRAL_CODE_WIDTH = 16
+
 
 class StaffRole(StrEnum):
     ADMIN = "ADMIN"
@@ -26,10 +30,10 @@ class Member(Model):
         "gamification.Program", related_name="members", on_delete=fields.RESTRICT
     )
     program_id: int
-    email = fields.CharField(max_length=320)
+    email = fields.CharField(max_length=EMAIL_WIDTH)
     password_hash = fields.CharField(max_length=200)
     display_name = fields.CharField(max_length=60)
-    referral_code = fields.CharField(max_length=16, unique=True)
+    referral_code = fields.CharField(max_length=REFERRAL_CODE_WIDTH, unique=True)
     referred_by: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
         "gamification.Member", related_name=False, null=True, on_delete=fields.SET_NULL
     )
@@ -64,7 +68,7 @@ class StaffUser(Model):
         "gamification.Program", related_name="staff", on_delete=fields.RESTRICT
     )
     program_id: int
-    email = fields.CharField(max_length=320)
+    email = fields.CharField(max_length=EMAIL_WIDTH)
     password_hash = fields.CharField(max_length=200)
     role = fields.CharEnumField(StaffRole, max_length=16)
     created_at = fields.DatetimeField()

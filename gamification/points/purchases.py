@@ -23,7 +23,7 @@ from core.fingerprints import fingerprint
 from core.statements import Statement
 from gamification import events
 from gamification.accounts.error_codes import AccountErrorCode
-from gamification.accounts.models import Member
+from gamification.accounts.models import EMAIL_WIDTH, REFERRAL_CODE_WIDTH, Member
 from gamification.events.models import Event
 from gamification.events.payloads import LineItem, PurchaseRecorded
 from gamification.points import earning_rules, engine_snapshot, ledger, tiers
@@ -66,6 +66,9 @@ def _member_key(ref: MemberRef) -> tuple[str, object]:
     return "referral_code", ref.referral_code.strip().upper()
 
 
+_WIDTHS = {"email": EMAIL_WIDTH, "referral_code": REFERRAL_CODE_WIDTH}
+
+
 def _no_member() -> NotFound:
     return NotFound(AccountErrorCode.MEMBER_NOT_FOUND, "No such member in this program.", "member")
 
@@ -74,6 +77,8 @@ async def find_member(program_id: int, ref: MemberRef) -> Member:
     """The member of this program that `ref` names, or MEMBER_NOT_FOUND (also when the member
     exists in another program)."""
     column, value = _member_key(ref)
+    if isinstance(value, str) and len(value) > _WIDTHS[column]:
+        raise _no_member()  # no member has it, and the ORM refuses to look it up
     member = await Member.filter(program_id=program_id, **{column: value}).first()
     if member is None:
         raise _no_member()

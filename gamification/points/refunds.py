@@ -42,6 +42,9 @@ class RefundResult:
 
 
 async def purchase_by_external_id(program_id: int, external_id: str) -> Purchase:
+    # An id no purchase could be recorded with is refused as recordPurchase refuses it (the ORM
+    # would refuse to look up a value longer than the column).
+    ledger.check_key(external_id, "externalId")
     purchase = await Purchase.get_or_none(program_id=program_id, external_id=external_id)
     if purchase is None:
         raise NotFound(PointsErrorCode.PURCHASE_NOT_FOUND, "No such purchase.", "externalId")

@@ -43,7 +43,9 @@ async def create_program(
 
 
 async def program_by_slug(slug: str) -> Program:
-    program = await Program.get_or_none(slug=slug)
+    # A slug no program could have is unknown without asking the database (the ORM refuses to
+    # look up a value longer than the column).
+    program = await Program.get_or_none(slug=slug) if SLUG_PATTERN.match(slug) else None
     if program is None:
         raise NotFound(ProgramErrorCode.PROGRAM_NOT_FOUND, f"No program '{slug}'.", "program")
     return program
