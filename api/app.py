@@ -26,6 +26,7 @@ from api.exports import members_csv, report_csv
 from api.graphql_view import GraphQLView
 from api.middleware import Authentication, BodySizeLimit
 from api.persisted_queries import PersistedQueries
+from api.rate_limits import Limits, RateLimiter
 from api.schema import build_schema
 from core.database import close_database, init_database
 from core.logging import configure_logging
@@ -70,6 +71,7 @@ def build_services(settings: Settings) -> Services:
             ),
         ),
         persisted_queries=PersistedQueries.from_settings(settings, redis),
+        rate_limiter=RateLimiter(redis, Limits.from_settings(settings)),
     )
 
 

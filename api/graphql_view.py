@@ -39,6 +39,9 @@ _POST_OPERATIONS = {OperationType.QUERY, OperationType.MUTATION}
 # Refusals of the HTTP request itself (a body that is not JSON, GraphiQL when it is off), by status.
 _HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND"}
 
+# Headers of the answer itself, never taken from the resolvers' response.
+_OWN_HEADERS = {"content-length", "content-type"}
+
 
 class GraphQLView(GraphQL[Context, None]):
     """Runs at most `graphql_concurrency` operations at once; the others wait their turn.
@@ -123,11 +126,13 @@ class GraphQLView(GraphQL[Context, None]):
         )
         if query is None:
             return None
+        # What resolvers set on the response (a Retry-After) goes onto the answer.
+        sub_response = Response()
         try:
             result = await self.schema.execute(
                 query,
                 variable_values=data.get("variables"),
-                context_value=await self.get_context(request, Response()),
+                context_value=await self.get_context(request, sub_response),
                 operation_name=data.get("operationName"),
                 allowed_operation_types=_POST_OPERATIONS,
                 operation_extensions=data.get("extensions"),
@@ -139,10 +144,14 @@ class GraphQLView(GraphQL[Context, None]):
             raise HTTPException(400, error.as_http_error_reason("POST")) from error
         except MissingQueryError as error:
             raise HTTPException(400, "No GraphQL query found in the request") from error
-        return Response(
+        response = Response(
             self.encode_json(await self.process_result(request, result)),
             media_type="application/json",
         )
+        for name, value in sub_response.headers.items():
+            if name not in _OWN_HEADERS:
+                response.headers[name] = value
+        return response
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
         """As strawberry's, the text of a persisted query filled in (GET requests come here)."""

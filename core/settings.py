@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     signups_per_address: int = 20
     throttle_window_seconds: int = 15 * 60
 
+    # Rate limits (api/rate_limits.py): requests per fixed window of this many seconds, per
+    # program and per member or account; 0 turns a limit off. Spends are the mutations that move
+    # a member's points or rewards (redeemReward, playInstantWin, enterContest, joinChallenge,
+    # applyReferralCode).
+    rate_limit_window_seconds: int = Field(default=60, ge=1)
+    rate_limit_member_spends: int = Field(default=60, ge=0)
+    rate_limit_program_spends: int = Field(default=20_000, ge=0)
+    rate_limit_program_sign_ups: int = Field(default=2_000, ge=0)
+    rate_limit_program_log_ins: int = Field(default=10_000, ge=0)
+    rate_limit_account_log_ins: int = Field(default=20, ge=0)
+
     log_json: bool | None = None
 
     # Webhook retries wait base, 2 x base, 4 x base... seconds (capped at an hour).
