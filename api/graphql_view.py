@@ -11,6 +11,7 @@ import orjson
 import structlog
 from cross_web import HTTPException  # what strawberry's HTTP layer raises to refuse a request
 from graphql import GraphQLError
+from opentelemetry.trace import Tracer
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -26,6 +27,7 @@ from api import graphiql
 from api.caller import ANONYMOUS
 from api.context import Context, Services
 from api.errors import UNEXPECTED, graphql_error_code, http_error
+from api.observability import OPERATION, OUTCOME, record_outcome
 from api.persisted_queries import NOT_FOUND, UNAVAILABLE, PersistedQueryRefused
 from api.times import name_variable_error
 from core.errors import DomainError
@@ -57,13 +59,14 @@ class GraphQLView(GraphQL[Context, None]):
     it runs, so the limit should exceed how many of those can run at once.
     """
 
-    def __init__(self, schema: Any, services: Services) -> None:
+    def __init__(self, schema: Any, services: Services, tracer: Tracer | None = None) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if services.settings.graphiql_enabled else None,
             allow_queries_via_get=True,
         )
         self.services = services
+        self.tracer = tracer
         limit = services.settings.graphql_concurrency
         self.turns: contextlib.AbstractAsyncContextManager[Any] = (
             asyncio.Semaphore(limit) if limit else contextlib.nullcontext()
@@ -79,11 +82,16 @@ class GraphQLView(GraphQL[Context, None]):
             # The body first: a slow client waits for its own bytes without holding a turn.
             await request.body()
             async with self.turns:
-                response = await self._plain_post(request) or await self.run(request)
+                if self.tracer is None:
+                    response = await self._plain_post(request) or await self.run(request)
+                else:
+                    response = await self._traced(request)
         except HTTPException as error:
             code = _HTTP_CODES.get(error.status_code, "BAD_REQUEST")
+            record_outcome(scope, code)
             response = http_error(error.status_code, code, error.reason)
         except PersistedQueryRefused as error:
+            record_outcome(scope, error.code)
             # Not found is a step of the protocol (the client sends the text next), not a fault.
             status = {NOT_FOUND: 200, UNAVAILABLE: 503}.get(error.code, 400)
             response = http_error(status, error.code, error.message)
@@ -95,6 +103,18 @@ class GraphQLView(GraphQL[Context, None]):
             # A GET answer depends on who asks: a shared cache keys on the credentials too.
             response.headers["Vary"] = "Authorization, X-Api-Key"
         await response(scope, receive, send)
+
+    async def _traced(self, request: Request) -> Response:
+        """The answer, inside a span named after the operation once it is known."""
+        assert self.tracer is not None
+        with self.tracer.start_as_current_span("graphql") as span:
+            response = await self._plain_post(request) or await self.run(request)
+            state = request.scope.get("state", {})
+            if (operation := state.get(OPERATION)) is not None:
+                span.update_name(f"graphql {operation}")
+                span.set_attribute("graphql.operation.name", operation)
+            span.set_attribute("loyalty.outcome", state.get(OUTCOME, "ok"))
+            return response
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Ours rather than strawberry's page, which loads its scripts from a CDN (api/graphiql/).
@@ -198,6 +218,9 @@ class GraphQLView(GraphQL[Context, None]):
         data: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
             data["errors"] = [self._format(error) for error in result.errors]
+            # A top-level error is the request's outcome, before any payload's refusal.
+            first = data["errors"][0].get("extensions") or {}
+            request.scope.setdefault("state", {})[OUTCOME] = first.get("code", UNEXPECTED)
         if result.extensions:
             data["extensions"] = result.extensions
         return data

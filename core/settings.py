@@ -62,6 +62,24 @@ class Settings(BaseSettings):
     rate_limit_account_log_ins: int = Field(default=20, ge=0)
 
     log_json: bool | None = None
+    # One line per request (method, path, status, GraphQL operation, outcome, duration, request
+    # id): api/observability.py. It replaces uvicorn's own access log.
+    access_log: bool = True
+
+    # Prometheus metrics (core/metrics.py): counted per request, served at /metrics; with a
+    # token set, a scrape must send `Authorization: Bearer <token>`. The worker serves its own
+    # on worker_metrics_port when one is set.
+    metrics_enabled: bool = True
+    metrics_token: SecretStr | None = None
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
+
+    # OpenTelemetry traces (core/tracing.py): off, printed to the console, or sent over OTLP/HTTP
+    # to tracing_otlp_endpoint (the collector's /v1/traces URL; None: the exporter's default,
+    # or OTEL_EXPORTER_OTLP_ENDPOINT).
+    tracing: Literal["off", "console", "otlp"] = "off"
+    tracing_otlp_endpoint: str | None = None
+    tracing_service_name: str = "loyalty-api"
 
     # Webhook retries wait base, 2 x base, 4 x base... seconds (capped at an hour).
     webhook_retry_base_seconds: float = 30.0

@@ -7,6 +7,7 @@ from typing import Any
 import structlog
 from arq.connections import ArqRedis
 
+from core import request_ids
 from gamification.games import contests
 
 log = structlog.get_logger("workers.contests")
@@ -19,7 +20,12 @@ def draw_job_id(contest_id: int) -> str:
 
 async def enqueue_draw(pool: ArqRedis, contest_id: int) -> bool:
     """Enqueue the contest's draw; False if that job is already queued, running or done."""
-    job = await pool.enqueue_job("draw_contest", contest_id, _job_id=draw_job_id(contest_id))
+    job = await pool.enqueue_job(
+        "draw_contest",
+        contest_id,
+        _job_id=draw_job_id(contest_id),
+        request_id=request_ids.current(),
+    )
     return job is not None
 
 
