@@ -173,6 +173,8 @@ Subject = Callable[[Any, dict[str, Any]], Awaitable[tuple[int, str | None] | Non
 
 async def _member(info: Any, kwargs: dict[str, Any]) -> tuple[int, str | None] | None:
     caller = info.context.caller
+    if caller.kind != "member":  # the permission check below refuses it
+        return None
     return caller.program_id, str(caller.member_id)
 
 
@@ -220,7 +222,9 @@ class RateLimit(FieldExtension):
 
 
 def member_spends() -> RateLimit:
-    """For a member-only mutation that spends or moves points (after its permission check)."""
+    """For a member-only mutation that spends or moves points. List it before the permission
+    extension: strawberry makes the last extension the outermost, so the permission check runs
+    first and a refused caller is not counted."""
     return RateLimit(Action.SPEND, _member, "per member and per program")
 
 

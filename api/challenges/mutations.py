@@ -36,7 +36,7 @@ def _badge_id(raw: strawberry.ID | None) -> int | None:
 @strawberry.type
 class ChallengeMutations:
     @strawberry.mutation(
-        extensions=[*member_only(), member_spends()],
+        extensions=[member_spends(), *member_only()],
         description="Take part in a challenge (OPT_IN ones count from now on). Joining twice "
         "changes nothing. Member only. Codes: NOT_FOUND, CHALLENGE_NOT_OPEN (ended or "
         "archived), CHALLENGE_NOT_ELIGIBLE (tier too low), CHALLENGE_FULL.",

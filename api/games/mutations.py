@@ -92,7 +92,7 @@ async def _game_node(game_id: int, program_id: int) -> InstantWinGame:
 @strawberry.type
 class GameMutations:
     @strawberry.mutation(
-        extensions=[*member_only(), member_spends()],
+        extensions=[member_spends(), *member_only()],
         description="Play an instant-win game: pays its cost, then wins a prize or not, at "
         "once. Member only. Codes: INVALID_INPUT (idempotencyKey), NOT_FOUND, GAME_CLOSED, "
         "NOT_ELIGIBLE, PLAY_LIMIT_REACHED, INSUFFICIENT_POINTS, MEMBER_BLOCKED, "
@@ -120,7 +120,7 @@ class GameMutations:
         )
 
     @strawberry.mutation(
-        extensions=[*member_only(), member_spends()],
+        extensions=[member_spends(), *member_only()],
         description="Buy entries in an OPEN contest, paying entries x entryCost points. Member "
         "only. Codes: INVALID_INPUT (entries, idempotencyKey), NOT_FOUND, CONTEST_CLOSED, "
         "NOT_ELIGIBLE, ENTRY_LIMIT_REACHED, INSUFFICIENT_POINTS, MEMBER_BLOCKED, "

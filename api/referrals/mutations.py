@@ -18,7 +18,7 @@ from gamification.referrals import referrals
 @strawberry.type
 class ReferralMutations:
     @strawberry.mutation(
-        extensions=[*member_only(), member_spends()],
+        extensions=[member_spends(), *member_only()],
         description="Enter a friend's referral code shortly after signing up without one (7 days "
         "by default). Member only. Codes: INVALID_REFERRAL_CODE, OWN_REFERRAL_CODE, "
         "REFERRAL_WINDOW_CLOSED, ALREADY_REFERRED, REFERRAL_LOOP.",
