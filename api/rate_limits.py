@@ -108,9 +108,7 @@ class RateLimiter:
         self.redis = redis
         self.limits = limits
 
-    def _counters(
-        self, action: Action, program_id: int, subject: str | None
-    ) -> list[tuple[str, int]]:
+    def _counters(self, action: Action, subject: str | None) -> list[tuple[str, int]]:
         """(key suffix, limit) of each counter the action counts in, the narrowest first."""
         limits = self.limits
         if action is Action.SPEND:
@@ -129,7 +127,7 @@ class RateLimiter:
 
     async def hit(self, action: Action, program_id: int, subject: str | None = None) -> None:
         """Count one request, or raise RateLimited when a counter of this window is spent."""
-        counters = self._counters(action, program_id, subject)
+        counters = self._counters(action, subject)
         if not counters:
             return
         window = self.limits.window_seconds
