@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -90,9 +91,17 @@ class _OperationNames:
 operation_label = _OperationNames().label
 
 
+# Each label set's counter and histogram, found once: `labels()` validates and locks per call.
+_request_series: dict[tuple[str, str], tuple[Any, Any]] = {}
+
+
 def observe_request(operation: str, outcome: str, seconds: float) -> None:
-    requests.labels(operation, outcome).inc()
-    request_seconds.labels(operation).observe(seconds)
+    series = _request_series.get((operation, outcome))
+    if series is None:
+        series = (requests.labels(operation, outcome), request_seconds.labels(operation))
+        _request_series[(operation, outcome)] = series
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 class _ReadAtScrape(Collector):

@@ -45,8 +45,11 @@ def current() -> str | None:
 def bound(request_id: str) -> Iterator[None]:
     """While the block runs, `current()` is `request_id` and every log line carries it."""
     token = _current.set(request_id)
+    # bind and reset rather than structlog's bound_contextvars(), which reads every bound
+    # variable first: a few microseconds less on every request.
+    logged = structlog.contextvars.bind_contextvars(request_id=request_id)
     try:
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            yield
+        yield
     finally:
+        structlog.contextvars.reset_contextvars(**logged)
         _current.reset(token)
