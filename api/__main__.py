@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -46,7 +47,8 @@ async def _check_redis() -> None:
         await redis.aclose()
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The command line: each command and its arguments."""
     parser = argparse.ArgumentParser(prog="python -m api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply the committed migrations")
@@ -97,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     fetch.add_argument("--token", required=True, help="a member's access token")
     fetch.add_argument("--out", default="-", help="where to write the JSON (default: stdout)")
     fetch.add_argument("--page-size", type=int, default=10_000, help="entries per request")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
 
     try:
         return _dispatch(args)
@@ -128,9 +134,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         case "fetch-draw-record":
             return _fetch_draw_record(args)
         case "seed-demo":
-            from api.demo import seed_demo
+            from api.demo import seed_demo_from_cli
 
-            asyncio.run(_with_database(seed_demo))
+            asyncio.run(_with_database(seed_demo_from_cli))
         case "rebuild-leaderboards":
             # Checked before anything connects: a time carries a zone (core.clock's rule).
             at = parse_time(args.at, "--at") if args.at is not None else None
@@ -265,6 +271,9 @@ def _run(port: int, with_worker: bool) -> int:
     import uvicorn
 
     asyncio.run(_check_redis())
+    # uvicorn re-raises a SIGTERM it caught once it has shut down; with the default handler that
+    # ends this process at once, before `finally` stops the worker. Exiting instead runs it.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     worker = (
         subprocess.Popen([sys.executable, "-m", "arq", "workers.WorkerSettings"])
         if with_worker

@@ -15,13 +15,14 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tortoise import connections
 
 import bootstrap
 from api import graphiql
 from api.context import Services
+from api.demo.webhooks import SINK_PATH
 from api.errors import http_error
 from api.exports import members_csv, report_csv
 from api.graphql_view import GraphQLView
@@ -102,6 +103,13 @@ async def readyz(request: Request) -> JSONResponse:
     )
 
 
+async def demo_webhook(request: Request) -> Response:
+    """Where the demo's webhook delivers (development only): it takes every delivery, so the
+    demo's deliveries show as delivered."""
+    await request.body()
+    return Response(status_code=204)
+
+
 def create_app(
     settings: Settings | None = None, tracer_provider: TracerProvider | None = None
 ) -> Starlette:
@@ -154,6 +162,8 @@ def create_app(
         routes.append(Route("/metrics", scrape))
     if settings.graphiql_enabled:
         routes.append(graphiql.route)
+    if settings.environment != "production":
+        routes.append(Route(SINK_PATH, demo_webhook, methods=["POST"]))
     app = Starlette(
         routes=routes,
         middleware=[

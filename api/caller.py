@@ -14,6 +14,7 @@ class Caller:
     program_id: int | None = None
     subject_id: int | None = None  # member, staff user or API key id
     role: str | None = None  # staff role
+    issued_at: float = 0.0  # when the access token was issued (Unix seconds)
     problem: str | None = None  # why a presented credential was refused
 
     @property

@@ -68,6 +68,8 @@ CODE_DESCRIPTIONS = {
     "INVALID_URL": "Not an http(s) URL of at most 500 characters, or a webhook URL that points "
     "at a private address.",
     "INVALID_WINDOW": "The end of a time window is not after its start.",
+    "NAME_TAKEN": "Another badge, reward, challenge, tier, earning rule, game, contest or plan "
+    "of the program has this name (archived ones keep theirs): choose another.",
     "INVALID_TIME": "A time without a zone (a date alone, a naive time) or not a time at all: "
     "send ISO-8601 with `Z` or an offset; `field` names it.",
     # events
@@ -91,6 +93,9 @@ CODE_DESCRIPTIONS = {
     "MEMBER_NOT_FOUND": "No member of this program matches the reference given.",
     "MEMBER_BLOCKED": "The member is blocked by staff: they cannot earn or spend.",
     "MEMBER_ANONYMISED": "The member's account was deleted (personal data erased).",
+    "STAFF_NOT_FOUND": "No staff user of this program has this id.",
+    "LAST_ADMIN": "The program's last active admin cannot be demoted or archived: make another "
+    "admin first.",
     # points
     "INSUFFICIENT_POINTS": "The balance does not cover the points this costs.",
     "CURRENCY_MISMATCH": "The purchase's currency is not the program's.",

@@ -18,6 +18,8 @@ from api.errors import http_error
 from api.ids import parse_id
 from core.clock import parse_time
 from core.errors import DomainError, ErrorCode, ValidationFailed
+from gamification.accounts import staff
+from gamification.accounts.sessions import session_is_current
 from gamification.programs.models import Program
 from gamification.reporting import member_search, reports, segments
 
@@ -32,12 +34,16 @@ MEMBER_COLUMNS = [
 ]
 
 
-def _staff_or_error(request: Request) -> Caller | Response:
+async def _staff_or_error(request: Request) -> Caller | Response:
     caller: Caller = request.scope.get("state", {}).get("caller")
     if caller is None or caller.kind in ("anonymous", "invalid"):
         return http_error(401, "UNAUTHENTICATED", "A staff bearer token is required.")
     if caller.kind != "staff":
         return http_error(403, "FORBIDDEN", "Exports are for staff.")
+    # An archived or ended session ends here as in GraphQL (api/permissions.py).
+    account = await staff.active_staff(caller.staff_id)
+    if account is None or not session_is_current(account, caller.program_id, caller.issued_at):
+        return http_error(401, "UNAUTHENTICATED", "This session is no longer valid.")
     return caller
 
 
@@ -61,7 +67,7 @@ def _refused(error: DomainError) -> Response:
 
 
 async def members_csv(request: Request) -> Response:
-    caller = _staff_or_error(request)
+    caller = await _staff_or_error(request)
     if isinstance(caller, Response):
         return caller
     params = request.query_params
@@ -137,7 +143,7 @@ def _report_row(report: reports.ProgramReport) -> list[Any]:
 async def report_csv(request: Request) -> Response:
     """`programReport` as CSV: `from`, `to` and an optional `interval` (DAY, WEEK, MONTH), one
     row per interval, each written as soon as it is computed."""
-    caller = _staff_or_error(request)
+    caller = await _staff_or_error(request)
     if isinstance(caller, Response):
         return caller
     params = request.query_params

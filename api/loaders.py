@@ -8,13 +8,18 @@ from functools import cached_property
 from strawberry.dataloader import DataLoader
 
 from gamification.accounts.members import members_by_id
-from gamification.accounts.models import Member
+from gamification.accounts.models import Member, StaffUser
 from gamification.points.models import Tier
 from gamification.rewards.models import Reward
 
 
 async def _load_members(ids: Sequence[int]) -> list[Member | None]:
     by_id = await members_by_id(ids)
+    return [by_id.get(i) for i in ids]
+
+
+async def _load_active_staff(ids: Sequence[int]) -> list[StaffUser | None]:
+    by_id = {s.id: s for s in await StaffUser.filter(id__in=list(ids), archived_at__isnull=True)}
     return [by_id.get(i) for i in ids]
 
 
@@ -43,3 +48,8 @@ class Loaders:
     @cached_property
     def tier(self) -> DataLoader[int, Tier | None]:
         return DataLoader(load_fn=_load_tiers)
+
+    @cached_property
+    def active_staff(self) -> DataLoader[int, StaffUser | None]:
+        """Staff users not archived (None for an archived one): their role is read from here."""
+        return DataLoader(load_fn=_load_active_staff)

@@ -113,5 +113,6 @@ class Authentication:
                 program_id=claims.program_id,
                 subject_id=claims.subject_id,
                 role=None if claims.kind == "member" else claims.role,
+                issued_at=claims.issued_at,
             )
         return ANONYMOUS

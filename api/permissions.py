@@ -9,7 +9,8 @@ from strawberry.permission import BasePermission, PermissionExtension
 
 from api.caller import Caller
 from gamification.accounts.member_status import is_active
-from gamification.accounts.models import StaffRole
+from gamification.accounts.models import StaffRole, StaffUser
+from gamification.accounts.sessions import session_is_current
 
 # Higher roles can do everything lower ones can.
 _ROLE_RANK = {StaffRole.ANALYST: 1, StaffRole.MANAGER: 2, StaffRole.ADMIN: 3}
@@ -33,28 +34,50 @@ def _check(caller: Caller, kind: str, what: str) -> None:
         raise _forbidden(f"This needs {what}.")
 
 
-class IsAuthenticated(BasePermission):
-    """Any caller with a valid credential: member, staff or integration."""
+def _session_ended() -> GraphQLError:
+    return GraphQLError("This session is no longer valid.", extensions={"code": "UNAUTHENTICATED"})
 
-    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+
+async def _check_member_session(info: Any, caller: Caller) -> None:
+    """The member a token names is still active, of the token's program, and their sessions
+    were not ended since it was issued (the row is read through the request's dataloader,
+    shared with `me`): blocking, erasing or a reused refresh token end access tokens at once."""
+    member = await info.context.loaders.member.load(caller.member_id)
+    if not is_active(member) or not session_is_current(member, caller.program_id, caller.issued_at):
+        raise _session_ended()
+
+
+async def _active_staff(info: Any, caller: Caller) -> StaffUser:
+    """As for members: the staff user is not archived, of the token's program, and still in
+    session."""
+    staff = await info.context.loaders.active_staff.load(caller.staff_id)
+    if staff is None or not session_is_current(staff, caller.program_id, caller.issued_at):
+        raise _session_ended()
+    return staff
+
+
+class IsAuthenticated(BasePermission):
+    """Any caller with a valid credential: member, staff or integration, the account of a
+    token still in session."""
+
+    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         caller: Caller = info.context.caller
         if caller.kind in ("anonymous", "invalid"):
             raise _unauthenticated(caller)
+        if caller.kind == "member":
+            await _check_member_session(info, caller)
+        elif caller.kind == "staff":
+            await _active_staff(info, caller)
         return True
 
 
 class IsMember(BasePermission):
-    """A member whose account is still active: blocking or erasing a member ends their access
-    tokens at once (the row is read through the request's dataloader, shared with `me`)."""
+    """A member whose account is still active and in session."""
 
     async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         caller: Caller = info.context.caller
         _check(caller, "member", "a member's session")
-        member = await info.context.loaders.member.load(caller.member_id)
-        if not is_active(member):
-            raise GraphQLError(
-                "This session is no longer valid.", extensions={"code": "UNAUTHENTICATED"}
-            )
+        await _check_member_session(info, caller)
         return True
 
 
@@ -65,15 +88,18 @@ class IsIntegration(BasePermission):
 
 
 class IsStaff(BasePermission):
-    """A staff user of at least `minimum` role."""
+    """A staff user of at least `minimum` role. The role is read from the staff row (through the
+    request's dataloader), not from the token: a role changed or an account archived by an admin
+    applies to access tokens already issued."""
 
     def __init__(self, minimum: StaffRole = StaffRole.ANALYST) -> None:
         self.minimum = minimum
 
-    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         caller: Caller = info.context.caller
         _check(caller, "staff", "a staff session")
-        if _ROLE_RANK[StaffRole(caller.role)] < _ROLE_RANK[self.minimum]:
+        staff = await _active_staff(info, caller)
+        if _ROLE_RANK[StaffRole(staff.role)] < _ROLE_RANK[self.minimum]:
             raise _forbidden(f"This needs the {self.minimum.value} role or higher.")
         return True
 

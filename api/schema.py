@@ -29,6 +29,8 @@ from api.leaderboards.queries import LeaderboardQueries
 from api.members.mutations import MemberMutations
 from api.members.queries import MemberQueries
 from api.points.mutations import PointsMutations
+from api.programs.mutations import ProgramMutations
+from api.programs.queries import ProgramQueries
 from api.purchases.mutations import PurchaseMutations, PurchaseQueries
 from api.referrals.mutations import ReferralMutations
 from api.reports.queries import ReportQueries
@@ -63,6 +65,7 @@ class Query(
     BadgeQueries,
     ChallengeQueries,
     WebhookQueries,
+    ProgramQueries,
 ):
     pass
 
@@ -87,6 +90,7 @@ class Mutation(
     BadgeMutations,
     ChallengeMutations,
     WebhookMutations,
+    ProgramMutations,
 ):
     pass
 

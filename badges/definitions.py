@@ -21,6 +21,7 @@ from core.errors import (
     ValidationErrors,
     ValidationFailed,
 )
+from core.unique_names import unique_name
 from gamification.events import EventType, caches
 from gamification.events.error_codes import EventErrorCode
 from gamification.points.ledger import MAX_POINTS
@@ -167,7 +168,8 @@ async def create_badge(
         created_at=clock.now(),
     )
     _validate(badge, fields)
-    await badge.save()
+    async with unique_name(Badge, program_id, badge.name, what="badge"):
+        await badge.save()
     caches.changed(awarding.definitions, program_id)
     return badge
 
@@ -186,7 +188,8 @@ async def update_badge(program_id: int, badge_id: int, fields: BadgeFields) -> B
     if badge.archived_at is not None:
         raise Refused(ErrorCode.ALREADY_ARCHIVED, "This badge is archived.", "badgeId")
     _validate(badge, fields)
-    await badge.save()
+    async with unique_name(Badge, program_id, badge.name, what="badge", own_id=badge.id):
+        await badge.save()
     caches.changed(awarding.definitions, program_id)
     return badge
 

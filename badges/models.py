@@ -45,6 +45,8 @@ class Badge(Model):
 
     class Meta:
         table = "badge"
+        # Names are unique per program (core/unique_names.py), archived rows included.
+        unique_together = (("program", "name"),)
         indexes = (("program_id", "listens_to"),)
 
 

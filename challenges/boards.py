@@ -91,7 +91,6 @@ class ChallengeSource:
         )
         return [board_of(i) for i in ids]
 
-
     async def holds(self, program_id: int, board: str) -> bool:
         return await Challenge.filter(
             id=int(board.split(":", 1)[1]), program_id=program_id

@@ -27,6 +27,7 @@ from core.errors import (
     ValidationErrors,
     ValidationFailed,
 )
+from core.unique_names import unique_name
 from gamification.events import EventType, caches
 from gamification.points.ledger import MAX_POINTS
 from gamification.rewards.eligibility import check_rank_input
@@ -174,7 +175,8 @@ async def create_challenge(
     if fields.target is None:
         fields.target = Decimal(0)
     await _apply(challenge, fields)
-    await challenge.save()
+    async with unique_name(Challenge, program_id, challenge.name, what="challenge"):
+        await challenge.save()
     caches.changed(progress.active, program_id)
     return challenge
 
@@ -197,7 +199,10 @@ async def update_challenge(
             ChallengeErrorCode.CHALLENGE_NOT_OPEN, "This challenge is over.", "challengeId"
         )
     await _apply(challenge, fields)
-    await challenge.save()
+    async with unique_name(
+        Challenge, program_id, challenge.name, what="challenge", own_id=challenge.id
+    ):
+        await challenge.save()
     caches.changed(progress.active, program_id)
     return challenge
 

@@ -70,6 +70,8 @@ class Challenge(Model):
 
     class Meta:
         table = "challenge"
+        # Names are unique per program (core/unique_names.py), archived rows included.
+        unique_together = (("program", "name"),)
         indexes = (("program_id", "listens_to", "status"), ("status", "ends_at"))
 
 

@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     INVALID_WINDOW = "INVALID_WINDOW"
     # A time without a zone, a date alone, or not a time at all (see core.clock.in_utc).
     INVALID_TIME = "INVALID_TIME"
+    NAME_TAKEN = "NAME_TAKEN"
 
 
 class DomainError(Exception):

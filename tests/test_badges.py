@@ -23,6 +23,7 @@ from tests.builders import (
     qualify_referral_event,
     sign_up,
     staff_client,
+    unique,
 )
 from tests.graphql import GraphQLClient, codes
 
@@ -51,7 +52,7 @@ query { badges { id name hidden myProgress { value level nextThreshold } } }
 
 
 async def create_badge(staff: GraphQLClient, **fields: Any) -> str:
-    payload = await staff.mutate(CREATE_BADGE, {"name": "A badge", **fields})
+    payload = await staff.mutate(CREATE_BADGE, {"name": unique("A badge"), **fields})
     assert payload["errors"] == [], payload["errors"]
     return payload["badge"]["id"]
 

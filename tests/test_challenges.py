@@ -37,6 +37,7 @@ from tests.builders import (
     qualify_referral_event,
     sign_up,
     staff_client,
+    unique,
 )
 from tests.graphql import GraphQLClient, codes
 from workers.settings import WorkerSettings
@@ -89,7 +90,8 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 async def create_challenge(staff: GraphQLClient, **fields: Any) -> str:
     values = {
-        "name": "Buy three",
+        # Names are unique per program: each challenge of a test gets its own by default.
+        "name": unique("Buy three"),
         "metric": "PURCHASES",
         "kind": "INDIVIDUAL",
         "target": "3",

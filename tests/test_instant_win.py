@@ -23,6 +23,7 @@ from tests.builders import (
     new_program,
     sign_up,
     staff_client,
+    unique,
 )
 from tests.graphql import GraphQLClient, codes
 
@@ -89,7 +90,7 @@ HOUR = timedelta(hours=1)
 
 def game_input(**overrides: Any) -> dict[str, Any]:
     return {
-        "name": "Scratch & win",
+        "name": unique("Scratch & win"),
         "startsAt": T0.isoformat(),
         "endsAt": (T0 + HOUR).isoformat(),
         "prizes": [

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import jwt
 from arq import Worker
 from arq.connections import RedisSettings
 from starlette.applications import Starlette
 
 from core.clock import clock
 from gamification.accounts.models import RefreshToken
-from tests.builders import new_program, sign_up
+from tests.builders import PASSWORD, new_program, sign_up, staff_client
 from tests.graphql import GraphQLClient, codes
 from workers.settings import WorkerSettings
 
 ME = "query { me { id } }"
+LOG_IN = """
+mutation($input: LogInInput!) { logIn(input: $input) { accessToken errors { code } } }
+"""
 REFRESH = """
 mutation($input: RefreshSessionInput!) {
   refreshSession(input: $input) { accessToken errors { code } }
@@ -65,3 +69,54 @@ async def test_the_worker_purges_long_expired_refresh_tokens(
     assert worker.jobs_complete == 1 and worker.jobs_failed == 0
     assert not await RefreshToken.exists(member_id=old.id)
     assert await RefreshToken.exists(member_id=fresh.id)
+
+
+async def test_a_reused_refresh_token_ends_the_access_tokens_of_its_account_at_once(
+    gql: GraphQLClient,
+) -> None:
+    # given a member whose refresh token was rotated, and a thief holding the old one
+    program = await new_program()
+    member = await sign_up(gql, program)
+    rotated = await gql.mutate(REFRESH, {"refreshToken": member.refresh_token})
+    assert rotated["errors"] == []
+    fresh = gql.as_token(rotated["accessToken"])
+    assert (await fresh.query(ME))["me"]["id"] == str(member.id)
+    # when the old refresh token is presented again
+    reused = await gql.mutate(REFRESH, {"refreshToken": member.refresh_token})
+    assert codes(reused) == ["INVALID_REFRESH_TOKEN"]
+    # then every access token of the account stops working now, not when it expires
+    assert await fresh.error_code(ME) == "UNAUTHENTICATED"
+    assert await member.client.error_code("{ badges { id } }") == "UNAUTHENTICATED"
+    # and logging in again gives a working session
+    again = await gql.mutate(
+        LOG_IN, {"program": program.slug, "email": member.email, "password": PASSWORD}
+    )
+    assert (await gql.as_token(again["accessToken"]).query(ME))["me"]["id"] == str(member.id)
+
+
+def forged(app: Starlette, **claims: object) -> str:
+    """An access token signed with the app's own secret, with these claims changed."""
+    tokens = app.state.services.tokens
+    payload = jwt.decode(claims.pop("token"), options={"verify_signature": False})  # type: ignore[arg-type]  # a str, from the caller
+    payload.update(claims)
+    return jwt.encode(payload, tokens._secret, algorithm="HS256")
+
+
+async def test_a_token_naming_another_program_or_an_unknown_role_is_unauthenticated(
+    app: Starlette, gql: GraphQLClient
+) -> None:
+    program, other = await new_program(), await new_program()
+    member = await sign_up(gql, program)
+    staff_token = (await staff_client(gql, program, "ADMIN")).token
+    assert staff_token is not None
+    cases = [
+        (forged(app, token=member.access_token, prg=other.id), ME),
+        (forged(app, token=member.access_token, prg=other.id), "{ badges { id } }"),
+        (forged(app, token=staff_token, prg=other.id), "{ staffMe { id } }"),
+        (forged(app, token=staff_token, role="SUPERUSER"), "{ staffMe { id } }"),
+        (forged(app, token=member.access_token, role="ADMIN"), ME),
+    ]
+    for token, query in cases:
+        assert await gql.as_token(token).error_code(query) == "UNAUTHENTICATED", (token, query)
+    # while the real tokens work
+    assert (await member.client.query(ME))["me"]["id"] == str(member.id)

@@ -273,8 +273,8 @@ async def test_two_workers_reviewing_at_once_review_each_member_once(gql: GraphQ
         time.advance(timedelta(days=31))
         await asyncio.gather(review_tiers({}), review_tiers({}), end_memberships({}))
         changes = await Event.filter(member_id=member.id, type="TIER_CHANGED").order_by("id")
-        # Silver on the purchase, Bronze at the review: once
-        assert [c.data["rank"] for c in changes] == [1, 0]
+        # Bronze at sign-up, Silver on the purchase, Bronze at the review: once
+        assert [c.data["rank"] for c in changes] == [0, 1, 0]
         assert await _shown_tier(member.id) == "Bronze"
 
 
@@ -306,10 +306,11 @@ async def test_concurrent_activations_move_the_tier_once(gql: GraphQLClient) -> 
         )
     )
     assert all(r["errors"] == [] for r in results)
-    # five memberships, one after another, and one move to Gold
+    # five memberships, one after another, and one move to Gold (after Bronze at sign-up)
     ends = sorted(r["membership"]["endsAt"] for r in results)
     assert len(set(ends)) == 5
-    assert await Event.filter(member_id=member.id, type="TIER_CHANGED").count() == 1
+    changes = await Event.filter(member_id=member.id, type="TIER_CHANGED").order_by("id")
+    assert [c.data["rank"] for c in changes] == [0, 2]
 
 
 async def test_previews_are_for_members_and_integrations_only(gql: GraphQLClient) -> None:
@@ -327,3 +328,23 @@ async def test_previews_are_for_members_and_integrations_only(gql: GraphQLClient
 
 
 RULES_LIST = "query { earningRules { id } }"
+
+
+async def test_a_new_member_starts_in_the_entry_tier_referred_or_not(gql: GraphQLClient) -> None:
+    # given a program whose Bronze starts at 0 qualifying points
+    program, member, _, _ = await _program(gql)
+    # when a member signs up, and a friend signs up with their code
+    friend = await sign_up(gql, program, referral_code=member.referral_code)
+    # then both are Bronze before earning anything, with Silver ahead
+    for someone in (member, friend):
+        me = (await someone.client.query(ME_TIER))["me"]
+        assert me["tier"] == {"name": "Bronze", "rank": 0}
+        assert me["tierProgress"]["next"] == {"name": "Silver"}
+        assert me["tierProgress"]["pointsToNext"] == 100
+
+
+async def test_without_a_tier_from_zero_a_new_member_has_none(gql: GraphQLClient) -> None:
+    program = await new_program()
+    await tiers.create_tier(program.id, "Silver", 1, 100)
+    member = await sign_up(gql, program)
+    assert (await member.client.query(ME_TIER))["me"]["tier"] is None

@@ -324,12 +324,13 @@ async def test_challenge_progress_feeds_its_board_and_a_rebuild_gives_the_same(
     )
 
 
-async def test_an_unknown_challenge_board_is_empty_and_a_bad_name_is_refused(
+async def test_an_unknown_challenge_board_and_a_bad_name_are_refused(
     gql: GraphQLClient,
 ) -> None:
     program, _manager, _till = await shop(gql)
     member = await sign_up(gql, program)
-    assert (await board(member.client, "challenge:424242"))["entries"] == []
+    body = await member.client.raw(LEADERBOARD, {"board": "challenge:424242", "period": "ALL_TIME"})
+    assert body["errors"][0]["extensions"]["code"] == "UNKNOWN_LEADERBOARD"
     body = await member.client.raw(LEADERBOARD, {"board": "challenge:x", "period": "ALL_TIME"})
     assert body["errors"][0]["extensions"]["code"] in ("UNKNOWN_LEADERBOARD", "INVALID_INPUT")
 

@@ -202,7 +202,8 @@ StaffRole = graphql_enum(
     "StaffRole",
     "What a staff user may do; each role can do everything the ones below it can.",
     {
-        "ADMIN": "Everything: also API keys, webhooks and erasing members.",
+        "ADMIN": "Everything: also program settings, staff users, API keys, webhooks and "
+        "erasing members.",
         "MANAGER": "Configures the program (rules, tiers, rewards, badges, challenges, games, "
         "contests), adjusts points, blocks members.",
         "ANALYST": "Reads: members, reports, segments, the catalog and configuration.",
@@ -216,12 +217,21 @@ class StaffUser:
     email: str = strawberry.field(description="The staff user's email, lowercased.")
     role: StaffRole = strawberry.field(  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         description="What they may do: ANALYST reads, MANAGER also configures, ADMIN also "
-        "manages API keys and webhooks.",
+        "manages program settings, staff users, API keys and webhooks.",
+    )
+    archived_at: datetime | None = strawberry.field(
+        default=None,
+        description="When an admin archived this user (they can no longer log in); null: active.",
     )
 
     @classmethod
     def from_model(cls, staff: accounts_models.StaffUser) -> StaffUser:
-        return cls(id=strawberry.ID(str(staff.id)), email=staff.email, role=staff.role)
+        return cls(
+            id=strawberry.ID(str(staff.id)),
+            email=staff.email,
+            role=staff.role,
+            archived_at=staff.archived_at,
+        )
 
 
 @strawberry.type(description="An integration's API key (sent as `X-Api-Key`), without its secret.")

@@ -1,16 +1,21 @@
-"""The demo program, its staff, its member and its API key.
+"""The demo program, its settings, its staff, its member and its API key.
 
-The demo credentials are public. They exist for development only.
+The demo credentials are public. They exist for development only. Each is found by what stays
+stable (the program's slug, an account's email, the key's prefix), never by a display name.
 """
 
 from __future__ import annotations
 
-from gamification.accounts import members
+from datetime import timedelta
+
+from core.clock import clock
 from gamification.accounts.api_keys import create_api_key
 from gamification.accounts.models import ApiKey, Member, StaffUser
 from gamification.accounts.staff import create_staff
+from gamification.programs import seed_keys, settings
 from gamification.programs.models import Program
 from gamification.programs.programs import create_program
+from gamification.referrals import sign_up
 
 DEMO_SLUG = "demo"
 DEMO_STAFF_EMAIL = "admin@demo.example"
@@ -21,6 +26,12 @@ DEMO_MEMBER_PASSWORD = "demo-member-password"
 DEMO_API_KEY_PREFIX = "de0de0de0de0"
 DEMO_API_KEY_SECRET = "demo-integration-secret-not-for-production"
 DEMO_API_KEY = f"lk_{DEMO_API_KEY_PREFIX}_{DEMO_API_KEY_SECRET}"
+# Points last a year and are worth a cent each, so the report shows a liability and the member
+# sees points about to expire. Set once: what staff change afterwards stays.
+DEMO_SETTINGS = {"points_validity_days": 365, "point_value": "0.01"}
+SETTINGS_KEY = "settings:demo"
+# The demo member joined a while ago: their oldest points are close to expiring.
+MEMBER_SINCE_DAYS = 400
 
 
 async def seed(program: Program | None = None) -> tuple[Program, Member]:
@@ -30,13 +41,18 @@ async def seed(program: Program | None = None) -> tuple[Program, Member]:
         or await Program.get_or_none(slug=DEMO_SLUG)
         or await create_program(DEMO_SLUG, "Demo Coffee Club", "EUR")
     )
+    if not await seed_keys.known(program.id, SETTINGS_KEY):
+        missing = {k: v for k, v in DEMO_SETTINGS.items() if k not in (program.settings or {})}
+        program = await settings.update_settings(program.id, missing)
+        await seed_keys.remember(program.id, SETTINGS_KEY, program.id)
     if not await StaffUser.exists(program_id=program.id, email=DEMO_STAFF_EMAIL):
         await create_staff(DEMO_SLUG, DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, "ADMIN")
     member = await Member.get_or_none(program_id=program.id, email=DEMO_MEMBER_EMAIL)
     if member is None:
-        member = await members.register_member(
-            program, DEMO_MEMBER_EMAIL, DEMO_MEMBER_PASSWORD, "Dana Demo"
-        )
+        with clock.frozen_at(clock.now() - timedelta(days=MEMBER_SINCE_DAYS)):
+            member = await sign_up.register_referred(
+                program, DEMO_MEMBER_EMAIL, DEMO_MEMBER_PASSWORD, "Dana Demo", None
+            )
     if not await ApiKey.exists(prefix=DEMO_API_KEY_PREFIX):
         await create_api_key(
             program.id, "Demo point of sale", prefix=DEMO_API_KEY_PREFIX, secret=DEMO_API_KEY_SECRET

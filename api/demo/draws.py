@@ -1,11 +1,12 @@
 """A contest that closed last week and was drawn, with the demo member and their friends among
 its entrants: its public record can be fetched and checked (`fetch-draw-record`, `verify-draw`).
-Idempotent. It comes after the referrals part, whose friends enter it."""
+Found by its key, made once. It comes after the referrals part, whose friends enter it."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from api.demo import keys
 from core.clock import clock
 from gamification.accounts.models import Member
 from gamification.games import contests, prizes
@@ -24,26 +25,35 @@ ENTRANTS = (
 
 
 async def seed(program: Program, member: Member) -> None:
-    if await Contest.exists(program_id=program.id, name=DEMO_DRAWN_CONTEST):
-        return
-    now = clock.now()
-    opened = now - timedelta(days=30)
-    contest = await contests.create_contest(
-        program.id,
-        name=DEMO_DRAWN_CONTEST,
-        opens_at=opened,
-        closes_at=now - timedelta(days=7),
-        max_entries_per_member=5,
-        prizes_in=[
-            prizes.PrizeInput("Cinema for two", PrizeKind.PRIZE, quantity=1),
-            prizes.PrizeInput("300 points", PrizeKind.POINTS, quantity=2, points=300),
-        ],
+    async def make() -> Contest:
+        now = clock.now()
+        opened = now - timedelta(days=30)
+        contest = await contests.create_contest(
+            program.id,
+            name=DEMO_DRAWN_CONTEST,
+            opens_at=opened,
+            closes_at=now - timedelta(days=7),
+            max_entries_per_member=5,
+            prizes_in=[
+                prizes.PrizeInput("Cinema for two", PrizeKind.PRIZE, quantity=1),
+                prizes.PrizeInput("300 points", PrizeKind.POINTS, quantity=2, points=300),
+            ],
+        )
+        # The entries were made while it was open: the clock goes back to then for them.
+        with clock.frozen_at(opened + timedelta(days=1)):
+            for email, entries in ENTRANTS:
+                entrant = await Member.get_or_none(program_id=program.id, email=email)
+                if entrant is not None:
+                    await contests.enter(entrant, contest.id, entries, "demo-entry")
+        return contest
+
+    contest = await keys.ensure(
+        program,
+        "contest:drawn",
+        Contest,
+        make,
+        keys.by_name(Contest, program, DEMO_DRAWN_CONTEST),
     )
-    # The entries were made while it was open: the clock goes back to then for them.
-    with clock.frozen_at(opened + timedelta(days=1)):
-        for email, entries in ENTRANTS:
-            entrant = await Member.get_or_none(program_id=program.id, email=email)
-            if entrant is not None:
-                await contests.enter(entrant, contest.id, entries, "demo-entry")
-    # What the worker's draw job does once a contest has closed.
-    await contests.draw(contest.id)
+    if contest.drawn_at is None:
+        # What the worker's draw job does once a contest has closed (drawing twice pays once).
+        await contests.draw(contest.id)

@@ -1,9 +1,11 @@
-"""A running instant-win game and a running contest in the demo program (idempotent)."""
+"""A running instant-win game and a running contest in the demo program. Each is found by its
+key (api/demo/keys.py); once one has ended, a new one takes its key, so one always runs."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from api.demo import keys
 from core.clock import clock
 from gamification.accounts.models import Member
 from gamification.games import contests, instant_win, prizes
@@ -15,11 +17,11 @@ DEMO_CONTEST = "Demo monthly draw"
 
 
 async def seed(program: Program, member: Member) -> None:
-    now = clock.now()
-    if not await InstantWinGame.exists(program_id=program.id, name=DEMO_GAME, ends_at__gt=now):
-        await instant_win.create_game(
+    async def game(name: str) -> InstantWinGame:
+        now = clock.now()
+        return await instant_win.create_game(
             program.id,
-            name=DEMO_GAME,
+            name=name,
             starts_at=now - timedelta(hours=1),
             ends_at=now + timedelta(days=30),
             play_cost=0,
@@ -31,10 +33,12 @@ async def seed(program: Program, member: Member) -> None:
                 prizes.PrizeInput("Tote bag", PrizeKind.PRIZE, quantity=5),
             ],
         )
-    if not await Contest.exists(program_id=program.id, name=DEMO_CONTEST, closes_at__gt=now):
-        await contests.create_contest(
+
+    async def contest(name: str) -> Contest:
+        now = clock.now()
+        return await contests.create_contest(
             program.id,
-            name=DEMO_CONTEST,
+            name=name,
             opens_at=now - timedelta(hours=1),
             closes_at=now + timedelta(days=14),
             entry_cost=10,
@@ -44,3 +48,14 @@ async def seed(program: Program, member: Member) -> None:
                 prizes.PrizeInput("1,000 points", PrizeKind.POINTS, quantity=5, points=1000),
             ],
         )
+
+    await keys.running(program, "game:scratch-card", InstantWinGame, DEMO_GAME, game, _ends)
+    await keys.running(program, "contest:monthly", Contest, DEMO_CONTEST, contest, _closes)
+
+
+def _ends(game: InstantWinGame) -> datetime:
+    return game.ends_at
+
+
+def _closes(contest: Contest) -> datetime:
+    return contest.closes_at

@@ -1,23 +1,38 @@
 """Demo points engine: Bronze/Silver/Gold, a base rate, a category multiplier, a running
-double-points campaign, a VIP plan, and a few purchases of the demo member, all through the
-services (purchases are idempotent by their external ids, so a rerun adds nothing)."""
+double-points campaign, a VIP plan, and purchases of the demo member, all through the services.
+
+The member ends up in Silver with Gold ahead (`tierProgress.next`), and holds points from last
+year that expire within weeks (`expiringPoints`). Each object is found by its key
+(api/demo/keys.py); purchases by their external ids, so a rerun adds nothing.
+"""
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
+from api.demo import keys
 from core.clock import clock
 from gamification.accounts.models import Member
 from gamification.points import earning_rules, memberships, purchases, tiers
 from gamification.points.earning_rules import BasketLine
-from gamification.points.models import EarningRule, EarningRuleKind, MembershipPlan, Purchase, Tier
+from gamification.points.models import (
+    EarningRule,
+    EarningRuleKind,
+    LedgerEntry,
+    MembershipPlan,
+    Purchase,
+    Tier,
+)
 from gamification.programs.models import Program
 
+# (key, name, rank, qualifying points, multiplier): Gold is out of the demo member's reach for now.
 TIERS = (
-    ("Bronze", 0, 0, Decimal(1)),
-    ("Silver", 1, 500, Decimal("1.25")),
-    ("Gold", 2, 2000, Decimal("1.5")),
+    ("tier:bronze", "Bronze", 0, 0, Decimal(1)),
+    ("tier:silver", "Silver", 1, 500, Decimal("1.25")),
+    ("tier:gold", "Gold", 2, 5000, Decimal("1.5")),
 )
 
 BASKETS = (
@@ -32,57 +47,121 @@ BASKETS = (
     ),
     ("demo-order-3", 3, [BasketLine("MUG-BLUE", "merch", 1, Decimal("18.00"))]),
 )
+# A purchase this long ago earned points that lapse within weeks (the program's points validity
+# is a year): recorded again, under a new external id, whenever none are about to lapse.
+OLD_PURCHASE_DAYS = 345
+SOON = timedelta(days=30)
+
+
+def _rules() -> dict[str, tuple[str, dict[str, Any]]]:
+    now = clock.now()
+    return {
+        "rule:base": (
+            "Base: 10 points per euro",
+            {"kind": EarningRuleKind.BASE_RATE, "points_per_unit": Decimal(10)},
+        ),
+        "rule:coffee": (
+            "Coffee beans x2",
+            {"kind": EarningRuleKind.PRODUCT, "category": "coffee", "multiplier": Decimal(2)},
+        ),
+        "rule:welcome": (
+            "Welcome bonus",
+            {"kind": EarningRuleKind.FIRST_PURCHASE, "fixed_points": 100},
+        ),
+        "rule:campaign": (
+            "Double points fortnight",
+            {
+                "kind": EarningRuleKind.CAMPAIGN,
+                "multiplier": Decimal(2),
+                "starts_at": now - timedelta(days=7),
+                "ends_at": now + timedelta(days=7),
+            },
+        ),
+    }
+
+
+async def _tier(
+    program: Program, key: str, name: str, rank: int, threshold: int, x: Decimal
+) -> Tier:
+    async def adopt() -> Tier | None:
+        # Before keys, the demo's tiers were the program's tiers of these ranks.
+        return await Tier.get_or_none(program_id=program.id, rank=rank)
+
+    async def make() -> Tier:
+        return await tiers.create_tier(program.id, name, rank, threshold, x)
+
+    return await keys.ensure(program, key, Tier, make, adopt)
+
+
+async def _record(
+    program: Program, member: Member, external_id: str, at: object, lines: list[BasketLine]
+) -> None:
+    await purchases.record_purchase(
+        program,
+        purchases.MemberRef(id=member.id),
+        external_id=external_id,
+        occurred_at=at,  # type: ignore[arg-type]  # an aware datetime from the clock
+        currency=program.currency,
+        total=sum((line.amount for line in lines), Decimal(0)),
+        lines=lines,
+    )
 
 
 async def seed(program: Program, member: Member) -> None:
-    by_name = {t.name: t for t in await Tier.filter(program_id=program.id)}
-    for name, rank, threshold, multiplier in TIERS:
-        if name not in by_name and not await Tier.exists(program_id=program.id, rank=rank):
-            by_name[name] = await tiers.create_tier(program.id, name, rank, threshold, multiplier)
-    now = clock.now()
-    rules = {
-        "Base: 10 points per euro": {
-            "kind": EarningRuleKind.BASE_RATE,
-            "points_per_unit": Decimal(10),
-        },
-        "Coffee beans x2": {
-            "kind": EarningRuleKind.PRODUCT,
-            "category": "coffee",
-            "multiplier": Decimal(2),
-        },
-        "Double points fortnight": {
-            "kind": EarningRuleKind.CAMPAIGN,
-            "multiplier": Decimal(2),
-            "starts_at": now - timedelta(days=7),
-            "ends_at": now + timedelta(days=7),
-        },
-        "Welcome bonus": {"kind": EarningRuleKind.FIRST_PURCHASE, "fixed_points": 100},
-    }
-    for name, values in rules.items():
-        existing = EarningRule.filter(program_id=program.id, name=name, archived=False)
+    by_key: dict[str, Tier] = {}
+    for key, name, rank, threshold, multiplier in TIERS:
+        by_key[key] = await _tier(program, key, name, rank, threshold, multiplier)
+    for key, (name, values) in _rules().items():
+
+        async def make(rule_name: str, values: dict[str, Any] = values) -> EarningRule:
+            return await earning_rules.create_rule(program.id, name=rule_name, **values)
+
         if values["kind"] == EarningRuleKind.CAMPAIGN:
-            # A campaign that has run its course is replaced, so the demo always has one running.
-            existing = existing.filter(ends_at__gt=now)
-        if not await existing.exists():
-            await earning_rules.create_rule(program.id, name=name, **values)
-    if "Gold" in by_name and not await MembershipPlan.exists(program_id=program.id):
-        await memberships.create_plan(
+            # A campaign that has run its course is followed by a new one: one always runs.
+            await keys.running(program, key, EarningRule, name, make, lambda r: r.ends_at)
+        else:
+            await keys.ensure(
+                program,
+                key,
+                EarningRule,
+                functools.partial(make, name),
+                keys.by_name(EarningRule, program, name),
+            )
+
+    gold = by_key["tier:gold"]
+
+    async def plan() -> MembershipPlan:
+        return await memberships.create_plan(
             program.id,
             name="Gold Club (1 year)",
-            tier_id=by_name["Gold"].id,
+            tier_id=gold.id,
             duration_days=365,
             price=Decimal("49.00"),
         )
+
+    await keys.ensure(
+        program,
+        "plan:gold-club",
+        MembershipPlan,
+        plan,
+        keys.by_name(MembershipPlan, program, "Gold Club (1 year)"),
+    )
+    now = clock.now()
     for external_id, hours_ago, lines in BASKETS:
         # Their times move with the clock, so a rerun skips them rather than replay a new body.
-        if await Purchase.exists(program_id=program.id, external_id=external_id):
-            continue
-        await purchases.record_purchase(
-            program,
-            purchases.MemberRef(id=member.id),
-            external_id=external_id,
-            occurred_at=now - timedelta(hours=hours_ago),
-            currency=program.currency,
-            total=sum((line.amount for line in lines), Decimal(0)),
-            lines=lines,
-        )
+        if not await Purchase.exists(program_id=program.id, external_id=external_id):
+            await _record(program, member, external_id, now - timedelta(hours=hours_ago), lines)
+    expiring_soon = LedgerEntry.filter(
+        member_id=member.id, remaining__gt=0, expires_at__gt=now, expires_at__lte=now + SOON
+    )
+    if not await expiring_soon.exists():
+        then = now - timedelta(days=OLD_PURCHASE_DAYS)
+        # Recorded as the till would have then: the lot's expiry runs from that moment.
+        with clock.frozen_at(then):
+            await _record(
+                program,
+                member,
+                f"demo-order-{then:%Y-%m-%d}",
+                then,
+                [BasketLine("FILTER-COFFEE", "drinks", 4, Decimal("3.00"))],
+            )

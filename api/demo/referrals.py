@@ -10,7 +10,7 @@ from core.redis import create_redis
 from core.settings import get_settings
 from gamification import events, leaderboards
 from gamification.accounts.models import Member
-from gamification.points import ledger
+from gamification.points import ledger, tiers
 from gamification.points.models import LedgerEntry, LedgerKind
 from gamification.programs.models import Program
 from gamification.referrals import referrals, sign_up
@@ -39,6 +39,10 @@ async def seed(program: Program, member: Member) -> None:
         friend = await Member.get_or_none(program_id=program.id, email=email)
         if friend is None:
             friend = await sign_up.register_referred(program, email, PASSWORD, name, member)
+        elif friend.tier_id is None:
+            # Signed up by a demo from before members entered the first tier at sign-up.
+            async with events.atomic():
+                await tiers.enter_first_tier(friend, program)
         if qualifies:
             # As a purchase of the friend would (the purchases feature emits the real event).
             await referrals.qualify(

@@ -1,11 +1,13 @@
 """A small demo catalog: a coffee voucher, a tote bag with stock, an experience for the best tier
-(if the program has tiers) and a charity donation. Found by name, so a rerun adds nothing."""
+(if the program has tiers) and a charity donation. Found by key (api/demo/keys.py), so a rerun
+adds nothing whatever staff renamed or added."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
+from api.demo import keys
 from gamification.accounts.models import Member
 from gamification.points.models import Tier
 from gamification.programs.models import Program
@@ -17,6 +19,7 @@ async def seed(program: Program, member: Member) -> None:
     top_tier = await Tier.filter(program_id=program.id, archived=False).order_by("-rank").first()
     demo_rewards: list[dict[str, Any]] = [
         {
+            "key": "reward:free-coffee",
             "name": "Free coffee",
             "kind": RewardKind.VOUCHER,
             "points_cost": 150,
@@ -27,6 +30,7 @@ async def seed(program: Program, member: Member) -> None:
             "limit_period_days": 7,
         },
         {
+            "key": "reward:tote-bag",
             "name": "Canvas tote bag",
             "kind": RewardKind.MERCHANDISE,
             "points_cost": 600,
@@ -36,6 +40,7 @@ async def seed(program: Program, member: Member) -> None:
             "redemption_validity_days": 90,
         },
         {
+            "key": "reward:roastery-tour",
             "name": "Roastery tour for two",
             "kind": RewardKind.EXPERIENCE,
             "points_cost": 2500,
@@ -45,6 +50,7 @@ async def seed(program: Program, member: Member) -> None:
             "redemption_validity_days": 180,
         },
         {
+            "key": "reward:plant-a-tree",
             "name": "Plant a tree",
             "kind": RewardKind.DONATION,
             "points_cost": 300,
@@ -53,9 +59,14 @@ async def seed(program: Program, member: Member) -> None:
         },
     ]
     for values in demo_rewards:
-        existing = await Reward.get_or_none(program_id=program.id, name=values["name"])
-        if existing is None:
-            await catalog.create_reward(program.id, **values)
-        elif values.get("minimum_tier_id") and existing.minimum_tier_id is None:
+        key = values.pop("key")
+
+        async def make(values: dict[str, Any] = values) -> Reward:
+            return await catalog.create_reward(program.id, **values)
+
+        reward = await keys.ensure(
+            program, key, Reward, make, keys.by_name(Reward, program, values["name"])
+        )
+        if values.get("minimum_tier_id") and reward.minimum_tier_id is None and not reward.archived:
             # Tiers were seeded after this reward was: make it the exclusive one it should be.
-            await catalog.update_reward(existing, minimum_tier_id=values["minimum_tier_id"])
+            await catalog.update_reward(reward, minimum_tier_id=values["minimum_tier_id"])

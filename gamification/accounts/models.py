@@ -49,6 +49,9 @@ class Member(Model):
     # When their first purchase was recorded (null: never bought). Read with the member's lock,
     # it tells a purchase whether it is the first without a query of its own.
     first_purchase_at = fields.DatetimeField(null=True)
+    # Access tokens issued at or before this are refused: ending sessions ends them at once,
+    # not when their access tokens expire.
+    sessions_revoked_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "member"
@@ -65,6 +68,10 @@ class StaffUser(Model):
     password_hash = fields.CharField(max_length=200)
     role = fields.CharEnumField(StaffRole, max_length=16)
     created_at = fields.DatetimeField()
+    # Set when an admin archives the account: it can no longer log in, and its sessions end.
+    archived_at = fields.DatetimeField(null=True)
+    # As a member's: access tokens issued at or before this are refused.
+    sessions_revoked_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "staff_user"

@@ -20,11 +20,13 @@ from tortoise.expressions import Q
 from core.clock import clock
 from core.errors import Refused
 from gamification.accounts.error_codes import AccountErrorCode
-from gamification.accounts.models import Member, RefreshToken, StaffUser
+from gamification.accounts.models import Member, RefreshToken, StaffRole, StaffUser
 
 SubjectKind = Literal["member", "staff"]
 _SUBJECT_KINDS: dict[str, SubjectKind] = {"member": "member", "staff": "staff"}
 _ALGORITHM = "HS256"
+_MEMBER_ROLE = {"MEMBER"}
+_STAFF_ROLES = {role.value for role in StaffRole}
 _DECODED_CACHE_SIZE = 10_000
 
 
@@ -34,6 +36,7 @@ class AccessClaims:
     subject_id: int
     program_id: int
     role: str  # "MEMBER" or a staff role
+    issued_at: float
     expires_at: int
 
 
@@ -65,14 +68,17 @@ class TokenIssuer:
         self._decoded: dict[str, AccessClaims] = {}
 
     def access_token(self, subject: Member | StaffUser) -> str:
-        now = int(clock.now().timestamp())
+        issued = clock.now().timestamp()
+        now = int(issued)
         kind: SubjectKind = "member" if isinstance(subject, Member) else "staff"
         role = "MEMBER" if isinstance(subject, Member) else subject.role.value
         payload = {
             "sub": f"{kind}:{subject.id}",
             "prg": subject.program_id,
             "role": role,
-            "iat": now,
+            # In milliseconds (a NumericDate may have a fraction): a token issued just after its
+            # account's sessions were ended is told from one issued just before.
+            "iat": round(issued, 3),
             "exp": now + int(self.access_ttl.total_seconds()),
             "jti": secrets.token_hex(8),
         }
@@ -88,17 +94,24 @@ class TokenIssuer:
                     token,
                     self._secret,
                     algorithms=[_ALGORITHM],
-                    options={"verify_exp": False, "require": ["sub", "prg", "role", "exp"]},
+                    options={
+                        "verify_exp": False,
+                        "require": ["sub", "prg", "role", "iat", "exp"],
+                    },
                 )
                 raw_kind, _, raw_id = str(payload["sub"]).partition(":")
                 kind = _SUBJECT_KINDS.get(raw_kind)
                 if kind is None:
                     return None
+                role = str(payload["role"])
+                if role not in (_MEMBER_ROLE if kind == "member" else _STAFF_ROLES):
+                    return None  # a role no account of this kind has: not one of our tokens
                 claims = AccessClaims(
                     kind=kind,
                     subject_id=int(raw_id),
                     program_id=int(payload["prg"]),
-                    role=str(payload["role"]),
+                    role=role,
+                    issued_at=float(payload["iat"]),
                     expires_at=int(payload["exp"]),
                 )
             except (jwt.PyJWTError, ValueError, TypeError):
@@ -131,7 +144,8 @@ class TokenIssuer:
         if link.member_id is not None:
             subject = await Member.get_or_none(id=link.member_id)
         else:
-            subject = await StaffUser.get_or_none(id=link.staff_id)
+            # An archived staff user's session ends with the archive.
+            subject = await StaffUser.get_or_none(id=link.staff_id, archived_at__isnull=True)
         if subject is None:
             raise _invalid_refresh()
         refresh = await self._issue_refresh(subject, family=link.family)
@@ -166,15 +180,43 @@ class TokenIssuer:
 
 
 async def revoke_family(family: str) -> int:
-    return await RefreshToken.filter(family=family, revoked_at__isnull=True).update(
-        revoked_at=clock.now()
+    """End a session everywhere: its refresh links, and the access tokens of its account (a
+    reused link means a copy is out there, so every access token of the account goes too)."""
+    now = clock.now()
+    revoked = await RefreshToken.filter(family=family, revoked_at__isnull=True).update(
+        revoked_at=now
     )
+    link = await RefreshToken.filter(family=family).first()
+    if link is not None and link.member_id is not None:
+        await Member.filter(id=link.member_id).update(sessions_revoked_at=now)
+    elif link is not None and link.staff_id is not None:
+        await revoke_staff_sessions(link.staff_id)
+    return revoked
 
 
 async def revoke_member_sessions(member_id: int) -> int:
+    now = clock.now()
+    await Member.filter(id=member_id).update(sessions_revoked_at=now)
     return await RefreshToken.filter(member_id=member_id, revoked_at__isnull=True).update(
-        revoked_at=clock.now()
+        revoked_at=now
     )
+
+
+async def revoke_staff_sessions(staff_id: int) -> int:
+    now = clock.now()
+    await StaffUser.filter(id=staff_id).update(sessions_revoked_at=now)
+    return await RefreshToken.filter(staff_id=staff_id, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+
+
+def session_is_current(account: Member | StaffUser, program_id: int, issued_at: float) -> bool:
+    """Whether an access token with these claims still speaks for `account`: the account is of
+    the token's program, and its sessions were not ended after the token was issued."""
+    if account.program_id != program_id:
+        return False
+    revoked = account.sessions_revoked_at
+    return revoked is None or issued_at > revoked.timestamp()
 
 
 async def purge_expired_refresh_tokens(grace: timedelta = timedelta(days=1)) -> int:

@@ -1,33 +1,53 @@
-"""Brand-team users: creation and log-in. Roles: ADMIN > MANAGER > ANALYST."""
+"""Brand-team users: creation, roles, archiving and log-in. Roles: ADMIN > MANAGER > ANALYST.
+
+A program always keeps at least one active ADMIN: demoting or archiving the last one is refused
+(LAST_ADMIN), so no admin can lock the program out of its own settings and staff. Changes to a
+program's admins are serialised by a lock on the program row, so two admins demoting each other
+at once cannot both succeed. An archived user cannot log in, their refresh tokens are revoked,
+and the API reads the role from the row on every request, so a new role or an archive applies
+to access tokens already issued.
+"""
 
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from core.clock import clock
-from core.errors import Refused, ValidationFailed
+from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification.accounts import passwords
 from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.login_throttle import LoginThrottle
 from gamification.accounts.members import normalise_email
-from gamification.accounts.models import StaffRole, StaffUser
+from gamification.accounts.models import RefreshToken, StaffRole, StaffUser
+from gamification.programs.models import Program
 from gamification.programs.programs import program_by_slug
 
 
-async def create_staff(program_slug: str, email: str, password: str, role: str) -> StaffUser:
-    program = await program_by_slug(program_slug)
-    email = normalise_email(email)
-    passwords.check_password_rules(password)
+def parse_role(role: str) -> StaffRole:
     try:
-        staff_role = StaffRole(role.upper())
+        return StaffRole(role.strip().upper())
     except ValueError:
         raise ValidationFailed(
             AccountErrorCode.INVALID_ROLE, "A role is ADMIN, MANAGER or ANALYST.", "role"
         ) from None
+
+
+async def create_staff(program_slug: str, email: str, password: str, role: str) -> StaffUser:
+    """A staff user of the program named by its slug (the command line's `create-staff`)."""
+    program = await program_by_slug(program_slug)
+    return await add_staff(program.id, email, password, role)
+
+
+async def add_staff(program_id: int, email: str, password: str, role: str) -> StaffUser:
+    """A new staff user of the program (EMAIL_TAKEN when the email has one there already)."""
+    email = normalise_email(email)
+    passwords.check_password_rules(password)
+    staff_role = parse_role(role)
     password_hash = await passwords.hash_password(password)
     try:
         return await StaffUser.create(
-            program_id=program.id,
+            program_id=program_id,
             email=email,
             password_hash=password_hash,
             role=staff_role,
@@ -35,8 +55,72 @@ async def create_staff(program_slug: str, email: str, password: str, role: str) 
         )
     except IntegrityError:
         raise Refused(
-            AccountErrorCode.EMAIL_TAKEN, "This email already has a staff account."
+            AccountErrorCode.EMAIL_TAKEN, "This email already has a staff account.", "email"
         ) from None
+
+
+async def staff_in_program(program_id: int, staff_id: int) -> StaffUser:
+    staff = await StaffUser.get_or_none(id=staff_id, program_id=program_id)
+    if staff is None:
+        raise NotFound(AccountErrorCode.STAFF_NOT_FOUND, "No such staff user.", "staffId")
+    return staff
+
+
+async def active_staff(staff_id: int) -> StaffUser | None:
+    """The staff user behind a session, or None once archived."""
+    return await StaffUser.get_or_none(id=staff_id, archived_at__isnull=True)
+
+
+async def staff_of(program_id: int) -> list[StaffUser]:
+    """The program's staff users, archived ones included, oldest first."""
+    return await StaffUser.filter(program_id=program_id).order_by("id")
+
+
+async def _keep_an_admin(program_id: int, staff: StaffUser) -> None:
+    """Inside the change's transaction, with the program row locked: refuse when `staff` is the
+    last active admin."""
+    if staff.role != StaffRole.ADMIN or staff.archived_at is not None:
+        return
+    others = await StaffUser.filter(
+        program_id=program_id, role=StaffRole.ADMIN, archived_at__isnull=True
+    ).exclude(id=staff.id)
+    if not others:
+        raise Refused(
+            AccountErrorCode.LAST_ADMIN,
+            "This is the program's last admin: make another user ADMIN first.",
+            "staffId",
+        )
+
+
+async def update_staff(program_id: int, staff_id: int, *, role: str) -> StaffUser:
+    """Give a staff user another role (LAST_ADMIN when that leaves the program no admin)."""
+    new_role = parse_role(role)
+    async with in_transaction():
+        await Program.select_for_update().get(id=program_id)
+        staff = await staff_in_program(program_id, staff_id)
+        if staff.archived_at is not None:
+            raise Refused(ErrorCode.ALREADY_ARCHIVED, "This staff user is archived.", "staffId")
+        if new_role != StaffRole.ADMIN:
+            await _keep_an_admin(program_id, staff)
+        staff.role = new_role
+        await StaffUser.filter(id=staff.id).update(role=new_role)
+    return staff
+
+
+async def archive_staff(program_id: int, staff_id: int) -> StaffUser:
+    """End a staff user's access: no more log-ins, sessions revoked (LAST_ADMIN for the last
+    admin, ALREADY_ARCHIVED when done before)."""
+    async with in_transaction():
+        await Program.select_for_update().get(id=program_id)
+        staff = await staff_in_program(program_id, staff_id)
+        if staff.archived_at is not None:
+            raise Refused(ErrorCode.ALREADY_ARCHIVED, "This staff user is archived.", "staffId")
+        await _keep_an_admin(program_id, staff)
+        now = clock.now()
+        staff.archived_at = now
+        await StaffUser.filter(id=staff.id).update(archived_at=now)
+        await RefreshToken.filter(staff_id=staff.id, revoked_at__isnull=True).update(revoked_at=now)
+    return staff
 
 
 async def staff_log_in(
@@ -50,6 +134,6 @@ async def staff_log_in(
         program.id,
         f"staff:{email}",
         client_address,
-        lambda: StaffUser.get_or_none(program_id=program.id, email=email),
+        lambda: StaffUser.get_or_none(program_id=program.id, email=email, archived_at__isnull=True),
         password,
     )

@@ -99,3 +99,10 @@ def clear_all() -> None:
     """Forget everything (start-up; a fresh database in tests)."""
     for cache in _caches:
         cache.invalidate()
+
+
+def program_changed(program_id: int) -> None:
+    """A program's own row changed (its settings): forget every cache's entry of the program,
+    whatever the cache holds, since each may have been loaded with the old row."""
+    for cache in _caches:
+        changed(cache, program_id)

@@ -29,6 +29,7 @@ from tortoise.expressions import F
 from core.bulk import column
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
+from core.unique_names import unique_name
 from gamification import events
 from gamification.accounts.members import display_names
 from gamification.accounts.models import Member
@@ -102,7 +103,7 @@ async def create_contest(
     await check_required_badge(program_id, required_badge_id)
     names = await prizes.check_prizes(program_id, prizes_in, "contest")
     seed = secrets.token_bytes(draws.SEED_BYTES)
-    async with events.atomic():
+    async with events.atomic(), unique_name(Contest, program_id, name, what="contest"):
         contest = await Contest.create(
             program_id=program_id,
             name=name,
@@ -155,7 +156,8 @@ async def update_contest(
                 ErrorCode.INVALID_INPUT, "A cap can only be raised.", "maxEntriesPerMember"
             )
         contest.max_entries_per_member = max_entries_per_member
-    await contest.save(update_fields=["name", "max_entries_per_member"])
+    async with unique_name(Contest, program_id, contest.name, what="contest", own_id=contest.id):
+        await contest.save(update_fields=["name", "max_entries_per_member"])
     return contest
 
 

@@ -30,6 +30,7 @@ from core.bulk import insert_row
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from core.statements import Statement
+from core.unique_names import unique_name
 from gamification import events
 from gamification.accounts.models import Member
 from gamification.events import caches
@@ -105,7 +106,7 @@ async def create_game(
         raise ValidationFailed(
             ErrorCode.INVALID_INPUT, f"At most {MAX_MOMENTS} prize units.", "prizes"
         )
-    async with events.atomic():
+    async with events.atomic(), unique_name(InstantWinGame, program_id, name, what="game"):
         game = await InstantWinGame.create(
             program_id=program_id,
             name=name,
@@ -242,7 +243,8 @@ async def update_game(
             setattr(game, field, None)
         elif value is not None:
             setattr(game, field, value)
-    await game.save()
+    async with unique_name(InstantWinGame, program_id, game.name, what="game", own_id=game.id):
+        await game.save()
     caches.changed(_GAMES, game.id)
     return game
 

@@ -49,6 +49,8 @@ class InstantWinGame(Model):
 
     class Meta:
         table = "instant_win_game"
+        # Names are unique per program (core/unique_names.py), archived rows included.
+        unique_together = (("program", "name"),)
         indexes = (("program_id", "ends_at"),)
 
 
@@ -188,6 +190,8 @@ class Contest(Model):
 
     class Meta:
         table = "contest"
+        # Names are unique per program (core/unique_names.py), archived rows included.
+        unique_together = (("program", "name"),)
 
 
 # A prize line of a contest: `quantity` winners. Slots are numbered by (position, id, unit).

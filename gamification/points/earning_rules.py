@@ -36,6 +36,7 @@ from typing import Any
 
 from core.clock import clock, in_utc
 from core.errors import ErrorCode, NotFound, ValidationFailed
+from core.unique_names import unique_name
 from gamification.points import engine_snapshot
 from gamification.points.error_codes import PointsErrorCode
 from gamification.points.models import EarningRule, EarningRuleKind, Rounding, Tier
@@ -225,7 +226,8 @@ async def create_rule(program_id: int, **values: Any) -> EarningRule:
     rule.rounding = Rounding.FLOOR
     rule.priority = 0
     await _apply(rule, values)
-    await rule.save()
+    async with unique_name(EarningRule, program_id, rule.name, what="earning rule"):
+        await rule.save()
     engine_snapshot.forget(program_id)
     return rule
 
@@ -233,7 +235,8 @@ async def create_rule(program_id: int, **values: Any) -> EarningRule:
 async def update_rule(program_id: int, rule_id: int, **changes: Any) -> EarningRule:
     rule = await rule_in_program(program_id, rule_id)
     await _apply(rule, changes)
-    await rule.save()
+    async with unique_name(EarningRule, program_id, rule.name, what="earning rule", own_id=rule.id):
+        await rule.save()
     engine_snapshot.forget(program_id)
     return rule
 

@@ -20,6 +20,7 @@ from core.bulk import column
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from core.fingerprints import fingerprint
+from core.unique_names import unique_name
 from gamification import events
 from gamification.accounts.models import Member
 from gamification.events.payloads import MembershipActivated, MembershipEnded
@@ -42,7 +43,8 @@ async def create_plan(
 ) -> MembershipPlan:
     plan = MembershipPlan(program_id=program_id, created_at=clock.now())
     await _apply(plan, name=name, tier_id=tier_id, duration_days=duration_days, price=price)
-    await plan.save()
+    async with unique_name(MembershipPlan, program_id, plan.name, what="membership plan"):
+        await plan.save()
     return plan
 
 
@@ -50,7 +52,10 @@ async def update_plan(program_id: int, plan_id: int, **changes: Any) -> Membersh
     """Changes apply to later activations; live memberships keep their tier and end date."""
     plan = await plan_in_program(program_id, plan_id)
     await _apply(plan, **{k: v for k, v in changes.items() if v is not None})
-    await plan.save()
+    async with unique_name(
+        MembershipPlan, program_id, plan.name, what="membership plan", own_id=plan.id
+    ):
+        await plan.save()
     return plan
 
 

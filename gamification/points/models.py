@@ -105,6 +105,8 @@ class EarningRule(Model):
 
     class Meta:
         table = "earning_rule"
+        # Names are unique per program (core/unique_names.py), archived rows included.
+        unique_together = (("program", "name"),)
         indexes = (("program_id", "archived"),)
 
 
@@ -203,7 +205,8 @@ class Tier(Model):
 
     class Meta:
         table = "tier"
-        unique_together = (("program", "rank"),)
+        # Names are unique per program (core/unique_names.py), archived tiers included.
+        unique_together = (("program", "rank"), ("program", "name"))
 
 
 # A member's tier bookkeeping: the tier earned by qualifying points (the shown tier is the best
@@ -248,6 +251,8 @@ class MembershipPlan(Model):
 
     class Meta:
         table = "membership_plan"
+        # Names are unique per program (core/unique_names.py), archived rows included.
+        unique_together = (("program", "name"),)
 
 
 # One activation of a plan for a member, unique per program by the integration's external id.

@@ -14,6 +14,7 @@ from tortoise.functions import Sum
 from core.bulk import column
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
+from core.unique_names import unique_name
 from gamification import events
 from gamification.accounts.models import Member
 from gamification.events.payloads import TierChanged
@@ -51,15 +52,16 @@ async def create_tier(
             ErrorCode.INVALID_INPUT, "A multiplier is above 0 and at most 100.", "earningMultiplier"
         )
     try:
-        tier = await Tier.create(
-            program_id=program_id,
-            name=name,
-            rank=rank,
-            qualifying_threshold=qualifying_threshold,
-            earning_multiplier=earning_multiplier,
-            perks=perks,
-            created_at=clock.now(),
-        )
+        async with unique_name(Tier, program_id, name, what="tier"):
+            tier = await Tier.create(
+                program_id=program_id,
+                name=name,
+                rank=rank,
+                qualifying_threshold=qualifying_threshold,
+                earning_multiplier=earning_multiplier,
+                perks=perks,
+                created_at=clock.now(),
+            )
     except IntegrityError:
         raise Refused(ErrorCode.INVALID_INPUT, "A tier of this rank exists.", "rank") from None
     engine_snapshot.forget(program_id)
@@ -205,6 +207,13 @@ async def upgrade_after_earning(member: Member, program: Program, tiers: list[Ti
     return await set_member_tier(member, qualified, "qualified")
 
 
+async def enter_first_tier(member: Member, program: Program) -> bool:
+    """At sign-up (inside its transaction): the tier a member qualifies for with nothing earned
+    yet, when the program has one from 0 (emits TIER_CHANGED). Without it a new member would
+    show no tier until their first earning."""
+    return await upgrade_after_earning(member, program, await tiers_of(program.id))
+
+
 async def review_tier(status_id: int) -> bool:
     """The review of one member whose review date has passed: keep, upgrade or (after any grace)
     downgrade to what they qualify for now, and set the next review date. Idempotent: the review
@@ -298,7 +307,8 @@ async def update_tier(program_id: int, tier_id: int, **changes: Any) -> Tier:
     _check_tier(tier.name, tier.rank, tier.qualifying_threshold, Decimal(tier.earning_multiplier))
     tier.name = tier.name.strip()
     try:
-        await tier.save()
+        async with unique_name(Tier, program_id, tier.name, what="tier", own_id=tier.id):
+            await tier.save()
     except IntegrityError:
         raise Refused(ErrorCode.INVALID_INPUT, "A tier of this rank exists.", "rank") from None
     engine_snapshot.forget(program_id)

@@ -20,3 +20,21 @@ class Program(Model):
 
     class Meta:
         table = "program"
+
+
+# A stable handle on an object that a seed (the demo) made, so that running it again finds that
+# object whatever staff renamed, archived or added since: `key` names it within its program
+# ("badge:first-sip") and `object_id` is its id in the table the key's kind stands for.
+class SeedKey(Model):
+    id = fields.BigIntField(primary_key=True)
+    program: fields.ForeignKeyRelation[Program] = fields.ForeignKeyField(
+        "gamification.Program", related_name=False, on_delete=fields.CASCADE
+    )
+    program_id: int
+    key = fields.CharField(max_length=100)
+    object_id = fields.BigIntField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "seed_key"
+        unique_together = (("program", "key"),)

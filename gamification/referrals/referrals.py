@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -50,6 +50,7 @@ from gamification.events.payloads import (
 )
 from gamification.points import ledger
 from gamification.points.models import LedgerKind
+from gamification.programs import settings as program_settings
 from gamification.programs.models import Program
 from gamification.referrals.error_codes import ReferralErrorCode
 from gamification.referrals.models import Referral, ReferralStatus
@@ -97,18 +98,11 @@ SETTING_KEYS = (
 
 
 async def configure(program: Program, **settings: Any) -> Program:
-    """Set some of the program's referral settings (validated by parsing them)."""
+    """Set some of the program's referral settings (validated as updateProgramSettings does)."""
     unknown = set(settings) - set(SETTING_KEYS)
     if unknown:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, f"Unknown settings: {sorted(unknown)}")
-    merged = {**(program.settings or {}), **settings}
-    try:
-        ReferralRules.of(Program(settings=merged))
-    except (ValueError, InvalidOperation, TypeError):
-        raise ValidationFailed(ErrorCode.INVALID_INPUT, "Invalid referral settings.") from None
-    program.settings = merged
-    await Program.filter(id=program.id).update(settings=merged)
-    return program
+    return await program_settings.update_settings(program.id, settings)
 
 
 def month_start(at: datetime) -> datetime:

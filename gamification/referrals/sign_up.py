@@ -1,11 +1,12 @@
-"""A member's own sign-up, maybe referred: the referral is recorded with the member, in one
-transaction, or neither is."""
+"""A member's own sign-up, maybe referred: the member, their entry tier and their referral are
+recorded in one transaction, or none is."""
 
 from __future__ import annotations
 
 from gamification.accounts import members
 from gamification.accounts.login_throttle import LoginThrottle
 from gamification.accounts.models import Member
+from gamification.points import tiers
 from gamification.programs.models import Program
 from gamification.programs.programs import program_by_slug
 from gamification.referrals import referrals
@@ -38,13 +39,15 @@ async def register_referred(
     display_name: str,
     referrer: Member | None,
 ) -> Member:
-    """Create a member and, when `referrer` is given, their PENDING referral with them."""
-    if referrer is None:
-        return await members.register_member(program, email, password, display_name)
+    """Create a member in the program's entry tier (the best tier a member with nothing earned
+    qualifies for, such as a Bronze from 0) and, when `referrer` is given, their PENDING
+    referral, all with the member."""
 
-    async def refer(member: Member) -> None:
-        await referrals.record_referral(program, referrer, member)
+    async def join(member: Member) -> None:
+        await tiers.enter_first_tier(member, program)
+        if referrer is not None:
+            await referrals.record_referral(program, referrer, member)
 
     return await members.register_member(
-        program, email, password, display_name, referrer, with_member=refer
+        program, email, password, display_name, referrer, with_member=join
     )

@@ -22,6 +22,7 @@ from tortoise.queryset import QuerySet
 
 from core.clock import clock, in_utc
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
+from core.unique_names import unique_name
 from gamification.accounts.models import Member
 from gamification.points.error_codes import PointsErrorCode
 from gamification.points.ledger import MAX_POINTS
@@ -362,7 +363,8 @@ async def create_reward(program_id: int, **values: Any) -> Reward:
     now = clock.now()
     reward = Reward(program_id=program_id, created_at=now, updated_at=now, **clean)
     _check_whole(reward)
-    await reward.save()
+    async with unique_name(Reward, program_id, reward.name, what="reward"):
+        await reward.save()
     return reward
 
 
@@ -377,7 +379,8 @@ async def update_reward(reward: Reward, **changes: Any) -> Reward:
     _check_whole(reward)
     reward.updated_at = clock.now()
     # Only the edited columns: a concurrent redemption's stock change must not be overwritten.
-    await reward.save(update_fields=[*clean, "updated_at"])
+    async with unique_name(Reward, reward.program_id, reward.name, what="reward", own_id=reward.id):
+        await reward.save(update_fields=[*clean, "updated_at"])
     return reward
 
 

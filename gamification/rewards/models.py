@@ -64,6 +64,8 @@ class Reward(Model):
 
     class Meta:
         table = "reward"
+        # Names are unique per program (core/unique_names.py), archived rows included.
+        unique_together = (("program", "name"),)
         indexes = (("program_id", "archived"),)
 
 
