@@ -280,7 +280,8 @@ def _run(port: int, with_worker: bool) -> int:
         else None
     )
     try:
-        uvicorn.run("api.asgi:app", host="127.0.0.1", port=port, log_level="info")
+        # The app writes its own access log, with operation and request id (api/observability.py).
+        uvicorn.run("api.asgi:app", host="127.0.0.1", port=port, log_level="info", access_log=False)
     finally:
         if worker is not None:
             worker.terminate()

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
+from opentelemetry.sdk.trace import TracerProvider
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -25,9 +26,13 @@ from api.demo.webhooks import SINK_PATH
 from api.errors import http_error
 from api.exports import members_csv, report_csv
 from api.graphql_view import GraphQLView
+from api.metrics import scrape
 from api.middleware import Authentication, BodySizeLimit, OutageAnswers
+from api.observability import RequestObservation
 from api.persisted_queries import PersistedQueries
+from api.rate_limits import Limits, RateLimiter
 from api.schema import build_schema
+from core import tracing
 from core.database import close_database, init_database
 from core.logging import configure_logging
 from core.redis import create_redis, ensure_redis
@@ -72,6 +77,7 @@ def build_services(settings: Settings) -> Services:
             ),
         ),
         persisted_queries=PersistedQueries.from_settings(settings, redis),
+        rate_limiter=RateLimiter(redis, Limits.from_settings(settings)),
     )
 
 
@@ -112,13 +118,19 @@ async def demo_webhook(request: Request) -> Response:
     return Response(status_code=204)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, tracer_provider: TracerProvider | None = None
+) -> Starlette:
+    """The app; `tracer_provider` replaces the one the tracing settings make (tests pass one
+    with an in-memory exporter)."""
     settings = settings or get_settings()
     configure_logging(settings.json_logs)
     passwords.configure("fast" if settings.environment == "test" else "standard")
     services = build_services(settings)
     schema = build_schema(settings)
-    graphql = GraphQLView(schema, services)
+    provider = tracer_provider or tracing.tracer_provider(settings)
+    tracer = provider.get_tracer("loyalty.api") if provider is not None else None
+    graphql = GraphQLView(schema, services, tracer)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -141,6 +153,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             bootstrap.unwire(wiring)
+            if provider is not None and tracer_provider is None:
+                provider.shutdown()  # sends the spans still batched
             await arq_pool.aclose()
             await services.redis.aclose()
             await close_database()
@@ -152,6 +166,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]
+    if settings.metrics_enabled:
+        routes.append(Route("/metrics", scrape))
     if settings.graphiql_enabled:
         routes.append(graphiql.route)
     if settings.environment != "production":
@@ -159,6 +175,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
+            # Outermost of ours: it sees every answer, the refusals of those below included.
+            Middleware(
+                RequestObservation,
+                paths=[route.path for route in routes],
+                access_log=settings.access_log,
+                count=settings.metrics_enabled,
+                tracer=tracer,
+            ),
             Middleware(OutageAnswers),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
             Middleware(Authentication, tokens=services.tokens),

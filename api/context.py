@@ -12,6 +12,7 @@ from starlette.responses import Response
 from api.caller import Caller
 from api.loaders import Loaders
 from api.persisted_queries import PersistedQueries
+from api.rate_limits import RateLimiter
 from core.settings import Settings
 from gamification.accounts.login_throttle import LoginThrottle
 from gamification.accounts.sessions import TokenIssuer
@@ -26,6 +27,7 @@ class Services:
     tokens: TokenIssuer
     throttle: LoginThrottle
     persisted_queries: PersistedQueries
+    rate_limiter: RateLimiter
 
 
 @dataclass

@@ -17,6 +17,7 @@ from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from api.observability import OPERATION
 from api.text_values import variable_errors
 
 # The cache holds at most this much operation text (its parsed trees take about twice that),
@@ -108,6 +109,10 @@ class PreparedDocuments(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         if self.prepared is not None:
             context = self.execution_context
+            # The operation's name for the access log, the metrics and the trace.
+            request = getattr(context.context, "request", None)
+            if request is not None:
+                request.scope.setdefault("state", {})[OPERATION] = context.operation_name
             # A valid document's variables meet the rule its literals met (api/text_values.py).
             context.pre_execution_errors = self.prepared.errors or variable_errors(
                 context.variables

@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from starlette.responses import JSONResponse
 
 from api.enums import graphql_enum
+from api.observability import record_outcome
 from badges.error_codes import BadgeErrorCode
 from challenges.error_codes import ChallengeErrorCode
 from core.errors import DomainError, ValidationErrors
@@ -225,6 +226,9 @@ def returns_user_errors(
             try:
                 return await resolver(*args, **kwargs)
             except DomainError as error:
+                info = kwargs.get("info")
+                if info is not None:
+                    record_outcome(info.context.request.scope, str(error.code.value))
                 return payload(errors=user_errors(error))
 
         return wrapper

@@ -11,6 +11,7 @@ import orjson
 import structlog
 from cross_web import HTTPException  # what strawberry's HTTP layer raises to refuse a request
 from graphql import GraphQLError
+from opentelemetry.trace import Tracer
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -26,6 +27,7 @@ from api import graphiql
 from api.caller import ANONYMOUS
 from api.context import Context, Services
 from api.errors import UNEXPECTED, graphql_error_code, http_error
+from api.observability import OPERATION, OUTCOME, record_outcome
 from api.persisted_queries import NOT_FOUND, UNAVAILABLE, PersistedQueryRefused
 from api.times import name_variable_error
 from core import outages
@@ -39,6 +41,9 @@ _POST_OPERATIONS = {OperationType.QUERY, OperationType.MUTATION}
 
 # Refusals of the HTTP request itself (a body that is not JSON, GraphiQL when it is off), by status.
 _HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND"}
+
+# Headers of the answer itself, never taken from the resolvers' response.
+_OWN_HEADERS = {"content-length", "content-type"}
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -55,13 +60,14 @@ class GraphQLView(GraphQL[Context, None]):
     it runs, so the limit should exceed how many of those can run at once.
     """
 
-    def __init__(self, schema: Any, services: Services) -> None:
+    def __init__(self, schema: Any, services: Services, tracer: Tracer | None = None) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if services.settings.graphiql_enabled else None,
             allow_queries_via_get=True,
         )
         self.services = services
+        self.tracer = tracer
         limit = services.settings.graphql_concurrency
         self.turns: contextlib.AbstractAsyncContextManager[Any] = (
             asyncio.Semaphore(limit) if limit else contextlib.nullcontext()
@@ -77,11 +83,16 @@ class GraphQLView(GraphQL[Context, None]):
             # The body first: a slow client waits for its own bytes without holding a turn.
             await request.body()
             async with self.turns:
-                response = await self._plain_post(request) or await self.run(request)
+                if self.tracer is None:
+                    response = await self._plain_post(request) or await self.run(request)
+                else:
+                    response = await self._traced(request)
         except HTTPException as error:
             code = _HTTP_CODES.get(error.status_code, "BAD_REQUEST")
+            record_outcome(scope, code)
             response = http_error(error.status_code, code, error.reason)
         except PersistedQueryRefused as error:
+            record_outcome(scope, error.code)
             # Not found is a step of the protocol (the client sends the text next), not a fault.
             status = {NOT_FOUND: 200, UNAVAILABLE: 503}.get(error.code, 400)
             response = http_error(status, error.code, error.message)
@@ -93,6 +104,18 @@ class GraphQLView(GraphQL[Context, None]):
             # A GET answer depends on who asks: a shared cache keys on the credentials too.
             response.headers["Vary"] = "Authorization, X-Api-Key"
         await response(scope, receive, send)
+
+    async def _traced(self, request: Request) -> Response:
+        """The answer, inside a span named after the operation once it is known."""
+        assert self.tracer is not None
+        with self.tracer.start_as_current_span("graphql") as span:
+            response = await self._plain_post(request) or await self.run(request)
+            state = request.scope.get("state", {})
+            if (operation := state.get(OPERATION)) is not None:
+                span.update_name(f"graphql {operation}")
+                span.set_attribute("graphql.operation.name", operation)
+            span.set_attribute("loyalty.outcome", state.get(OUTCOME, "ok"))
+            return response
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Ours rather than strawberry's page, which loads its scripts from a CDN (api/graphiql/).
@@ -124,11 +147,13 @@ class GraphQLView(GraphQL[Context, None]):
         )
         if query is None:
             return None
+        # What resolvers set on the response (a Retry-After) goes onto the answer.
+        sub_response = Response()
         try:
             result = await self.schema.execute(
                 query,
                 variable_values=data.get("variables"),
-                context_value=await self.get_context(request, Response()),
+                context_value=await self.get_context(request, sub_response),
                 operation_name=data.get("operationName"),
                 allowed_operation_types=_POST_OPERATIONS,
                 operation_extensions=data.get("extensions"),
@@ -140,10 +165,14 @@ class GraphQLView(GraphQL[Context, None]):
             raise HTTPException(400, error.as_http_error_reason("POST")) from error
         except MissingQueryError as error:
             raise HTTPException(400, "No GraphQL query found in the request") from error
-        return Response(
+        response = Response(
             self.encode_json(await self.process_result(request, result)),
             media_type="application/json",
         )
+        for name, value in sub_response.headers.items():
+            if name not in _OWN_HEADERS:
+                response.headers[name] = value
+        return response
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
         """As strawberry's, the text of a persisted query filled in (GET requests come here)."""
@@ -190,6 +219,9 @@ class GraphQLView(GraphQL[Context, None]):
         data: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
             data["errors"] = [self._format(error) for error in result.errors]
+            # A top-level error is the request's outcome, before any payload's refusal.
+            first = data["errors"][0].get("extensions") or {}
+            request.scope.setdefault("state", {})[OUTCOME] = first.get("code", UNEXPECTED)
         if result.extensions:
             data["extensions"] = result.extensions
         return data

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as tortoise_migrate
 
@@ -109,3 +110,22 @@ def __getattr__(name: str) -> Any:
     if name == "TORTOISE_ORM":
         return cli_config()
     raise AttributeError(name)
+
+
+@dataclass(frozen=True)
+class PoolUse:
+    """The default connection's pool: connections open, idle (open and not lent out), allowed."""
+
+    open: int
+    idle: int
+    maximum: int
+
+
+def pool_use() -> PoolUse | None:
+    """The PostgreSQL pool's use now; None on SQLite (one connection, no pool) or before the
+    pool is made."""
+    # Tortoise's asyncpg client keeps its pool in `_pool`, with no public way to it.
+    pool = getattr(connections.get("default"), "_pool", None)
+    if pool is None:
+        return None
+    return PoolUse(open=pool.get_size(), idle=pool.get_idle_size(), maximum=pool.get_max_size())

@@ -50,7 +50,36 @@ class Settings(BaseSettings):
     signups_per_address: int = 20
     throttle_window_seconds: int = 15 * 60
 
+    # Rate limits (api/rate_limits.py): requests per fixed window of this many seconds, per
+    # program and per member or account; 0 turns a limit off. Spends are the mutations that move
+    # a member's points or rewards (redeemReward, playInstantWin, enterContest, joinChallenge,
+    # applyReferralCode).
+    rate_limit_window_seconds: int = Field(default=60, ge=1)
+    rate_limit_member_spends: int = Field(default=60, ge=0)
+    rate_limit_program_spends: int = Field(default=20_000, ge=0)
+    rate_limit_program_sign_ups: int = Field(default=2_000, ge=0)
+    rate_limit_program_log_ins: int = Field(default=10_000, ge=0)
+    rate_limit_account_log_ins: int = Field(default=20, ge=0)
+
     log_json: bool | None = None
+    # One line per request (method, path, status, GraphQL operation, outcome, duration, request
+    # id): api/observability.py. It replaces uvicorn's own access log.
+    access_log: bool = True
+
+    # Prometheus metrics (core/metrics.py): counted per request, served at /metrics; with a
+    # token set, a scrape must send `Authorization: Bearer <token>`. The worker serves its own
+    # on worker_metrics_port when one is set.
+    metrics_enabled: bool = True
+    metrics_token: SecretStr | None = None
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
+
+    # OpenTelemetry traces (core/tracing.py): off, printed to the console, or sent over OTLP/HTTP
+    # to tracing_otlp_endpoint (the collector's /v1/traces URL; None: the exporter's default,
+    # or OTEL_EXPORTER_OTLP_ENDPOINT).
+    tracing: Literal["off", "console", "otlp"] = "off"
+    tracing_otlp_endpoint: str | None = None
+    tracing_service_name: str = "loyalty-api"
 
     # A running draw job renews its lease every third of this; a draw whose worker died is
     # taken up by the next scan once the lease has lapsed (workers/contests.py).

@@ -74,6 +74,12 @@ def settings(request: pytest.FixtureRequest, database_url: str, redis_url: str) 
         "secret_key": "test-secret-key-that-is-long-enough-0123456789",
         "signups_per_address": 1_000_000,
         "login_attempts_per_address": 1_000_000,
+        # Tests that spend in bursts or sign many up are not floods; test_rate_limits sets its own.
+        "rate_limit_member_spends": 0,
+        "rate_limit_program_spends": 0,
+        "rate_limit_program_sign_ups": 0,
+        "rate_limit_program_log_ins": 0,
+        "rate_limit_account_log_ins": 0,
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]  # settings are read from strings, as from the environment

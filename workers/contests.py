@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 from arq.connections import ArqRedis
 
+from core import request_ids
 from core.clock import clock
 from core.redis import ScriptCall, run_scripts
 from core.settings import get_settings
@@ -42,7 +43,12 @@ def lease_key(contest_id: int) -> str:
 
 async def enqueue_draw(pool: ArqRedis, contest_id: int) -> bool:
     """Enqueue the contest's draw; False if that job is already queued, running or done."""
-    job = await pool.enqueue_job("draw_contest", contest_id, _job_id=draw_job_id(contest_id))
+    job = await pool.enqueue_job(
+        "draw_contest",
+        contest_id,
+        _job_id=draw_job_id(contest_id),
+        request_id=request_ids.current(),
+    )
     return job is not None
 
 
@@ -57,7 +63,10 @@ async def scan_contests(ctx: dict[str, Any]) -> int:
         if await pool.exists(lease_key(contest_id)):
             continue
         job_id = f"{draw_job_id(contest_id)}:{minute}"
-        enqueued += await pool.enqueue_job("draw_contest", contest_id, _job_id=job_id) is not None
+        job = await pool.enqueue_job(
+            "draw_contest", contest_id, _job_id=job_id, request_id=request_ids.current()
+        )
+        enqueued += job is not None
     return enqueued
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import structlog
 from arq.connections import ArqRedis
 
+from core import request_ids
 from core.bulk import column
 from core.clock import clock
 from gamification.programs.models import Program
@@ -19,7 +20,10 @@ async def enqueue_segmentation(pool: ArqRedis, program_id: int) -> bool:
     """Ask for a run now. Requests within the same minute share one job."""
     minute = clock.now().strftime("%Y%m%d%H%M")
     job = await pool.enqueue_job(
-        "compute_segments", program_id, _job_id=f"segments:{program_id}:{minute}"
+        "compute_segments",
+        program_id,
+        _job_id=f"segments:{program_id}:{minute}",
+        request_id=request_ids.current(),
     )
     return job is not None
 

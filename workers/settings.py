@@ -11,6 +11,7 @@ from typing import Any
 from arq.connections import RedisSettings
 from arq.cron import cron
 from arq.worker import func
+from prometheus_client import start_http_server
 
 import bootstrap
 from core.database import close_database, init_database
@@ -21,6 +22,7 @@ from gamification.webhooks import destinations
 from workers.challenges import close_challenges
 from workers.contests import draw_contest, scan_contests
 from workers.events import retry_event_handlers
+from workers.job_runs import observed
 from workers.leaderboards import rebuild_leaderboards, repair_leaderboards
 from workers.points import expire_points
 from workers.rewards import expire_redemptions
@@ -29,53 +31,59 @@ from workers.sessions import purge_refresh_tokens
 from workers.tiers import end_memberships, review_tiers
 from workers.webhooks import deliver_webhook, requeue_lost_webhook_deliveries
 
+# Every job runs observed: its request id bound, its duration measured (workers/job_runs.py).
 FUNCTIONS = [
-    purge_refresh_tokens,
-    expire_points,
-    expire_redemptions,
-    rebuild_leaderboards,
-    repair_leaderboards,
-    draw_contest,
-    scan_contests,
-    review_tiers,
-    end_memberships,
+    func(observed(purge_refresh_tokens)),
+    func(observed(expire_points)),
+    func(observed(expire_redemptions)),
+    func(observed(rebuild_leaderboards)),
+    func(observed(repair_leaderboards)),
+    func(observed(draw_contest)),
+    func(observed(scan_contests)),
+    func(observed(review_tiers)),
+    func(observed(end_memberships)),
     # A big program takes longer than the default job timeout.
-    func(compute_segments, timeout=900),
-    compute_all_segments,
-    retry_event_handlers,
+    func(observed(compute_segments), timeout=900),
+    func(observed(compute_all_segments)),
+    func(observed(retry_event_handlers)),
     # Our own attempt count ends the retries (webhook_max_attempts); arq's is a backstop above it.
-    func(deliver_webhook, max_tries=50, timeout=60),
-    requeue_lost_webhook_deliveries,
-    close_challenges,
+    func(observed(deliver_webhook), max_tries=50, timeout=60),
+    func(observed(requeue_lost_webhook_deliveries)),
+    func(observed(close_challenges)),
 ]
 
 CRON_JOBS = [
     # Hourly: nothing depends on it being prompt.
-    cron(purge_refresh_tokens, minute={7}, run_at_startup=False, timeout=300),
+    cron(observed(purge_refresh_tokens), minute={7}, run_at_startup=False, timeout=300),
     # Every five minutes: a lot expires at most five minutes late, and spends expire inline.
     # At start-up too: a scan a killed worker left halfway is finished at once.
-    cron(expire_points, minute=set(range(0, 60, 5)), run_at_startup=True, timeout=600),
+    cron(observed(expire_points), minute=set(range(0, 60, 5)), run_at_startup=True, timeout=600),
     # Every ten minutes: a shop refuses a lapsed code anyway; the scan refunds and tidies.
-    cron(expire_redemptions, minute=set(range(2, 60, 10)), timeout=600),
+    cron(observed(expire_redemptions), minute=set(range(2, 60, 10)), timeout=600),
     # Nightly: repairs any board an effect missed (a crash between a commit and its effects).
-    cron(rebuild_leaderboards, hour={3}, minute={17}, run_at_startup=False, timeout=1800),
+    cron(observed(rebuild_leaderboards), hour={3}, minute={17}, run_at_startup=False, timeout=1800),
     # Every ten seconds: boards that missed changes while Redis failed are rebuilt soon after it
     # answers again, and at start-up (a worker that exited with Redis repairs first); with
     # nothing stale it is one read of an empty table.
-    cron(repair_leaderboards, second=set(range(0, 60, 10)), run_at_startup=True, timeout=1800),
+    cron(
+        observed(repair_leaderboards),
+        second=set(range(0, 60, 10)),
+        run_at_startup=True,
+        timeout=1800,
+    ),
     # Every ten seconds, and at start-up: a contest is drawn within seconds of closing, and a
     # draw whose worker died resumes once its lease lapses (games); one indexed read.
-    cron(scan_contests, second=set(range(5, 60, 10)), run_at_startup=True, timeout=60),
+    cron(observed(scan_contests), second=set(range(5, 60, 10)), run_at_startup=True, timeout=60),
     # Every ten minutes: a review or a membership end is at most ten minutes late.
-    cron(review_tiers, minute=set(range(2, 60, 10)), timeout=600),
+    cron(observed(review_tiers), minute=set(range(2, 60, 10)), timeout=600),
     # Nightly: RFM and ABC segments of every program (staff can ask for a run at any time).
-    cron(compute_all_segments, hour={2}, minute={41}, run_at_startup=False, timeout=300),
-    cron(end_memberships, minute=set(range(4, 60, 10)), timeout=600),
+    cron(observed(compute_all_segments), hour={2}, minute={41}, run_at_startup=False, timeout=300),
+    cron(observed(end_memberships), minute=set(range(4, 60, 10)), timeout=600),
     # Every minute: a failed event handler is re-run about a minute later.
-    cron(retry_event_handlers, timeout=300),
-    cron(requeue_lost_webhook_deliveries, minute=set(range(2, 60, 5)), timeout=120),
+    cron(observed(retry_event_handlers), timeout=300),
+    cron(observed(requeue_lost_webhook_deliveries), minute=set(range(2, 60, 5)), timeout=120),
     # Every minute: a challenge closes at most a minute after its end.
-    cron(close_challenges, second={30}, timeout=300),
+    cron(observed(close_challenges), second={30}, timeout=300),
 ]
 
 
@@ -90,9 +98,17 @@ async def startup(ctx: dict[str, Any]) -> None:
     )
     # Events handled in jobs feed the boards too; webhooks are queued on the worker's own pool.
     ctx["wiring"] = bootstrap.wire(redis=ctx["app_redis"], queue=ctx["redis"])
+    if settings.worker_metrics_port is not None:
+        # The worker's own /metrics (job durations, webhook failures), in a thread of its own.
+        ctx["metrics_server"], _ = start_http_server(
+            settings.worker_metrics_port, addr=settings.worker_metrics_host
+        )
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if (server := ctx.get("metrics_server")) is not None:
+        server.shutdown()
+        server.server_close()
     bootstrap.unwire(ctx["wiring"])
     await ctx["http"].aclose()
     await ctx["app_redis"].aclose()

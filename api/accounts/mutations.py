@@ -27,6 +27,7 @@ from api.context import Info
 from api.errors import returns_user_errors
 from api.ids import parse_id
 from api.permissions import staff_only
+from api.rate_limits import log_ins, sign_ups
 from gamification.accounts import api_keys, members, staff
 from gamification.accounts.models import StaffRole
 from gamification.referrals import sign_up
@@ -35,6 +36,7 @@ from gamification.referrals import sign_up
 @strawberry.type
 class AccountMutations:
     @strawberry.mutation(
+        extensions=[sign_ups()],
         description="Create a member account and start its session. Anyone may call it (no "
         "credential). Codes: PROGRAM_NOT_FOUND, INVALID_EMAIL, PASSWORD_TOO_SHORT, "
         "PASSWORD_TOO_LONG, INVALID_DISPLAY_NAME, INVALID_REFERRAL_CODE, EMAIL_TAKEN, "
@@ -67,6 +69,7 @@ class AccountMutations:
         )
 
     @strawberry.mutation(
+        extensions=[log_ins()],
         description="Start a member's session. Anyone may call it. Codes: PROGRAM_NOT_FOUND, "
         "INVALID_CREDENTIALS (an unknown email and a wrong password answer alike, in the same "
         "time), TOO_MANY_ATTEMPTS.",

@@ -21,6 +21,7 @@ from api.context import Info
 from api.errors import returns_user_errors
 from api.ids import parse_id
 from api.permissions import member_only, staff_only
+from api.rate_limits import member_spends
 from challenges import definitions, progress
 from challenges.models import ChallengeParticipant
 from gamification import events
@@ -35,7 +36,7 @@ def _badge_id(raw: strawberry.ID | None) -> int | None:
 @strawberry.type
 class ChallengeMutations:
     @strawberry.mutation(
-        extensions=member_only(),
+        extensions=[member_spends(), *member_only()],
         description="Take part in a challenge (OPT_IN ones count from now on). Joining twice "
         "changes nothing. Member only. Codes: NOT_FOUND, CHALLENGE_NOT_OPEN (ended or "
         "archived), CHALLENGE_NOT_ELIGIBLE (tier too low), CHALLENGE_FULL.",

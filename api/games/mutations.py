@@ -32,6 +32,7 @@ from api.games.types import (
 )
 from api.ids import parse_id
 from api.permissions import member_only, staff_only
+from api.rate_limits import member_spends
 from core.errors import ErrorCode, NotFound, ValidationFailed
 from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member as MemberModel
@@ -91,7 +92,7 @@ async def _game_node(game_id: int, program_id: int) -> InstantWinGame:
 @strawberry.type
 class GameMutations:
     @strawberry.mutation(
-        extensions=member_only(),
+        extensions=[member_spends(), *member_only()],
         description="Play an instant-win game: pays its cost, then wins a prize or not, at "
         "once. Member only. Codes: INVALID_INPUT (idempotencyKey), NOT_FOUND, GAME_CLOSED, "
         "NOT_ELIGIBLE, PLAY_LIMIT_REACHED, INSUFFICIENT_POINTS, MEMBER_BLOCKED, "
@@ -119,7 +120,7 @@ class GameMutations:
         )
 
     @strawberry.mutation(
-        extensions=member_only(),
+        extensions=[member_spends(), *member_only()],
         description="Buy entries in an OPEN contest, paying entries x entryCost points. Member "
         "only. Codes: INVALID_INPUT (entries, idempotencyKey), NOT_FOUND, CONTEST_CLOSED, "
         "NOT_ELIGIBLE, ENTRY_LIMIT_REACHED, INSUFFICIENT_POINTS, MEMBER_BLOCKED, "

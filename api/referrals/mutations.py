@@ -9,6 +9,7 @@ import strawberry
 from api.context import Info
 from api.errors import returns_user_errors
 from api.permissions import member_only
+from api.rate_limits import member_spends
 from api.referrals.types import ApplyReferralCodeInput, ApplyReferralCodePayload, Referral
 from gamification.accounts.models import Member
 from gamification.referrals import referrals
@@ -17,7 +18,7 @@ from gamification.referrals import referrals
 @strawberry.type
 class ReferralMutations:
     @strawberry.mutation(
-        extensions=member_only(),
+        extensions=[member_spends(), *member_only()],
         description="Enter a friend's referral code shortly after signing up without one (7 days "
         "by default). Member only. Codes: INVALID_REFERRAL_CODE, OWN_REFERRAL_CODE, "
         "REFERRAL_WINDOW_CLOSED, ALREADY_REFERRED, REFERRAL_LOOP.",

@@ -11,6 +11,7 @@ from api.context import Info
 from api.errors import UserError, returns_user_errors
 from api.ids import parse_id
 from api.permissions import integration_only, member_only, staff_only
+from api.rate_limits import member_spends
 from api.rewards.types import (
     ArchiveRewardInput,
     ArchiveRewardPayload,
@@ -139,7 +140,7 @@ class RewardMutations:
         return ArchiveRewardPayload(reward=Reward.from_model(await catalog.archive_reward(reward)))
 
     @strawberry.mutation(
-        extensions=member_only(),
+        extensions=[member_spends(), *member_only()],
         description="Spend points on a reward: debits points and stock in one step and answers "
         "a code. Member only. Codes: REWARD_NOT_FOUND (unknown or archived), "
         "REWARD_NOT_STARTED, REWARD_ENDED, TIER_REQUIRED, BADGE_REQUIRED, OUT_OF_STOCK, "

@@ -367,3 +367,8 @@ async def retry_unsettled(grace: timedelta = timedelta(minutes=1), batch_size: i
                     settled += await _handle(event, rerun=True)
             except Exception:
                 log.exception("re-running event handlers failed", event_id=event.id)
+
+
+async def backlog() -> int:
+    """How many events wait for a handler (unsettled), in every program: the outbox's backlog."""
+    return await Event.filter(settled_at__isnull=True).count()

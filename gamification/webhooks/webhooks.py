@@ -25,6 +25,7 @@ import httpx
 import structlog
 from arq.connections import ArqRedis
 
+from core import metrics, request_ids
 from core.bulk import column
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
@@ -176,7 +177,10 @@ async def enqueue_delivery(queue: ArqRedis | None, delivery_id: int, replays: in
     if queue is None:
         return False
     job = await queue.enqueue_job(
-        DELIVER_JOB, delivery_id, _job_id=delivery_job_id(delivery_id, replays)
+        DELIVER_JOB,
+        delivery_id,
+        _job_id=delivery_job_id(delivery_id, replays),
+        request_id=request_ids.current(),
     )
     return job is not None
 
@@ -216,6 +220,9 @@ async def attempt_delivery(
         EVENT_ID_HEADER: str(event.id),
         "User-Agent": "loyalty-webhooks/1",
     }
+    # The request (or the job run) that set this delivery off, for the receiver's logs and ours.
+    if (request_id := request_ids.current()) is not None:
+        headers[request_ids.HEADER] = request_id
     started = time.perf_counter()
     status_code: int | None = None
     error = ""
@@ -247,8 +254,10 @@ async def attempt_delivery(
         await WebhookDelivery.filter(id=delivery.id).update(
             status=WebhookStatus.FAILED, next_attempt_at=None
         )
+        metrics.webhook_failures.labels("failed").inc()
         log.warning("webhook delivery failed for good", delivery=delivery.id, error=error)
         return WebhookStatus.FAILED, None
+    metrics.webhook_failures.labels("retrying").inc()
     wait = backoff_seconds(retry_base_seconds, of_round)
     await WebhookDelivery.filter(id=delivery.id).update(
         next_attempt_at=now + timedelta(seconds=wait)
@@ -325,3 +334,8 @@ class WebhookFanOut:
 
 # The name the outbox records this handler's work under, as first recorded: it outlives moves.
 HANDLER_NAME = "gamification.webhooks.fan_out"
+
+
+async def failed_deliveries() -> int:
+    """How many deliveries gave up (FAILED) and wait for a replay, in every program."""
+    return await WebhookDelivery.filter(status=WebhookStatus.FAILED).count()
