@@ -14,7 +14,7 @@ import structlog
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
-from api.errors import UNEXPECTED, graphql_error_code
+from api.errors import DATABASE_BUSY, UNEXPECTED, graphql_error_code
 
 log = structlog.get_logger("api.graphql")
 
@@ -31,6 +31,9 @@ def log_errors(errors: Sequence[GraphQLError], operation: str | None) -> None:
                 path=path,
                 exc_info=error.original_error,
             )
+        elif code == DATABASE_BUSY:
+            # No bug, but more writes than the embedded database takes (README: when to switch).
+            log.warning("database busy", code=code, operation=operation, path=path)
         else:
             log.info("refused", code=code, operation=operation, path=path, message=error.message)
 

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 from api.enums import graphql_enum
 from badges.error_codes import BadgeErrorCode
 from challenges.error_codes import ChallengeErrorCode
+from core.database import DatabaseBusy
 from core.errors import DomainError, ValidationErrors
 from core.errors import ErrorCode as SharedErrorCode
 from gamification.accounts.error_codes import AccountErrorCode
@@ -180,14 +181,22 @@ class UserError:
 # The code of an error no one meant to give: a bug or an outage.
 UNEXPECTED = "INTERNAL_SERVER_ERROR"
 
+# Another process held the database's write lock longer than the request could wait (SQLite):
+# nothing was written, and the same request may be sent again. A top-level error, for queries
+# and mutations alike: it is about the moment, not about the input.
+DATABASE_BUSY = "DATABASE_BUSY"
+
 
 def graphql_error_code(error: GraphQLError) -> str:
     """The `extensions.code` a GraphQL error answers with: a domain error's code, the code a
-    refusal carries (UNAUTHENTICATED, FORBIDDEN...), UNEXPECTED for anything else raised, and
-    GRAPHQL_VALIDATION_FAILED for a document at fault (parse, validation, limits)."""
+    refusal carries (UNAUTHENTICATED, FORBIDDEN...), DATABASE_BUSY for a lock not waited out,
+    UNEXPECTED for anything else raised, and GRAPHQL_VALIDATION_FAILED for a document at fault
+    (parse, validation, limits)."""
     original = error.original_error
     if isinstance(original, DomainError):
         return str(original.code.value)
+    if isinstance(original, DatabaseBusy):
+        return DATABASE_BUSY
     if original is not None and not isinstance(original, GraphQLError):
         return UNEXPECTED
     code = (error.extensions or {}).get("code")
