@@ -11,9 +11,17 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from arq import Worker
+from arq.connections import RedisSettings
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from core.settings import Settings
 from gamification.points.models import EarningRuleKind, Purchase
+from gamification.webhooks import webhooks
+from gamification.webhooks.models import WebhookDelivery, WebhookStatus
 from tests.builders import (
     RECORD_PURCHASE,
     add_rule,
@@ -28,6 +36,7 @@ from tests.conftest import ON_POSTGRES
 from tests.graphql import GraphQLClient
 from tests.serving import served
 from tests.sqlite_lock import write_lock_held
+from workers.settings import WorkerSettings
 
 pytestmark = pytest.mark.skipif(
     ON_POSTGRES, reason="SQLite only: PostgreSQL has row locks and no database-wide write lock"
@@ -104,3 +113,51 @@ async def test_a_lock_not_waited_out_is_database_busy_and_the_retry_is_applied_o
     assert replay["replayed"] is True
     assert await Purchase.filter(external_id=values["externalId"]).count() == 1
     assert await assert_ledger_consistent(member.id) == 25
+
+
+async def test_a_job_that_meets_the_lock_runs_again_once_it_is_gone(
+    over_http: GraphQLClient, database_url: str, settings: Settings
+) -> None:
+    # given a shop whose purchases go to a webhook, and a purchase whose delivery is queued
+    received: list[str] = []
+
+    async def endpoint(request: Request) -> Response:
+        received.append(request.headers.get("loyalty-event-id", ""))
+        return Response("ok")
+
+    sink = Starlette(routes=[Route("/hook", endpoint, methods=["POST"])])
+    async with served(sink) as base:
+        program = await new_program()
+        webhook, _ = await webhooks.create_webhook(
+            program.id, f"{base}/hook", ["PURCHASE_RECORDED"], allow_private=True
+        )
+        member = await sign_up(over_http, program)
+        till = await integration_client(over_http, program)
+        payload = await till.mutate(RECORD_PURCHASE, purchase_input(member.id))
+        assert payload["errors"] == []
+
+        # when the worker takes the delivery while another process holds the write lock longer
+        # than the busy timeout, and the lock goes once the job has met it
+        worker = Worker(
+            functions=WorkerSettings.functions,
+            redis_settings=RedisSettings.from_dsn(settings.redis_url),
+            burst=True,
+            poll_delay=0.02,
+            handle_signals=False,
+            ctx={"settings": settings},
+        )
+        with write_lock_held(database_url) as release:
+            running = asyncio.create_task(worker.main())
+            for _ in range(600):
+                if worker.jobs_retried or worker.jobs_failed or running.done():
+                    break
+                await asyncio.sleep(0.05)
+            release()
+            await running
+        await worker.close()
+
+    # then the job met the lock, ran again later instead of failing, and delivered once
+    assert (worker.jobs_retried >= 1, worker.jobs_failed) == (True, 0)
+    (delivery,) = await WebhookDelivery.filter(webhook_id=webhook.id)
+    assert delivery.status == WebhookStatus.DELIVERED
+    assert received == [str(delivery.event_id)]
