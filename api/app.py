@@ -21,8 +21,8 @@ from tortoise import connections
 import bootstrap
 from api import graphiql
 from api.context import Services
-from api.errors import http_error
 from api.demo.webhooks import SINK_PATH
+from api.errors import http_error
 from api.exports import members_csv, report_csv
 from api.graphql_view import GraphQLView
 from api.middleware import Authentication, BodySizeLimit
