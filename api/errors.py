@@ -182,7 +182,7 @@ class UserError:
 UNEXPECTED = "INTERNAL_SERVER_ERROR"
 
 # Another process held the database's write lock longer than the request could wait (SQLite):
-# nothing was written, and the same request may be sent again. A top-level error, for queries
+# what met it wrote nothing, and the same request may be sent again. A top-level error, for queries
 # and mutations alike: it is about the moment, not about the input.
 DATABASE_BUSY = "DATABASE_BUSY"
 

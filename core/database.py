@@ -60,7 +60,7 @@ class DatabaseBusy(OperationalError):
     may try again."""
 
 
-def _connection(database_url: str) -> str | dict[str, Any]:
+def _connection(database_url: str) -> dict[str, Any]:
     url = normalise_url(database_url)
     config = expand_db_url(url)
     if url.startswith("sqlite://"):
