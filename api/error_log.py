@@ -14,7 +14,7 @@ import structlog
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
-from api.errors import UNEXPECTED, graphql_error_code
+from api.errors import DATABASE_BUSY, UNEXPECTED, graphql_error_code
 from core import outages
 
 log = structlog.get_logger("api.graphql")
@@ -32,6 +32,9 @@ def log_errors(errors: Sequence[GraphQLError], operation: str | None) -> None:
                 path=path,
                 exc_info=error.original_error,
             )
+        elif code == DATABASE_BUSY:
+            # No bug, but more writes than the embedded database takes (README: when to switch).
+            log.warning("database busy", code=code, operation=operation, path=path)
         elif code in outages.CODES:
             # An outage, not a bug: one line per error; the service's own log says why.
             log.warning("unavailable", code=code, operation=operation, path=path)

@@ -16,6 +16,7 @@ from api.enums import graphql_enum
 from api.observability import record_outcome
 from badges.error_codes import BadgeErrorCode
 from challenges.error_codes import ChallengeErrorCode
+from core.database import DatabaseBusy
 from core.errors import DomainError, ValidationErrors
 from core.errors import ErrorCode as SharedErrorCode
 from core.outages import outage_code
@@ -182,15 +183,23 @@ class UserError:
 # The code of an error no one meant to give: a bug or an outage.
 UNEXPECTED = "INTERNAL_SERVER_ERROR"
 
+# Another process held the database's write lock longer than the request could wait (SQLite):
+# what met it wrote nothing, and the same request may be sent again. A top-level error, for queries
+# and mutations alike: it is about the moment, not about the input.
+DATABASE_BUSY = "DATABASE_BUSY"
+
 
 def graphql_error_code(error: GraphQLError) -> str:
     """The `extensions.code` a GraphQL error answers with: a domain error's code, the code a
-    refusal carries (UNAUTHENTICATED, FORBIDDEN...), DATABASE_UNAVAILABLE or REDIS_UNAVAILABLE
-    for an outage (core.outages: retry later), UNEXPECTED for anything else raised, and
-    GRAPHQL_VALIDATION_FAILED for a document at fault (parse, validation, limits)."""
+    refusal carries (UNAUTHENTICATED, FORBIDDEN...), DATABASE_BUSY for a lock not waited out,
+    DATABASE_UNAVAILABLE or REDIS_UNAVAILABLE for an outage (core.outages: retry later),
+    UNEXPECTED for anything else raised, and GRAPHQL_VALIDATION_FAILED for a document at fault
+    (parse, validation, limits)."""
     original = error.original_error
     if isinstance(original, DomainError):
         return str(original.code.value)
+    if isinstance(original, DatabaseBusy):
+        return DATABASE_BUSY
     if original is not None and not isinstance(original, GraphQLError):
         return outage_code(original) or UNEXPECTED
     code = (error.extensions or {}).get("code")

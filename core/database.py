@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import OperationalError
 from tortoise.migrations.api import migrate as tortoise_migrate
 
 # Each domain package is one Tortoise app with its own committed migrations.
@@ -55,12 +56,21 @@ class LeanConnection(asyncpg.Connection):  # type: ignore[misc]
         return ""
 
 
-def _connection(database_url: str) -> str | dict[str, Any]:
+class DatabaseBusy(OperationalError):
+    """Another process held the database's write lock longer than this one could wait (SQLite:
+    core/sqlite_engine.py). The statement or transaction that met it wrote nothing: the caller
+    may try again."""
+
+
+def _connection(database_url: str) -> dict[str, Any]:
     url = normalise_url(database_url)
-    if not url.startswith("postgres://"):
-        return url
     config = expand_db_url(url)
-    config["credentials"]["connection_class"] = LeanConnection
+    if url.startswith("sqlite://"):
+        # Transactions that take the write lock when they begin, and a busy timeout. (Tortoise's
+        # migrations pick their schema editor by the client's module name: it holds "sqlite".)
+        config["engine"] = "core.sqlite_engine"
+    elif url.startswith("postgres://"):
+        config["credentials"]["connection_class"] = LeanConnection
     return config
 
 

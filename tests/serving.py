@@ -18,7 +18,10 @@ async def served(app: ASGIApp) -> AsyncIterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    # A request still running at the end (a hung one, in a test that failed) is cancelled after
+    # a while, so the test ends instead of waiting for it forever.
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=10)
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     for _ in range(500):  # uvicorn offers no start-up event to wait on
         if server.started:

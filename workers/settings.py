@@ -10,7 +10,8 @@ from typing import Any
 
 from arq.connections import RedisSettings
 from arq.cron import cron
-from arq.worker import func
+from arq.typing import WorkerCoroutine
+from arq.worker import Function, func
 from prometheus_client import start_http_server
 
 import bootstrap
@@ -19,6 +20,7 @@ from core.logging import configure_logging
 from core.redis import create_redis
 from core.settings import get_settings
 from gamification.webhooks import destinations
+from workers.busy_retries import cron_retried_when_busy, retried_when_busy
 from workers.challenges import close_challenges
 from workers.contests import draw_contest, scan_contests
 from workers.events import retry_event_handlers
@@ -32,7 +34,7 @@ from workers.tiers import end_memberships, review_tiers
 from workers.webhooks import deliver_webhook, requeue_lost_webhook_deliveries
 
 # Every job runs observed: its request id bound, its duration measured (workers/job_runs.py).
-FUNCTIONS = [
+JOBS: list[WorkerCoroutine | Function] = [
     func(observed(purge_refresh_tokens)),
     func(observed(expire_points)),
     func(observed(expire_redemptions)),
@@ -52,7 +54,7 @@ FUNCTIONS = [
     func(observed(close_challenges)),
 ]
 
-CRON_JOBS = [
+CRONS = [
     # Hourly: nothing depends on it being prompt.
     cron(observed(purge_refresh_tokens), minute={7}, run_at_startup=False, timeout=300),
     # Every five minutes: a lot expires at most five minutes late, and spends expire inline.
@@ -85,6 +87,10 @@ CRON_JOBS = [
     # Every minute: a challenge closes at most a minute after its end.
     cron(observed(close_challenges), second={30}, timeout=300),
 ]
+
+# A job that meets a database lock it could not wait out runs again a moment later.
+FUNCTIONS = [retried_when_busy(job) for job in JOBS]
+CRON_JOBS = [cron_retried_when_busy(job) for job in CRONS]
 
 
 async def startup(ctx: dict[str, Any]) -> None:
