@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
-from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -30,7 +29,7 @@ from api.persisted_queries import PersistedQueries
 from api.schema import build_schema
 from core.database import close_database, init_database
 from core.logging import configure_logging
-from core.redis import create_redis, ensure_redis
+from core.redis import UNREACHABLE, create_redis, ensure_redis
 from core.settings import Settings, get_settings
 from gamification.accounts import passwords
 from gamification.accounts.login_throttle import LoginThrottle, ThrottleLimits
@@ -52,7 +51,7 @@ async def _routing_refusal(request: Request, error: Exception) -> JSONResponse:
 
 
 def build_services(settings: Settings) -> Services:
-    redis = create_redis(settings.redis_url)
+    redis = create_redis(settings.redis_url, settings.redis_cluster)
     return Services(
         settings=settings,
         redis=redis,
@@ -89,8 +88,15 @@ async def readyz(request: Request) -> JSONResponse:
     try:
         await services.redis.ping()
         checks["redis"] = "ok"
-    except (RedisError, OSError) as error:
+    except UNREACHABLE as error:
         checks["redis"] = f"error: {error.__class__.__name__}"
+    if services.settings.queue_redis_url is not None:
+        # The job queue has a Redis of its own (REDIS_CLUSTER setups): enqueues need it too.
+        try:
+            await request.app.state.arq.ping()
+            checks["queue"] = "ok"
+        except UNREACHABLE as error:
+            checks["queue"] = f"error: {error.__class__.__name__}"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ok" if ready else "unavailable", **checks}, 200 if ready else 503
@@ -116,7 +122,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await ensure_redis(services.redis, settings.redis_url)
         await init_database(settings.database_url)
-        arq_pool: ArqRedis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+        arq_pool: ArqRedis = await create_pool(RedisSettings.from_dsn(settings.queue_url))
         app.state.arq = arq_pool
         # Event handlers feed the boards with the app's Redis and queue webhooks on its pool.
         wiring = bootstrap.wire(redis=services.redis, queue=arq_pool)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import strawberry
-from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import Response
 
 from api.caller import Caller
 from api.loaders import Loaders
 from api.persisted_queries import PersistedQueries
+from core.redis import RedisClient
 from core.settings import Settings
 from gamification.accounts.login_throttle import LoginThrottle
 from gamification.accounts.sessions import TokenIssuer
@@ -22,7 +22,7 @@ class Services:
     """What the lifespan builds once and every request shares."""
 
     settings: Settings
-    redis: Redis
+    redis: RedisClient
     tokens: TokenIssuer
     throttle: LoginThrottle
     persisted_queries: PersistedQueries

@@ -41,10 +41,9 @@ from typing import Any
 
 import structlog
 from graphql import GraphQLError, GraphQLSchema, parse, validate
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from core.redis import ScriptCall, run_scripts
+from core.redis import RedisClient, ScriptCall, run_scripts
 from core.settings import Settings
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
@@ -102,7 +101,7 @@ def sha256(text: str) -> str:
 
 class PersistedQueries:
     def __init__(
-        self, redis: Redis, prefix: str, limits: Limits, registered_only: bool = False
+        self, redis: RedisClient, prefix: str, limits: Limits, registered_only: bool = False
     ) -> None:
         self.redis = redis
         self.limits = limits
@@ -115,7 +114,7 @@ class PersistedQueries:
         self._known: dict[str, str] = {}
 
     @classmethod
-    def from_settings(cls, settings: Settings, redis: Redis) -> PersistedQueries:
+    def from_settings(cls, settings: Settings, redis: RedisClient) -> PersistedQueries:
         limits = Limits(
             ttl_seconds=settings.persisted_queries_ttl_seconds,
             max_bytes=settings.persisted_queries_max_bytes,

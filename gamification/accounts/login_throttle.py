@@ -1,7 +1,8 @@
 """Throttling of log-in and sign-up attempts in Redis, per program + email and per client address.
 
 Counters are fixed windows (INCR, then EXPIRE on the first hit), atomic in Redis and shared by every
-API process. Keys carry the program as a hash tag so one program's keys live on one Cluster slot.
+API process. Keys carry the program as a hash tag so one program's keys live on one Cluster slot;
+counting goes through one script (a Cluster client refuses MULTI), which the tag keeps on one slot.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from redis.asyncio import Redis
-
 from core.errors import Refused
+from core.redis import RedisClient, script
 from gamification.accounts import passwords
 from gamification.accounts.error_codes import AccountErrorCode
 
@@ -29,13 +29,25 @@ class ThrottleLimits:
 
 
 def _digest(value: str) -> str:
-    # Emails are personal data: Redis only ever sees a digest.
+    # Emails are personal data: RedisClient only ever sees a digest.
     return hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
 def _keys(program_id: int, email: str, address: str) -> tuple[str, str]:
     tag = f"{{p{program_id}}}"
     return f"throttle:{tag}:login:email:{_digest(email)}", f"throttle:{tag}:login:addr:{address}"
+
+
+# KEYS: the counters to move. ARGV: the window in seconds. Each counter counts one more, and
+# one without an expiry (new) gets the window. Returns the new counts.
+_COUNT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  redis.call('EXPIRE', key, ARGV[1], 'NX')
+end
+return counts
+"""
 
 
 def _too_many() -> Refused:
@@ -45,7 +57,7 @@ def _too_many() -> Refused:
 
 
 class LoginThrottle:
-    def __init__(self, redis: Redis, limits: ThrottleLimits) -> None:
+    def __init__(self, redis: RedisClient, limits: ThrottleLimits) -> None:
         self.redis = redis
         self.limits = limits
 
@@ -59,12 +71,7 @@ class LoginThrottle:
             raise _too_many()
 
     async def record_failure(self, program_id: int, email: str, address: str) -> None:
-        email_key, address_key = _keys(program_id, email, address)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for key in (email_key, address_key):
-                pipe.incr(key)
-                pipe.expire(key, self.limits.window_seconds, nx=True)
-            await pipe.execute()
+        await self._count(*_keys(program_id, email, address))
 
     async def record_success(self, program_id: int, email: str, address: str) -> None:
         email_key, _ = _keys(program_id, email, address)
@@ -95,9 +102,10 @@ class LoginThrottle:
     async def count_signup(self, program_id: int, address: str) -> None:
         """Count a sign-up from `address`; refuse past the limit (slows enumeration by sign-up)."""
         key = f"throttle:{{p{program_id}}}:signup:addr:{address}"
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, self.limits.window_seconds, nx=True)
-            count, _ = await pipe.execute()
+        (count,) = await self._count(key)
         if count > self.limits.signups_per_address:
             raise _too_many()
+
+    async def _count(self, *keys: str) -> list[int]:
+        counts = await script(self.redis, _COUNT)(keys=keys, args=[self.limits.window_seconds])
+        return [int(c) for c in counts]
