@@ -217,24 +217,28 @@ class PersistedQueries:
 
     async def _keep(self, digest: str, text: str) -> None:
         if len(text.encode()) <= self.limits.max_bytes:
-            call = ScriptCall(
-                _STORE,
-                keys=[self._auto_prefix + digest, self._index_key],
-                args=[
-                    text,
-                    str(self.limits.ttl_seconds),
-                    str(self.limits.max_documents),
-                    digest,
-                    self._auto_prefix,
-                ],
-            )
             try:
-                await run_scripts(self.redis, [call])
+                await run_scripts(self.redis, [self.store_call(digest, text)])
             except (RedisError, OSError) as error:
                 # It still runs; a later request keeps it.
                 log.warning("persisted query not kept", error=error.__class__.__name__)
                 return
         self._remember(digest, text)
+
+    def store_call(self, digest: str, text: str) -> ScriptCall:
+        """The script call that keeps `text` under `digest` (and evicts past the bounds: the
+        documents under the prefix it is given, of the same tag)."""
+        return ScriptCall(
+            _STORE,
+            keys=[self._auto_prefix + digest, self._index_key],
+            args=[
+                text,
+                str(self.limits.ttl_seconds),
+                str(self.limits.max_documents),
+                digest,
+                self._auto_prefix,
+            ],
+        )
 
     def _remember(self, digest: str, text: str) -> None:
         if len(self._known) >= _LOCAL_SIZE:

@@ -33,9 +33,14 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
-def _keys(program_id: int, email: str, address: str) -> tuple[str, str]:
+def login_keys(program_id: int, email: str, address: str) -> tuple[str, str]:
+    """The log-in counters: per program + email, and per program + address."""
     tag = f"{{p{program_id}}}"
     return f"throttle:{tag}:login:email:{_digest(email)}", f"throttle:{tag}:login:addr:{address}"
+
+
+def signup_key(program_id: int, address: str) -> str:
+    return f"throttle:{{p{program_id}}}:signup:addr:{address}"
 
 
 # KEYS: the counters to move. ARGV: the window in seconds. Each counter counts one more, and
@@ -63,7 +68,7 @@ class LoginThrottle:
 
     async def check_login(self, program_id: int, email: str, address: str) -> None:
         """Refuse before checking the password when either counter is spent."""
-        email_key, address_key = _keys(program_id, email, address)
+        email_key, address_key = login_keys(program_id, email, address)
         by_email, by_address = await self.redis.mget(email_key, address_key)
         if int(by_email or 0) >= self.limits.attempts_per_email:
             raise _too_many()
@@ -71,10 +76,10 @@ class LoginThrottle:
             raise _too_many()
 
     async def record_failure(self, program_id: int, email: str, address: str) -> None:
-        await self._count(*_keys(program_id, email, address))
+        await self._count(*login_keys(program_id, email, address))
 
     async def record_success(self, program_id: int, email: str, address: str) -> None:
-        email_key, _ = _keys(program_id, email, address)
+        email_key, _ = login_keys(program_id, email, address)
         await self.redis.delete(email_key)
 
     async def log_in(
@@ -101,8 +106,7 @@ class LoginThrottle:
 
     async def count_signup(self, program_id: int, address: str) -> None:
         """Count a sign-up from `address`; refuse past the limit (slows enumeration by sign-up)."""
-        key = f"throttle:{{p{program_id}}}:signup:addr:{address}"
-        (count,) = await self._count(key)
+        (count,) = await self._count(signup_key(program_id, address))
         if count > self.limits.signups_per_address:
             raise _too_many()
 
