@@ -41,9 +41,8 @@ from typing import Any
 
 import structlog
 from graphql import GraphQLError, GraphQLSchema, parse, validate
-from redis.exceptions import RedisError
 
-from core.redis import RedisClient, ScriptCall, run_scripts
+from core.redis import UNREACHABLE, RedisClient, ScriptCall, run_scripts
 from core.settings import Settings
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
@@ -185,7 +184,7 @@ class PersistedQueries:
                     pipe.hget(self._registered_key, digest)
                     pipe.get(self._auto_prefix + digest)
                     registered, automatic = await pipe.execute()
-            except (RedisError, OSError) as error:
+            except UNREACHABLE as error:
                 log.warning("persisted query lookup failed", error=error.__class__.__name__)
                 return None  # not found: the client sends the text, which runs
             text = registered or automatic
@@ -196,7 +195,7 @@ class PersistedQueries:
     async def _registered_text(self, digest: str) -> str | None:
         try:
             text: str | None = await self.redis.hget(self._registered_key, digest)
-        except (RedisError, OSError) as error:
+        except UNREACHABLE as error:
             log.warning("registered operations unreadable", error=error.__class__.__name__)
             raise PersistedQueryRefused(
                 UNAVAILABLE, "Registered operations cannot be checked now; try again shortly."
@@ -219,7 +218,7 @@ class PersistedQueries:
         if len(text.encode()) <= self.limits.max_bytes:
             try:
                 await run_scripts(self.redis, [self.store_call(digest, text)])
-            except (RedisError, OSError) as error:
+            except UNREACHABLE as error:
                 # It still runs; a later request keeps it.
                 log.warning("persisted query not kept", error=error.__class__.__name__)
                 return
