@@ -40,7 +40,7 @@ async def _with_database(work: Callable[[], Awaitable[None]]) -> None:
 
 async def _check_redis() -> None:
     settings = get_settings()
-    redis = create_redis(settings.redis_url)
+    redis = create_redis(settings.redis_url, settings.redis_cluster)
     try:
         await ensure_redis(redis, settings.redis_url)
     finally:
@@ -186,7 +186,7 @@ async def _register_operations(files: list[Path]) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     settings = get_settings()
-    redis = create_redis(settings.redis_url)
+    redis = create_redis(settings.redis_url, settings.redis_cluster)
     try:
         await ensure_redis(redis, settings.redis_url)
         store = PersistedQueries.from_settings(settings, redis)
@@ -207,7 +207,7 @@ async def _rebuild_leaderboards(args: argparse.Namespace, at: datetime | None) -
     from gamification.programs.programs import program_by_slug
 
     settings = get_settings()
-    redis = create_redis(settings.redis_url)
+    redis = create_redis(settings.redis_url, settings.redis_cluster)
     try:
         await ensure_redis(redis, settings.redis_url)
         programs = (

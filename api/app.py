@@ -10,7 +10,6 @@ from datetime import timedelta
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from opentelemetry.sdk.trace import TracerProvider
-from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -35,7 +34,7 @@ from api.schema import build_schema
 from core import tracing
 from core.database import close_database, init_database
 from core.logging import configure_logging
-from core.redis import create_redis, ensure_redis
+from core.redis import UNREACHABLE, create_redis, ensure_redis
 from core.settings import Settings, get_settings
 from gamification import leaderboards
 from gamification.accounts import passwords
@@ -58,7 +57,7 @@ async def _routing_refusal(request: Request, error: Exception) -> JSONResponse:
 
 
 def build_services(settings: Settings) -> Services:
-    redis = create_redis(settings.redis_url)
+    redis = create_redis(settings.redis_url, settings.redis_cluster)
     return Services(
         settings=settings,
         redis=redis,
@@ -96,8 +95,15 @@ async def readyz(request: Request) -> JSONResponse:
     try:
         await services.redis.ping()
         checks["redis"] = "ok"
-    except (RedisError, OSError) as error:
+    except UNREACHABLE as error:
         checks["redis"] = f"error: {error.__class__.__name__}"
+    if services.settings.queue_redis_url is not None:
+        # The job queue has a Redis of its own (REDIS_CLUSTER setups): enqueues need it too.
+        try:
+            await request.app.state.arq.ping()
+            checks["queue"] = "ok"
+        except UNREACHABLE as error:
+            checks["queue"] = f"error: {error.__class__.__name__}"
     ready = all(v == "ok" for v in checks.values())
     # Boards that missed changes while Redis failed, until the worker's repair rebuilds them.
     # Reported, not a reason to be unready: taking the API out of service repairs nothing.
@@ -136,7 +142,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await ensure_redis(services.redis, settings.redis_url)
         await init_database(settings.database_url)
-        arq_pool: ArqRedis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+        arq_pool: ArqRedis = await create_pool(RedisSettings.from_dsn(settings.queue_url))
         app.state.arq = arq_pool
         # Event handlers feed the boards with the app's Redis and queue webhooks on its pool.
         wiring = bootstrap.wire(redis=services.redis, queue=arq_pool)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import strawberry
-from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -13,6 +12,7 @@ from api.caller import Caller
 from api.loaders import Loaders
 from api.persisted_queries import PersistedQueries
 from api.rate_limits import RateLimiter
+from core.redis import RedisClient
 from core.settings import Settings
 from gamification.accounts.login_throttle import LoginThrottle
 from gamification.accounts.sessions import TokenIssuer
@@ -23,7 +23,7 @@ class Services:
     """What the lifespan builds once and every request shares."""
 
     settings: Settings
-    redis: Redis
+    redis: RedisClient
     tokens: TokenIssuer
     throttle: LoginThrottle
     persisted_queries: PersistedQueries

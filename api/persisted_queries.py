@@ -41,10 +41,8 @@ from typing import Any
 
 import structlog
 from graphql import GraphQLError, GraphQLSchema, parse, validate
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-from core.redis import ScriptCall, run_scripts
+from core.redis import UNREACHABLE, RedisClient, ScriptCall, run_scripts
 from core.settings import Settings
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
@@ -102,7 +100,7 @@ def sha256(text: str) -> str:
 
 class PersistedQueries:
     def __init__(
-        self, redis: Redis, prefix: str, limits: Limits, registered_only: bool = False
+        self, redis: RedisClient, prefix: str, limits: Limits, registered_only: bool = False
     ) -> None:
         self.redis = redis
         self.limits = limits
@@ -115,7 +113,7 @@ class PersistedQueries:
         self._known: dict[str, str] = {}
 
     @classmethod
-    def from_settings(cls, settings: Settings, redis: Redis) -> PersistedQueries:
+    def from_settings(cls, settings: Settings, redis: RedisClient) -> PersistedQueries:
         limits = Limits(
             ttl_seconds=settings.persisted_queries_ttl_seconds,
             max_bytes=settings.persisted_queries_max_bytes,
@@ -186,7 +184,7 @@ class PersistedQueries:
                     pipe.hget(self._registered_key, digest)
                     pipe.get(self._auto_prefix + digest)
                     registered, automatic = await pipe.execute()
-            except (RedisError, OSError) as error:
+            except UNREACHABLE as error:
                 log.warning("persisted query lookup failed", error=error.__class__.__name__)
                 return None  # not found: the client sends the text, which runs
             text = registered or automatic
@@ -197,7 +195,7 @@ class PersistedQueries:
     async def _registered_text(self, digest: str) -> str | None:
         try:
             text: str | None = await self.redis.hget(self._registered_key, digest)
-        except (RedisError, OSError) as error:
+        except UNREACHABLE as error:
             log.warning("registered operations unreadable", error=error.__class__.__name__)
             raise PersistedQueryRefused(
                 UNAVAILABLE, "Registered operations cannot be checked now; try again shortly."
@@ -218,24 +216,28 @@ class PersistedQueries:
 
     async def _keep(self, digest: str, text: str) -> None:
         if len(text.encode()) <= self.limits.max_bytes:
-            call = ScriptCall(
-                _STORE,
-                keys=[self._auto_prefix + digest, self._index_key],
-                args=[
-                    text,
-                    str(self.limits.ttl_seconds),
-                    str(self.limits.max_documents),
-                    digest,
-                    self._auto_prefix,
-                ],
-            )
             try:
-                await run_scripts(self.redis, [call])
-            except (RedisError, OSError) as error:
+                await run_scripts(self.redis, [self.store_call(digest, text)])
+            except UNREACHABLE as error:
                 # It still runs; a later request keeps it.
                 log.warning("persisted query not kept", error=error.__class__.__name__)
                 return
         self._remember(digest, text)
+
+    def store_call(self, digest: str, text: str) -> ScriptCall:
+        """The script call that keeps `text` under `digest` (and evicts past the bounds: the
+        documents under the prefix it is given, of the same tag)."""
+        return ScriptCall(
+            _STORE,
+            keys=[self._auto_prefix + digest, self._index_key],
+            args=[
+                text,
+                str(self.limits.ttl_seconds),
+                str(self.limits.max_documents),
+                digest,
+                self._auto_prefix,
+            ],
+        )
 
     def _remember(self, digest: str, text: str) -> None:
         if len(self._known) >= _LOCAL_SIZE:

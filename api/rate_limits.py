@@ -28,13 +28,11 @@ from typing import Any
 
 import structlog
 from graphql import GraphQLError
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from strawberry.extensions import FieldExtension
 from strawberry.types.field import StrawberryField
 
 from core.clock import clock
-from core.redis import ScriptCall, run_scripts
+from core.redis import UNREACHABLE, RedisClient, ScriptCall, run_scripts
 from core.settings import Settings
 from gamification.programs.models import Program
 
@@ -104,7 +102,7 @@ def _digest(value: str) -> str:
 
 
 class RateLimiter:
-    def __init__(self, redis: Redis, limits: Limits) -> None:
+    def __init__(self, redis: RedisClient, limits: Limits) -> None:
         self.redis = redis
         self.limits = limits
 
@@ -150,7 +148,7 @@ class RateLimiter:
                     )
                 ],
             )
-        except (RedisError, OSError) as error:
+        except UNREACHABLE as error:
             log.warning("rate limit not applied", action=action.value, error=repr(error))
             return
         if spent:

@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from arq.connections import ArqRedis
-from redis.asyncio import Redis
 
 from badges import awarding, holders
 from badges import privacy as badges_privacy
 from challenges import boards
 from challenges import privacy as challenges_privacy
 from challenges.progress import ProgressFeed
+from core.redis import RedisClient
 from gamification.accounts import api_keys
 from gamification.events import caches
 from gamification.games import instant_win
@@ -34,14 +34,14 @@ from gamification.webhooks.webhooks import WebhookFanOut
 class Wiring:
     """The clients one wiring bound its handlers to."""
 
-    redis: Redis | None
+    redis: RedisClient | None
     queue: ArqRedis | None
 
 
 _current: list[Wiring] = []
 
 
-def wire(*, redis: Redis | None = None, queue: ArqRedis | None = None) -> Wiring:
+def wire(*, redis: RedisClient | None = None, queue: ArqRedis | None = None) -> Wiring:
     """Wire the handlers to `redis` (boards, challenge counters) and `queue` (webhooks)."""
     caches.clear_all()
     public_names.forget_all()

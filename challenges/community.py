@@ -22,13 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from redis.asyncio import Redis
 from tortoise.functions import Count, Sum
 
 from challenges import rewarding
 from challenges.models import Challenge, ChallengeKind, ChallengeParticipant, ChallengeStatus
 from core.clock import clock
-from core.redis import ScriptCall
+from core.redis import RedisClient, ScriptCall
 
 # Applied event ids are kept this long (a re-delivered event is older than this never).
 SEEN_WINDOW = timedelta(days=2)
@@ -87,8 +86,11 @@ async def reach_all(contributions: list[Contribution]) -> None:
 
 
 def count_call(contributions: list[Contribution]) -> ScriptCall:
-    """The script call that adds the contributions to their counters, for the caller to run
-    once the contributions have committed; its result goes to `counted`."""
+    """The script call that adds the contributions (of one program: its keys share the
+    program's slot) to their counters, for the caller to run once the contributions have
+    committed; its result goes to `counted`."""
+    if len({c.challenge.program_id for c in contributions}) > 1:
+        raise ValueError("one counting call counts for one program")
     now = clock.now()
     keys: list[str] = []
     args = [str(int((now - SEEN_WINDOW).timestamp())), str(int(now.timestamp()))]
@@ -100,7 +102,7 @@ def count_call(contributions: list[Contribution]) -> ScriptCall:
     return ScriptCall(_COUNT, keys, args)
 
 
-async def counted(redis: Redis, contributions: list[Contribution], result: list[Any]) -> None:
+async def counted(redis: RedisClient, contributions: list[Contribution], result: list[Any]) -> None:
     """After `count_call` ran: counters it created start from the database's sum, and every
     challenge whose counter got to its target is reached."""
     values: dict[int, int] = {}
@@ -127,7 +129,7 @@ async def counted(redis: Redis, contributions: list[Contribution], result: list[
             await _set_counter(redis, challenge, total)
 
 
-async def _set_counter(redis: Redis, challenge: Challenge, total: int) -> None:
+async def _set_counter(redis: RedisClient, challenge: Challenge, total: int) -> None:
     expire_at = challenge.ends_at + KEY_MARGIN
     key = counter_key(challenge.program_id, challenge.id)
     await redis.set(key, total, exat=int(expire_at.timestamp()))

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -38,7 +37,7 @@ from challenges.models import (
 from core.bulk import read_columns, read_locked, write_back
 from core.clock import clock
 from core.errors import Refused
-from core.redis import run_scripts
+from core.redis import RedisClient, run_scripts
 from gamification import events, leaderboards
 from gamification.accounts.models import Member
 from gamification.events import EventType, caches
@@ -148,7 +147,7 @@ async def join(challenge: Challenge, member: Member) -> bool:
     return True
 
 
-async def count_events(batch: list[Event], redis: Redis | None) -> None:
+async def count_events(batch: list[Event], redis: RedisClient | None) -> None:
     """Batch event handler: add these events (one commit's, in order) to every running challenge
     they count for, with one locked read and one write-back of the participants' rows."""
     counted: list[tuple[Event, Challenge, int]] = []
@@ -208,7 +207,7 @@ async def count_events(batch: list[Event], redis: Redis | None) -> None:
 
 
 def _after_commit(
-    moves: list[boards.Move], contributions: list[community.Contribution], redis: Redis | None
+    moves: list[boards.Move], contributions: list[community.Contribution], redis: RedisClient | None
 ) -> None:
     """Once the commit is done: the moves onto the challenges' boards and the contributions onto
     the community counters, in one Redis round trip; then reach what got to its target."""
@@ -220,17 +219,24 @@ def _after_commit(
             await community.reach_all(contributions)
             return
         calls = boards.feed_calls(moves)
-        if contributions:
-            calls.append(community.count_call(contributions))
+        # One counting call per program: a batch of the retry scan mixes programs, and a
+        # script's keys must share one slot (each program's counters carry its hash tag).
+        by_program: dict[int, list[community.Contribution]] = {}
+        for contribution in contributions:
+            by_program.setdefault(contribution.challenge.program_id, []).append(contribution)
+        counts = [community.count_call(group) for group in by_program.values()]
         programs = {m.challenge.program_id for m in moves}
         at = min((m.at for m in moves), default=clock.now())
-        results = await leaderboards.update_or_mark_stale(run_scripts(redis, calls), programs, at)
+        results = await leaderboards.update_or_mark_stale(
+            run_scripts(redis, [*calls, *counts]), programs, at
+        )
         if results is None:
             # Redis down: the boards are repaired once it answers (leaderboards.repairs), and
             # the counters' targets are checked in the database, as without Redis.
             await community.reach_all(contributions)
-        elif contributions:
-            await community.counted(redis, contributions, results[-1])
+            return
+        for group, result in zip(by_program.values(), results[len(calls) :], strict=True):
+            await community.counted(redis, group, result)
 
     events.after_commit(run)
 
@@ -282,7 +288,7 @@ class ProgressFeed:
     """Challenge progress from domain events, with the Redis client that feeds the challenges'
     boards and community counters (None: the database alone, the boards wait for a rebuild)."""
 
-    def __init__(self, redis: Redis | None) -> None:
+    def __init__(self, redis: RedisClient | None) -> None:
         self.redis = redis
 
     async def on_events(self, batch: list[Event]) -> None:

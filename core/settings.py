@@ -17,6 +17,12 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite://data/loyalty.sqlite3"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # REDIS_URL names one node of a Redis Cluster (the client finds the others); every key of a
+    # program carries its hash tag, so what one script touches lives on one slot.
+    redis_cluster: bool = False
+    # The arq job queue's Redis (default REDIS_URL). arq speaks to one plain Redis, not a
+    # Cluster: with REDIS_CLUSTER it must name one.
+    queue_redis_url: str | None = None
     secret_key: SecretStr = SecretStr(INSECURE_DEV_SECRET)
     port: int = 8000
 
@@ -98,6 +104,20 @@ class Settings(BaseSettings):
         if self.environment == "production" and (secret == INSECURE_DEV_SECRET or len(secret) < 32):
             raise ValueError("SECRET_KEY must be set to at least 32 characters in production")
         return self
+
+    @model_validator(mode="after")
+    def _a_cluster_needs_a_queue(self) -> Settings:
+        if self.redis_cluster and self.queue_redis_url is None:
+            raise ValueError(
+                "QUEUE_REDIS_URL must name a plain Redis for the job queue when REDIS_CLUSTER is "
+                "on (arq does not run on a Redis Cluster)"
+            )
+        return self
+
+    @property
+    def queue_url(self) -> str:
+        """The job queue's Redis: QUEUE_REDIS_URL, or REDIS_URL."""
+        return self.queue_redis_url or self.redis_url
 
     @property
     def graphiql_enabled(self) -> bool:

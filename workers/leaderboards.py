@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from redis.exceptions import RedisError
 
+from core.redis import UNREACHABLE
 from gamification import leaderboards
 
 log = structlog.get_logger("workers.leaderboards")
@@ -40,7 +40,7 @@ async def repair_leaderboards(ctx: dict[str, Any]) -> int:
     tries again."""
     try:
         repaired = await leaderboards.repair_stale(ctx["app_redis"])
-    except (RedisError, OSError) as error:
+    except UNREACHABLE as error:
         log.info("boards not repaired yet: Redis still fails", error=error.__class__.__name__)
         return 0
     if repaired:

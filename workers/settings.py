@@ -98,7 +98,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     configure_logging(settings.json_logs)
     await init_database(settings.database_url)
     ctx["settings"] = settings
-    ctx["app_redis"] = create_redis(settings.redis_url)
+    ctx["app_redis"] = create_redis(settings.redis_url, settings.redis_cluster)
     ctx["http"] = destinations.delivery_client(
         settings.webhook_timeout_seconds, settings.webhook_private_destinations
     )
@@ -126,7 +126,7 @@ class WorkerSettings:
     cron_jobs = CRON_JOBS
     on_startup = startup
     on_shutdown = shutdown
-    redis_settings = RedisSettings.from_dsn(get_settings().redis_url)
+    redis_settings = RedisSettings.from_dsn(get_settings().queue_url)
     # Short timeouts: after a crash a job runs again only once its in-progress key expires.
     job_timeout = 120
     max_tries = 5

@@ -44,8 +44,8 @@ async def seed_demo_from_cli() -> None:
     webhook deliveries wait in the queue for the worker (sent the moment `make run` starts it),
     not for the scan of lost deliveries minutes later."""
     settings = get_settings()
-    redis = create_redis(settings.redis_url)
-    queue = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+    redis = create_redis(settings.redis_url, settings.redis_cluster)
+    queue = await create_pool(RedisSettings.from_dsn(settings.queue_url))
     wiring = bootstrap.wire(redis=redis, queue=queue)
     try:
         await seed_demo()

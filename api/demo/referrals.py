@@ -67,7 +67,7 @@ async def seed(program: Program, member: Member) -> None:
                 )
     # The boards come from the database: rebuilding fills them whatever ran before.
     settings = get_settings()
-    redis = create_redis(settings.redis_url)
+    redis = create_redis(settings.redis_url, settings.redis_cluster)
     try:
         await leaderboards.rebuild_program(redis, program.id)
     finally:

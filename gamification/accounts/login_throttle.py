@@ -1,7 +1,8 @@
 """Throttling of log-in and sign-up attempts in Redis, per program + email and per client address.
 
 Counters are fixed windows (INCR, then EXPIRE on the first hit), atomic in Redis and shared by every
-API process. Keys carry the program as a hash tag so one program's keys live on one Cluster slot.
+API process. Keys carry the program as a hash tag so one program's keys live on one Cluster slot;
+counting goes through one script (a Cluster client refuses MULTI), which the tag keeps on one slot.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from redis.asyncio import Redis
-
 from core.errors import Refused
+from core.redis import RedisClient, script
 from gamification.accounts import passwords
 from gamification.accounts.error_codes import AccountErrorCode
 
@@ -29,13 +29,30 @@ class ThrottleLimits:
 
 
 def _digest(value: str) -> str:
-    # Emails are personal data: Redis only ever sees a digest.
+    # Emails are personal data: RedisClient only ever sees a digest.
     return hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
-def _keys(program_id: int, email: str, address: str) -> tuple[str, str]:
+def login_keys(program_id: int, email: str, address: str) -> tuple[str, str]:
+    """The log-in counters: per program + email, and per program + address."""
     tag = f"{{p{program_id}}}"
     return f"throttle:{tag}:login:email:{_digest(email)}", f"throttle:{tag}:login:addr:{address}"
+
+
+def signup_key(program_id: int, address: str) -> str:
+    return f"throttle:{{p{program_id}}}:signup:addr:{address}"
+
+
+# KEYS: the counters to move. ARGV: the window in seconds. Each counter counts one more, and
+# one without an expiry (new) gets the window. Returns the new counts.
+_COUNT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  redis.call('EXPIRE', key, ARGV[1], 'NX')
+end
+return counts
+"""
 
 
 def _too_many() -> Refused:
@@ -45,13 +62,13 @@ def _too_many() -> Refused:
 
 
 class LoginThrottle:
-    def __init__(self, redis: Redis, limits: ThrottleLimits) -> None:
+    def __init__(self, redis: RedisClient, limits: ThrottleLimits) -> None:
         self.redis = redis
         self.limits = limits
 
     async def check_login(self, program_id: int, email: str, address: str) -> None:
         """Refuse before checking the password when either counter is spent."""
-        email_key, address_key = _keys(program_id, email, address)
+        email_key, address_key = login_keys(program_id, email, address)
         by_email, by_address = await self.redis.mget(email_key, address_key)
         if int(by_email or 0) >= self.limits.attempts_per_email:
             raise _too_many()
@@ -59,15 +76,10 @@ class LoginThrottle:
             raise _too_many()
 
     async def record_failure(self, program_id: int, email: str, address: str) -> None:
-        email_key, address_key = _keys(program_id, email, address)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for key in (email_key, address_key):
-                pipe.incr(key)
-                pipe.expire(key, self.limits.window_seconds, nx=True)
-            await pipe.execute()
+        await self._count(*login_keys(program_id, email, address))
 
     async def record_success(self, program_id: int, email: str, address: str) -> None:
-        email_key, _ = _keys(program_id, email, address)
+        email_key, _ = login_keys(program_id, email, address)
         await self.redis.delete(email_key)
 
     async def log_in(
@@ -94,10 +106,10 @@ class LoginThrottle:
 
     async def count_signup(self, program_id: int, address: str) -> None:
         """Count a sign-up from `address`; refuse past the limit (slows enumeration by sign-up)."""
-        key = f"throttle:{{p{program_id}}}:signup:addr:{address}"
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, self.limits.window_seconds, nx=True)
-            count, _ = await pipe.execute()
+        (count,) = await self._count(signup_key(program_id, address))
         if count > self.limits.signups_per_address:
             raise _too_many()
+
+    async def _count(self, *keys: str) -> list[int]:
+        counts = await script(self.redis, _COUNT)(keys=keys, args=[self.limits.window_seconds])
+        return [int(c) for c in counts]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
+from core.redis import RedisClient
 from gamification.leaderboards.boards import erased_key
 
 
-async def remove_member(redis: Redis, program_id: int, member_id: int) -> int:
+async def remove_member(redis: RedisClient, program_id: int, member_id: int) -> int:
     """Take the member off every board of the program (every family and period: the keys are
     found by their program tag, so boards of any source are covered), and keep them off: they
     join the erased set first, so a change in flight cannot bring them back. Returns how many

@@ -4,8 +4,7 @@ repairs what a crash between commit and feed misses)."""
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
+from core.redis import RedisClient
 from gamification import events
 from gamification.accounts.models import Member
 from gamification.events import EventType
@@ -25,7 +24,7 @@ class BoardFeeds:
     """The board updates of domain events, written with one Redis client (the composition root
     makes one per process; without a client, boards are left to the next rebuild)."""
 
-    def __init__(self, redis: Redis | None) -> None:
+    def __init__(self, redis: RedisClient | None) -> None:
         self.redis = redis
 
     async def on_points_event(self, event: Event) -> None:

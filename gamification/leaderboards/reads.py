@@ -6,10 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
-
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, ValidationFailed
+from core.redis import RedisClient, script
 from gamification.leaderboards.boards import (
     Period,
     Window,
@@ -42,7 +41,7 @@ class BoardView:
 
 
 async def read_board(
-    redis: Redis,
+    redis: RedisClient,
     program_id: int,
     board: str,
     period: Period,
@@ -67,7 +66,7 @@ async def read_board(
     key = board_key(program_id, board, win)
     # One EVALSHA (one round trip, one consistent snapshot) for the top, the rank and the
     # neighbours, instead of a pipeline and then a second read that depends on the rank.
-    read = redis.register_script(_READ)
+    read = script(redis, _READ)
     top_rows, rank, score, near_rows, low = await read(
         keys=[key], args=[first, "" if member_id is None else str(member_id), around]
     )

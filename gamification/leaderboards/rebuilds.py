@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from redis.asyncio import Redis
 from tortoise.functions import Max, Sum
 from tortoise.queryset import QuerySet
 
 from core.bulk import column
 from core.clock import clock
 from core.errors import NotFound
+from core.redis import RedisClient, script
 from gamification.accounts.models import Member
 from gamification.leaderboards.boards import (
     POINTS,
@@ -207,7 +207,7 @@ def source_of(board: str) -> BoardSource:
 
 
 async def rebuild(
-    redis: Redis, program_id: int, board: str, period: Period, at: datetime | None = None
+    redis: RedisClient, program_id: int, board: str, period: Period, at: datetime | None = None
 ) -> int:
     """Recompute one board from the database into new keys and RENAME them over the live ones,
     so readers see the old board or the new one, never a half-built one. Returns its size.
@@ -262,20 +262,11 @@ async def rebuild(
             change.id,
             program_id,
         )
-    async with redis.pipeline(transaction=True) as pipe:
-        if settled or recent:
-            pipe.rename(new_key, key)
-            if win.expire_at is not None:
-                pipe.expireat(key, win.expire_at)
-        else:
-            pipe.delete(key)
-        if recent:
-            pipe.rename(new_seen, seen)
-            if win.expire_at is not None:
-                pipe.expireat(seen, win.expire_at)
-        else:
-            pipe.delete(seen)
-        await pipe.execute()
+    expire_at = str(int(win.expire_at.timestamp())) if win.expire_at is not None else "0"
+    await script(redis, _SWAP)(
+        keys=[key, new_key, seen, new_seen],
+        args=["1" if settled or recent else "0", "1" if recent else "0", expire_at],
+    )
     # Catch up with what committed since the read (its handlers may have written to the old
     # board): applied once, thanks to the new applied set.
     for change in await source.changes_since(program_id, board, win, since):
@@ -294,8 +285,26 @@ async def rebuild(
     return int(await redis.zcard(key))
 
 
+# The swap, atomic (one script rather than MULTI, which a Cluster client refuses; the new keys
+# carry their board's hash tag, so all four share its slot). KEYS: board, new board, seen, new
+# seen. ARGV: whether the new board was built, whether the new seen set was, the expiry (0 for
+# none). What was not built is deleted: an empty board is no key.
+_SWAP = """
+for i, built in ipairs({ARGV[1], ARGV[2]}) do
+  local live, new = KEYS[2 * i - 1], KEYS[2 * i]
+  if built == '1' then
+    redis.call('RENAME', new, live)
+    if ARGV[3] ~= '0' then redis.call('EXPIREAT', live, ARGV[3]) end
+  else
+    redis.call('DEL', live)
+  end
+end
+return 1
+"""
+
+
 async def rebuild_program(
-    redis: Redis,
+    redis: RedisClient,
     program_id: int,
     boards: list[str] | None = None,
     periods: list[Period] | None = None,
@@ -316,7 +325,7 @@ async def rebuild_program(
     return sizes
 
 
-async def rebuild_all(redis: Redis, at: datetime | None = None) -> dict[str, int]:
+async def rebuild_all(redis: RedisClient, at: datetime | None = None) -> dict[str, int]:
     sizes: dict[str, int] = {}
     for program_id in await column(Program.all(), "id"):
         sizes.update(await rebuild_program(redis, program_id, at=at))

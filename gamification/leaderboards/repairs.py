@@ -19,13 +19,12 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 import structlog
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from core.bulk import column
 from core.clock import clock
+from core.redis import UNREACHABLE, RedisClient
 from gamification.leaderboards.boards import Period
 from gamification.leaderboards.models import BoardRepair
 from gamification.leaderboards.rebuilds import aware, rebuild_program
@@ -35,7 +34,7 @@ log = structlog.get_logger("gamification.leaderboards")
 T = TypeVar("T")
 
 # What a failed board update raises when Redis does not answer (refused, reset, timed out).
-REDIS_FAILURES = (RedisError, OSError)
+REDIS_FAILURES = UNREACHABLE
 
 
 async def mark_stale(program_id: int, at: datetime) -> None:
@@ -90,7 +89,7 @@ def _instants(since: datetime, now: datetime) -> list[datetime]:
     return [*instants, now]
 
 
-async def repair_stale(redis: Redis) -> int:
+async def repair_stale(redis: RedisClient) -> int:
     """Rebuild the boards of every stale program, every period from its earliest missed change
     to now; returns how many programs were repaired. A program is cleared only if no new miss
     was recorded during its rebuild. Raises what Redis raises while it is still down (the next

@@ -6,10 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from redis.asyncio import Redis
-
 from core.clock import clock
-from core.redis import ScriptCall
+from core.redis import RedisClient, ScriptCall, script
 from gamification.leaderboards.boards import (
     Window,
     board_key,
@@ -38,7 +36,7 @@ class ScoreChange:
 
 
 async def add_score(
-    redis: Redis,
+    redis: RedisClient,
     program_id: int,
     board: str,
     member_id: int,
@@ -53,13 +51,13 @@ async def add_score(
     return await add_scores(redis, program_id, [change])
 
 
-async def add_scores(redis: Redis, program_id: int, changes: Iterable[ScoreChange]) -> int:
+async def add_scores(redis: RedisClient, program_id: int, changes: Iterable[ScoreChange]) -> int:
     """Apply several changes of one program's boards, every period of each, in one EVALSHA (one
     round trip; the keys share the program's hash slot). Returns how many period boards changed."""
     call = scores_call(program_id, changes)
     if call is None:
         return 0
-    return int(await redis.register_script(call.script)(keys=call.keys, args=call.args))
+    return int(await script(redis, call.script)(keys=call.keys, args=call.args))
 
 
 def scores_call(program_id: int, changes: Iterable[ScoreChange]) -> ScriptCall | None:
@@ -137,7 +135,7 @@ return applied
 
 
 async def apply(
-    redis: Redis,
+    redis: RedisClient,
     key: str,
     seen: str,
     win: Window,
@@ -149,7 +147,7 @@ async def apply(
 ) -> int:
     """One change into explicit keys (a rebuild's new board), by the same script as add_scores."""
     expire_at = win.expire_at
-    apply = redis.register_script(_APPLY_MANY)
+    apply = script(redis, _APPLY_MANY)
     return int(
         await apply(
             keys=[erased_key(program_id), key, seen],
