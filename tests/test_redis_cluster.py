@@ -126,7 +126,13 @@ async def test_the_app_runs_on_the_cluster_and_the_queue_stays_on_a_plain_redis(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         ready = (await client.get("/readyz")).json()
-    assert ready == {"status": "ok", "database": "ok", "redis": "ok", "queue": "ok"}
+    assert ready == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "ok",
+        "queue": "ok",
+        "leaderboards": "ok",
+    }
 
 
 def test_a_cluster_without_a_queue_url_is_refused_at_start_up() -> None:
