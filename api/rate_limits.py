@@ -32,9 +32,10 @@ from strawberry.extensions import FieldExtension
 from strawberry.types.field import StrawberryField
 
 from core.clock import clock
+from core.errors import NotFound
 from core.redis import UNREACHABLE, RedisClient, ScriptCall, run_scripts
 from core.settings import Settings
-from gamification.programs.models import Program
+from gamification.programs.programs import program_by_slug
 
 log = structlog.get_logger("api.rate_limits")
 
@@ -177,10 +178,11 @@ async def _member(info: Any, kwargs: dict[str, Any]) -> tuple[int, str | None] |
 def _by_slug(with_email: bool) -> Subject:
     async def subject(info: Any, kwargs: dict[str, Any]) -> tuple[int, str | None] | None:
         data = kwargs["input"]
-        ids = await Program.filter(slug=data.program).values_list("id", flat=True)
-        if not ids:
-            return None
-        return int(ids[0]), data.email if with_email else None  # type: ignore[call-overload]  # values_list(flat) answers the column's values
+        try:
+            program = await program_by_slug(data.program)
+        except NotFound:
+            return None  # the resolver answers PROGRAM_NOT_FOUND
+        return program.id, data.email if with_email else None
 
     return subject
 
