@@ -15,11 +15,11 @@ from tortoise.transactions import in_transaction
 
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
-from gamification.accounts import passwords
+from gamification.accounts import passwords, sessions
 from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.login_throttle import LoginThrottle
 from gamification.accounts.members import normalise_email
-from gamification.accounts.models import RefreshToken, StaffRole, StaffUser
+from gamification.accounts.models import StaffRole, StaffUser
 from gamification.programs.models import Program
 from gamification.programs.programs import program_by_slug
 
@@ -116,10 +116,9 @@ async def archive_staff(program_id: int, staff_id: int) -> StaffUser:
         if staff.archived_at is not None:
             raise Refused(ErrorCode.ALREADY_ARCHIVED, "This staff user is archived.", "staffId")
         await _keep_an_admin(program_id, staff)
-        now = clock.now()
-        staff.archived_at = now
-        await StaffUser.filter(id=staff.id).update(archived_at=now)
-        await RefreshToken.filter(staff_id=staff.id, revoked_at__isnull=True).update(revoked_at=now)
+        staff.archived_at = clock.now()
+        await StaffUser.filter(id=staff.id).update(archived_at=staff.archived_at)
+        await sessions.revoke_staff_sessions(staff.id)
     return staff
 
 
