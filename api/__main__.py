@@ -153,19 +153,25 @@ def _dispatch(args: argparse.Namespace) -> int:
             asyncio.run(_with_database(create))
         case "create-staff":
             from gamification.accounts.staff import create_staff
+            from gamification.audit import Actor
 
             async def create_user() -> None:
-                user = await create_staff(args.program, args.email, args.password, args.role)
+                user = await create_staff(
+                    Actor.system("command line"), args.program, args.email, args.password, args.role
+                )
                 print(f"staff {user.email} ({user.role.value}) created in {args.program}")
 
             asyncio.run(_with_database(create_user))
         case "create-api-key":
             from gamification.accounts.api_keys import create_api_key
+            from gamification.audit import Actor
             from gamification.programs.programs import program_by_slug
 
             async def create_key() -> None:
                 owner = await program_by_slug(args.program)
-                _, plaintext = await create_api_key(owner.id, args.name)
+                _, plaintext = await create_api_key(
+                    Actor.system("command line"), owner.id, args.name
+                )
                 print(plaintext)
 
             asyncio.run(_with_database(create_key))

@@ -16,6 +16,7 @@ from core.redis import RedisClient
 from core.settings import Settings
 from gamification.accounts.login_throttle import LoginThrottle
 from gamification.accounts.sessions import TokenIssuer
+from gamification.audit import Actor
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,11 @@ class Context:
         """The caller's program; only called behind a permission that requires one."""
         assert self.caller.program_id is not None
         return self.caller.program_id
+
+    @property
+    def actor(self) -> Actor:
+        """Who the audit trail names for a staff action; only called behind a staff permission."""
+        return Actor.staff(self.caller.staff_id)
 
 
 Info = strawberry.Info[Context, None]

@@ -14,6 +14,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
+from api.audit.queries import AuditQueries
 from api.badges.mutations import BadgeMutations
 from api.badges.queries import BadgeQueries
 from api.challenges.mutations import ChallengeMutations
@@ -53,6 +54,7 @@ from core.settings import Settings
 )
 class Query(
     AccountQueries,
+    AuditQueries,
     MemberQueries,
     ReportQueries,
     RewardQueries,

@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+from tortoise.transactions import in_transaction
+
 from badges import awarding
 from badges import criteria as kinds
 from badges.error_codes import BadgeErrorCode
@@ -22,6 +24,7 @@ from core.errors import (
     ValidationFailed,
 )
 from core.unique_names import unique_name
+from gamification.audit import Actor, AuditAction, trail
 from gamification.events import EventType, caches
 from gamification.events.error_codes import EventErrorCode
 from gamification.points.ledger import MAX_POINTS
@@ -147,6 +150,7 @@ def _validate(badge: Badge, fields: BadgeFields) -> None:
 
 
 async def create_badge(
+    actor: Actor,
     program_id: int,
     criteria: BadgeCriteria,
     fields: BadgeFields,
@@ -170,6 +174,7 @@ async def create_badge(
     _validate(badge, fields)
     async with unique_name(Badge, program_id, badge.name, what="badge"):
         await badge.save()
+        await trail.created(actor, AuditAction.BADGE_CREATED, badge)
     caches.changed(awarding.definitions, program_id)
     return badge
 
@@ -181,25 +186,30 @@ async def badge_in_program(program_id: int, badge_id: int, field: str = "badgeId
     return badge
 
 
-async def update_badge(program_id: int, badge_id: int, fields: BadgeFields) -> Badge:
+async def update_badge(actor: Actor, program_id: int, badge_id: int, fields: BadgeFields) -> Badge:
     """Change presentation, points, levels, visibility or window. The criteria kind stays: the
     progress already counted means that kind. Earned levels stay earned."""
     badge = await badge_in_program(program_id, badge_id)
     if badge.archived_at is not None:
         raise Refused(ErrorCode.ALREADY_ARCHIVED, "This badge is archived.", "badgeId")
+    before = trail.snapshot(badge)
     _validate(badge, fields)
     async with unique_name(Badge, program_id, badge.name, what="badge", own_id=badge.id):
         await badge.save()
+        await trail.changed(actor, AuditAction.BADGE_UPDATED, badge, before)
     caches.changed(awarding.definitions, program_id)
     return badge
 
 
-async def archive_badge(program_id: int, badge_id: int) -> Badge:
+async def archive_badge(actor: Actor, program_id: int, badge_id: int) -> Badge:
     """No new progress or awards; earned badges stay on members' profiles."""
     badge = await badge_in_program(program_id, badge_id)
     if badge.archived_at is not None:
         raise Refused(ErrorCode.ALREADY_ARCHIVED, "This badge is archived.", "badgeId")
-    badge.archived_at = clock.now()
-    await Badge.filter(id=badge.id).update(archived_at=badge.archived_at)
+    async with in_transaction():
+        before = trail.snapshot(badge)
+        badge.archived_at = clock.now()
+        await Badge.filter(id=badge.id).update(archived_at=badge.archived_at)
+        await trail.changed(actor, AuditAction.BADGE_ARCHIVED, badge, before)
     caches.changed(awarding.definitions, program_id)
     return badge

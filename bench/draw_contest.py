@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.clock import clock
 from core.database import close_database, init_database, migrate
+from gamification.audit import SYSTEM
 from gamification.games import contests, draws
 from gamification.games.models import Contest, PrizeKind
 from gamification.games.prizes import PrizeInput
@@ -51,6 +52,7 @@ async def load(database_url: str, n_entries: int, n_members: int) -> int:
     program = await create_program(f"bench-{uuid.uuid4().hex[:8]}", "Bench", "EUR")
     now = clock.now()
     contest = await contests.create_contest(
+        SYSTEM,
         program.id,
         name="Bench draw",
         opens_at=now - timedelta(days=7),

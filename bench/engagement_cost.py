@@ -31,6 +31,8 @@ from pathlib import Path
 import asyncpg
 from tortoise import Tortoise
 
+from gamification.audit import SYSTEM
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bootstrap
@@ -101,6 +103,7 @@ async def define_engagement(program: Program, collective: bool = True) -> None:
     for i in range(20):
         criteria, params = kinds[i % len(kinds)]
         await create_badge(
+            SYSTEM,
             program.id,
             criteria,
             BadgeFields(
@@ -123,6 +126,7 @@ async def define_engagement(program: Program, collective: bool = True) -> None:
     for i in range(10):
         metric = metrics[i % len(metrics)]
         await create_challenge(
+            SYSTEM,
             program.id,
             metric,
             ChallengeKind.COLLECTIVE if collective and i % 3 == 0 else ChallengeKind.INDIVIDUAL,

@@ -39,6 +39,8 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
+from gamification.audit import SYSTEM
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import yardstick
@@ -138,6 +140,7 @@ async def prepare(database_url: str, all_win: bool) -> tuple[str, list[str], lis
     program = await create_program(f"bench-{uuid.uuid4().hex[:8]}", "Bench", "EUR")
     now = clock.now()
     game = await instant_win.create_game(
+        SYSTEM,
         program.id,
         name="Bench scratch card",
         starts_at=now - timedelta(hours=1),

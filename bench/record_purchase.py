@@ -76,6 +76,7 @@ async def prepare(database_url: str, engagement: bool = False) -> tuple[str, lis
     from core.database import close_database, init_database, migrate
     from gamification.accounts import members
     from gamification.accounts.api_keys import create_api_key
+    from gamification.audit import SYSTEM
     from gamification.points import earning_rules
     from gamification.points.models import EarningRuleKind
     from gamification.programs.programs import create_program
@@ -87,9 +88,14 @@ async def prepare(database_url: str, engagement: bool = False) -> tuple[str, lis
         program = await create_program(f"bench-{uuid.uuid4().hex[:8]}", "Bench", "EUR")
         now = datetime.now(UTC)
         await earning_rules.create_rule(
-            program.id, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal(10)
+            SYSTEM,
+            program.id,
+            name="Base",
+            kind=EarningRuleKind.BASE_RATE,
+            points_per_unit=Decimal(10),
         )
         await earning_rules.create_rule(
+            SYSTEM,
             program.id,
             name="Coffee x2",
             kind=EarningRuleKind.PRODUCT,
@@ -97,6 +103,7 @@ async def prepare(database_url: str, engagement: bool = False) -> tuple[str, lis
             multiplier=Decimal(2),
         )
         await earning_rules.create_rule(
+            SYSTEM,
             program.id,
             name="Double week",
             kind=EarningRuleKind.CAMPAIGN,
@@ -117,7 +124,7 @@ async def prepare(database_url: str, engagement: bool = False) -> tuple[str, lis
             from bench.engagement_cost import define_engagement
 
             await define_engagement(program)
-        _, key = await create_api_key(program.id, "bench")
+        _, key = await create_api_key(SYSTEM, program.id, "bench")
         return key, ids
     finally:
         await close_database()

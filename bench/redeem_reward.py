@@ -133,6 +133,7 @@ async def seed(database_url: str, members: int) -> tuple[int, list[str]]:
     from gamification.accounts import passwords
     from gamification.accounts.members import register_member
     from gamification.accounts.sessions import TokenIssuer
+    from gamification.audit import SYSTEM
     from gamification.points import ledger
     from gamification.points.models import LedgerKind
     from gamification.programs.programs import create_program
@@ -146,7 +147,7 @@ async def seed(database_url: str, members: int) -> tuple[int, list[str]]:
     try:
         program = await create_program(f"bench-{uuid.uuid4().hex[:6]}", "Bench", "EUR")
         reward = await catalog.create_reward(
-            program.id, name="Bench coffee", kind=RewardKind.VOUCHER, points_cost=10
+            SYSTEM, program.id, name="Bench coffee", kind=RewardKind.VOUCHER, points_cost=10
         )
         issuer = TokenIssuer(SECRET.encode(), timedelta(hours=2), timedelta(days=1))
         tokens = []

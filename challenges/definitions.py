@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from tortoise.transactions import in_transaction
+
 from badges.definitions import badge_in_program
 from badges.error_codes import BadgeErrorCode
 from challenges import community, progress
@@ -28,6 +30,7 @@ from core.errors import (
     ValidationFailed,
 )
 from core.unique_names import unique_name
+from gamification.audit import Actor, AuditAction, trail
 from gamification.events import EventType, caches
 from gamification.points.ledger import MAX_POINTS
 from gamification.rewards.eligibility import check_rank_input
@@ -141,6 +144,7 @@ async def _apply(challenge: Challenge, fields: ChallengeFields) -> None:
 
 
 async def create_challenge(
+    actor: Actor,
     program_id: int,
     metric: ChallengeMetric,
     kind: ChallengeKind,
@@ -177,6 +181,7 @@ async def create_challenge(
     await _apply(challenge, fields)
     async with unique_name(Challenge, program_id, challenge.name, what="challenge"):
         await challenge.save()
+        await trail.created(actor, AuditAction.CHALLENGE_CREATED, challenge)
     caches.changed(progress.active, program_id)
     return challenge
 
@@ -189,7 +194,7 @@ async def challenge_in_program(program_id: int, challenge_id: int) -> Challenge:
 
 
 async def update_challenge(
-    program_id: int, challenge_id: int, fields: ChallengeFields
+    actor: Actor, program_id: int, challenge_id: int, fields: ChallengeFields
 ) -> Challenge:
     """Change an active challenge. Progress already counted stays; a lowered target rewards at the
     next counted event, and the closing scan settles collective ones."""
@@ -198,21 +203,26 @@ async def update_challenge(
         raise Refused(
             ChallengeErrorCode.CHALLENGE_NOT_OPEN, "This challenge is over.", "challengeId"
         )
+    before = trail.snapshot(challenge)
     await _apply(challenge, fields)
     async with unique_name(
         Challenge, program_id, challenge.name, what="challenge", own_id=challenge.id
     ):
         await challenge.save()
+        await trail.changed(actor, AuditAction.CHALLENGE_UPDATED, challenge, before)
     caches.changed(progress.active, program_id)
     return challenge
 
 
-async def archive_challenge(program_id: int, challenge_id: int) -> Challenge:
+async def archive_challenge(actor: Actor, program_id: int, challenge_id: int) -> Challenge:
     challenge = await challenge_in_program(program_id, challenge_id)
     if challenge.status == ChallengeStatus.ARCHIVED:
         raise Refused(ErrorCode.ALREADY_ARCHIVED, "This challenge is archived.", "challengeId")
-    await Challenge.filter(id=challenge.id).update(status=ChallengeStatus.ARCHIVED)
-    challenge.status = ChallengeStatus.ARCHIVED
+    async with in_transaction():
+        before = trail.snapshot(challenge)
+        await Challenge.filter(id=challenge.id).update(status=ChallengeStatus.ARCHIVED)
+        challenge.status = ChallengeStatus.ARCHIVED
+        await trail.changed(actor, AuditAction.CHALLENGE_ARCHIVED, challenge, before)
     caches.changed(progress.active, program_id)
     return challenge
 

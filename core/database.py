@@ -18,6 +18,7 @@ APPS: dict[str, dict[str, Any]] = {
         # One app label for every core subpackage, so the migrations stay one history.
         "models": [
             "gamification.events.models",
+            "gamification.audit.models",
             "gamification.programs.models",
             "gamification.accounts.models",
             "gamification.points.models",

@@ -9,6 +9,7 @@ from typing import Any
 
 from gamification.accounts.api_keys import create_api_key
 from gamification.accounts.staff import create_staff
+from gamification.audit import SYSTEM
 from gamification.events.payloads import Payload
 from gamification.programs.models import Program
 from gamification.programs.programs import create_program
@@ -88,7 +89,7 @@ async def sign_up(
 
 async def staff_client(gql: GraphQLClient, program: Program, role: str = "ADMIN") -> GraphQLClient:
     email = f"{unique(role.lower())}@brand.example"
-    await create_staff(program.slug, email, PASSWORD, role)
+    await create_staff(SYSTEM, program.slug, email, PASSWORD, role)
     payload = await gql.mutate(
         STAFF_LOG_IN, {"program": program.slug, "email": email, "password": PASSWORD}
     )
@@ -97,7 +98,7 @@ async def staff_client(gql: GraphQLClient, program: Program, role: str = "ADMIN"
 
 
 async def integration_client(gql: GraphQLClient, program: Program) -> GraphQLClient:
-    _, key = await create_api_key(program.id, "Test till")
+    _, key = await create_api_key(SYSTEM, program.id, "Test till")
     return gql.as_api_key(key)
 
 
@@ -255,7 +256,7 @@ async def add_rule(program: Program, **values: object) -> int:
     """Create an earning rule through the service; returns its id."""
     from gamification.points import earning_rules
 
-    rule = await earning_rules.create_rule(program.id, **values)
+    rule = await earning_rules.create_rule(SYSTEM, program.id, **values)
     return rule.id
 
 
@@ -361,6 +362,7 @@ async def challenge_board(program: Program) -> str:
 
     start = clock.now() - timedelta(days=1)
     challenge = await create_challenge(
+        SYSTEM,
         program.id,
         ChallengeMetric.PURCHASES,
         ChallengeKind.INDIVIDUAL,

@@ -43,6 +43,7 @@ ACCESS: dict[str, set[str]] = {
     "archiveStaff": ADMIN,
     "createApiKey": ADMIN,
     "revokeApiKey": ADMIN,
+    "auditTrail": ADMIN,
     # members
     "member": ANALYST,
     "members": ANALYST,

@@ -10,6 +10,7 @@ from typing import Any
 from badges.models import BadgeAward, BadgeProgress
 from gamification import events
 from gamification.accounts.models import Member
+from gamification.audit import SYSTEM
 from gamification.events import EventType
 from gamification.events.models import Event
 from gamification.events.payloads import ChallengeCompleted
@@ -189,8 +190,8 @@ async def test_a_weekly_streak_breaks_after_a_week_without_activity(gql: GraphQL
 async def test_a_tier_badge_is_awarded_when_the_rank_is_reached(gql: GraphQLClient) -> None:
     program, member, staff = await setup(gql)
     badge = await create_badge(staff, criteria="TIER_REACHED", thresholds=["2"])
-    silver = await create_tier(program.id, "Silver", 1)
-    gold = await create_tier(program.id, "Gold", 2)
+    silver = await create_tier(SYSTEM, program.id, "Silver", 1)
+    gold = await create_tier(SYSTEM, program.id, "Gold", 2)
     row = await Member.get(id=member.id)
     async with events.atomic():
         await set_member_tier(row, silver, "test")

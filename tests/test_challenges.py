@@ -20,6 +20,7 @@ from challenges.progress import standings
 from core.clock import clock
 from gamification import events
 from gamification.accounts.models import Member
+from gamification.audit import SYSTEM
 from gamification.events.models import Event
 from gamification.points.models import EarningRuleKind, LedgerEntry
 from gamification.points.tiers import create_tier, set_member_tier
@@ -310,7 +311,7 @@ async def test_joining_rules(gql: GraphQLClient) -> None:
     assert codes(await first.client.mutate(JOIN, {"challengeId": gold_only})) == [
         "CHALLENGE_NOT_ELIGIBLE"
     ]
-    gold = await create_tier(program.id, "Gold", 2)
+    gold = await create_tier(SYSTEM, program.id, "Gold", 2)
     row = await Member.get(id=first.id)
     async with events.atomic():
         await set_member_tier(row, gold, "test")

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 
 from api.__main__ import main as cli
 from core.clock import clock
+from gamification.audit import SYSTEM
 from gamification.events.models import Event
 from gamification.games import contests, draws
 from gamification.games.models import ContestWinner, PrizeClaim
@@ -347,8 +348,8 @@ async def test_double_concurrent_and_interrupted_draws_pay_every_slot_once(
         for winner in winners[:2]:
             assert await contests.award(model, winner)
         # then four workers resume it at once, and once more after
-        outcomes = await asyncio.gather(*(contests.draw(contest_id) for _ in range(4)))
-        again = await contests.draw(contest_id)
+        outcomes = await asyncio.gather(*(contests.draw(SYSTEM, contest_id) for _ in range(4)))
+        again = await contests.draw(SYSTEM, contest_id)
         assert all(o is not None and o.winners == winners for o in [*outcomes, again])
         assert sum(o.awarded_now for o in outcomes if o) == len(winners) - 2
         assert again is not None and again.awarded_now == 0

@@ -8,6 +8,7 @@ from decimal import Decimal
 from core.clock import clock
 from gamification import events
 from gamification.accounts.models import Member
+from gamification.audit import SYSTEM
 from gamification.points import tiers
 from gamification.points.models import EarningRuleKind
 from tests.builders import (
@@ -81,7 +82,7 @@ async def test_every_kind_of_rule_combines_to_the_documented_points(gql: GraphQL
     welcome = await add_rule(
         program, name="Welcome", kind=EarningRuleKind.FIRST_PURCHASE, fixed_points=100
     )
-    gold = await tiers.create_tier(program.id, "Gold", 1, 1_000_000, Decimal("1.5"))
+    gold = await tiers.create_tier(SYSTEM, program.id, "Gold", 1, 1_000_000, Decimal("1.5"))
     member = await sign_up(gql, program)
     async with events.atomic():
         await tiers.set_member_tier(await Member.get(id=member.id), gold, "test")
@@ -138,7 +139,7 @@ async def test_campaigns_add_up_and_can_be_limited_to_a_tier(gql: GraphQLClient)
     program = await new_program()
     now = clock.now()
     window = {"starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(hours=1)}
-    silver = await tiers.create_tier(program.id, "Silver", 1, 1_000_000)
+    silver = await tiers.create_tier(SYSTEM, program.id, "Silver", 1, 1_000_000)
     await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal(1))
     for name in ("Double A", "Double B"):
         await add_rule(

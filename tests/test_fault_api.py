@@ -12,6 +12,7 @@ import httpx
 
 from core.settings import Settings
 from gamification.accounts.api_keys import create_api_key
+from gamification.audit import SYSTEM
 from gamification.points.models import EarningRuleKind, Purchase
 from tests.builders import RECORD_PURCHASE, add_rule, new_program, purchase_input, sign_up
 from tests.faults import api, assert_nothing_half_written, process_env, running
@@ -29,7 +30,7 @@ async def test_purchases_survive_the_api_killed_mid_burst_and_retries_record_eac
     await add_rule(
         program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal("1")
     )
-    _, key = await create_api_key(program.id, "Till")
+    _, key = await create_api_key(SYSTEM, program.id, "Till")
     members = [await sign_up(gql, program) for _ in range(4)]
     inputs = [
         purchase_input(members[i % 4].id, lines=[("A", "cup", 2, "7.00")]) for i in range(BURST)

@@ -20,6 +20,7 @@ import pytest
 
 from core.settings import Settings
 from gamification.accounts.api_keys import create_api_key
+from gamification.audit import SYSTEM
 from gamification.points.models import EarningRuleKind, Purchase
 from tests.builders import RECORD_PURCHASE, add_rule, new_program, purchase_input, sign_up
 from tests.conftest import ON_POSTGRES
@@ -47,7 +48,7 @@ async def test_connections_exhausted_give_a_retryable_code_then_service_resumes(
     await add_rule(
         program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal("1")
     )
-    _, key = await create_api_key(program.id, "Till")
+    _, key = await create_api_key(SYSTEM, program.id, "Till")
     member = await sign_up(gql, program)
     role = f"faults_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(driver_url(settings.database_url))

@@ -18,6 +18,7 @@ from core.clock import clock
 from core.settings import Settings
 from gamification import events
 from gamification.accounts.models import Member
+from gamification.audit import SYSTEM
 from gamification.events.models import Event
 from gamification.games import contests, draws, prizes
 from gamification.games.models import Contest, ContestWinner, PrizeKind
@@ -66,6 +67,7 @@ async def test_a_draw_killed_halfway_resumes_with_the_same_winners_paying_each_s
     members = [await sign_up(gql, program) for _ in range(8)]
     now = clock.now()
     contest = await contests.create_contest(
+        SYSTEM,
         program.id,
         name="Big draw",
         opens_at=now - timedelta(hours=1),

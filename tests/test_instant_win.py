@@ -9,6 +9,7 @@ from typing import Any
 from core.clock import clock
 from gamification import events
 from gamification.accounts.models import Member
+from gamification.audit import SYSTEM
 from gamification.events.models import Event
 from gamification.games.models import GamePlay, PrizeClaim, WinningMoment
 from gamification.points import tiers
@@ -346,8 +347,8 @@ async def test_eligibility_by_tier_and_badge(gql: GraphQLClient) -> None:
         )
         member = await sign_up(gql, program)
         assert codes(await play(member, gold_game["id"], "g1")) == ["NOT_ELIGIBLE"]
-        silver = await tiers.create_tier(program.id, "Silver", 1)
-        gold = await tiers.create_tier(program.id, "Gold", 2)
+        silver = await tiers.create_tier(SYSTEM, program.id, "Silver", 1)
+        gold = await tiers.create_tier(SYSTEM, program.id, "Gold", 2)
         model = await Member.get(id=member.id)
         async with events.atomic():
             await tiers.set_member_tier(model, silver, "test")
@@ -419,7 +420,7 @@ async def test_a_reward_prize_is_granted_as_a_redemption_the_shop_can_check(
 ) -> None:
     program = await new_program()
     reward = await catalog.create_reward(
-        program.id, name="Free coffee", kind="VOUCHER", points_cost=100, stock=1
+        SYSTEM, program.id, name="Free coffee", kind="VOUCHER", points_cost=100, stock=1
     )
     with clock.frozen_at(T0 + HOUR - timedelta(microseconds=1)):
         staff = await staff_client(gql, program)

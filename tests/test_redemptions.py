@@ -12,6 +12,7 @@ from core.clock import clock
 from core.errors import DomainError
 from gamification import events
 from gamification.accounts.models import Member
+from gamification.audit import SYSTEM
 from gamification.events.models import Event
 from gamification.points.models import LedgerEntry, LedgerKind
 from gamification.rewards import redemptions
@@ -365,7 +366,7 @@ async def test_grant_reward_issues_a_free_unit_and_respects_stock(gql: GraphQLCl
     assert await LedgerEntry.filter(member_id=member_id).count() == 0
     assert await Event.filter(member_id=member_id, type="REWARD_REDEEMED").count() == 2
     # and a cancel of a granted prize gives the unit back but no points
-    assert (await redemptions.cancel(first)).points_refunded == 0
+    assert (await redemptions.cancel(SYSTEM, first)).points_refunded == 0
     assert await stock_of(prize["id"]) == 1
     assert await assert_ledger_consistent(member_id) == 0
 

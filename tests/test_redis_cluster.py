@@ -23,6 +23,7 @@ from challenges.definitions import ChallengeFields, create_challenge
 from challenges.models import ChallengeKind, ChallengeMetric, Enrolment
 from core.settings import Settings
 from gamification import events, leaderboards
+from gamification.audit import SYSTEM
 from gamification.events.models import Event
 from gamification.events.payloads import PurchaseRecorded, to_json
 from tests.builders import (
@@ -239,6 +240,7 @@ async def test_persisted_queries_are_kept_and_evicted_on_the_cluster(
 async def collective_challenge(program_id: int) -> int:
     start = datetime.now(UTC) - timedelta(days=1)
     challenge = await create_challenge(
+        SYSTEM,
         program_id,
         ChallengeMetric.PURCHASES,
         ChallengeKind.COLLECTIVE,

@@ -306,12 +306,13 @@ async def test_erasing_a_member_leaves_every_total_and_the_tier_mix_as_they_were
     gql: GraphQLClient,
 ) -> None:
     # given Bronze, Silver and Gold tiers, and Ann at Silver, Bob at Bronze and Cid at Gold
+    from gamification.audit import SYSTEM
     from gamification.points import tiers
 
     program = await new_program(point_value="0.01")
     await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=1)
     for name, rank, threshold in (("Bronze", 1, 0), ("Silver", 2, 50), ("Gold", 3, 200)):
-        await tiers.create_tier(program.id, name, rank, qualifying_threshold=threshold)
+        await tiers.create_tier(SYSTEM, program.id, name, rank, qualifying_threshold=threshold)
     till = await integration_client(gql, program)
     admin = await staff_client(gql, program, "ADMIN")
     ann, bob, cid = [await sign_up(gql, program) for _ in range(3)]

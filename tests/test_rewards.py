@@ -7,6 +7,7 @@ from datetime import timedelta
 from core.clock import clock
 from gamification import events
 from gamification.accounts.models import Member
+from gamification.audit import SYSTEM
 from gamification.points.tiers import create_tier, set_member_tier
 from tests.builders import (
     create_badge_via_api,
@@ -35,7 +36,7 @@ from tests.rewards_docs import (
 async def test_a_manager_creates_a_reward_with_every_field(gql: GraphQLClient) -> None:
     program = await new_program()
     manager = await staff_client(gql, program, "MANAGER")
-    tier = await create_tier(program.id, "Gold", 2)
+    tier = await create_tier(SYSTEM, program.id, "Gold", 2)
     badge_id = await create_badge_via_api(manager)
     starts = clock.now().replace(microsecond=0)
     reward = await create_reward(
@@ -75,7 +76,7 @@ async def test_a_manager_creates_a_reward_with_every_field(gql: GraphQLClient) -
 async def test_bad_rewards_are_refused_with_codes_and_fields(gql: GraphQLClient) -> None:
     program, other = await new_program(), await new_program()
     manager = await staff_client(gql, program, "MANAGER")
-    foreign_tier = await create_tier(other.id, "Gold", 1)
+    foreign_tier = await create_tier(SYSTEM, other.id, "Gold", 1)
     now = clock.now()
     cases = [
         ({"name": " "}, "INVALID_INPUT", "name"),
@@ -147,8 +148,8 @@ async def test_every_unavailable_reason_is_shown_and_refused(gql: GraphQLClient)
     program = await new_program()
     manager = await staff_client(gql, program, "MANAGER")
     member = await sign_up(gql, program)
-    silver = await create_tier(program.id, "Silver", 1)
-    gold = await create_tier(program.id, "Gold", 2)
+    silver = await create_tier(SYSTEM, program.id, "Silver", 1)
+    gold = await create_tier(SYSTEM, program.id, "Gold", 2)
     async with events.atomic():
         await set_member_tier(await Member.get(id=member.id), silver, "test")
     await give_points(member.id, 100)
@@ -203,7 +204,7 @@ async def test_a_member_without_a_tier_cannot_redeem_a_tier_reward(gql: GraphQLC
     program = await new_program()
     manager = await staff_client(gql, program, "MANAGER")
     member = await sign_up(gql, program)
-    bronze = await create_tier(program.id, "Bronze", 0)
+    bronze = await create_tier(SYSTEM, program.id, "Bronze", 0)
     reward = await create_reward(manager, pointsCost=0, minimumTierId=str(bronze.id))
     assert codes(await redeem(member.client, reward["id"], "k")) == ["TIER_REQUIRED"]
 

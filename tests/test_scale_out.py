@@ -27,6 +27,7 @@ from starlette.routing import Route
 
 from core.settings import Settings
 from gamification.accounts.api_keys import create_api_key
+from gamification.audit import SYSTEM
 from gamification.games import contests
 from gamification.games.models import ContestWinner, GamePlay, WinningMoment
 from gamification.points.models import LedgerEntry, Purchase
@@ -230,7 +231,7 @@ async def test_two_apis_and_two_workers_hold_every_invariant(
         program = await new_program()
         staff = await staff_client(api_a, program)
         staff_b = on(staff, api_b)
-        _, key = await create_api_key(program.id, "Till")
+        _, key = await create_api_key(SYSTEM, program.id, "Till")
         tills = (api_a.as_api_key(key), api_b.as_api_key(key))
         hook = await staff_b.mutate(
             CREATE_WEBHOOK,

@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from core.settings import Settings
 from gamification.accounts.models import Member
+from gamification.audit import SYSTEM
 from gamification.points.models import EarningRuleKind, LedgerEntry, LedgerKind, Purchase
 from gamification.webhooks import webhooks
 from gamification.webhooks.models import WebhookDelivery, WebhookStatus
@@ -133,7 +134,7 @@ async def test_purchases_from_four_shops_while_webhooks_go_out_all_succeed_once(
         )
         for _ in range(WEBHOOKS_PER_SHOP):
             await webhooks.create_webhook(
-                program.id, sink.url, ["PURCHASE_RECORDED"], allow_private=True
+                SYSTEM, program.id, sink.url, ["PURCHASE_RECORDED"], allow_private=True
             )
         members = [await sign_up(gql, program) for _ in range(MEMBERS_PER_SHOP)]
         shops.append((await integration_client(gql, program), members))

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from core.settings import Settings
+from gamification.audit import SYSTEM
 from gamification.points.models import EarningRuleKind, Purchase
 from gamification.webhooks import webhooks
 from gamification.webhooks.models import WebhookDelivery, WebhookStatus
@@ -129,7 +130,7 @@ async def test_a_job_that_meets_the_lock_runs_again_once_it_is_gone(
     async with served(sink) as base:
         program = await new_program()
         webhook, _ = await webhooks.create_webhook(
-            program.id, f"{base}/hook", ["PURCHASE_RECORDED"], allow_private=True
+            SYSTEM, program.id, f"{base}/hook", ["PURCHASE_RECORDED"], allow_private=True
         )
         member = await sign_up(over_http, program)
         till = await integration_client(over_http, program)

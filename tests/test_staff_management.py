@@ -51,10 +51,11 @@ async def _log_in(gql: GraphQLClient, slug: str, email: str) -> Staff:
 async def _first_admin(gql: GraphQLClient) -> tuple[str, Staff]:
     """A program and its admin, made as the command line does (`create-staff`)."""
     from gamification.accounts.staff import create_staff
+    from gamification.audit import Actor
 
     program = await new_program()
     email = f"{unique('admin')}@brand.example"
-    await create_staff(program.slug, email, PASSWORD, "ADMIN")
+    await create_staff(Actor.system("command line"), program.slug, email, PASSWORD, "ADMIN")
     return program.slug, await _log_in(gql, program.slug, email)
 
 

@@ -15,6 +15,7 @@ from api.schema import schema
 from badges.models import Badge
 from challenges.models import Challenge
 from gamification.accounts.models import ApiKey, Member, StaffUser
+from gamification.audit.models import AuditEntry
 from gamification.games.models import Contest, InstantWinGame
 from gamification.points.models import EarningRule, LedgerEntry, MembershipPlan, Tier
 from gamification.programs.models import Program
@@ -43,6 +44,8 @@ OWNED: dict[str, type[Model]] = {
     "webhookId": Webhook,
     "apiKeyId": ApiKey,
     "staffId": StaffUser,
+    # The audit trail's filter takes any audited object's id: a member's is one.
+    "targetId": Member,
 }
 # Queries whose argument is plainly `id`: what they read. Elsewhere `id` is a member reference's.
 BY_ID = {"member": Member, "contest": Contest, "instantWinGame": InstantWinGame}
@@ -60,6 +63,7 @@ SNAPSHOT: tuple[type[Model], ...] = (
     Webhook,
     ApiKey,
     StaffUser,
+    AuditEntry,
 )
 
 

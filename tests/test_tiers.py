@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from core.clock import clock
 from gamification.accounts.models import Member
+from gamification.audit import SYSTEM
 from gamification.events.models import Event
 from gamification.points import memberships, tiers
 from gamification.points.models import EarningRuleKind, Membership, Tier
@@ -82,9 +83,9 @@ LISTS = "query { tiers { name rank } membershipPlans { name } }"
 async def _program(gql: GraphQLClient, **settings: object):
     program = await new_program(**settings)
     await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal(1))
-    bronze = await tiers.create_tier(program.id, "Bronze", 0, 0)
-    silver = await tiers.create_tier(program.id, "Silver", 1, 100)
-    gold = await tiers.create_tier(program.id, "Gold", 2, 500, Decimal(2))
+    bronze = await tiers.create_tier(SYSTEM, program.id, "Bronze", 0, 0)
+    silver = await tiers.create_tier(SYSTEM, program.id, "Silver", 1, 100)
+    gold = await tiers.create_tier(SYSTEM, program.id, "Gold", 2, 500, Decimal(2))
     member = await sign_up(gql, program)
     till = await integration_client(gql, program)
     return program, member, till, (bronze, silver, gold)
@@ -173,7 +174,12 @@ async def test_a_vip_membership_is_a_floor_until_it_ends(gql: GraphQLClient) -> 
     # given a Bronze member and a 30-day Gold plan
     program, member, till, (_, silver, gold) = await _program(gql, tier_window_days=365)
     plan = await memberships.create_plan(
-        program.id, name="Gold Club", tier_id=gold.id, duration_days=30, price=Decimal("9.99")
+        SYSTEM,
+        program.id,
+        name="Gold Club",
+        tier_id=gold.id,
+        duration_days=30,
+        price=Decimal("9.99"),
     )
     start = clock.now()
     with clock.frozen_at(start) as time:
@@ -191,7 +197,12 @@ async def test_a_vip_membership_is_a_floor_until_it_ends(gql: GraphQLClient) -> 
         assert await _shown_tier(member.id) == "Gold"
         # a reused external id for another plan is refused
         other = await memberships.create_plan(
-            program.id, name="Silver Club", tier_id=silver.id, duration_days=5, price=Decimal(1)
+            SYSTEM,
+            program.id,
+            name="Silver Club",
+            tier_id=silver.id,
+            duration_days=5,
+            price=Decimal(1),
         )
         reused = await till.mutate(ACTIVATE, {**input, "planId": str(other.id)})
         assert codes(reused) == ["IDEMPOTENCY_KEY_REUSED"]
@@ -209,7 +220,7 @@ async def test_activation_refuses_unknown_plans_and_foreign_members(gql: GraphQL
     program, member, till, (_, _, gold) = await _program(gql)
     _, stranger, stranger_till, _ = await _program(gql)
     plan = await memberships.create_plan(
-        program.id, name="Gold Club", tier_id=gold.id, duration_days=30, price=Decimal(10)
+        SYSTEM, program.id, name="Gold Club", tier_id=gold.id, duration_days=30, price=Decimal(10)
     )
     foreign = {"member": {"id": str(stranger.id)}, "planId": str(plan.id), "externalId": "v"}
     assert codes(await till.mutate(ACTIVATE, foreign)) == ["MEMBER_NOT_FOUND"]
@@ -280,8 +291,8 @@ async def test_two_workers_reviewing_at_once_review_each_member_once(gql: GraphQ
 
 async def test_a_spend_basis_counts_money_net_of_refunds(gql: GraphQLClient) -> None:
     program = await new_program(tier_basis="spend")
-    await tiers.create_tier(program.id, "Bronze", 0, 0)
-    await tiers.create_tier(program.id, "Silver", 1, 250)
+    await tiers.create_tier(SYSTEM, program.id, "Bronze", 0, 0)
+    await tiers.create_tier(SYSTEM, program.id, "Silver", 1, 250)
     member = await sign_up(gql, program)
     till = await integration_client(gql, program)
     # no earning rule at all: spend alone qualifies
@@ -294,7 +305,7 @@ async def test_a_spend_basis_counts_money_net_of_refunds(gql: GraphQLClient) -> 
 async def test_concurrent_activations_move_the_tier_once(gql: GraphQLClient) -> None:
     program, member, till, (_, _, gold) = await _program(gql)
     plan = await memberships.create_plan(
-        program.id, name="Gold Club", tier_id=gold.id, duration_days=30, price=Decimal(10)
+        SYSTEM, program.id, name="Gold Club", tier_id=gold.id, duration_days=30, price=Decimal(10)
     )
     results = await asyncio.gather(
         *(
@@ -345,6 +356,6 @@ async def test_a_new_member_starts_in_the_entry_tier_referred_or_not(gql: GraphQ
 
 async def test_without_a_tier_from_zero_a_new_member_has_none(gql: GraphQLClient) -> None:
     program = await new_program()
-    await tiers.create_tier(program.id, "Silver", 1, 100)
+    await tiers.create_tier(SYSTEM, program.id, "Silver", 1, 100)
     member = await sign_up(gql, program)
     assert (await member.client.query(ME_TIER))["me"]["tier"] is None

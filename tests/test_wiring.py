@@ -14,6 +14,7 @@ from core.clock import clock
 from core.redis import run_scripts
 from gamification import leaderboards
 from gamification.accounts.models import Member
+from gamification.audit import SYSTEM
 from gamification.leaderboards import Period
 from gamification.points import memberships, tiers
 from gamification.points.models import EarningRuleKind
@@ -383,9 +384,9 @@ async def test_the_export_of_a_member_who_did_everything_has_every_section_and_n
         ENTER, {"contestId": contest["contest"]["id"], "idempotencyKey": "e"}
     )
     assert entered["errors"] == []
-    gold = await tiers.create_tier(program.id, "Gold", 2)
+    gold = await tiers.create_tier(SYSTEM, program.id, "Gold", 2)
     plan = await memberships.create_plan(
-        program.id, name="VIP", tier_id=gold.id, duration_days=30, price=Decimal("9.99")
+        SYSTEM, program.id, name="VIP", tier_id=gold.id, duration_days=30, price=Decimal("9.99")
     )
     await memberships.activate_membership(await Member.get(id=me.id), plan.id, "vip-1")
     await segments.compute_segments(await Program.get(id=program.id))

@@ -21,9 +21,12 @@ from core import request_ids
 from core.clock import clock
 from core.redis import ScriptCall, run_scripts
 from core.settings import get_settings
+from gamification.audit import Actor
 from gamification.games import contests
 
 log = structlog.get_logger("workers.contests")
+# Who the trail says drew: the worker, carrying out the draw a staff user asked for.
+DRAWING = Actor.system("worker: contest draw")
 
 # Deletes the lease only if it is still this job's (an expired one may be another job's now).
 _RELEASE = """
@@ -89,7 +92,7 @@ async def draw_contest(ctx: dict[str, Any], contest_id: int) -> int:
 
     renewing = asyncio.create_task(renew())
     try:
-        outcome = await contests.draw(contest_id)
+        outcome = await contests.draw(DRAWING, contest_id)
     finally:
         renewing.cancel()
         await run_scripts(pool, [ScriptCall(_RELEASE, [key], [token])])

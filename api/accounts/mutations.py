@@ -158,7 +158,9 @@ class AccountMutations:
         info: Info,
         input: Annotated[CreateApiKeyInput, strawberry.argument(description="The key's label.")],
     ) -> CreateApiKeyPayload:
-        key, plaintext = await api_keys.create_api_key(info.context.program_id, input.name)
+        key, plaintext = await api_keys.create_api_key(
+            info.context.actor, info.context.program_id, input.name
+        )
         return CreateApiKeyPayload(api_key=ApiKey.from_model(key), key=plaintext)
 
     @strawberry.mutation(
@@ -173,5 +175,5 @@ class AccountMutations:
         input: Annotated[RevokeApiKeyInput, strawberry.argument(description="Which key.")],
     ) -> RevokeApiKeyPayload:
         key_id = parse_id(input.api_key_id, "apiKeyId")
-        key = await api_keys.revoke_api_key(info.context.program_id, key_id)
+        key = await api_keys.revoke_api_key(info.context.actor, info.context.program_id, key_id)
         return RevokeApiKeyPayload(api_key=ApiKey.from_model(key))

@@ -40,6 +40,7 @@ class BadgeMutations:
         ],
     ) -> CreateBadgePayload:
         badge = await definitions.create_badge(
+            info.context.actor,
             info.context.program_id,
             input.criteria,
             definitions.BadgeFields(
@@ -73,6 +74,7 @@ class BadgeMutations:
         ],
     ) -> UpdateBadgePayload:
         badge = await definitions.update_badge(
+            info.context.actor,
             info.context.program_id,
             parse_id(input.badge_id, "badgeId"),
             definitions.BadgeFields(
@@ -100,6 +102,6 @@ class BadgeMutations:
         input: Annotated[ArchiveBadgeInput, strawberry.argument(description="Which badge.")],
     ) -> ArchiveBadgePayload:
         badge = await definitions.archive_badge(
-            info.context.program_id, parse_id(input.badge_id, "badgeId")
+            info.context.actor, info.context.program_id, parse_id(input.badge_id, "badgeId")
         )
         return ArchiveBadgePayload(badge=Badge.from_model(badge))

@@ -75,6 +75,7 @@ class ChallengeMutations:
         ],
     ) -> CreateChallengePayload:
         challenge = await definitions.create_challenge(
+            info.context.actor,
             info.context.program_id,
             input.metric,
             input.kind,
@@ -109,6 +110,7 @@ class ChallengeMutations:
         ],
     ) -> UpdateChallengePayload:
         challenge = await definitions.update_challenge(
+            info.context.actor,
             info.context.program_id,
             parse_id(input.challenge_id, "challengeId"),
             definitions.ChallengeFields(
@@ -139,6 +141,6 @@ class ChallengeMutations:
         ],
     ) -> ArchiveChallengePayload:
         challenge = await definitions.archive_challenge(
-            info.context.program_id, parse_id(input.challenge_id, "challengeId")
+            info.context.actor, info.context.program_id, parse_id(input.challenge_id, "challengeId")
         )
         return ArchiveChallengePayload(challenge=Challenge.from_model(challenge))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from api.demo.actor import DEMO
 from core.clock import clock
 from gamification.accounts.api_keys import create_api_key
 from gamification.accounts.models import ApiKey, Member, StaffUser
@@ -43,10 +44,10 @@ async def seed(program: Program | None = None) -> tuple[Program, Member]:
     )
     if not await seed_keys.known(program.id, SETTINGS_KEY):
         missing = {k: v for k, v in DEMO_SETTINGS.items() if k not in (program.settings or {})}
-        program = await settings.update_settings(program.id, missing)
+        program = await settings.update_settings(DEMO, program.id, missing)
         await seed_keys.remember(program.id, SETTINGS_KEY, program.id)
     if not await StaffUser.exists(program_id=program.id, email=DEMO_STAFF_EMAIL):
-        await create_staff(DEMO_SLUG, DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, "ADMIN")
+        await create_staff(DEMO, DEMO_SLUG, DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, "ADMIN")
     member = await Member.get_or_none(program_id=program.id, email=DEMO_MEMBER_EMAIL)
     if member is None:
         with clock.frozen_at(clock.now() - timedelta(days=MEMBER_SINCE_DAYS)):
@@ -55,7 +56,11 @@ async def seed(program: Program | None = None) -> tuple[Program, Member]:
             )
     if not await ApiKey.exists(prefix=DEMO_API_KEY_PREFIX):
         await create_api_key(
-            program.id, "Demo point of sale", prefix=DEMO_API_KEY_PREFIX, secret=DEMO_API_KEY_SECRET
+            DEMO,
+            program.id,
+            "Demo point of sale",
+            prefix=DEMO_API_KEY_PREFIX,
+            secret=DEMO_API_KEY_SECRET,
         )
     return program, member
 

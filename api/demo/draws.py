@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from api.demo import keys
+from api.demo.actor import DEMO
 from core.clock import clock
 from gamification.accounts.models import Member
 from gamification.games import contests, prizes
@@ -29,6 +30,7 @@ async def seed(program: Program, member: Member) -> None:
         now = clock.now()
         opened = now - timedelta(days=30)
         contest = await contests.create_contest(
+            DEMO,
             program.id,
             name=DEMO_DRAWN_CONTEST,
             opens_at=opened,
@@ -56,4 +58,4 @@ async def seed(program: Program, member: Member) -> None:
     )
     if contest.drawn_at is None:
         # What the worker's draw job does once a contest has closed (drawing twice pays once).
-        await contests.draw(contest.id)
+        await contests.draw(DEMO, contest.id)

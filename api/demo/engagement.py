@@ -12,6 +12,7 @@ from typing import Any
 
 import bootstrap
 from api.demo import keys
+from api.demo.actor import DEMO
 from badges.definitions import BadgeFields, create_badge
 from badges.models import Badge, BadgeCriteria
 from challenges import progress
@@ -32,6 +33,7 @@ async def _badge(
     async def make() -> Badge:
         fields = BadgeFields(name=name, **kwargs)
         return await create_badge(
+            DEMO,
             program.id,
             criteria,
             fields,
@@ -55,7 +57,9 @@ async def _make_challenge(
     fields = ChallengeFields(
         name=name, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=30), **kwargs
     )
-    return await create_challenge(program.id, metric, kind, enrolment, fields, category=category)
+    return await create_challenge(
+        DEMO, program.id, metric, kind, enrolment, fields, category=category
+    )
 
 
 async def _challenge(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from api.demo import keys
+from api.demo.actor import DEMO
 from core.clock import clock
 from gamification.accounts.models import Member
 from gamification.games import contests, instant_win, prizes
@@ -20,6 +21,7 @@ async def seed(program: Program, member: Member) -> None:
     async def game(name: str) -> InstantWinGame:
         now = clock.now()
         return await instant_win.create_game(
+            DEMO,
             program.id,
             name=name,
             starts_at=now - timedelta(hours=1),
@@ -37,6 +39,7 @@ async def seed(program: Program, member: Member) -> None:
     async def contest(name: str) -> Contest:
         now = clock.now()
         return await contests.create_contest(
+            DEMO,
             program.id,
             name=name,
             opens_at=now - timedelta(hours=1),

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from api.demo import keys
+from api.demo.actor import DEMO
 from core.clock import clock
 from gamification.accounts.models import Member
 from gamification.points import earning_rules, memberships, purchases, tiers
@@ -88,7 +89,7 @@ async def _tier(
         return await Tier.get_or_none(program_id=program.id, rank=rank)
 
     async def make() -> Tier:
-        return await tiers.create_tier(program.id, name, rank, threshold, x)
+        return await tiers.create_tier(DEMO, program.id, name, rank, threshold, x)
 
     return await keys.ensure(program, key, Tier, make, adopt)
 
@@ -114,7 +115,7 @@ async def seed(program: Program, member: Member) -> None:
     for key, (name, values) in _rules().items():
 
         async def make(rule_name: str, values: dict[str, Any] = values) -> EarningRule:
-            return await earning_rules.create_rule(program.id, name=rule_name, **values)
+            return await earning_rules.create_rule(DEMO, program.id, name=rule_name, **values)
 
         if values["kind"] == EarningRuleKind.CAMPAIGN:
             # A campaign that has run its course is followed by a new one: one always runs.
@@ -132,6 +133,7 @@ async def seed(program: Program, member: Member) -> None:
 
     async def plan() -> MembershipPlan:
         return await memberships.create_plan(
+            DEMO,
             program.id,
             name="Gold Club (1 year)",
             tier_id=gold.id,

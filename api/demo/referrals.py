@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from api.demo.actor import DEMO
 from core.clock import clock
 from core.redis import create_redis
 from core.settings import get_settings
@@ -34,7 +35,7 @@ PASSWORD = "demo-friend-password"
 
 async def seed(program: Program, member: Member) -> None:
     if not program.settings.get("referral_points"):
-        await referrals.configure(program, **DEMO_RULES)
+        await referrals.configure(DEMO, program, **DEMO_RULES)
     for email, name, qualifies, points in FRIENDS:
         friend = await Member.get_or_none(program_id=program.id, email=email)
         if friend is None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from api.demo import keys
+from api.demo.actor import DEMO
 from gamification.accounts.models import Member
 from gamification.points.models import Tier
 from gamification.programs.models import Program
@@ -62,11 +63,11 @@ async def seed(program: Program, member: Member) -> None:
         key = values.pop("key")
 
         async def make(values: dict[str, Any] = values) -> Reward:
-            return await catalog.create_reward(program.id, **values)
+            return await catalog.create_reward(DEMO, program.id, **values)
 
         reward = await keys.ensure(
             program, key, Reward, make, keys.by_name(Reward, program, values["name"])
         )
         if values.get("minimum_tier_id") and reward.minimum_tier_id is None and not reward.archived:
             # Tiers were seeded after this reward was: make it the exclusive one it should be.
-            await catalog.update_reward(reward, minimum_tier_id=values["minimum_tier_id"])
+            await catalog.update_reward(DEMO, reward, minimum_tier_id=values["minimum_tier_id"])

@@ -5,6 +5,7 @@ them). Seeded before the purchases, so theirs are delivered. Found by its key.""
 from __future__ import annotations
 
 from api.demo import keys
+from api.demo.actor import DEMO
 from core.settings import get_settings
 from gamification.accounts.models import Member
 from gamification.events import EventType
@@ -22,7 +23,7 @@ async def seed(program: Program, member: Member) -> None:
 
     async def make() -> Webhook:
         webhook, _ = await webhooks.create_webhook(
-            program.id, url, [t.value for t in EventType], DEMO_SECRET, allow_private=True
+            DEMO, program.id, url, [t.value for t in EventType], DEMO_SECRET, allow_private=True
         )
         return webhook
 

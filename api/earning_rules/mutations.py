@@ -54,7 +54,7 @@ class EarningRuleMutations:
         ],
     ) -> EarningRulePayload:
         rule = await earning_rules.create_rule(
-            info.context.program_id, **_values(input, earning_rules.RULE_FIELDS)
+            info.context.actor, info.context.program_id, **_values(input, earning_rules.RULE_FIELDS)
         )
         return EarningRulePayload(earning_rule=EarningRule.from_model(rule))
 
@@ -74,6 +74,7 @@ class EarningRuleMutations:
         ],
     ) -> EarningRulePayload:
         rule = await earning_rules.update_rule(
+            info.context.actor,
             info.context.program_id,
             parse_id(input.rule_id, "ruleId"),
             **_values(input, earning_rules.RULE_FIELDS),
@@ -92,7 +93,7 @@ class EarningRuleMutations:
         input: Annotated[ArchiveEarningRuleInput, strawberry.argument(description="Which rule.")],
     ) -> EarningRulePayload:
         rule = await earning_rules.archive_rule(
-            info.context.program_id, parse_id(input.rule_id, "ruleId")
+            info.context.actor, info.context.program_id, parse_id(input.rule_id, "ruleId")
         )
         return EarningRulePayload(earning_rule=EarningRule.from_model(rule))
 

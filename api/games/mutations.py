@@ -161,6 +161,7 @@ class GameMutations:
         ],
     ) -> InstantWinGamePayload:
         game = await instant_win.create_game(
+            info.context.actor,
             info.context.program_id,
             name=input.name,
             starts_at=input.starts_at,
@@ -205,6 +206,7 @@ class GameMutations:
 
         badge = given(input.required_badge_id)
         game = await instant_win.update_game(
+            info.context.actor,
             info.context.program_id,
             parse_id(input.game_id, "gameId"),
             name=given(input.name),
@@ -230,7 +232,7 @@ class GameMutations:
         ],
     ) -> InstantWinGamePayload:
         game = await instant_win.archive_game(
-            info.context.program_id, parse_id(input.game_id, "gameId")
+            info.context.actor, info.context.program_id, parse_id(input.game_id, "gameId")
         )
         return InstantWinGamePayload(game=await _game_node(game.id, game.program_id))
 
@@ -249,6 +251,7 @@ class GameMutations:
         ],
     ) -> ContestPayload:
         contest = await contests.create_contest(
+            info.context.actor,
             info.context.program_id,
             name=input.name,
             opens_at=input.opens_at,
@@ -276,6 +279,7 @@ class GameMutations:
         ],
     ) -> ContestPayload:
         contest = await contests.update_contest(
+            info.context.actor,
             info.context.program_id,
             parse_id(input.contest_id, "contestId"),
             name=input.name,
@@ -295,7 +299,7 @@ class GameMutations:
         input: Annotated[ContestIdInput, strawberry.argument(description="Which contest.")],
     ) -> ContestPayload:
         contest = await contests.archive_contest(
-            info.context.program_id, parse_id(input.contest_id, "contestId")
+            info.context.actor, info.context.program_id, parse_id(input.contest_id, "contestId")
         )
         return ContestPayload(contest=Contest.from_model(contest))
 
@@ -313,6 +317,6 @@ class GameMutations:
         contest = await contests.contest_in_program(
             info.context.program_id, parse_id(input.contest_id, "contestId")
         )
-        contests.check_drawable(contest)
+        await contests.request_draw(info.context.actor, contest)
         enqueued = await enqueue_draw(info.context.request.app.state.arq, contest.id)
         return DrawContestPayload(contest=Contest.from_model(contest), enqueued=enqueued)

@@ -45,9 +45,7 @@ class MemberMutations:
         member = await member_in_program(
             info.context.program_id, parse_id(input.member_id, "memberId")
         )
-        blocked = await member_status.block_member(
-            member, reason=input.reason, staff_id=info.context.caller.staff_id
-        )
+        blocked = await member_status.block_member(info.context.actor, member, reason=input.reason)
         return MemberPayload(member=Member.from_model(blocked))
 
     @strawberry.mutation(
@@ -63,9 +61,7 @@ class MemberMutations:
         member = await member_in_program(
             info.context.program_id, parse_id(input.member_id, "memberId")
         )
-        unblocked = await member_status.unblock_member(
-            member, staff_id=info.context.caller.staff_id
-        )
+        unblocked = await member_status.unblock_member(info.context.actor, member)
         return MemberPayload(member=Member.from_model(unblocked))
 
     @strawberry.mutation(
@@ -83,9 +79,7 @@ class MemberMutations:
         member = await member_in_program(
             info.context.program_id, parse_id(input.member_id, "memberId")
         )
-        erased = await personal_data.anonymise_member(
-            member, by=f"staff:{info.context.caller.staff_id}"
-        )
+        erased = await personal_data.anonymise_member(info.context.actor, member)
         return MemberPayload(member=Member.from_model(erased))
 
     @strawberry.mutation(

@@ -39,10 +39,10 @@ class PointsMutations:
             info.context.program_id, parse_id(input.member_id, "memberId")
         )
         adjustment = await ledger.adjust(
+            info.context.actor,
             member,
             input.delta,
             reason=input.reason,
-            staff_id=info.context.caller.staff_id,
             idempotency_key=input.idempotency_key,
         )
         return AdjustPointsPayload(

@@ -48,7 +48,9 @@ class ProgramMutations:
             if value is strawberry.UNSET:
                 continue
             changes[key] = value.value if isinstance(value, TierBasis) else value
-        program = await settings.update_settings(info.context.program_id, changes)
+        program = await settings.update_settings(
+            info.context.actor, info.context.program_id, changes
+        )
         return UpdateProgramSettingsPayload(settings=ProgramSettings.from_model(program))
 
     @strawberry.mutation(
@@ -62,7 +64,11 @@ class ProgramMutations:
         input: Annotated[CreateStaffInput, strawberry.argument(description="The new user.")],
     ) -> StaffPayload:
         user = await staff.add_staff(
-            info.context.program_id, input.email, input.password, input.role.value
+            info.context.actor,
+            info.context.program_id,
+            input.email,
+            input.password,
+            input.role.value,
         )
         return StaffPayload(staff=StaffUser.from_model(user))
 
@@ -79,7 +85,10 @@ class ProgramMutations:
         ],
     ) -> StaffPayload:
         user = await staff.update_staff(
-            info.context.program_id, parse_id(input.staff_id, "staffId"), role=input.role.value
+            info.context.actor,
+            info.context.program_id,
+            parse_id(input.staff_id, "staffId"),
+            role=input.role.value,
         )
         return StaffPayload(staff=StaffUser.from_model(user))
 
@@ -95,6 +104,6 @@ class ProgramMutations:
         input: Annotated[ArchiveStaffInput, strawberry.argument(description="Whom.")],
     ) -> StaffPayload:
         user = await staff.archive_staff(
-            info.context.program_id, parse_id(input.staff_id, "staffId")
+            info.context.actor, info.context.program_id, parse_id(input.staff_id, "staffId")
         )
         return StaffPayload(staff=StaffUser.from_model(user))

@@ -110,6 +110,7 @@ class SegmentMutations:
     )
     @returns_user_errors(ComputeSegmentsPayload)
     async def compute_segments(self, info: Info) -> ComputeSegmentsPayload:
+        await segments.request_computation(info.context.actor, info.context.program_id)
         enqueued = await enqueue_segmentation(
             info.context.request.app.state.arq, info.context.program_id
         )

@@ -79,7 +79,9 @@ class RewardMutations:
         input: Annotated[CreateRewardInput, strawberry.argument(description="The reward.")],
     ) -> CreateRewardPayload:
         reward = await catalog.create_reward(
-            info.context.program_id, **_values(input, (*catalog.EDITABLE, "stock"))
+            info.context.actor,
+            info.context.program_id,
+            **_values(input, (*catalog.EDITABLE, "stock")),
         )
         return CreateRewardPayload(reward=Reward.from_model(reward))
 
@@ -101,7 +103,9 @@ class RewardMutations:
         reward = await catalog.reward_in_program(
             info.context.program_id, parse_id(input.reward_id, "rewardId")
         )
-        reward = await catalog.update_reward(reward, **_values(input, catalog.EDITABLE))
+        reward = await catalog.update_reward(
+            info.context.actor, reward, **_values(input, catalog.EDITABLE)
+        )
         return UpdateRewardPayload(reward=Reward.from_model(reward))
 
     @strawberry.mutation(
@@ -120,7 +124,7 @@ class RewardMutations:
         reward = await catalog.reward_in_program(
             info.context.program_id, parse_id(input.reward_id, "rewardId")
         )
-        reward = await catalog.restock_reward(reward, input.quantity)
+        reward = await catalog.restock_reward(info.context.actor, reward, input.quantity)
         return RestockRewardPayload(reward=Reward.from_model(reward))
 
     @strawberry.mutation(
@@ -137,7 +141,9 @@ class RewardMutations:
         reward = await catalog.reward_in_program(
             info.context.program_id, parse_id(input.reward_id, "rewardId")
         )
-        return ArchiveRewardPayload(reward=Reward.from_model(await catalog.archive_reward(reward)))
+        return ArchiveRewardPayload(
+            reward=Reward.from_model(await catalog.archive_reward(info.context.actor, reward))
+        )
 
     @strawberry.mutation(
         extensions=[member_spends(), *member_only()],
@@ -200,5 +206,7 @@ class RewardMutations:
             info.context.program_id, parse_id(input.redemption_id, "redemptionId")
         )
         return CancelRedemptionPayload(
-            redemption=Redemption.from_model(await redemptions.cancel(redemption))
+            redemption=Redemption.from_model(
+                await redemptions.cancel(info.context.actor, redemption)
+            )
         )

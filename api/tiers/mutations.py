@@ -42,6 +42,7 @@ class TierMutations:
         input: Annotated[CreateTierInput, strawberry.argument(description="The tier.")],
     ) -> TierPayload:
         tier = await tiers.create_tier(
+            info.context.actor,
             info.context.program_id,
             input.name,
             input.rank,
@@ -66,6 +67,7 @@ class TierMutations:
         ],
     ) -> TierPayload:
         tier = await tiers.update_tier(
+            info.context.actor,
             info.context.program_id,
             parse_id(input.tier_id, "tierId"),
             name=input.name,
@@ -87,7 +89,9 @@ class TierMutations:
         info: Info,
         input: Annotated[ArchiveTierInput, strawberry.argument(description="Which tier.")],
     ) -> TierPayload:
-        tier = await tiers.archive_tier(info.context.program_id, parse_id(input.tier_id, "tierId"))
+        tier = await tiers.archive_tier(
+            info.context.actor, info.context.program_id, parse_id(input.tier_id, "tierId")
+        )
         return TierPayload(tier=Tier.from_model(tier))
 
     @strawberry.mutation(
@@ -102,6 +106,7 @@ class TierMutations:
         input: Annotated[CreateMembershipPlanInput, strawberry.argument(description="The plan.")],
     ) -> MembershipPlanPayload:
         plan = await memberships.create_plan(
+            info.context.actor,
             info.context.program_id,
             name=input.name,
             tier_id=parse_id(input.tier_id, "tierId"),
@@ -124,6 +129,7 @@ class TierMutations:
         ],
     ) -> MembershipPlanPayload:
         plan = await memberships.update_plan(
+            info.context.actor,
             info.context.program_id,
             parse_id(input.plan_id, "planId"),
             name=input.name,
@@ -147,7 +153,7 @@ class TierMutations:
         ],
     ) -> MembershipPlanPayload:
         plan = await memberships.archive_plan(
-            info.context.program_id, parse_id(input.plan_id, "planId")
+            info.context.actor, info.context.program_id, parse_id(input.plan_id, "planId")
         )
         return MembershipPlanPayload(plan=MembershipPlan.from_model(plan))
 

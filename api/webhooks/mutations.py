@@ -42,6 +42,7 @@ class WebhookMutations:
         ],
     ) -> CreateWebhookPayload:
         webhook, secret = await webhooks.create_webhook(
+            info.context.actor,
             info.context.program_id,
             input.url,
             input.event_types,
@@ -62,7 +63,7 @@ class WebhookMutations:
         input: Annotated[ArchiveWebhookInput, strawberry.argument(description="Which webhook.")],
     ) -> ArchiveWebhookPayload:
         webhook = await webhooks.archive_webhook(
-            info.context.program_id, parse_id(input.webhook_id, "webhookId")
+            info.context.actor, info.context.program_id, parse_id(input.webhook_id, "webhookId")
         )
         return ArchiveWebhookPayload(webhook=Webhook.from_model(webhook))
 
@@ -80,6 +81,7 @@ class WebhookMutations:
         ],
     ) -> ReplayWebhookDeliveryPayload:
         delivery = await webhooks.replay_delivery(
+            info.context.actor,
             info.context.request.app.state.arq,
             info.context.program_id,
             parse_id(input.delivery_id, "deliveryId"),

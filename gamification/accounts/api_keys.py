@@ -11,9 +11,12 @@ import re
 import secrets
 import time
 
+from tortoise.transactions import in_transaction
+
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, ValidationFailed
 from gamification.accounts.models import ApiKey
+from gamification.audit import Actor, AuditAction, trail
 
 _PREFIX_BYTES = 6
 # What a key's prefix can be: anything else is no key, and never reaches the database.
@@ -31,7 +34,12 @@ def _hash(secret: str) -> str:
 
 
 async def create_api_key(
-    program_id: int, name: str, *, prefix: str | None = None, secret: str | None = None
+    actor: Actor,
+    program_id: int,
+    name: str,
+    *,
+    prefix: str | None = None,
+    secret: str | None = None,
 ) -> tuple[ApiKey, str]:
     """The stored key and the plaintext, which is never seen again. `prefix` and `secret` are
     drawn at random unless given (only the public demo key gives them)."""
@@ -42,13 +50,21 @@ async def create_api_key(
         )
     prefix = prefix or secrets.token_hex(_PREFIX_BYTES)
     secret = secret or secrets.token_urlsafe(_SECRET_BYTES)
-    key = await ApiKey.create(
-        program_id=program_id,
-        name=name,
-        prefix=prefix,
-        key_hash=_hash(secret),
-        created_at=clock.now(),
-    )
+    async with in_transaction():
+        key = await ApiKey.create(
+            program_id=program_id,
+            name=name,
+            prefix=prefix,
+            key_hash=_hash(secret),
+            created_at=clock.now(),
+        )
+        await trail.record(
+            actor,
+            AuditAction.API_KEY_CREATED,
+            program_id=program_id,
+            target_id=key.id,
+            after=trail.snapshot(key),
+        )
     return key, f"lk_{prefix}_{secret}"
 
 
@@ -75,11 +91,21 @@ def forget_all() -> None:
     _cache.clear()
 
 
-async def revoke_api_key(program_id: int, key_id: int) -> ApiKey:
+async def revoke_api_key(actor: Actor, program_id: int, key_id: int) -> ApiKey:
     """Revoke a key of this program (again is harmless) and return it."""
-    await ApiKey.filter(id=key_id, program_id=program_id, revoked_at__isnull=True).update(
-        revoked_at=clock.now()
-    )
+    async with in_transaction():
+        at = clock.now()
+        if await ApiKey.filter(id=key_id, program_id=program_id, revoked_at__isnull=True).update(
+            revoked_at=at
+        ):
+            await trail.record(
+                actor,
+                AuditAction.API_KEY_REVOKED,
+                program_id=program_id,
+                target_id=key_id,
+                before={"revoked_at": None},
+                after={"revoked_at": at},
+            )
     for cache_key, (_, cached) in list(_cache.items()):
         if cached.id == key_id:
             _cache.pop(cache_key, None)

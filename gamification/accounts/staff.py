@@ -20,6 +20,7 @@ from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.login_throttle import LoginThrottle
 from gamification.accounts.members import normalise_email
 from gamification.accounts.models import StaffRole, StaffUser
+from gamification.audit import Actor, AuditAction, trail
 from gamification.programs.models import Program
 from gamification.programs.programs import program_by_slug
 
@@ -33,26 +34,39 @@ def parse_role(role: str) -> StaffRole:
         ) from None
 
 
-async def create_staff(program_slug: str, email: str, password: str, role: str) -> StaffUser:
+async def create_staff(
+    actor: Actor, program_slug: str, email: str, password: str, role: str
+) -> StaffUser:
     """A staff user of the program named by its slug (the command line's `create-staff`)."""
     program = await program_by_slug(program_slug)
-    return await add_staff(program.id, email, password, role)
+    return await add_staff(actor, program.id, email, password, role)
 
 
-async def add_staff(program_id: int, email: str, password: str, role: str) -> StaffUser:
+async def add_staff(
+    actor: Actor, program_id: int, email: str, password: str, role: str
+) -> StaffUser:
     """A new staff user of the program (EMAIL_TAKEN when the email has one there already)."""
     email = normalise_email(email)
     passwords.check_password_rules(password)
     staff_role = parse_role(role)
     password_hash = await passwords.hash_password(password)
     try:
-        return await StaffUser.create(
-            program_id=program_id,
-            email=email,
-            password_hash=password_hash,
-            role=staff_role,
-            created_at=clock.now(),
-        )
+        async with in_transaction():
+            staff = await StaffUser.create(
+                program_id=program_id,
+                email=email,
+                password_hash=password_hash,
+                role=staff_role,
+                created_at=clock.now(),
+            )
+            await trail.record(
+                actor,
+                AuditAction.STAFF_CREATED,
+                program_id=program_id,
+                target_id=staff.id,
+                after=trail.snapshot(staff),
+            )
+            return staff
     except IntegrityError:
         raise Refused(
             AccountErrorCode.EMAIL_TAKEN, "This email already has a staff account.", "email"
@@ -92,7 +106,7 @@ async def _keep_an_admin(program_id: int, staff: StaffUser) -> None:
         )
 
 
-async def update_staff(program_id: int, staff_id: int, *, role: str) -> StaffUser:
+async def update_staff(actor: Actor, program_id: int, staff_id: int, *, role: str) -> StaffUser:
     """Give a staff user another role (LAST_ADMIN when that leaves the program no admin)."""
     new_role = parse_role(role)
     async with in_transaction():
@@ -102,12 +116,21 @@ async def update_staff(program_id: int, staff_id: int, *, role: str) -> StaffUse
             raise Refused(ErrorCode.ALREADY_ARCHIVED, "This staff user is archived.", "staffId")
         if new_role != StaffRole.ADMIN:
             await _keep_an_admin(program_id, staff)
+        before = trail.snapshot(staff)
         staff.role = new_role
         await StaffUser.filter(id=staff.id).update(role=new_role)
+        await trail.record(
+            actor,
+            AuditAction.STAFF_UPDATED,
+            program_id=program_id,
+            target_id=staff.id,
+            before=before,
+            after=trail.snapshot(staff),
+        )
     return staff
 
 
-async def archive_staff(program_id: int, staff_id: int) -> StaffUser:
+async def archive_staff(actor: Actor, program_id: int, staff_id: int) -> StaffUser:
     """End a staff user's access: no more log-ins, sessions revoked (LAST_ADMIN for the last
     admin, ALREADY_ARCHIVED when done before)."""
     async with in_transaction():
@@ -116,9 +139,18 @@ async def archive_staff(program_id: int, staff_id: int) -> StaffUser:
         if staff.archived_at is not None:
             raise Refused(ErrorCode.ALREADY_ARCHIVED, "This staff user is archived.", "staffId")
         await _keep_an_admin(program_id, staff)
+        before = trail.snapshot(staff)
         staff.archived_at = clock.now()
         await StaffUser.filter(id=staff.id).update(archived_at=staff.archived_at)
         await sessions.revoke_staff_sessions(staff.id)
+        await trail.record(
+            actor,
+            AuditAction.STAFF_ARCHIVED,
+            program_id=program_id,
+            target_id=staff.id,
+            before=before,
+            after=trail.snapshot(staff),
+        )
     return staff
 
 

@@ -84,17 +84,17 @@ class MemberSignedUp(Payload):
 @dataclass(frozen=True, kw_only=True)
 class MemberBlocked(Payload):
     reason: str  # as the staff member wrote it
-    staff: int  # the staff member's id
+    staff: int | None  # the staff member's id (null: the system)
 
 
 @dataclass(frozen=True, kw_only=True)
 class MemberUnblocked(Payload):
-    staff: int  # the staff member's id
+    staff: int | None  # the staff member's id (null: the system)
 
 
 @dataclass(frozen=True, kw_only=True)
 class MemberAnonymised(Payload):
-    by: str  # "member" (the member deleted their account) or "staff:<id>"
+    by: str  # "member" (the member deleted their account), "staff:<id>" or "system"
 
 
 # --- purchases ---
@@ -177,7 +177,7 @@ class PointsAdjusted(Payload):
 
     points: int  # signed: negative takes points away
     reason: str
-    staff: int  # the staff member's id
+    staff: int | None  # the staff member's id (null: the system)
     entry: int  # the ledger entry's id
 
 

@@ -25,6 +25,7 @@ from enum import StrEnum
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.transactions import in_transaction
 
 from core.bulk import column
 from core.clock import clock
@@ -33,6 +34,7 @@ from core.unique_names import unique_name
 from gamification import events
 from gamification.accounts.members import display_names
 from gamification.accounts.models import Member
+from gamification.audit import Actor, AuditAction, trail
 from gamification.events.payloads import ContestEntered, PrizeWon
 from gamification.games import draws, prizes
 from gamification.games.error_codes import GameErrorCode
@@ -83,6 +85,7 @@ def _check_cap(cap: int) -> None:
 
 
 async def create_contest(
+    actor: Actor,
     program_id: int,
     *,
     name: str,
@@ -128,6 +131,13 @@ async def create_contest(
                 reward_id=prize_in.reward_id,
                 quantity=prize_in.quantity,
             )
+        await trail.record(
+            actor,
+            AuditAction.CONTEST_CREATED,
+            program_id=program_id,
+            target_id=contest.id,
+            after={**trail.snapshot(contest), "prizes": prizes.described(prizes_in, names)},
+        )
     return contest
 
 
@@ -139,6 +149,7 @@ async def contest_in_program(program_id: int, contest_id: int) -> Contest:
 
 
 async def update_contest(
+    actor: Actor,
     program_id: int,
     contest_id: int,
     *,
@@ -147,6 +158,7 @@ async def update_contest(
 ) -> Contest:
     """Rename, or raise the cap (lowering it would strand entries already made)."""
     contest = await contest_in_program(program_id, contest_id)
+    before = trail.snapshot(contest)
     if name is not None:
         contest.name = prizes.check_name(name)
     if max_entries_per_member is not None:
@@ -158,14 +170,18 @@ async def update_contest(
         contest.max_entries_per_member = max_entries_per_member
     async with unique_name(Contest, program_id, contest.name, what="contest", own_id=contest.id):
         await contest.save(update_fields=["name", "max_entries_per_member"])
+        await trail.changed(actor, AuditAction.CONTEST_UPDATED, contest, before)
     return contest
 
 
-async def archive_contest(program_id: int, contest_id: int) -> Contest:
+async def archive_contest(actor: Actor, program_id: int, contest_id: int) -> Contest:
     """Hide a contest from members. A contest with entries still gets drawn."""
     contest = await contest_in_program(program_id, contest_id)
-    contest.archived = True
-    await contest.save(update_fields=["archived"])
+    async with in_transaction():
+        before = trail.snapshot(contest)
+        contest.archived = True
+        await contest.save(update_fields=["archived"])
+        await trail.changed(actor, AuditAction.CONTEST_ARCHIVED, contest, before)
     return contest
 
 
@@ -385,7 +401,19 @@ async def award(contest: Contest, winner: draws.Winner) -> bool:
     return True
 
 
-async def draw(contest_id: int) -> DrawOutcome | None:
+async def request_draw(actor: Actor, contest: Contest) -> None:
+    """Staff ask for the draw (the worker runs it): refused unless the contest can be drawn."""
+    check_drawable(contest)
+    await trail.record(
+        actor,
+        AuditAction.CONTEST_DRAW_REQUESTED,
+        program_id=contest.program_id,
+        target_id=contest.id,
+        after={"closes_at": contest.closes_at},
+    )
+
+
+async def draw(actor: Actor, contest_id: int) -> DrawOutcome | None:
     """Resolve the contest (see the module docstring). None when it does not exist."""
     contest = await Contest.get_or_none(id=contest_id)
     if contest is None:
@@ -396,7 +424,22 @@ async def draw(contest_id: int) -> DrawOutcome | None:
     awarded = 0
     for winner in winners:
         awarded += await award(contest, winner)
-    await Contest.filter(id=contest.id, drawn_at=None).update(drawn_at=clock.now())
+    async with in_transaction():
+        drawn_at = clock.now()
+        if await Contest.filter(id=contest.id, drawn_at=None).update(drawn_at=drawn_at):
+            await trail.record(
+                actor,
+                AuditAction.CONTEST_DRAWN,
+                program_id=contest.program_id,
+                target_id=contest.id,
+                before={"drawn_at": None},
+                after={
+                    "drawn_at": drawn_at,
+                    "winners": len(winners),
+                    "entries": len(entries),
+                    "entry_list_hash": entries.hash,
+                },
+            )
     await contest.refresh_from_db()
     return DrawOutcome(contest, winners, awarded)
 

@@ -25,6 +25,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
 
 from core.bulk import insert_row
 from core.clock import clock
@@ -33,6 +34,7 @@ from core.statements import Statement
 from core.unique_names import unique_name
 from gamification import events
 from gamification.accounts.models import Member
+from gamification.audit import Actor, AuditAction, trail
 from gamification.events import caches
 from gamification.events.payloads import GamePlayed, PrizeWon
 from gamification.games import prizes
@@ -76,6 +78,7 @@ def draw_moments(starts_at: datetime, ends_at: datetime, count: int) -> list[dat
 
 
 async def create_game(
+    actor: Actor,
     program_id: int,
     *,
     name: str,
@@ -139,6 +142,13 @@ async def create_game(
                     ],
                     batch_size=1000,
                 )
+        await trail.record(
+            actor,
+            AuditAction.INSTANT_WIN_GAME_CREATED,
+            program_id=program_id,
+            target_id=game.id,
+            after={**trail.snapshot(game), "prizes": prizes.described(prizes_in, names)},
+        )
     return game
 
 
@@ -214,6 +224,7 @@ async def game_in_program(program_id: int, game_id: int) -> InstantWinGame:
 
 
 async def update_game(
+    actor: Actor,
     program_id: int,
     game_id: int,
     *,
@@ -227,6 +238,7 @@ async def update_game(
     """Change what can change without redrawing moments: name, limits, eligibility. Fields in
     `clear` are set back to null (no limit, no requirement)."""
     game = await game_in_program(program_id, game_id)
+    before = trail.snapshot(game)
     if name is not None:
         game.name = prizes.check_name(name)
     _check_optional_positive(max_plays_per_day, "maxPlaysPerDay")
@@ -245,15 +257,19 @@ async def update_game(
             setattr(game, field, value)
     async with unique_name(InstantWinGame, program_id, game.name, what="game", own_id=game.id):
         await game.save()
+        await trail.changed(actor, AuditAction.INSTANT_WIN_GAME_UPDATED, game, before)
     caches.changed(_GAMES, game.id)
     return game
 
 
-async def archive_game(program_id: int, game_id: int) -> InstantWinGame:
+async def archive_game(actor: Actor, program_id: int, game_id: int) -> InstantWinGame:
     """Hide the game and stop its plays. Its plays and prizes stay."""
     game = await game_in_program(program_id, game_id)
-    game.archived = True
-    await game.save(update_fields=["archived"])
+    async with in_transaction():
+        before = trail.snapshot(game)
+        game.archived = True
+        await game.save(update_fields=["archived"])
+        await trail.changed(actor, AuditAction.INSTANT_WIN_GAME_ARCHIVED, game, before)
     caches.changed(_GAMES, game.id)
     return game
 

@@ -97,6 +97,20 @@ async def check_prizes(program_id: int, prizes_in: list[PrizeInput], owner: str)
     return names
 
 
+def described(prizes_in: list[PrizeInput], names: list[str]) -> list[dict[str, object]]:
+    """The prize lines as the audit trail keeps them."""
+    return [
+        {
+            "name": name,
+            "kind": p.kind.value,
+            "quantity": p.quantity,
+            "points": p.points,
+            "reward_id": p.reward_id,
+        }
+        for p, name in zip(prizes_in, names, strict=True)
+    ]
+
+
 def validate_prize(
     name: str, kind: PrizeKind, points: int | None, reward_id: int | None, quantity: int, field: str
 ) -> str:

@@ -34,9 +34,12 @@ from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from core.clock import clock, in_utc
 from core.errors import ErrorCode, NotFound, ValidationFailed
 from core.unique_names import unique_name
+from gamification.audit import Actor, AuditAction, trail
 from gamification.points import engine_snapshot
 from gamification.points.error_codes import PointsErrorCode
 from gamification.points.models import EarningRule, EarningRuleKind, Rounding, Tier
@@ -221,31 +224,37 @@ RULE_FIELDS = (
 )
 
 
-async def create_rule(program_id: int, **values: Any) -> EarningRule:
+async def create_rule(actor: Actor, program_id: int, **values: Any) -> EarningRule:
     rule = EarningRule(program_id=program_id, created_at=clock.now())
     rule.rounding = Rounding.FLOOR
     rule.priority = 0
     await _apply(rule, values)
     async with unique_name(EarningRule, program_id, rule.name, what="earning rule"):
         await rule.save()
+        await trail.created(actor, AuditAction.EARNING_RULE_CREATED, rule)
     engine_snapshot.forget(program_id)
     return rule
 
 
-async def update_rule(program_id: int, rule_id: int, **changes: Any) -> EarningRule:
+async def update_rule(actor: Actor, program_id: int, rule_id: int, **changes: Any) -> EarningRule:
     rule = await rule_in_program(program_id, rule_id)
+    before = trail.snapshot(rule)
     await _apply(rule, changes)
     async with unique_name(EarningRule, program_id, rule.name, what="earning rule", own_id=rule.id):
         await rule.save()
+        await trail.changed(actor, AuditAction.EARNING_RULE_UPDATED, rule, before)
     engine_snapshot.forget(program_id)
     return rule
 
 
-async def archive_rule(program_id: int, rule_id: int) -> EarningRule:
+async def archive_rule(actor: Actor, program_id: int, rule_id: int) -> EarningRule:
     rule = await rule_in_program(program_id, rule_id)
     if not rule.archived:
-        rule.archived = True
-        await rule.save(update_fields=["archived"])
+        async with in_transaction():
+            before = trail.snapshot(rule)
+            rule.archived = True
+            await rule.save(update_fields=["archived"])
+            await trail.changed(actor, AuditAction.EARNING_RULE_ARCHIVED, rule, before)
     engine_snapshot.forget(program_id)
     return rule
 

@@ -28,6 +28,7 @@ from core.statements import Statement
 from gamification import events
 from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member
+from gamification.audit import Actor, AuditAction, trail
 from gamification.events.payloads import (
     PointsAdjusted,
     PointsEarned,
@@ -377,7 +378,7 @@ class Adjustment:
 
 
 async def adjust(
-    member: Member, delta: int, *, reason: str, staff_id: int, idempotency_key: str
+    actor: Actor, member: Member, delta: int, *, reason: str, idempotency_key: str
 ) -> Adjustment:
     """A staff correction, audited with the staff user. The same key again returns the first
     adjustment; the same key with another delta or reason is IDEMPOTENCY_KEY_REUSED."""
@@ -402,7 +403,7 @@ async def adjust(
                     LedgerKind.ADJUST,
                     expires_at=points_expiry(program, clock.now()),
                     reason=reason,
-                    staff_id=staff_id,
+                    staff_id=actor.staff_id,
                     idempotency_key=idempotency_key,
                 )
             else:
@@ -411,13 +412,26 @@ async def adjust(
                     -delta,
                     LedgerKind.ADJUST,
                     reason=reason,
-                    staff_id=staff_id,
+                    staff_id=actor.staff_id,
                     idempotency_key=idempotency_key,
                 )
             await events.emit(
-                PointsAdjusted(points=delta, reason=reason, staff=staff_id, entry=entry.id),
+                PointsAdjusted(points=delta, reason=reason, staff=actor.staff_id, entry=entry.id),
                 program_id=member.program_id,
                 member_id=member.id,
+            )
+            await trail.record(
+                actor,
+                AuditAction.MEMBER_POINTS_ADJUSTED,
+                program_id=member.program_id,
+                target_id=member.id,
+                before={"points_balance": member.points_balance - delta},
+                after={
+                    "points_balance": member.points_balance,
+                    "delta": delta,
+                    "reason": reason,
+                    "ledger_entry": entry.id,
+                },
             )
     except IntegrityError:
         # A concurrent request with the same key committed first.

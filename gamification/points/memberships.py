@@ -15,6 +15,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Max
+from tortoise.transactions import in_transaction
 
 from core.bulk import column
 from core.clock import clock
@@ -23,6 +24,7 @@ from core.fingerprints import fingerprint
 from core.unique_names import unique_name
 from gamification import events
 from gamification.accounts.models import Member
+from gamification.audit import Actor, AuditAction, trail
 from gamification.events.payloads import MembershipActivated, MembershipEnded
 from gamification.points import ledger, tiers
 from gamification.points.error_codes import PointsErrorCode
@@ -39,31 +41,39 @@ async def plan_in_program(program_id: int, plan_id: int) -> MembershipPlan:
 
 
 async def create_plan(
-    program_id: int, *, name: str, tier_id: int, duration_days: int, price: Decimal
+    actor: Actor, program_id: int, *, name: str, tier_id: int, duration_days: int, price: Decimal
 ) -> MembershipPlan:
     plan = MembershipPlan(program_id=program_id, created_at=clock.now())
     await _apply(plan, name=name, tier_id=tier_id, duration_days=duration_days, price=price)
     async with unique_name(MembershipPlan, program_id, plan.name, what="membership plan"):
         await plan.save()
+        await trail.created(actor, AuditAction.MEMBERSHIP_PLAN_CREATED, plan)
     return plan
 
 
-async def update_plan(program_id: int, plan_id: int, **changes: Any) -> MembershipPlan:
+async def update_plan(
+    actor: Actor, program_id: int, plan_id: int, **changes: Any
+) -> MembershipPlan:
     """Changes apply to later activations; live memberships keep their tier and end date."""
     plan = await plan_in_program(program_id, plan_id)
+    before = trail.snapshot(plan)
     await _apply(plan, **{k: v for k, v in changes.items() if v is not None})
     async with unique_name(
         MembershipPlan, program_id, plan.name, what="membership plan", own_id=plan.id
     ):
         await plan.save()
+        await trail.changed(actor, AuditAction.MEMBERSHIP_PLAN_UPDATED, plan, before)
     return plan
 
 
-async def archive_plan(program_id: int, plan_id: int) -> MembershipPlan:
+async def archive_plan(actor: Actor, program_id: int, plan_id: int) -> MembershipPlan:
     plan = await plan_in_program(program_id, plan_id)
     if not plan.archived:
-        plan.archived = True
-        await plan.save(update_fields=["archived"])
+        async with in_transaction():
+            before = trail.snapshot(plan)
+            plan.archived = True
+            await plan.save(update_fields=["archived"])
+            await trail.changed(actor, AuditAction.MEMBERSHIP_PLAN_ARCHIVED, plan, before)
     return plan
 
 

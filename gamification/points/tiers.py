@@ -10,6 +10,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Sum
+from tortoise.transactions import in_transaction
 
 from core.bulk import column
 from core.clock import clock
@@ -17,6 +18,7 @@ from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from core.unique_names import unique_name
 from gamification import events
 from gamification.accounts.models import Member
+from gamification.audit import Actor, AuditAction, trail
 from gamification.events.payloads import TierChanged
 from gamification.points import engine_snapshot
 from gamification.points.error_codes import PointsErrorCode
@@ -25,6 +27,7 @@ from gamification.programs.models import Program
 
 
 async def create_tier(
+    actor: Actor,
     program_id: int,
     name: str,
     rank: int,
@@ -62,6 +65,7 @@ async def create_tier(
                 perks=perks,
                 created_at=clock.now(),
             )
+            await trail.created(actor, AuditAction.TIER_CREATED, tier)
     except IntegrityError:
         raise Refused(ErrorCode.INVALID_INPUT, "A tier of this rank exists.", "rank") from None
     engine_snapshot.forget(program_id)
@@ -298,9 +302,10 @@ async def tier_in_program(program_id: int, tier_id: int) -> Tier:
     return tier
 
 
-async def update_tier(program_id: int, tier_id: int, **changes: Any) -> Tier:
+async def update_tier(actor: Actor, program_id: int, tier_id: int, **changes: Any) -> Tier:
     """Change a tier's name, rank, threshold, multiplier or perks (validated like create_tier)."""
     tier = await tier_in_program(program_id, tier_id)
+    before = trail.snapshot(tier)
     for name in ("name", "rank", "qualifying_threshold", "earning_multiplier", "perks"):
         if name in changes and changes[name] is not None:
             setattr(tier, name, changes[name])
@@ -309,18 +314,22 @@ async def update_tier(program_id: int, tier_id: int, **changes: Any) -> Tier:
     try:
         async with unique_name(Tier, program_id, tier.name, what="tier", own_id=tier.id):
             await tier.save()
+            await trail.changed(actor, AuditAction.TIER_UPDATED, tier, before)
     except IntegrityError:
         raise Refused(ErrorCode.INVALID_INPUT, "A tier of this rank exists.", "rank") from None
     engine_snapshot.forget(program_id)
     return tier
 
 
-async def archive_tier(program_id: int, tier_id: int) -> Tier:
+async def archive_tier(actor: Actor, program_id: int, tier_id: int) -> Tier:
     """Archived tiers are no longer reached; members keep theirs until their next review."""
     tier = await tier_in_program(program_id, tier_id)
     if not tier.archived:
-        tier.archived = True
-        await tier.save(update_fields=["archived"])
+        async with in_transaction():
+            before = trail.snapshot(tier)
+            tier.archived = True
+            await tier.save(update_fields=["archived"])
+            await trail.changed(actor, AuditAction.TIER_ARCHIVED, tier, before)
     engine_snapshot.forget(program_id)
     return tier
 

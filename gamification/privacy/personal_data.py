@@ -21,6 +21,7 @@ from gamification import events
 from gamification.accounts import passwords, sessions
 from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member, RefreshToken
+from gamification.audit import Actor, AuditAction, trail
 from gamification.events.models import Event
 from gamification.events.payloads import MemberAnonymised
 from gamification.leaderboards import public_names
@@ -132,20 +133,35 @@ async def export_member_data(member: Member) -> dict[str, Any]:
     return exported
 
 
-async def anonymise_member(member: Member, *, by: str) -> Member:
-    """Erase the member's personal data and end their sessions. Again is harmless."""
+async def anonymise_member(actor: Actor, member: Member) -> Member:
+    """Erase the member's personal data and end their sessions. Again is harmless. The trail
+    keeps that it happened, by whom, and what the member held, none of which is personal."""
     async with events.atomic():
+        before = await Member.get(id=member.id)
+        at = clock.now()
         erased = await Member.filter(id=member.id, anonymised_at__isnull=True).update(
             email=f"erased-{member.id}@anonymised.invalid",
             display_name=ERASED_NAME,
             password_hash=ERASED_PASSWORD,
             referral_code=f"X{secrets.token_hex(7).upper()}",
-            anonymised_at=clock.now(),
+            anonymised_at=at,
         )
         if erased:
             await sessions.revoke_member_sessions(member.id)
             await events.emit(
-                MemberAnonymised(by=by), program_id=member.program_id, member_id=member.id
+                MemberAnonymised(by=actor.tag), program_id=member.program_id, member_id=member.id
+            )
+            await trail.record(
+                actor,
+                AuditAction.MEMBER_ERASED,
+                program_id=member.program_id,
+                target_id=member.id,
+                before={"anonymised_at": None},
+                after={
+                    "anonymised_at": at,
+                    "points_balance": before.points_balance,
+                    "tier_id": before.tier_id,
+                },
             )
     if erased:
         public_names.forget(member.id)  # after the commit: a read meanwhile saw the old row
@@ -158,4 +174,4 @@ async def delete_own_account(member: Member, password: str) -> Member:
         raise Refused(AccountErrorCode.MEMBER_ANONYMISED, "This account was already deleted.")
     if not await passwords.verify_password(member.password_hash, password):
         raise Refused(AccountErrorCode.INVALID_CREDENTIALS, "Wrong password.", "password")
-    return await anonymise_member(member, by="member")
+    return await anonymise_member(Actor.member(), member)

@@ -27,6 +27,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from core.errors import DomainError, ErrorCode, NotFound, ValidationErrors, ValidationFailed
+from gamification.audit import Actor, AuditAction, trail
 from gamification.events import caches
 from gamification.programs.error_codes import ProgramErrorCode
 from gamification.programs.models import Program
@@ -132,7 +133,7 @@ def clean_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-async def update_settings(program_id: int, changes: Mapping[str, Any]) -> Program:
+async def update_settings(actor: Actor, program_id: int, changes: Mapping[str, Any]) -> Program:
     """Apply `changes` (setting -> value, None to clear) and return the program as it now is."""
     cleaned = clean_changes(changes)
     async with in_transaction():
@@ -145,7 +146,16 @@ async def update_settings(program_id: int, changes: Mapping[str, Any]) -> Progra
                 merged.pop(key, None)
             else:
                 merged[key] = value
+        before = dict(program.settings or {})
         program.settings = merged
         await Program.filter(id=program.id).update(settings=merged)
+        await trail.record(
+            actor,
+            AuditAction.PROGRAM_SETTINGS_UPDATED,
+            program_id=program.id,
+            target_id=program.id,
+            before=before,
+            after=merged,
+        )
     caches.program_changed(program_id)
     return program

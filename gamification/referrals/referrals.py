@@ -38,6 +38,7 @@ from core.clock import clock
 from core.errors import ErrorCode, Refused, ValidationFailed
 from gamification import events
 from gamification.accounts.models import Member
+from gamification.audit import Actor
 from gamification.events import EventType
 from gamification.events.models import Event
 from gamification.events.payloads import (
@@ -97,12 +98,12 @@ SETTING_KEYS = (
 )
 
 
-async def configure(program: Program, **settings: Any) -> Program:
+async def configure(actor: Actor, program: Program, **settings: Any) -> Program:
     """Set some of the program's referral settings (validated as updateProgramSettings does)."""
     unknown = set(settings) - set(SETTING_KEYS)
     if unknown:
         raise ValidationFailed(ErrorCode.INVALID_INPUT, f"Unknown settings: {sorted(unknown)}")
-    return await program_settings.update_settings(program.id, settings)
+    return await program_settings.update_settings(actor, program.id, settings)
 
 
 def month_start(at: datetime) -> datetime:

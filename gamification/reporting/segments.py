@@ -36,6 +36,7 @@ from tortoise.transactions import in_transaction
 
 from core.clock import clock
 from gamification.accounts.models import Member
+from gamification.audit import Actor, AuditAction, trail
 from gamification.points.models import Purchase
 from gamification.programs.models import Program
 from gamification.reporting.models import MemberSegment
@@ -112,6 +113,13 @@ class SegmentationRun:
     computed_at: datetime
     scored: int
     unscored: int
+
+
+async def request_computation(actor: Actor, program_id: int) -> None:
+    """Staff ask for a new computation (a job runs it)."""
+    await trail.record(
+        actor, AuditAction.SEGMENTS_COMPUTE_REQUESTED, program_id=program_id, target_id=None
+    )
 
 
 async def compute_segments(program: Program) -> SegmentationRun:

@@ -19,11 +19,13 @@ from typing import Any
 from tortoise.expressions import F
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
 
 from core.clock import clock, in_utc
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from core.unique_names import unique_name
 from gamification.accounts.models import Member
+from gamification.audit import Actor, AuditAction, trail
 from gamification.points.error_codes import PointsErrorCode
 from gamification.points.ledger import MAX_POINTS
 from gamification.points.models import Tier
@@ -353,7 +355,7 @@ def _check_whole(reward: Reward) -> None:
         raise _invalid("A donation is made at once: it has no code to expire.", "kind")
 
 
-async def create_reward(program_id: int, **values: Any) -> Reward:
+async def create_reward(actor: Actor, program_id: int, **values: Any) -> Reward:
     unknown = set(values) - {*EDITABLE, "stock"}
     if unknown:
         raise TypeError(f"unknown reward fields: {sorted(unknown)}")
@@ -365,14 +367,16 @@ async def create_reward(program_id: int, **values: Any) -> Reward:
     _check_whole(reward)
     async with unique_name(Reward, program_id, reward.name, what="reward"):
         await reward.save()
+        await trail.created(actor, AuditAction.REWARD_CREATED, reward)
     return reward
 
 
-async def update_reward(reward: Reward, **changes: Any) -> Reward:
+async def update_reward(actor: Actor, reward: Reward, **changes: Any) -> Reward:
     """Change the given fields; a field given as None is cleared where that makes sense."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
+    before = trail.snapshot(reward, without=("updated_at",))
     clean = await _clean(reward.program_id, changes)
     for key, value in clean.items():
         setattr(reward, key, value)
@@ -381,28 +385,57 @@ async def update_reward(reward: Reward, **changes: Any) -> Reward:
     # Only the edited columns: a concurrent redemption's stock change must not be overwritten.
     async with unique_name(Reward, reward.program_id, reward.name, what="reward", own_id=reward.id):
         await reward.save(update_fields=[*clean, "updated_at"])
+        after = trail.snapshot(reward, without=("updated_at",))
+        await trail.record(
+            actor,
+            AuditAction.REWARD_UPDATED,
+            program_id=reward.program_id,
+            target_id=reward.id,
+            before=before,
+            after=after,
+        )
     return reward
 
 
-async def restock_reward(reward: Reward, quantity: int) -> Reward:
+async def restock_reward(actor: Actor, reward: Reward, quantity: int) -> Reward:
     """Add `quantity` units to the stock, atomically (redemptions may be taking units now)."""
     _int_range(quantity, 1, MAX_STOCK, "quantity", "A quantity")
     if reward.stock is None:
         raise Refused(ErrorCode.INVALID_INPUT, "This reward has unlimited stock.", "rewardId")
-    if not await Reward.filter(id=reward.id, stock__lte=MAX_STOCK - quantity).update(
-        stock=F("stock") + quantity, updated_at=clock.now()
-    ):
-        raise _invalid(f"Stock is at most {MAX_STOCK}.", "quantity")
-    await reward.refresh_from_db()
+    async with in_transaction():
+        if not await Reward.filter(id=reward.id, stock__lte=MAX_STOCK - quantity).update(
+            stock=F("stock") + quantity, updated_at=clock.now()
+        ):
+            raise _invalid(f"Stock is at most {MAX_STOCK}.", "quantity")
+        # The row stays locked by the update until commit: the stock read is the one it made.
+        await reward.refresh_from_db()
+        assert reward.stock is not None
+        await trail.record(
+            actor,
+            AuditAction.REWARD_RESTOCKED,
+            program_id=reward.program_id,
+            target_id=reward.id,
+            before={"stock": reward.stock - quantity},
+            after={"stock": reward.stock, "quantity": quantity},
+        )
     return reward
 
 
-async def archive_reward(reward: Reward) -> Reward:
+async def archive_reward(actor: Actor, reward: Reward) -> Reward:
     """Hide it from members. Codes already issued stay valid."""
     if not reward.archived:
-        reward.archived = True
-        reward.updated_at = clock.now()
-        await reward.save(update_fields=["archived", "updated_at"])
+        async with in_transaction():
+            reward.archived = True
+            reward.updated_at = clock.now()
+            await reward.save(update_fields=["archived", "updated_at"])
+            await trail.record(
+                actor,
+                AuditAction.REWARD_ARCHIVED,
+                program_id=reward.program_id,
+                target_id=reward.id,
+                before={"archived": False},
+                after={"archived": True},
+            )
     return reward
 
 

@@ -31,6 +31,7 @@ from core.statements import Statement
 from gamification import events
 from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import Member
+from gamification.audit import Actor, AuditAction, trail
 from gamification.events.payloads import (
     RedemptionCancelled,
     RedemptionExpired,
@@ -328,12 +329,25 @@ async def redemption_in_program(program_id: int, redemption_id: int) -> Redempti
     return redemption
 
 
-async def cancel(redemption: Redemption) -> Redemption:
+async def cancel(actor: Actor, redemption: Redemption) -> Redemption:
     """Staff undo an ISSUED redemption: points back as a new ledger entry, stock back. Once."""
     if redemption.status != RedemptionStatus.ISSUED:
         raise _not_cancellable(redemption)
     async with events.atomic():
         refunded = await _undo(redemption, RedemptionStatus.CANCELLED, refund=True)
+        if refunded >= 0:
+            await trail.record(
+                actor,
+                AuditAction.REDEMPTION_CANCELLED,
+                program_id=redemption.program_id,
+                target_id=redemption.id,
+                before={"status": RedemptionStatus.ISSUED},
+                after={
+                    "status": RedemptionStatus.CANCELLED,
+                    "member_id": redemption.member_id,
+                    "points_refunded": refunded,
+                },
+            )
     await redemption.refresh_from_db()
     if refunded < 0:
         raise _not_cancellable(redemption)

@@ -24,12 +24,14 @@ from urllib.parse import urlsplit
 import httpx
 import structlog
 from arq.connections import ArqRedis
+from tortoise.transactions import in_transaction
 
 from core import metrics, request_ids
 from core.bulk import column
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification import events
+from gamification.audit import Actor, AuditAction, trail
 from gamification.events import EventType, caches
 from gamification.events.error_codes import EventErrorCode
 from gamification.events.models import Event
@@ -82,6 +84,7 @@ def _clean_event_types(event_types: list[str]) -> list[str]:
 
 
 async def create_webhook(
+    actor: Actor,
     program_id: int,
     url: str,
     event_types: list[str],
@@ -98,21 +101,36 @@ async def create_webhook(
         raise ValidationFailed(
             ErrorCode.INVALID_INPUT, "A secret has 16 to 200 characters.", "secret"
         )
-    webhook = await Webhook.create(
-        program_id=program_id, url=url, secret=secret, event_types=types, created_at=clock.now()
-    )
+    async with in_transaction():
+        webhook = await Webhook.create(
+            program_id=program_id,
+            url=url,
+            secret=secret,
+            event_types=types,
+            created_at=clock.now(),
+        )
+        await trail.created(actor, AuditAction.WEBHOOK_CREATED, webhook)
     caches.changed(subscribed, program_id)
     return webhook, secret
 
 
-async def archive_webhook(program_id: int, webhook_id: int) -> Webhook:
+async def archive_webhook(actor: Actor, program_id: int, webhook_id: int) -> Webhook:
     webhook = await Webhook.get_or_none(id=webhook_id, program_id=program_id)
     if webhook is None:
         raise NotFound(ErrorCode.NOT_FOUND, "No such webhook.", "webhookId")
     if webhook.archived_at is not None:
         raise Refused(ErrorCode.ALREADY_ARCHIVED, "This webhook is archived.", "webhookId")
     now = clock.now()
-    await Webhook.filter(id=webhook.id, archived_at__isnull=True).update(archived_at=now)
+    async with in_transaction():
+        if await Webhook.filter(id=webhook.id, archived_at__isnull=True).update(archived_at=now):
+            await trail.record(
+                actor,
+                AuditAction.WEBHOOK_ARCHIVED,
+                program_id=program_id,
+                target_id=webhook.id,
+                before={"archived_at": None},
+                after={"archived_at": now},
+            )
     webhook.archived_at = now
     caches.changed(subscribed, program_id)
     return webhook
@@ -279,7 +297,7 @@ async def lost_deliveries(older_than: timedelta, limit: int = 500) -> list[tuple
 
 
 async def replay_delivery(
-    queue: ArqRedis | None, program_id: int, delivery_id: int
+    actor: Actor, queue: ArqRedis | None, program_id: int, delivery_id: int
 ) -> WebhookDelivery:
     """Give a FAILED delivery a fresh round of attempts (a receiver back after an outage) and
     queue it. Only one of concurrent replays of the same delivery wins; the others are refused,
@@ -297,16 +315,29 @@ async def replay_delivery(
         "next_attempt_at": clock.now(),
     }
     # Conditional on the row as read, so that what is set below is what the database holds.
-    if not await WebhookDelivery.filter(
-        id=delivery.id,
-        status=WebhookStatus.FAILED,
-        replays=delivery.replays,
-        attempts=delivery.attempts,
-    ).update(**fresh_round):
-        raise Refused(
-            WebhookErrorCode.DELIVERY_NOT_FAILED,
-            "Only a failed delivery can be replayed.",
-            "deliveryId",
+    async with in_transaction():
+        if not await WebhookDelivery.filter(
+            id=delivery.id,
+            status=WebhookStatus.FAILED,
+            replays=delivery.replays,
+            attempts=delivery.attempts,
+        ).update(**fresh_round):
+            raise Refused(
+                WebhookErrorCode.DELIVERY_NOT_FAILED,
+                "Only a failed delivery can be replayed.",
+                "deliveryId",
+            )
+        await trail.record(
+            actor,
+            AuditAction.WEBHOOK_DELIVERY_REPLAYED,
+            program_id=program_id,
+            target_id=webhook.id,
+            before={"delivery_id": delivery.id, "status": delivery.status},
+            after={
+                "delivery_id": delivery.id,
+                "status": WebhookStatus.PENDING,
+                "replays": delivery.replays + 1,
+            },
         )
     for name, value in fresh_round.items():
         setattr(delivery, name, value)
