@@ -139,6 +139,8 @@ CODE_DESCRIPTIONS = {
     "ENTRY_LIMIT_REACHED": "More entries than the contest allows per member.",
     "CONTEST_NOT_CLOSED": "The contest is still open: it can be drawn once it closes.",
     "REWARD_PRIZE_UNAVAILABLE": "The reward given as this prize no longer exists.",
+    "AUCTION_CLOSED": "The auction is not taking bids now (not started, ended or archived).",
+    "BID_TOO_LOW": "The bid is under the auction's minimumBid (the message says how much).",
     # leaderboards
     "UNKNOWN_LEADERBOARD": "Not a board name: referrals, points or challenge:<id>.",
     # webhooks

@@ -14,6 +14,8 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
+from api.auctions.mutations import AuctionMutations
+from api.auctions.queries import AuctionQueries
 from api.audit.queries import AuditQueries
 from api.badges.mutations import BadgeMutations
 from api.badges.queries import BadgeQueries
@@ -55,6 +57,7 @@ from core.settings import Settings
 class Query(
     AccountQueries,
     AuditQueries,
+    AuctionQueries,
     MemberQueries,
     ReportQueries,
     RewardQueries,
@@ -85,6 +88,7 @@ class Mutation(
     RewardMutations,
     ReferralMutations,
     GameMutations,
+    AuctionMutations,
     PurchaseMutations,
     TierMutations,
     EarningRuleMutations,

@@ -132,15 +132,18 @@ async def spend_points(member_id: int, points: int, **options: object) -> None:
 
 
 async def assert_ledger_consistent(member_id: int) -> int:
-    """Invariant 1: balance = sum of entries = sum of lots' remaining, and never negative."""
+    """Invariant 1: balance + held = sum of entries; balance = sum of lots' remaining; held =
+    the member's open holds; none negative. Returns the balance."""
     from gamification.accounts.models import Member
-    from gamification.points.models import LedgerEntry
+    from gamification.points.models import HoldStatus, LedgerEntry, PointsHold
 
     member = await Member.get(id=member_id)
     entries = await LedgerEntry.filter(member_id=member_id)
-    assert member.points_balance == sum(e.delta for e in entries)
+    held = await PointsHold.filter(member_id=member_id, status=HoldStatus.HELD)
+    assert member.points_balance + member.points_held == sum(e.delta for e in entries)
     assert member.points_balance == sum(e.remaining or 0 for e in entries)
-    assert member.points_balance >= 0
+    assert member.points_held == sum(h.points for h in held)
+    assert member.points_balance >= 0 and member.points_held >= 0
     assert all((e.remaining or 0) >= 0 for e in entries)
     return member.points_balance
 

@@ -98,6 +98,12 @@ ACCESS: dict[str, set[str]] = {
     "archiveContest": MANAGER,
     "drawContest": MANAGER,
     "enterContest": MEMBER,
+    "auctions": AUTHENTICATED,
+    "auction": AUTHENTICATED,
+    "placeBid": MEMBER,
+    "createAuction": MANAGER,
+    "updateAuction": MANAGER,
+    "archiveAuction": MANAGER,
     # leaderboards, reports, segments
     "leaderboard": AUTHENTICATED,
     "programReport": ANALYST,

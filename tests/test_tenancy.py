@@ -16,7 +16,7 @@ from badges.models import Badge
 from challenges.models import Challenge
 from gamification.accounts.models import ApiKey, Member, StaffUser
 from gamification.audit.models import AuditEntry
-from gamification.games.models import Contest, InstantWinGame
+from gamification.games.models import Auction, AuctionBid, Contest, InstantWinGame
 from gamification.points.models import EarningRule, LedgerEntry, MembershipPlan, Tier
 from gamification.programs.models import Program
 from gamification.rewards import redemptions
@@ -34,6 +34,7 @@ OWNED: dict[str, type[Model]] = {
     "rewardBadgeId": Badge,
     "challengeId": Challenge,
     "contestId": Contest,
+    "auctionId": Auction,
     "gameId": InstantWinGame,
     "planId": MembershipPlan,
     "rewardId": Reward,
@@ -48,7 +49,12 @@ OWNED: dict[str, type[Model]] = {
     "targetId": Member,
 }
 # Queries whose argument is plainly `id`: what they read. Elsewhere `id` is a member reference's.
-BY_ID = {"member": Member, "contest": Contest, "instantWinGame": InstantWinGame}
+BY_ID = {
+    "member": Member,
+    "contest": Contest,
+    "instantWinGame": InstantWinGame,
+    "auction": Auction,
+}
 SNAPSHOT: tuple[type[Model], ...] = (
     Member,
     Badge,
@@ -64,6 +70,8 @@ SNAPSHOT: tuple[type[Model], ...] = (
     ApiKey,
     StaffUser,
     AuditEntry,
+    Auction,
+    AuctionBid,
 )
 
 

@@ -83,11 +83,18 @@ class Member:
         return self.model.created_at
 
     @strawberry.field(
-        description="Points the member can spend now (an integer, never negative); it equals "
-        "the sum of the ledger.",
+        description="Points the member can spend now (an integer, never negative); with "
+        "pointsHeld, it equals the sum of the ledger.",
     )
     def points_balance(self) -> int:
         return self.model.points_balance
+
+    @strawberry.field(
+        description="Points held by the member's winning auction bids: not spendable, still "
+        "theirs. Released at once when outbid, spent when the auction is won.",
+    )
+    def points_held(self) -> int:
+        return self.model.points_held
 
     @strawberry.field(description="Every point movement, newest first: the member's statement.")
     async def ledger(

@@ -48,6 +48,10 @@ EventType = graphql_enum(
         "GAME_PLAYED": "The member played an instant-win game.",
         "PRIZE_WON": "The member won a prize (an instant-win game or a contest draw).",
         "CONTEST_ENTERED": "The member entered a contest (prize draw).",
+        "BID_PLACED": "The member bid on an auction: the bid's points are held.",
+        "OUTBID": "A higher bid pushed the member's bid out: its held points are back.",
+        "AUCTION_WON": "The member won an auction: the bid's points were spent, the prize granted.",
+        "AUCTION_SETTLED": "An auction ended and was settled (a program-wide event).",
     },
 )
 

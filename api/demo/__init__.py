@@ -14,6 +14,7 @@ from arq.connections import RedisSettings
 import bootstrap
 from api.demo import (
     accounts,
+    auctions,
     draws,
     engagement,
     games,
@@ -34,7 +35,8 @@ async def seed_demo() -> None:
     # The webhook first, so the demo's events are delivered to it; then points: tiers, rules and
     # purchases are what the other parts build on; badges and challenges come before the
     # purchases of the referrals part, so those count toward them; segments last, over it all.
-    for part in (webhooks, points, rewards, games, engagement, referrals, draws, segments):
+    parts = (webhooks, points, rewards, games, auctions, engagement, referrals, draws, segments)
+    for part in parts:
         await part.seed(program, member)
     print(accounts.credentials())
 

@@ -39,8 +39,11 @@ class Member(Model):
     )
     referred_by_id: int | None
     created_at = fields.DatetimeField()
-    # Always equal to the sum of this member's ledger entries; changed only together with one.
+    # Spendable points. With points_held, always equal to the sum of this member's ledger
+    # entries: changed only together with an entry, or by moving points to or from a hold.
     points_balance = fields.BigIntField(default=0)
+    # Points escrowed by open auction bids (points/holds.py): not spendable, still the member's.
+    points_held = fields.BigIntField(default=0)
     tier: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "gamification.Tier", related_name=False, null=True, on_delete=fields.SET_NULL
     )

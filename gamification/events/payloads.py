@@ -325,6 +325,38 @@ class ContestEntered(Payload):
     entries: int  # how many entries this one bought
 
 
+@dataclass(frozen=True, kw_only=True)
+class BidPlaced(Payload):
+    auction_id: int
+    bid_id: int
+    points: int  # the member's whole bid
+    held: int  # the points this bid held more (a raise holds only the difference)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outbid(Payload):
+    auction_id: int
+    bid_id: int  # the bid that lost its place
+    released: int  # the points given back to the member
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuctionWon(Payload):
+    auction_id: int
+    bid_id: int
+    points: int  # what the member paid: their own bid
+    claim_code: str  # the redemption or claim code of the prize
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuctionSettled(Payload):
+    """A program-wide event (no member): the auction closed and every hold was settled."""
+
+    auction_id: int
+    winners: int
+    released: int  # points given back at settlement (bids under the reserve)
+
+
 PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.MEMBER_SIGNED_UP: MemberSignedUp,
     EventType.MEMBER_BLOCKED: MemberBlocked,
@@ -353,6 +385,10 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.GAME_PLAYED: GamePlayed,
     EventType.PRIZE_WON: PrizeWon,
     EventType.CONTEST_ENTERED: ContestEntered,
+    EventType.BID_PLACED: BidPlaced,
+    EventType.OUTBID: Outbid,
+    EventType.AUCTION_WON: AuctionWon,
+    EventType.AUCTION_SETTLED: AuctionSettled,
 }
 
 # One class per type, so that a payload names its type.

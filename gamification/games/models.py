@@ -272,3 +272,82 @@ class ContestWinner(Model):
     class Meta:
         table = "contest_winner"
         unique_together = (("contest", "slot"),)
+
+
+class AuctionStatus(StrEnum):
+    OPEN = "OPEN"  # taking bids between starts_at and ends_at (also before start: not yet)
+    SETTLED = "SETTLED"  # past its end and settled: winners paid, everyone else released
+
+
+class AuctionPrizeKind(StrEnum):
+    REWARD = "REWARD"  # a catalog reward, granted as a redemption
+    PRIZE = "PRIZE"  # a physical prize, granted as a claim with a code
+
+
+# Members bid points for `quantity` units of a prize: the `quantity` highest bids win, each
+# paying its own bid. A bid in the last `extension_minutes` extends `ends_at` by as much.
+class Auction(Model):
+    id = fields.BigIntField(primary_key=True)
+    program: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "gamification.Program", related_name=False, on_delete=fields.RESTRICT
+    )
+    program_id: int
+    name = fields.CharField(max_length=120)
+    description = fields.CharField(max_length=1000, default="")
+    prize_kind = fields.CharEnumField(AuctionPrizeKind, max_length=10)
+    prize_name = fields.CharField(max_length=120)
+    reward_id = fields.BigIntField(null=True)
+    quantity = fields.IntField(default=1)
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField(db_index=True)
+    starting_bid = fields.BigIntField()
+    min_increment = fields.BigIntField(default=1)
+    reserve = fields.BigIntField(null=True)
+    extension_minutes = fields.IntField(default=0)
+    min_tier_rank = fields.IntField(null=True)
+    required_badge_id = fields.BigIntField(null=True)
+    status = fields.CharEnumField(AuctionStatus, max_length=10, default=AuctionStatus.OPEN)
+    bids_count = fields.IntField(default=0)
+    archived = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+    settled_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "auction"
+        unique_together = (("program", "name"),)
+
+
+class BidStatus(StrEnum):
+    WINNING = "WINNING"  # among the `quantity` highest: its points are held
+    OUTBID = "OUTBID"  # pushed out by higher bids: its points went back
+    RAISED = "RAISED"  # replaced by the same member's higher bid
+    WON = "WON"  # won at settlement: its points were spent
+    LOST = "LOST"  # under the reserve at settlement: its points went back
+
+
+# One placeBid: the member's whole bid (a raise is a new row with the new total).
+class AuctionBid(Model):
+    id = fields.BigIntField(primary_key=True)
+    program: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "gamification.Program", related_name=False, on_delete=fields.RESTRICT
+    )
+    program_id: int
+    auction: fields.ForeignKeyRelation[Auction] = fields.ForeignKeyField(
+        "gamification.Auction", related_name=False, on_delete=fields.RESTRICT
+    )
+    auction_id: int
+    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "gamification.Member", related_name=False, on_delete=fields.RESTRICT
+    )
+    member_id: int
+    points = fields.BigIntField()
+    status = fields.CharEnumField(BidStatus, max_length=10)
+    idempotency_key = fields.CharField(max_length=128)
+    placed_at = fields.DatetimeField()
+    # What the member won with it, once settled: a redemption or claim code.
+    claim_code = fields.CharField(max_length=32, null=True)
+
+    class Meta:
+        table = "auction_bid"
+        unique_together = (("member", "idempotency_key"),)
+        indexes = (("auction_id", "status", "points"), ("auction_id", "id"))

@@ -1,12 +1,15 @@
-"""The points ledger: every movement of points, and the only code that changes a balance.
+"""The points ledger: every movement of points, and (with holds.py, which escrows points for
+auction bids) the only code that changes a balance.
 
 Rules that hold here, whatever the concurrency:
-- a balance changes only in the same transaction as the ledger entry that explains it, so the
-  balance always equals the sum of the member's entries;
+- a balance changes only in the same transaction as the ledger entry that explains it, or as a
+  hold that moves points between the balance and `points_held`, so the balance plus the held
+  points always equals the sum of the member's entries;
 - a spend is one conditional UPDATE (`balance >= points`): it refuses rather than go below zero,
   and the row it updates is locked until commit, so spends on one member queue up behind it;
 - positive entries are lots; spends consume the lots that expire soonest first (FIFO when every
-  lot lives as long), so `sum(remaining)` also equals the balance;
+  lot lives as long), and so do holds, so `sum(remaining)` equals the balance (held points are
+  out of the lots until released back into them);
 - expiring a lot writes an EXPIRE entry for what is left of it, once: its `remaining` is taken by
   a conditional UPDATE, so a second run (or a second worker) finds nothing left.
 
@@ -53,10 +56,12 @@ MAX_POINTS = 1_000_000_000
 #   corrections, adds it and ADJUST explicitly: leaderboards.rebuilds.POINTS_KINDS).
 # - Out: REDEMPTION_REFUND, spent points given back when a redemption is cancelled: they were
 #   earned once already.
-# - Out: REDEEM, GAME_PLAY, CONTEST_ENTRY (spending) and EXPIRE (lapsing).
+# - Out: REDEEM, GAME_PLAY, CONTEST_ENTRY, AUCTION (spending) and EXPIRE (lapsing).
 EARNED_KINDS = frozenset({LedgerKind.EARN, LedgerKind.BONUS, LedgerKind.PRIZE})
 # Points a member spends by taking part.
-SPENT_KINDS = frozenset({LedgerKind.REDEEM, LedgerKind.GAME_PLAY, LedgerKind.CONTEST_ENTRY})
+SPENT_KINDS = frozenset(
+    {LedgerKind.REDEEM, LedgerKind.GAME_PLAY, LedgerKind.CONTEST_ENTRY, LedgerKind.AUCTION}
+)
 
 # What a blocked or anonymised (erased) member cannot do: earn or spend. Corrections (staff
 # adjustments, refunds of purchases or of cancelled redemptions) and expiry still apply to them.
@@ -71,7 +76,7 @@ def _anonymised() -> Refused:
     return Refused(AccountErrorCode.MEMBER_ANONYMISED, "This member's account was deleted.")
 
 
-async def _refusal(member_id: int) -> Refused | None:
+async def movement_refusal(member_id: int) -> Refused | None:
     """Why a movement of a BLOCKED_KINDS kind was refused, if the member's state is the cause."""
     state = await Member.filter(id=member_id).values_list("blocked_at", "anonymised_at")
     if state and state[0][1] is not None:
@@ -103,7 +108,7 @@ _TAKE_FROM_LOT = Statement(
 )
 # A spend that the soonest-expiring lot covers, while that lot is not due (then no lot is): one
 # statement, which on PostgreSQL also writes the spend's entry (core.bulk.insert_row_if). The
-# order is _take_from_lots' (soonest first, lots that never expire last, then id).
+# order is take_from_lots' (soonest first, lots that never expire last, then id).
 _TAKE_FROM_FIRST_LOT = Statement(
     LedgerEntry,
     'UPDATE "ledger_entry" SET "remaining" = "remaining" - $1 WHERE "id" = ('
@@ -112,7 +117,7 @@ _TAKE_FROM_FIRST_LOT = Statement(
     ') AND "remaining" >= $1 AND ("expires_at" IS NULL OR "expires_at" > $3) RETURNING "id"',
 )
 # The member's lots with points left (what a debit and an expiry need of them).
-_OPEN_LOTS = Statement(
+OPEN_LOTS = Statement(
     LedgerEntry,
     'SELECT "id", "remaining", "expires_at", "member_id", "program_id" FROM "ledger_entry" '
     'WHERE "member_id" = $1 AND "remaining" > 0',
@@ -160,7 +165,7 @@ async def credit(
     # every other movement does.
     balance = await _CREDIT[kind in BLOCKED_KINDS].value(points, member.id)
     if balance is None:
-        raise await _refusal(member.id) or _blocked()
+        raise await movement_refusal(member.id) or _blocked()
     # Exact until commit: the row is locked.
     member.points_balance = balance
     entry = await insert_row(
@@ -202,7 +207,7 @@ async def spend(
     check_points(points)
     balance = await _DEBIT[kind in BLOCKED_KINDS].value(points, member.id)
     if balance is None:
-        refusal = await _refusal(member.id) if kind in BLOCKED_KINDS else None
+        refusal = await movement_refusal(member.id) if kind in BLOCKED_KINDS else None
         raise refusal or Refused(PointsErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
     now = clock.now()
     entry = _debit_entry(member, points, kind, reason, reference, staff_id, idempotency_key)
@@ -215,14 +220,14 @@ async def spend(
         # below. The balance it checked may still count lots that lapsed and are not expired
         # yet: expire them first; if what is left does not cover the spend, the refusal undoes
         # it all.
-        lots = await _OPEN_LOTS.instances(member.id)
+        lots = await OPEN_LOTS.instances(member.id)
         due = [lot for lot in lots if lot.expires_at is not None and lot.expires_at <= now]
         for lot in due:
             expired = await expire_lot(lot)
             if not expired:
                 raise Refused(PointsErrorCode.INSUFFICIENT_POINTS, "Not enough points.")
             balance -= expired
-        await _take_from_lots(member.id, points, [lot for lot in lots if lot not in due])
+        await take_from_lots(member.id, points, [lot for lot in lots if lot not in due])
         recorded = await insert_row(LedgerEntry, **entry)
     # Exact until commit: the row is locked.
     member.points_balance = balance
@@ -250,7 +255,7 @@ async def claw_back(
         ):
             break
     member.points_balance = balance - take
-    await _take_from_lots(member.id, take, await _OPEN_LOTS.instances(member.id))
+    await take_from_lots(member.id, take, await OPEN_LOTS.instances(member.id))
     entry = await insert_row(
         LedgerEntry, **_debit_entry(member, take, kind, reason, reference, None, None)
     )
@@ -258,20 +263,26 @@ async def claw_back(
     return take
 
 
-async def _take_from_lots(member_id: int, points: int, lots: list[LedgerEntry]) -> None:
-    """Take `points` from `lots`, soonest-expiring first (lots that never expire last)."""
+async def take_from_lots(
+    member_id: int, points: int, lots: list[LedgerEntry]
+) -> list[tuple[int, int]]:
+    """Take `points` from `lots`, soonest-expiring first (lots that never expire last); returns
+    what each lot gave, as (lot id, points)."""
     # The member row is locked by the caller's UPDATE: no one else moves these lots now.
     lots.sort(key=lambda lot: (lot.expires_at is None, lot.expires_at, lot.id))
     left = points
+    taken = []
     for lot in lots:
         if left == 0:
             break
         take = min(left, lot.remaining)
         if not await _TAKE_FROM_LOT.changed(take, lot.id):
             raise LedgerConflict(f"lot {lot.id} changed under a locked member")
+        taken.append((lot.id, take))
         left -= take
     if left:
         raise LedgerConflict(f"member {member_id}: lots short of the balance by {left}")
+    return taken
 
 
 def _debit_entry(

@@ -24,6 +24,7 @@ class LedgerKind(StrEnum):
     CONTEST_ENTRY = "CONTEST_ENTRY"
     GAME_PLAY = "GAME_PLAY"
     PRIZE = "PRIZE"  # points won in a game or a draw
+    AUCTION = "AUCTION"  # a winning auction bid: its held points, spent
 
 
 # One movement of points. Positive entries are lots: `remaining` is what is left to spend and
@@ -285,3 +286,50 @@ class Membership(Model):
         table = "membership"
         unique_together = (("program", "external_id"),)
         indexes = (("member_id", "ends_at"), ("ended_at", "ends_at"))
+
+
+class HoldStatus(StrEnum):
+    HELD = "HELD"  # the points are escrowed: out of the balance, not spent
+    RELEASED = "RELEASED"  # given back to the balance, into the lots they came from
+    CAPTURED = "CAPTURED"  # spent: a ledger entry of `capture_kind` took them
+
+
+# Points escrowed for one purpose (`reference`, such as "auction:12"), out of the member's
+# spendable balance until released or captured. A member has at most one HELD hold per
+# reference: raising a bid adds to it.
+class PointsHold(Model):
+    id = fields.BigIntField(primary_key=True)
+    program: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "gamification.Program", related_name=False, on_delete=fields.RESTRICT
+    )
+    program_id: int
+    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "gamification.Member", related_name=False, on_delete=fields.RESTRICT
+    )
+    member_id: int
+    reference = fields.CharField(max_length=64)
+    points = fields.BigIntField()
+    status = fields.CharEnumField(HoldStatus, max_length=10, default=HoldStatus.HELD)
+    created_at = fields.DatetimeField()
+    closed_at = fields.DatetimeField(null=True)
+    # The ledger entry that spent the points, once captured.
+    entry_id = fields.BigIntField(null=True)
+
+    class Meta:
+        table = "points_hold"
+        indexes = (("member_id", "reference", "status"), ("program_id", "status"))
+
+
+# Which lots a hold took its points from, so a release puts them back where they were (with
+# their expiry): a lot that lapsed meanwhile is expired by the next scan.
+class PointsHoldLot(Model):
+    id = fields.BigIntField(primary_key=True)
+    hold: fields.ForeignKeyRelation[PointsHold] = fields.ForeignKeyField(
+        "gamification.PointsHold", related_name=False, on_delete=fields.CASCADE
+    )
+    hold_id: int
+    lot_id = fields.BigIntField()
+    points = fields.BigIntField()
+
+    class Meta:
+        table = "points_hold_lot"

@@ -80,6 +80,7 @@ async def _profile(member: Member) -> dict[str, Any]:
         "referred_by": referrer[0] if referrer else None,
         "created_at": member.created_at,
         "points_balance": member.points_balance,
+        "points_held": member.points_held,
         "tier": tier.name if tier else None,
         "blocked_at": member.blocked_at,
         "blocked_reason": member.blocked_reason,

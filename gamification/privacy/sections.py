@@ -11,6 +11,8 @@ from typing import Any
 
 from gamification.accounts.models import Member
 from gamification.games.models import (
+    Auction,
+    AuctionBid,
     Contest,
     ContestEntry,
     ContestWinner,
@@ -170,6 +172,19 @@ async def contests(member: Member) -> dict[str, Any]:
     }
 
 
+async def auctions(member: Member) -> dict[str, Any]:
+    bids = (
+        await AuctionBid.filter(member_id=member.id)
+        .order_by("id")
+        .values("auction_id", "points", "status", "placed_at", "claim_code")
+    )
+    names = await names_by_id(Auction, {b["auction_id"] for b in bids})
+    return {
+        "points_held": member.points_held,
+        "bids": [{**b, "auction": names.get(b["auction_id"])} for b in bids],
+    }
+
+
 async def memberships(member: Member) -> list[dict[str, Any]]:
     rows = (
         await Membership.filter(member_id=member.id)
@@ -204,6 +219,7 @@ SECTIONS = {
     "referrals": referrals,
     "instant_win": instant_win,
     "contests": contests,
+    "auctions": auctions,
     "memberships": memberships,
     "segment": segment,
 }
