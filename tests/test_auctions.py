@@ -16,8 +16,10 @@ from starlette.applications import Starlette
 from core.clock import clock
 from gamification.accounts.models import Member
 from gamification.audit import SYSTEM
+from gamification.events import EventType
+from gamification.events.models import Event
 from gamification.games import auctions
-from gamification.games.models import AuctionBid, AuctionPrizeKind, BidStatus, PrizeClaim
+from gamification.games.models import Auction, AuctionBid, AuctionPrizeKind, BidStatus, PrizeClaim
 from gamification.points.models import LedgerEntry, LedgerKind
 from gamification.programs.models import Program
 from tests.builders import (
@@ -180,9 +182,13 @@ async def test_a_bid_in_the_last_minutes_extends_the_end(gql: GraphQLClient) -> 
 async def test_500_concurrent_bids_leave_one_winner_and_everyone_elses_points_back(
     gql: GraphQLClient,
 ) -> None:
-    # given 100 members with 1,000 points each, and an auction starting at 10 by steps of 1
+    # given 100 members with 1,000 points each, and an auction starting at 10 by steps of 1,
+    # ending in 4 minutes, which a bid in its last 5 minutes extends by 5
     program = await new_program()
-    auction_id = await new_auction(program, starting_bid=10, min_increment=1)
+    ends_at = clock.now() + timedelta(minutes=4)
+    auction_id = await new_auction(
+        program, starting_bid=10, min_increment=1, ends_at=ends_at, extension_minutes=5
+    )
     members = [await sign_up(gql, program) for _ in range(100)]
     for member in members:
         await give_points(member.id, 1000)
@@ -201,6 +207,18 @@ async def test_500_concurrent_bids_leave_one_winner_and_everyone_elses_points_ba
     assert {mid: points for mid, points in held.items() if points} == {winning[0].member_id: top}
     for member in members:
         await assert_ledger_consistent(member.id)
+    # and the end moved as the accepted bids, in the order they committed, say it should
+    window, end = timedelta(minutes=5), ends_at
+    for placed in await AuctionBid.filter(auction_id=auction_id).order_by("id"):
+        if end - placed.placed_at <= window:
+            end += window
+    assert (await Auction.get(id=auction_id)).ends_at == end
+    assert end > ends_at
+    # and every bid pushed out told its bidder, with the points given back
+    outbid = await Event.filter(program_id=program.id, type=EventType.OUTBID)
+    lost = await AuctionBid.filter(auction_id=auction_id, status=BidStatus.OUTBID)
+    assert sorted(e.data["bid_id"] for e in outbid) == sorted(b.id for b in lost)
+    assert all(e.data["released"] > 0 for e in outbid)
     # when the auction ends and is settled, four times at once and once more
     with clock.frozen_at(clock.now() + timedelta(days=2)):
         settled = await asyncio.gather(*(auctions.settle(auction_id) for _ in range(4)))
