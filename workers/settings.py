@@ -27,7 +27,7 @@ from workers.contests import draw_contest, scan_contests
 from workers.events import retry_event_handlers
 from workers.job_runs import observed
 from workers.leaderboards import rebuild_leaderboards, repair_leaderboards
-from workers.points import expire_points
+from workers.points import expire_points, remind_expiring_points
 from workers.rewards import expire_redemptions
 from workers.segments import compute_all_segments, compute_segments
 from workers.sessions import purge_refresh_tokens
@@ -38,6 +38,7 @@ from workers.webhooks import deliver_webhook, requeue_lost_webhook_deliveries
 JOBS: list[WorkerCoroutine | Function] = [
     func(observed(purge_refresh_tokens)),
     func(observed(expire_points)),
+    func(observed(remind_expiring_points)),
     func(observed(expire_redemptions)),
     func(observed(rebuild_leaderboards)),
     func(observed(repair_leaderboards)),
@@ -63,6 +64,13 @@ CRONS = [
     # Every five minutes: a lot expires at most five minutes late, and spends expire inline.
     # At start-up too: a scan a killed worker left halfway is finished at once.
     cron(observed(expire_points), minute=set(range(0, 60, 5)), run_at_startup=True, timeout=600),
+    # Every fifteen minutes, and at start-up: a reminder "N days before" is at most that late.
+    cron(
+        observed(remind_expiring_points),
+        minute=set(range(3, 60, 15)),
+        run_at_startup=True,
+        timeout=600,
+    ),
     # Every ten minutes: a shop refuses a lapsed code anyway; the scan refunds and tidies.
     cron(observed(expire_redemptions), minute=set(range(2, 60, 10)), timeout=600),
     # Nightly: repairs any board an effect missed (a crash between a commit and its effects).

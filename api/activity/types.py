@@ -27,6 +27,8 @@ EventType = graphql_enum(
         "POINTS_EARNED": "Points were credited (a purchase, a bonus, a referral, a prize...).",
         "POINTS_SPENT": "Points were debited to pay for a reward, a game play or a contest entry.",
         "POINTS_EXPIRED": "Unspent points reached their expiry date and were removed.",
+        "POINTS_EXPIRING": "A reminder: unspent points of one lot expire in the days the "
+        "program's expiryReminderDays name (once per lot and threshold).",
         "POINTS_ADJUSTED": "Staff added or removed points by hand (adjustPoints); a POINTS_EARNED "
         "or POINTS_SPENT comes with it.",
         "POINTS_REVERSED": "Points earned on a purchase were taken back by its refund.",

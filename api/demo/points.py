@@ -17,7 +17,7 @@ from api.demo import keys
 from api.demo.actor import DEMO
 from core.clock import clock
 from gamification.accounts.models import Member
-from gamification.points import earning_rules, memberships, purchases, tiers
+from gamification.points import earning_rules, expiry_reminders, memberships, purchases, tiers
 from gamification.points.earning_rules import BasketLine
 from gamification.points.models import (
     EarningRule,
@@ -167,3 +167,5 @@ async def seed(program: Program, member: Member) -> None:
                 then,
                 [BasketLine("FILTER-COFFEE", "drinks", 4, Decimal("3.00"))],
             )
+    # What the worker's reminder scan does at start-up: Dana's feed tells her of those points.
+    await expiry_reminders.send_reminders()

@@ -11,6 +11,7 @@ from api.accounts.types import StaffRole, StaffUser
 from api.errors import UserError
 from gamification.points.tiers import TierRules
 from gamification.programs import models as programs_models
+from gamification.programs.settings import expiry_reminder_days
 from gamification.referrals.referrals import ReferralRules
 
 
@@ -28,6 +29,10 @@ class TierBasis(Enum):
 class ProgramSettings:
     points_validity_days: int | None = strawberry.field(
         description="Days earned points stay spendable before they expire; null: they never do."
+    )
+    expiry_reminder_days: list[int] = strawberry.field(
+        description="How many days before points expire the member is reminded "
+        "(POINTS_EXPIRING), largest first; empty: never."
     )
     point_value: Decimal = strawberry.field(
         description="What one point is worth in the program's currency (a decimal string, "
@@ -72,6 +77,7 @@ class ProgramSettings:
         validity = (program.settings or {}).get("points_validity_days")
         return cls(
             points_validity_days=int(validity) if validity else None,
+            expiry_reminder_days=list(expiry_reminder_days(program)),
             point_value=Decimal(str((program.settings or {}).get("point_value", "0"))),
             tier_basis=TierBasis(tiers.basis),
             tier_window_days=tiers.window.days,
@@ -99,6 +105,11 @@ class UpdateProgramSettingsInput:
         default=strawberry.UNSET,
         description=f"1 to 3650 days; applies to points earned from now on. {_KEEP} "
         "(never expire).",
+    )
+    expiry_reminder_days: list[int] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=f"Up to 5 different numbers of days, 1 to 365; [] for no reminders. {_KEEP} "
+        "([30, 7]).",
     )
     point_value: Decimal | None = strawberry.field(
         default=strawberry.UNSET,

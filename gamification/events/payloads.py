@@ -357,6 +357,16 @@ class AuctionSettled(Payload):
     released: int  # points given back at settlement (bids under the reserve)
 
 
+@dataclass(frozen=True, kw_only=True)
+class PointsExpiring(Payload):
+    """A reminder, once per lot and threshold: `points` of lot `lot` lapse at `expires_at`."""
+
+    points: int
+    lot: int
+    expires_at: datetime
+    days: int  # the threshold crossed: the reminder "N days before"
+
+
 PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.MEMBER_SIGNED_UP: MemberSignedUp,
     EventType.MEMBER_BLOCKED: MemberBlocked,
@@ -367,6 +377,7 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.POINTS_EARNED: PointsEarned,
     EventType.POINTS_SPENT: PointsSpent,
     EventType.POINTS_EXPIRED: PointsExpired,
+    EventType.POINTS_EXPIRING: PointsExpiring,
     EventType.POINTS_ADJUSTED: PointsAdjusted,
     EventType.POINTS_REVERSED: PointsReversed,
     EventType.TIER_CHANGED: TierChanged,

@@ -333,3 +333,17 @@ class PointsHoldLot(Model):
 
     class Meta:
         table = "points_hold_lot"
+
+
+# A reminder sent: lot `lot_id` was `days` days or less from lapsing. Unique per lot and
+# threshold, so two scans (two workers, a restart) send each reminder once.
+class ExpiryReminder(Model):
+    id = fields.BigIntField(primary_key=True)
+    program_id = fields.BigIntField()
+    lot_id = fields.BigIntField()
+    days = fields.IntField()
+    sent_at = fields.DatetimeField()
+
+    class Meta:
+        table = "expiry_reminder"
+        unique_together = (("lot_id", "days"),)

@@ -2,6 +2,8 @@
 
 Each setting is read by the feature it governs, with its default when unset:
 - `points_validity_days` (points/ledger.py): days earned points stay spendable; unset: forever;
+- `expiry_reminder_days` (points/expiry_reminders.py): how many days before a lot lapses its
+  member is told (POINTS_EXPIRING), once per threshold; unset: 30 and 7;
 - `point_value` (reporting/reports.py): what one point is worth in the program's currency, for
   the liability of the report; unset: 0;
 - `tier_basis`, `tier_window_days`, `tier_review_days`, `tier_grace` (points/tiers.py): what
@@ -87,6 +89,31 @@ def _basis(value: Any) -> Any:
     return basis
 
 
+# The thresholds a program without its own gets.
+DEFAULT_EXPIRY_REMINDER_DAYS = (30, 7)
+MAX_REMINDERS = 5
+
+
+def _reminder_days(value: Any) -> Any:
+    if (
+        not isinstance(value, list | tuple)
+        or not 0 <= len(value) <= MAX_REMINDERS
+        or not all(_whole(day, 1, 365) for day in value)
+        or len(set(value)) != len(value)
+    ):
+        raise ValueError(
+            f"Give up to {MAX_REMINDERS} different numbers of days, each 1 to 365 (none: no "
+            "reminders)."
+        )
+    return sorted(value, reverse=True)
+
+
+def expiry_reminder_days(program: Program) -> tuple[int, ...]:
+    """The program's reminder thresholds in days before expiry, largest first."""
+    days = (program.settings or {}).get("expiry_reminder_days")
+    return tuple(days) if days is not None else DEFAULT_EXPIRY_REMINDER_DAYS
+
+
 def _flag(value: Any) -> Any:
     if not isinstance(value, bool):
         raise ValueError("Give true or false.")
@@ -96,6 +123,7 @@ def _flag(value: Any) -> Any:
 # Each setting: the API field that names it in errors, and the check that cleans its value.
 SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "points_validity_days": ("pointsValidityDays", _days(1)),
+    "expiry_reminder_days": ("expiryReminderDays", _reminder_days),
     "point_value": ("pointValue", _money(6, Decimal(1000))),
     "tier_basis": ("tierBasis", _basis),
     "tier_window_days": ("tierWindowDays", _days(1)),

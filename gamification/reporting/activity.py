@@ -7,14 +7,18 @@ from tortoise.queryset import QuerySet
 from gamification.events import EventType, Payload, PayloadError, payload_of
 from gamification.events.models import Event
 from gamification.events.payloads import (
+    AuctionWon,
     BadgeAwarded,
+    BidPlaced,
     ChallengeCompleted,
     ChallengeJoined,
     ContestEntered,
     GamePlayed,
     MemberSignedUp,
+    Outbid,
     PointsEarned,
     PointsExpired,
+    PointsExpiring,
     PointsReversed,
     PointsSpent,
     PrizeWon,
@@ -80,4 +84,12 @@ def describe(event: Event) -> str:
             return "You won a prize!"
         case ContestEntered():
             return "You entered a prize draw."
+        case PointsExpiring(points=points, days=days):
+            return f"{_points(points).capitalize()} expire within {days} days: spend them soon."
+        case BidPlaced(points=points):
+            return f"You bid {_points(points)} in an auction: they are held until it ends."
+        case Outbid(released=released):
+            return f"You were outbid: your {_points(released)} are back."
+        case AuctionWon(points=points):
+            return f"You won an auction for {_points(points)}!"
     return event.type.replace("_", " ").capitalize() + "."
