@@ -21,6 +21,7 @@ from core.errors import DomainError, ValidationErrors
 from core.errors import ErrorCode as SharedErrorCode
 from core.outages import outage_code
 from gamification.accounts.error_codes import AccountErrorCode
+from gamification.actions.error_codes import ActionErrorCode
 from gamification.events.error_codes import EventErrorCode
 from gamification.games.error_codes import GameErrorCode
 from gamification.leaderboards.error_codes import LeaderboardErrorCode
@@ -39,6 +40,7 @@ FEATURE_CODES: tuple[type[StrEnum], ...] = (
     PointsErrorCode,
     ReferralErrorCode,
     RewardErrorCode,
+    ActionErrorCode,
     GameErrorCode,
     LeaderboardErrorCode,
     WebhookErrorCode,
@@ -139,6 +141,11 @@ CODE_DESCRIPTIONS = {
     "ENTRY_LIMIT_REACHED": "More entries than the contest allows per member.",
     "CONTEST_NOT_CLOSED": "The contest is still open: it can be drawn once it closes.",
     "REWARD_PRIZE_UNAVAILABLE": "The reward given as this prize no longer exists.",
+    "ACTION_TYPE_NOT_FOUND": "No such action type in this program (or not one members report).",
+    "ACTION_NOT_AVAILABLE": "The action type does not count at this time (outside its window).",
+    "ACTION_LIMIT_REACHED": "The member reached this action's limit (per day, week or ever).",
+    "ACTION_COOLDOWN": "Too soon after the member's last one of this action.",
+    "INVALID_CHECK_IN_CODE": "The check-in code is not the one shown in the shop.",
     "AUCTION_CLOSED": "The auction is not taking bids now (not started, ended or archived).",
     "BID_TOO_LOW": "The bid is under the auction's minimumBid (the message says how much).",
     # leaderboards

@@ -14,6 +14,8 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
+from api.actions.mutations import ActionMutations
+from api.actions.queries import ActionQueries
 from api.auctions.mutations import AuctionMutations
 from api.auctions.queries import AuctionQueries
 from api.audit.queries import AuditQueries
@@ -56,6 +58,7 @@ from core.settings import Settings
 )
 class Query(
     AccountQueries,
+    ActionQueries,
     AuditQueries,
     AuctionQueries,
     MemberQueries,
@@ -90,6 +93,7 @@ class Mutation(
     GameMutations,
     AuctionMutations,
     PurchaseMutations,
+    ActionMutations,
     TierMutations,
     EarningRuleMutations,
     SegmentMutations,

@@ -12,7 +12,13 @@ from typing import Any, Literal
 from badges.models import BadgeCriteria
 from gamification.events import EventType
 from gamification.events.models import Event
-from gamification.events.payloads import LineItem, PointsEarned, PurchaseRecorded, TierChanged
+from gamification.events.payloads import (
+    ActionRecorded,
+    LineItem,
+    PointsEarned,
+    PurchaseRecorded,
+    TierChanged,
+)
 from gamification.points import ledger
 from gamification.points.models import LedgerKind
 
@@ -72,6 +78,8 @@ def change_for(criteria: BadgeCriteria, params: dict[str, Any], event: Event) ->
     """The change one event of the listened type makes, or None when it makes none. Only the
     kinds that read the event's data parse it: counting and streaks need its type and time."""
     match criteria:
+        case BadgeCriteria.EVENT_COUNT if params.get("action"):
+            return Change("add", 1) if ActionRecorded.of(event).code == params["action"] else None
         case (
             BadgeCriteria.EVENT_COUNT
             | BadgeCriteria.CHALLENGES_COMPLETED

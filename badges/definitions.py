@@ -78,7 +78,11 @@ def _thresholds(criteria: BadgeCriteria, raw: list[Decimal]) -> list[int]:
 
 
 def _params(
-    criteria: BadgeCriteria, event_type: str | None, sku: str | None, category: str | None
+    criteria: BadgeCriteria,
+    event_type: str | None,
+    sku: str | None,
+    category: str | None,
+    action: str | None = None,
 ) -> dict[str, Any]:
     params: dict[str, Any] = {}
     if criteria in (BadgeCriteria.EVENT_COUNT, BadgeCriteria.WEEKLY_STREAK):
@@ -90,6 +94,15 @@ def _params(
                 EventErrorCode.INVALID_EVENT_TYPE, "Name the event type to count.", "eventType"
             )
         params["event_type"] = chosen
+    if action is not None and action.strip():
+        # Counting one action type's ACTION_RECORDED events: "5 reviews".
+        if criteria != BadgeCriteria.EVENT_COUNT or params["event_type"] != "ACTION_RECORDED":
+            raise ValidationFailed(
+                BadgeErrorCode.INVALID_CRITERIA,
+                "An action is counted by EVENT_COUNT of ACTION_RECORDED.",
+                "action",
+            )
+        params["action"] = action.strip().lower()[:40]
     if criteria == BadgeCriteria.PRODUCT_QUANTITY:
         sku, category = (sku or "").strip(), (category or "").strip()
         if bool(sku) == bool(category) or len(sku) > 64 or len(category) > 64:
@@ -158,8 +171,9 @@ async def create_badge(
     event_type: str | None = None,
     sku: str | None = None,
     category: str | None = None,
+    action: str | None = None,
 ) -> Badge:
-    params = _params(criteria, event_type, sku, category)
+    params = _params(criteria, event_type, sku, category, action)
     if fields.name is None:
         fields.name = ""
     if fields.thresholds is None:

@@ -24,6 +24,7 @@ APPS: dict[str, dict[str, Any]] = {
             "gamification.points.models",
             "gamification.referrals.models",
             "gamification.rewards.models",
+            "gamification.actions.models",
             "gamification.games.models",
             "gamification.leaderboards.models",
             "gamification.reporting.models",

@@ -66,6 +66,12 @@ ACCESS: dict[str, set[str]] = {
     "updateEarningRule": MANAGER,
     "archiveEarningRule": MANAGER,
     "recordPurchase": INTEGRATION,
+    "actionTypes": AUTHENTICATED,
+    "createActionType": MANAGER,
+    "updateActionType": MANAGER,
+    "archiveActionType": MANAGER,
+    "recordAction": INTEGRATION,
+    "performAction": MEMBER,
     "refundPurchase": INTEGRATION,
     "previewPurchase": MEMBER | INTEGRATION,
     # referrals

@@ -15,6 +15,7 @@ from api.schema import schema
 from badges.models import Badge
 from challenges.models import Challenge
 from gamification.accounts.models import ApiKey, Member, StaffUser
+from gamification.actions.models import ActionType
 from gamification.audit.models import AuditEntry
 from gamification.games.models import Auction, AuctionBid, Contest, InstantWinGame
 from gamification.points.models import EarningRule, LedgerEntry, MembershipPlan, Tier
@@ -35,6 +36,7 @@ OWNED: dict[str, type[Model]] = {
     "challengeId": Challenge,
     "contestId": Contest,
     "auctionId": Auction,
+    "actionTypeId": ActionType,
     "gameId": InstantWinGame,
     "planId": MembershipPlan,
     "rewardId": Reward,
@@ -72,6 +74,7 @@ SNAPSHOT: tuple[type[Model], ...] = (
     AuditEntry,
     Auction,
     AuctionBid,
+    ActionType,
 )
 
 

@@ -23,6 +23,7 @@ EventType = graphql_enum(
         "MEMBER_UNBLOCKED": "Staff lifted a member's block.",
         "MEMBER_ANONYMISED": "A member's personal data was erased (by staff or by the member).",
         "PURCHASE_RECORDED": "An integration recorded a purchase for the member.",
+        "ACTION_RECORDED": "An action beyond purchases counted (a review, a check-in...).",
         "PURCHASE_REFUNDED": "A purchase was refunded, in whole or in part.",
         "POINTS_EARNED": "Points were credited (a purchase, a bonus, a referral, a prize...).",
         "POINTS_SPENT": "Points were debited to pay for a reward, a game play or a contest entry.",

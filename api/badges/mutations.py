@@ -56,6 +56,7 @@ class BadgeMutations:
             event_type=input.event_type,
             sku=input.sku,
             category=input.category,
+            action=input.action,
         )
         return CreateBadgePayload(badge=Badge.from_model(badge))
 

@@ -91,6 +91,13 @@ class Badge:
     def event_type(self) -> EventType | None:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         return self.model.params.get("event_type")
 
+    @strawberry.field(
+        description="The action type counted (its code), for EVENT_COUNT of ACTION_RECORDED "
+        "limited to one action; else null."
+    )
+    def action(self) -> str | None:
+        return self.model.params.get("action")
+
     @strawberry.field(description="The SKU counted, for PRODUCT_QUANTITY by SKU; else null.")
     def sku(self) -> str | None:
         return self.model.params.get("sku")
@@ -175,6 +182,11 @@ class CreateBadgeInput:
         default=None,
         description="For EVENT_COUNT (required) and WEEKLY_STREAK (default PURCHASE_RECORDED): "
         "the event type counted.",
+    )
+    action: str | None = strawberry.field(
+        default=None,
+        description="For EVENT_COUNT of ACTION_RECORDED: count only this action type (its "
+        'code), as in "5 reviews"; else INVALID_CRITERIA.',
     )
     sku: str | None = strawberry.field(
         default=None,

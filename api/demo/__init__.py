@@ -14,6 +14,7 @@ from arq.connections import RedisSettings
 import bootstrap
 from api.demo import (
     accounts,
+    actions,
     auctions,
     draws,
     engagement,
@@ -35,7 +36,18 @@ async def seed_demo() -> None:
     # The webhook first, so the demo's events are delivered to it; then points: tiers, rules and
     # purchases are what the other parts build on; badges and challenges come before the
     # purchases of the referrals part, so those count toward them; segments last, over it all.
-    parts = (webhooks, points, rewards, games, auctions, engagement, referrals, draws, segments)
+    parts = (
+        webhooks,
+        points,
+        rewards,
+        games,
+        auctions,
+        engagement,
+        actions,
+        referrals,
+        draws,
+        segments,
+    )
     for part in parts:
         await part.seed(program, member)
     print(accounts.credentials())

@@ -23,6 +23,7 @@ LedgerKind = graphql_enum(
         "REFUND": "A refunded purchase's points taken back.",
         "EXPIRE": "What was left of a lot when it expired.",
         "CONTEST_ENTRY": "Points spent on contest entries.",
+        "ACTION": "Points earned by an action beyond purchases (a review, a check-in...).",
         "AUCTION": "Points of a winning auction bid, spent when the auction was settled.",
         "GAME_PLAY": "Points spent on an instant-win play.",
         "PRIZE": "Points won in a game or a contest draw.",

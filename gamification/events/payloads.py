@@ -367,6 +367,16 @@ class PointsExpiring(Payload):
     days: int  # the threshold crossed: the reminder "N days before"
 
 
+@dataclass(frozen=True, kw_only=True)
+class ActionRecorded(Payload):
+    """An action beyond purchases (a review, a check-in...) counted for the member."""
+
+    action_id: int  # the member's action
+    action_type_id: int
+    code: str  # the action type's code, as integrations name it ("review")
+    points: int  # what it earned (0 for an action type worth no points)
+
+
 PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.MEMBER_SIGNED_UP: MemberSignedUp,
     EventType.MEMBER_BLOCKED: MemberBlocked,
@@ -374,6 +384,7 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.MEMBER_ANONYMISED: MemberAnonymised,
     EventType.PURCHASE_RECORDED: PurchaseRecorded,
     EventType.PURCHASE_REFUNDED: PurchaseRefunded,
+    EventType.ACTION_RECORDED: ActionRecorded,
     EventType.POINTS_EARNED: PointsEarned,
     EventType.POINTS_SPENT: PointsSpent,
     EventType.POINTS_EXPIRED: PointsExpired,

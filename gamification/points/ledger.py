@@ -49,7 +49,8 @@ MAX_POINTS = 1_000_000_000
 # criteria, reports' points issued and the blocking below read this rule, and challenges'
 # POINTS_EARNED metric applies it (challenges.progress.metric_amount).
 # - In: EARN (a purchase's points), BONUS (welcome, referral, badge or challenge points), PRIZE
-#   (points won in a game or a draw): each rewards something the member did.
+#   (points won in a game or a draw), ACTION (a review, a check-in...): each rewards something
+#   the member did.
 # - Out: ADJUST, a staff correction of either sign: it rewards nothing the member did.
 # - Out: REFUND, points clawed back when a purchase or a referral is reversed: it takes earned
 #   points away rather than earning any (the points board, which counts earnings net of
@@ -57,7 +58,7 @@ MAX_POINTS = 1_000_000_000
 # - Out: REDEMPTION_REFUND, spent points given back when a redemption is cancelled: they were
 #   earned once already.
 # - Out: REDEEM, GAME_PLAY, CONTEST_ENTRY, AUCTION (spending) and EXPIRE (lapsing).
-EARNED_KINDS = frozenset({LedgerKind.EARN, LedgerKind.BONUS, LedgerKind.PRIZE})
+EARNED_KINDS = frozenset({LedgerKind.EARN, LedgerKind.BONUS, LedgerKind.PRIZE, LedgerKind.ACTION})
 # Points a member spends by taking part.
 SPENT_KINDS = frozenset(
     {LedgerKind.REDEEM, LedgerKind.GAME_PLAY, LedgerKind.CONTEST_ENTRY, LedgerKind.AUCTION}

@@ -25,6 +25,7 @@ class LedgerKind(StrEnum):
     GAME_PLAY = "GAME_PLAY"
     PRIZE = "PRIZE"  # points won in a game or a draw
     AUCTION = "AUCTION"  # a winning auction bid: its held points, spent
+    ACTION = "ACTION"  # points for an action beyond purchases (a review, a check-in...)
 
 
 # One movement of points. Positive entries are lots: `remaining` is what is left to spend and

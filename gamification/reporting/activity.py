@@ -7,6 +7,7 @@ from tortoise.queryset import QuerySet
 from gamification.events import EventType, Payload, PayloadError, payload_of
 from gamification.events.models import Event
 from gamification.events.payloads import (
+    ActionRecorded,
     AuctionWon,
     BadgeAwarded,
     BidPlaced,
@@ -84,6 +85,8 @@ def describe(event: Event) -> str:
             return "You won a prize!"
         case ContestEntered():
             return "You entered a prize draw."
+        case ActionRecorded(points=points):
+            return f"Your action earned {_points(points)}." if points else "Your action counted."
         case PointsExpiring(points=points, days=days):
             return f"{_points(points).capitalize()} expire within {days} days: spend them soon."
         case BidPlaced(points=points):
