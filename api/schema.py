@@ -13,6 +13,7 @@ from strawberry.extensions.max_aliases import create_validator as aliases_valida
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 
 from api.accounts.mutations import AccountMutations
+from api.accounts.profile import ProfileMutations
 from api.accounts.queries import AccountQueries
 from api.actions.mutations import ActionMutations
 from api.actions.queries import ActionQueries
@@ -94,6 +95,7 @@ class Mutation(
     AuctionMutations,
     PurchaseMutations,
     ActionMutations,
+    ProfileMutations,
     TierMutations,
     EarningRuleMutations,
     SegmentMutations,

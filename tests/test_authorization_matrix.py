@@ -72,6 +72,7 @@ ACCESS: dict[str, set[str]] = {
     "archiveActionType": MANAGER,
     "recordAction": INTEGRATION,
     "performAction": MEMBER,
+    "updateMyProfile": MEMBER,
     "refundPurchase": INTEGRATION,
     "previewPurchase": MEMBER | INTEGRATION,
     # referrals

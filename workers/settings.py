@@ -20,6 +20,7 @@ from core.logging import configure_logging
 from core.redis import create_redis
 from core.settings import get_settings
 from gamification.webhooks import destinations
+from workers.actions import grant_birthdays
 from workers.auctions import scan_auctions, settle_auction
 from workers.busy_retries import cron_retried_when_busy, retried_when_busy
 from workers.challenges import close_challenges
@@ -45,6 +46,7 @@ JOBS: list[WorkerCoroutine | Function] = [
     func(observed(draw_contest)),
     func(observed(scan_contests)),
     func(observed(settle_auction)),
+    func(observed(grant_birthdays)),
     func(observed(scan_auctions)),
     func(observed(review_tiers)),
     func(observed(end_memberships)),
@@ -89,6 +91,9 @@ CRONS = [
     cron(observed(scan_contests), second=set(range(5, 60, 10)), run_at_startup=True, timeout=60),
     # Every ten seconds, and at start-up: an auction is settled within seconds of its end.
     cron(observed(scan_auctions), second=set(range(7, 60, 10)), run_at_startup=True, timeout=60),
+    # Hourly, and at start-up: a birthday is granted within the hour it starts (UTC), even by
+    # a worker that was down at midnight.
+    cron(observed(grant_birthdays), minute={9}, run_at_startup=True, timeout=1800),
     # Every ten minutes: a review or a membership end is at most ten minutes late.
     cron(observed(review_tiers), minute=set(range(2, 60, 10)), timeout=600),
     # Nightly: RFM and ABC segments of every program (staff can ask for a run at any time).

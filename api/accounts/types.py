@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -81,6 +81,10 @@ class Member:
     @strawberry.field(description="When the member signed up (ISO-8601, UTC).")
     def created_at(self) -> datetime:
         return self.model.created_at
+
+    @strawberry.field(description="The member's birth date, when they gave it (updateMyProfile).")
+    def birth_date(self) -> date | None:
+        return self.model.birth_date
 
     @strawberry.field(
         description="Points the member can spend now (an integer, never negative); with "

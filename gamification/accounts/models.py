@@ -51,6 +51,10 @@ class Member(Model):
     # A blocked member cannot earn, spend or play, and their tokens stop working.
     blocked_at = fields.DatetimeField(null=True)
     blocked_reason = fields.CharField(max_length=200, default="")
+    # Given by the member (personal data, erased with the rest); `birthday` is its "MM-DD", the
+    # key the yearly birthday scan looks members up by.
+    birth_date = fields.DateField(null=True)
+    birthday = fields.CharField(max_length=5, null=True)
     # Set when the member's personal data was erased; the accounting rows stay.
     anonymised_at = fields.DatetimeField(null=True)
     # When their first purchase was recorded (null: never bought). Read with the member's lock,
@@ -63,6 +67,7 @@ class Member(Model):
     class Meta:
         table = "member"
         unique_together = (("program", "email"),)
+        indexes = (("program_id", "birthday"),)
 
 
 class StaffUser(Model):

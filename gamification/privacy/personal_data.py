@@ -81,6 +81,7 @@ async def _profile(member: Member) -> dict[str, Any]:
         "created_at": member.created_at,
         "points_balance": member.points_balance,
         "points_held": member.points_held,
+        "birth_date": member.birth_date,
         "tier": tier.name if tier else None,
         "blocked_at": member.blocked_at,
         "blocked_reason": member.blocked_reason,
@@ -145,6 +146,8 @@ async def anonymise_member(actor: Actor, member: Member) -> Member:
             display_name=ERASED_NAME,
             password_hash=ERASED_PASSWORD,
             referral_code=f"X{secrets.token_hex(7).upper()}",
+            birth_date=None,
+            birthday=None,
             anonymised_at=at,
         )
         if erased:
