@@ -45,6 +45,7 @@ LISTENS_TO = {
     ChallengeMetric.QUANTITY: EventType.PURCHASE_RECORDED,
     ChallengeMetric.POINTS_EARNED: EventType.POINTS_EARNED,
     ChallengeMetric.REFERRALS: EventType.REFERRAL_QUALIFIED,
+    ChallengeMetric.ACTIONS: EventType.ACTION_RECORDED,
 }
 
 
@@ -153,8 +154,16 @@ async def create_challenge(
     *,
     sku: str | None = None,
     category: str | None = None,
+    action: str | None = None,
 ) -> Challenge:
     sku, category = (sku or "").strip() or None, (category or "").strip() or None
+    action = (action or "").strip().lower() or None
+    if metric == ChallengeMetric.ACTIONS and (action is None or len(action) > 40):
+        raise ValidationFailed(
+            BadgeErrorCode.INVALID_CRITERIA, "Name the action type counted (its code).", "action"
+        )
+    if metric != ChallengeMetric.ACTIONS:
+        action = None
     if metric == ChallengeMetric.QUANTITY and (
         bool(sku) == bool(category) or len(sku or category or "") > 64
     ):
@@ -170,6 +179,7 @@ async def create_challenge(
         enrolment=enrolment,
         sku=sku,
         category=category,
+        action=action,
         listens_to=LISTENS_TO[metric].value,
         name="",
         created_at=clock.now(),

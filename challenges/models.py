@@ -14,6 +14,7 @@ class ChallengeMetric(StrEnum):
     QUANTITY = "QUANTITY"  # units of a SKU or a category
     POINTS_EARNED = "POINTS_EARNED"
     REFERRALS = "REFERRALS"  # referrals qualified
+    ACTIONS = "ACTIONS"  # actions of one type recorded (`action`, its code)
 
 
 class ChallengeKind(StrEnum):
@@ -47,6 +48,7 @@ class Challenge(Model):
     metric = fields.CharEnumField(ChallengeMetric, max_length=16)
     sku = fields.CharField(max_length=64, null=True)
     category = fields.CharField(max_length=64, null=True)
+    action = fields.CharField(max_length=40, null=True)
     listens_to = fields.CharField(max_length=40)
     target = fields.BigIntField()
     starts_at = fields.DatetimeField()

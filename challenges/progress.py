@@ -42,7 +42,12 @@ from gamification import events, leaderboards
 from gamification.accounts.models import Member
 from gamification.events import EventType, caches
 from gamification.events.models import Event
-from gamification.events.payloads import ChallengeJoined, PointsEarned, PurchaseRecorded
+from gamification.events.payloads import (
+    ActionRecorded,
+    ChallengeJoined,
+    PointsEarned,
+    PurchaseRecorded,
+)
 from gamification.rewards.eligibility import meets_rank, tier_rank_of
 
 
@@ -56,6 +61,8 @@ def metric_amount(challenge: Challenge, event: Event) -> int:
         case ChallengeMetric.QUANTITY:
             params = {"sku": challenge.sku, "category": challenge.category}
             return line_quantity(PurchaseRecorded.of(event).lines, params)
+        case ChallengeMetric.ACTIONS:
+            return 1 if ActionRecorded.of(event).code == challenge.action else 0
         case ChallengeMetric.POINTS_EARNED:
             earned = PointsEarned.of(event)
             if earned.kind in NOT_EARNED_KINDS:  # the one rule of what counts as earned
@@ -301,6 +308,7 @@ class ProgressFeed:
             EventType.PURCHASE_RECORDED,
             EventType.POINTS_EARNED,
             EventType.REFERRAL_QUALIFIED,
+            EventType.ACTION_RECORDED,
         ):
             events.subscribe(
                 event_type, self.on_events, wants, batch=True, name="challenges.progress.on_events"

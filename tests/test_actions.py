@@ -210,3 +210,56 @@ async def test_a_badge_counts_one_action_type(gql: GraphQLClient) -> None:
     assert (await ann.client.query(ME_BADGES))["me"]["badges"] == [
         {"badge": {"name": "Critic"}, "level": 1}
     ]
+
+
+async def test_a_challenge_counts_one_action_type(gql: GraphQLClient) -> None:
+    from datetime import timedelta as days
+
+    program = await new_program()
+    manager = await staff_client(gql, program, "MANAGER")
+    till = await integration_client(gql, program)
+    await action_type(manager, code="review", name="Review")
+    await action_type(manager, code="share", name="Share")
+    now = clock.now()
+    made = await manager.mutate(
+        """mutation($input: CreateChallengeInput!) {
+          createChallenge(input: $input) { challenge { id action } errors { code field } } }""",
+        {
+            "name": "Three reviews",
+            "metric": "ACTIONS",
+            "action": "Review",
+            "kind": "INDIVIDUAL",
+            "enrolment": "AUTOMATIC",
+            "target": "3",
+            "rewardPoints": 100,
+            "startsAt": (now - days(days=1)).isoformat(),
+            "endsAt": (now + days(days=30)).isoformat(),
+        },
+    )
+    assert made["errors"] == [] and made["challenge"]["action"] == "review"
+    missing = await manager.mutate(
+        """mutation($input: CreateChallengeInput!) {
+          createChallenge(input: $input) { errors { code field } } }""",
+        {
+            "name": "No action",
+            "metric": "ACTIONS",
+            "kind": "INDIVIDUAL",
+            "target": "3",
+            "startsAt": (now - days(days=1)).isoformat(),
+            "endsAt": (now + days(days=30)).isoformat(),
+        },
+    )
+    assert missing["errors"] == [{"code": "INVALID_CRITERIA", "field": "action"}]
+    ann = await sign_up(gql, program)
+    for i in range(3):
+        await till.mutate(RECORD, report(ann.id, "share", f"s{i}"))
+    for i in range(3):
+        await till.mutate(RECORD, report(ann.id, "review", f"r{i}"))
+    progress = await ann.client.query(
+        "query { challenges { name myProgress { value completed } } }"
+    )
+    assert progress["challenges"] == [
+        {"name": "Three reviews", "myProgress": {"value": "3", "completed": True}}
+    ]
+    # 6 actions of 10 points, and the challenge's 100
+    assert await assert_ledger_consistent(ann.id) == 160

@@ -93,6 +93,7 @@ class ChallengeMutations:
             ),
             sku=input.sku,
             category=input.category,
+            action=input.action,
         )
         return CreateChallengePayload(challenge=Challenge.from_model(challenge))
 

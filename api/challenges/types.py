@@ -33,6 +33,8 @@ ChallengeMetric = graphql_enum(
         "QUANTITY": "Units bought of one SKU or one category (`sku` or `category`): a count.",
         "POINTS_EARNED": "Points earned: a number of points.",
         "REFERRALS": "Referrals that qualified: a count.",
+        "ACTIONS": "Actions of one type recorded (`action`, its code), as reviews or check-ins: "
+        "a count.",
     },
 )
 ChallengeEnrolment = graphql_enum(
@@ -115,6 +117,10 @@ class Challenge:
     @strawberry.field(description="ACTIVE, ENDED or ARCHIVED.")
     def status(self) -> ChallengeStatus:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         return self.model.status
+
+    @strawberry.field(description="For the ACTIONS metric: the action type's code; else null.")
+    def action(self) -> str | None:
+        return self.model.action
 
     @strawberry.field(description="For the QUANTITY metric by SKU: the SKU counted; else null.")
     def sku(self) -> str | None:
@@ -227,6 +233,9 @@ class CreateChallengeInput:
     description: str = strawberry.field(default="", description="At most 500 characters.")
     sku: str | None = strawberry.field(default=None, description="For QUANTITY: a SKU...")
     category: str | None = strawberry.field(default=None, description="...or a category.")
+    action: str | None = strawberry.field(
+        default=None, description="For ACTIONS: the action type counted (its code)."
+    )
     min_tier_rank: int | None = strawberry.field(
         default=None,
         description="Optional: the lowest tier rank that may take part (0 to 1000).",
