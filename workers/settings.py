@@ -24,7 +24,7 @@ from workers.busy_retries import cron_retried_when_busy, retried_when_busy
 from workers.challenges import close_challenges
 from workers.contests import draw_contest, scan_contests
 from workers.events import retry_event_handlers
-from workers.job_runs import observed
+from workers.job_runs import observed, quiet_idle_runs
 from workers.leaderboards import rebuild_leaderboards, repair_leaderboards
 from workers.points import expire_points
 from workers.rewards import expire_redemptions
@@ -54,6 +54,9 @@ JOBS: list[WorkerCoroutine | Function] = [
     func(observed(close_challenges)),
 ]
 
+# Crons that run every few seconds to find work: a run that found none logs at DEBUG.
+QUIET_CRONS = ("repair_leaderboards", "scan_contests")
+
 CRONS = [
     # Hourly: nothing depends on it being prompt.
     cron(observed(purge_refresh_tokens), minute={7}, run_at_startup=False, timeout=300),
@@ -68,14 +71,19 @@ CRONS = [
     # answers again, and at start-up (a worker that exited with Redis repairs first); with
     # nothing stale it is one read of an empty table.
     cron(
-        observed(repair_leaderboards),
+        observed(repair_leaderboards, quiet_when_idle=True),
         second=set(range(0, 60, 10)),
         run_at_startup=True,
         timeout=1800,
     ),
     # Every ten seconds, and at start-up: a contest is drawn within seconds of closing, and a
     # draw whose worker died resumes once its lease lapses (games); one indexed read.
-    cron(observed(scan_contests), second=set(range(5, 60, 10)), run_at_startup=True, timeout=60),
+    cron(
+        observed(scan_contests, quiet_when_idle=True),
+        second=set(range(5, 60, 10)),
+        run_at_startup=True,
+        timeout=60,
+    ),
     # Every ten minutes: a review or a membership end is at most ten minutes late.
     cron(observed(review_tiers), minute=set(range(2, 60, 10)), timeout=600),
     # Nightly: RFM and ABC segments of every program (staff can ask for a run at any time).
@@ -96,6 +104,7 @@ CRON_JOBS = [cron_retried_when_busy(job) for job in CRONS]
 async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     configure_logging(settings.json_logs)
+    quiet_idle_runs(QUIET_CRONS)
     await init_database(settings.database_url)
     ctx["settings"] = settings
     ctx["app_redis"] = create_redis(settings.redis_url, settings.redis_cluster)
