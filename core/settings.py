@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     tracing: Literal["off", "console", "otlp"] = "off"
     tracing_otlp_endpoint: str | None = None
     tracing_service_name: str = "loyalty-api"
+    # The worker's spans (one per job run: workers/job_runs.py) are of this service.
+    tracing_worker_service_name: str = "loyalty-worker"
 
     # A running draw job renews its lease every third of this; a draw whose worker died is
     # taken up by the next scan once the lease has lapsed (workers/contests.py).

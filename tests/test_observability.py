@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from arq import Worker
+from arq.connections import RedisSettings
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from starlette.applications import Starlette
@@ -43,6 +45,8 @@ from tests.builders import (
 from tests.conftest import ON_POSTGRES
 from tests.graphql import GraphQLClient
 from tests.serving import served
+from workers.job_runs import TRACER
+from workers.settings import WorkerSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -322,4 +326,70 @@ async def test_tracing_is_off_by_default_and_when_on_makes_request_and_operation
     assert operation.parent.span_id == server.context.span_id
     assert operation.attributes["graphql.operation.name"] == name
     assert operation.attributes["loyalty.outcome"] == "ok"
+    provider.shutdown()
+
+
+async def test_with_tracing_on_each_job_run_is_a_span_with_its_ids_and_errors_recorded(
+    app: Starlette, settings: Settings, redis_url: str
+) -> None:
+    # given a worker whose tracer keeps its spans in memory (as its start-up makes one from
+    # the tracing settings), and two jobs a request queued: one that runs, one that fails
+    assert tracing.tracer_provider(settings.model_copy(update={"tracing": "console"}))
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    program = await new_program()
+    pool = app.state.arq
+    ran, failed = f"traced-ok-{uuid.uuid4().hex[:8]}", f"traced-error-{uuid.uuid4().hex[:8]}"
+    # A queue of the test's own: jobs the module's other tests queued are not run here.
+    queue = f"traced-{uuid.uuid4().hex[:8]}"
+    await pool.enqueue_job(
+        "rebuild_leaderboards", program.id, _job_id=ran, _queue_name=queue, request_id="req-ran"
+    )
+    await pool.enqueue_job(
+        "rebuild_leaderboards",
+        program.id,
+        None,
+        "DECADE",
+        _job_id=failed,
+        _queue_name=queue,
+        request_id="req-failed",
+    )
+    worker = Worker(
+        functions=WorkerSettings.functions,
+        redis_settings=RedisSettings.from_dsn(redis_url),
+        queue_name=queue,
+        burst=True,
+        poll_delay=0.05,
+        handle_signals=False,
+        ctx={
+            "settings": settings,
+            "app_redis": app.state.services.redis,
+            TRACER: provider.get_tracer("test"),
+        },
+    )
+    # when the worker runs them
+    await worker.main()
+    await worker.close()
+    assert (worker.jobs_complete, worker.jobs_failed) == (1, 1)
+
+    # then each run is a span named after its job, with its job id, try, program and the
+    # request id it carries
+    spans = {span.attributes["loyalty.job.id"]: span for span in exporter.get_finished_spans()}
+    for job_id, request_id, outcome in ((ran, "req-ran", "ok"), (failed, "req-failed", "error")):
+        span = spans[job_id]
+        assert span.name == "rebuild_leaderboards" and span.kind == SpanKind.CONSUMER
+        assert dict(span.attributes) == {
+            "loyalty.job.id": job_id,
+            "loyalty.job.try": 1,
+            "loyalty.request_id": request_id,
+            "loyalty.program_id": program.id,
+            "loyalty.outcome": outcome,
+        }
+    # and the failure is recorded on its span, the run that went well is not an error
+    assert spans[ran].status.status_code == StatusCode.UNSET and not spans[ran].events
+    assert spans[failed].status.status_code == StatusCode.ERROR
+    (recorded,) = spans[failed].events
+    assert recorded.name == "exception"
+    assert recorded.attributes["exception.type"] == "ValueError"
     provider.shutdown()

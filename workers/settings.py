@@ -15,6 +15,7 @@ from arq.worker import Function, func
 from prometheus_client import start_http_server
 
 import bootstrap
+from core import tracing
 from core.database import close_database, init_database
 from core.logging import configure_logging
 from core.redis import create_redis
@@ -24,7 +25,7 @@ from workers.busy_retries import cron_retried_when_busy, retried_when_busy
 from workers.challenges import close_challenges
 from workers.contests import draw_contest, scan_contests
 from workers.events import retry_event_handlers
-from workers.job_runs import observed, quiet_idle_runs
+from workers.job_runs import TRACER, observed, quiet_idle_runs
 from workers.leaderboards import rebuild_leaderboards, repair_leaderboards
 from workers.points import expire_points
 from workers.rewards import expire_redemptions
@@ -107,6 +108,10 @@ async def startup(ctx: dict[str, Any]) -> None:
     quiet_idle_runs(QUIET_CRONS)
     await init_database(settings.database_url)
     ctx["settings"] = settings
+    provider = tracing.tracer_provider(settings, settings.tracing_worker_service_name)
+    if provider is not None:
+        ctx["tracer_provider"] = provider
+        ctx[TRACER] = provider.get_tracer("loyalty.worker")
     ctx["app_redis"] = create_redis(settings.redis_url, settings.redis_cluster)
     ctx["http"] = destinations.delivery_client(
         settings.webhook_timeout_seconds, settings.webhook_private_destinations
@@ -125,6 +130,8 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         server.shutdown()
         server.server_close()
     bootstrap.unwire(ctx["wiring"])
+    if (provider := ctx.get("tracer_provider")) is not None:
+        provider.shutdown()  # sends the spans still batched
     await ctx["http"].aclose()
     await ctx["app_redis"].aclose()
     await close_database()
