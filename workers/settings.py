@@ -106,7 +106,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     configure_logging(settings.json_logs)
     quiet_idle_runs(QUIET_CRONS)
-    await init_database(settings.database_url)
+    await init_database(settings.database_url, settings.database_pool_timeout_seconds)
     ctx["settings"] = settings
     provider = tracing.tracer_provider(settings, settings.tracing_worker_service_name)
     if provider is not None:
