@@ -141,7 +141,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await ensure_redis(services.redis, settings.redis_url)
-        await init_database(settings.database_url)
+        await init_database(settings.database_url, settings.database_pool_timeout_seconds)
         arq_pool: ArqRedis = await create_pool(RedisSettings.from_dsn(settings.queue_url))
         app.state.arq = arq_pool
         # Event handlers feed the boards with the app's Redis and queue webhooks on its pool.

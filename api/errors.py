@@ -192,16 +192,19 @@ class UserError:
 # The code of an error no one meant to give: a bug or an outage.
 UNEXPECTED = "INTERNAL_SERVER_ERROR"
 
-# Another process held the database's write lock longer than the request could wait (SQLite):
-# what met it wrote nothing, and the same request may be sent again. A top-level error, for queries
+# The database could not take the request within the time it may wait (core.database.DatabaseBusy:
+# SQLite's write lock held by another process past the busy timeout, or every connection of the
+# PostgreSQL pool in use past the pool timeout): what met it wrote nothing, and the same request
+# may be sent again. A top-level error, for queries
 # and mutations alike: it is about the moment, not about the input.
 DATABASE_BUSY = "DATABASE_BUSY"
 
 
 def graphql_error_code(error: GraphQLError) -> str:
     """The `extensions.code` a GraphQL error answers with: a domain error's code, the code a
-    refusal carries (UNAUTHENTICATED, FORBIDDEN...), DATABASE_BUSY for a lock not waited out,
-    DATABASE_UNAVAILABLE or REDIS_UNAVAILABLE for an outage (core.outages: retry later),
+    refusal carries (UNAUTHENTICATED, FORBIDDEN...), DATABASE_BUSY for a lock or a connection
+    not waited out, DATABASE_UNAVAILABLE or REDIS_UNAVAILABLE for an outage (core.outages: retry
+    later),
     UNEXPECTED for anything else raised, and GRAPHQL_VALIDATION_FAILED for a document at fault
     (parse, validation, limits)."""
     original = error.original_error

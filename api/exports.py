@@ -16,10 +16,10 @@ from starlette.responses import Response, StreamingResponse
 from api.caller import Caller
 from api.errors import http_error
 from api.ids import parse_id
+from api.loaders import Loaders
+from api.permissions import staff_in_session
 from core.clock import parse_time
 from core.errors import DomainError, ErrorCode, ValidationFailed
-from gamification.accounts import staff
-from gamification.accounts.sessions import session_is_current
 from gamification.programs.models import Program
 from gamification.reporting import member_search, reports, segments
 
@@ -40,9 +40,8 @@ async def _staff_or_error(request: Request) -> Caller | Response:
         return http_error(401, "UNAUTHENTICATED", "A staff bearer token is required.")
     if caller.kind != "staff":
         return http_error(403, "FORBIDDEN", "Exports are for staff.")
-    # An archived or ended session ends here as in GraphQL (api/permissions.py).
-    account = await staff.active_staff(caller.staff_id)
-    if account is None or not session_is_current(account, caller.program_id, caller.issued_at):
+    # An archived or ended session ends here as in GraphQL, by the same check.
+    if await staff_in_session(caller, Loaders()) is None:
         return http_error(401, "UNAUTHENTICATED", "This session is no longer valid.")
     return caller
 

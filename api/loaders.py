@@ -7,9 +7,12 @@ from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
+from core.errors import NotFound
 from gamification.accounts.members import members_by_id
 from gamification.accounts.models import Member, StaffUser
 from gamification.points.models import Tier
+from gamification.programs.models import Program
+from gamification.programs.programs import program_by_slug
 from gamification.rewards.models import Reward
 
 
@@ -33,6 +36,18 @@ async def _load_tiers(ids: Sequence[int]) -> list[Tier | None]:
     return [by_id.get(i) for i in ids]
 
 
+async def _load_programs_by_slug(slugs: Sequence[str]) -> list[Program | NotFound]:
+    # A request names one program at most (sign-up, log-in): one lookup each, the refusal of an
+    # unknown slug kept as the answer, raised again to whoever asks.
+    found: list[Program | NotFound] = []
+    for slug in slugs:
+        try:
+            found.append(await program_by_slug(slug))
+        except NotFound as error:
+            found.append(error)
+    return found
+
+
 class Loaders:
     """A request's loaders, each built the first time a resolver asks for it: most requests use
     one or none."""
@@ -53,3 +68,9 @@ class Loaders:
     def active_staff(self) -> DataLoader[int, StaffUser | None]:
         """Staff users not archived (None for an archived one): their role is read from here."""
         return DataLoader(load_fn=_load_active_staff)
+
+    @cached_property
+    def program_by_slug(self) -> DataLoader[str, Program]:
+        """The program a slug names (PROGRAM_NOT_FOUND raised for an unknown one), looked up once
+        per request: the sign-up and log-in rate limits and their mutations share it."""
+        return DataLoader(load_fn=_load_programs_by_slug)

@@ -9,6 +9,8 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.caller import ANONYMOUS, Caller
+from api.errors import DATABASE_BUSY
+from core.database import DatabaseBusy
 from core.outages import outage_code
 from gamification.accounts.api_keys import authenticate_api_key
 from gamification.accounts.sessions import TokenIssuer
@@ -19,7 +21,8 @@ log = structlog.get_logger("api.outages")
 class OutageAnswers:
     """An outage of the database or Redis outside GraphQL execution (finding an API key, a CSV
     export) is a 503 with its code and `Retry-After`, shaped like every other refusal, not a
-    500. Errors inside an operation are answered by the GraphQL view (api/errors.py)."""
+    500; so is a database too busy to take the request in time (`DatabaseBusy`: DATABASE_BUSY).
+    Errors inside an operation are answered by the GraphQL view (api/errors.py)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -38,19 +41,23 @@ class OutageAnswers:
         try:
             await self.app(scope, receive, tracked_send)
         except Exception as error:
-            code = outage_code(error)
+            busy = isinstance(error, DatabaseBusy)
+            code = DATABASE_BUSY if busy else outage_code(error)
             if code is None or started:
                 raise
-            log.warning("unavailable", code=code, path=scope.get("path"))
-            await _answer_unavailable(send, code)
+            log.warning(
+                "database busy" if busy else "unavailable", code=code, path=scope.get("path")
+            )
+            await _answer_unavailable(send, code, str(error) if busy else None)
 
 
-async def _answer_unavailable(send: Send, code: str) -> None:
+async def _answer_unavailable(send: Send, code: str, message: str | None = None) -> None:
     body = json.dumps(
         {
             "errors": [
                 {
-                    "message": "A service this request needs does not answer; try again shortly.",
+                    "message": message
+                    or "A service this request needs does not answer; try again shortly.",
                     "extensions": {"code": code, "retryable": True},
                 }
             ]

@@ -8,6 +8,7 @@ from graphql import GraphQLError
 from strawberry.permission import BasePermission, PermissionExtension
 
 from api.caller import Caller
+from api.loaders import Loaders
 from gamification.accounts.member_status import is_active
 from gamification.accounts.models import StaffRole, StaffUser
 from gamification.accounts.sessions import session_is_current
@@ -47,11 +48,19 @@ async def _check_member_session(info: Any, caller: Caller) -> None:
         raise _session_ended()
 
 
-async def _active_staff(info: Any, caller: Caller) -> StaffUser:
-    """As for members: the staff user is not archived, of the token's program, and still in
-    session."""
-    staff = await info.context.loaders.active_staff.load(caller.staff_id)
+async def staff_in_session(caller: Caller, loaders: Loaders) -> StaffUser | None:
+    """The staff user a staff caller's token speaks for, or None when it no longer does: as for
+    members, the user is not archived, of the token's program, and still in session. The one
+    check of a staff session, for GraphQL and the CSV exports alike."""
+    staff = await loaders.active_staff.load(caller.staff_id)
     if staff is None or not session_is_current(staff, caller.program_id, caller.issued_at):
+        return None
+    return staff
+
+
+async def _active_staff(info: Any, caller: Caller) -> StaffUser:
+    staff = await staff_in_session(caller, info.context.loaders)
+    if staff is None:
         raise _session_ended()
     return staff
 

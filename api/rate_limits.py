@@ -35,7 +35,6 @@ from core.clock import clock
 from core.errors import NotFound
 from core.redis import UNREACHABLE, RedisClient, ScriptCall, run_scripts
 from core.settings import Settings
-from gamification.programs.programs import program_by_slug
 
 log = structlog.get_logger("api.rate_limits")
 
@@ -179,7 +178,8 @@ def _by_slug(with_email: bool) -> Subject:
     async def subject(info: Any, kwargs: dict[str, Any]) -> tuple[int, str | None] | None:
         data = kwargs["input"]
         try:
-            program = await program_by_slug(data.program)
+            # The request's loader: the mutation reads the same program from it, not again.
+            program = await info.context.loaders.program_by_slug.load(data.program)
         except NotFound:
             return None  # the resolver answers PROGRAM_NOT_FOUND
         return program.id, data.email if with_email else None

@@ -59,12 +59,14 @@ class LeanConnection(asyncpg.Connection):  # type: ignore[misc]
 
 
 class DatabaseBusy(OperationalError):
-    """Another process held the database's write lock longer than this one could wait (SQLite:
-    core/sqlite_engine.py). The statement or transaction that met it wrote nothing: the caller
+    """The database could not take the statement within the time it may wait: another process
+    held SQLite's write lock longer than the busy timeout (core/sqlite_engine.py), or every
+    PostgreSQL connection of the pool stayed in use longer than the pool timeout
+    (core/asyncpg_engine.py). The statement or transaction that met it wrote nothing: the caller
     may try again."""
 
 
-def _connection(database_url: str) -> dict[str, Any]:
+def _connection(database_url: str, pool_timeout_seconds: float | None) -> dict[str, Any]:
     url = normalise_url(database_url)
     config = expand_db_url(url)
     if url.startswith("sqlite://"):
@@ -72,13 +74,18 @@ def _connection(database_url: str) -> dict[str, Any]:
         # migrations pick their schema editor by the client's module name: it holds "sqlite".)
         config["engine"] = "core.sqlite_engine"
     elif url.startswith("postgres://"):
+        # A pool whose connections are waited for a bounded time.
+        config["engine"] = "core.asyncpg_engine"
         config["credentials"]["connection_class"] = LeanConnection
+        config["credentials"]["acquire_timeout"] = pool_timeout_seconds
     return config
 
 
-def tortoise_config(database_url: str) -> dict[str, Any]:
+def tortoise_config(database_url: str, pool_timeout_seconds: float | None = None) -> dict[str, Any]:
+    """Tortoise's configuration; on PostgreSQL, a request waits at most `pool_timeout_seconds`
+    for a connection of the pool (None: as long as it takes, for the CLI and migrations)."""
     return {
-        "connections": {"default": _connection(database_url)},
+        "connections": {"default": _connection(database_url, pool_timeout_seconds)},
         "apps": APPS,
         "use_tz": True,
         "timezone": "UTC",
@@ -93,10 +100,12 @@ def ensure_sqlite_directory(database_url: str) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
 
 
-async def init_database(database_url: str) -> None:
+async def init_database(database_url: str, pool_timeout_seconds: float | None = None) -> None:
     ensure_sqlite_directory(database_url)
     # The global fallback lets request tasks started by the ASGI server see the connections.
-    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    await Tortoise.init(
+        config=tortoise_config(database_url, pool_timeout_seconds), _enable_global_fallback=True
+    )
 
 
 async def close_database() -> None:

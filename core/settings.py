@@ -16,6 +16,9 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite://data/loyalty.sqlite3"
+    # PostgreSQL: how long a request (or a job) waits for a connection of its process's pool when
+    # all are in use, before the retryable DATABASE_BUSY (core/asyncpg_engine.py).
+    database_pool_timeout_seconds: float = Field(default=5.0, gt=0)
     redis_url: str = "redis://127.0.0.1:6379/0"
     # REDIS_URL names one node of a Redis Cluster (the client finds the others); every key of a
     # program carries its hash tag, so what one script touches lives on one slot.
@@ -86,6 +89,8 @@ class Settings(BaseSettings):
     tracing: Literal["off", "console", "otlp"] = "off"
     tracing_otlp_endpoint: str | None = None
     tracing_service_name: str = "loyalty-api"
+    # The worker's spans (one per job run: workers/job_runs.py) are of this service.
+    tracing_worker_service_name: str = "loyalty-worker"
 
     # A running draw job renews its lease every third of this; a draw whose worker died is
     # taken up by the next scan once the lease has lapsed (workers/contests.py).

@@ -1,11 +1,17 @@
 """Strategies for fuzzing the GraphQL endpoint (tests/test_fuzz.py): hypothesis-graphql writes valid
 documents from the schema as built, and the values it puts in them are drawn partly from what the
 database holds (ids, codes, emails, board names), so calls go past NOT_FOUND into real code paths,
-and partly from edge cases (huge numbers, odd text, far-away times)."""
+and partly from edge cases (huge numbers, odd text, far-away times).
+
+Half the operations are sent as clients send them, with variables: every argument's value
+becomes a variable of the argument's type, its value the literal's as JSON. Variables are
+coerced by another path (a scalar's `parse_value`, not `parse_literal`; input objects built from
+JSON), which a document of literals never reaches."""
 
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -149,10 +155,87 @@ def scalar_strategies(
     return strategies
 
 
-def documents(known: Known, preferred: Sequence[str] = ()) -> st.SearchStrategy[str]:
+@dataclass(frozen=True)
+class Operation:
+    """A document to send, and its variables (None: the values are literals in the document)."""
+
+    document: str
+    variables: dict[str, Any] | None = None
+
+
+def _type_node(type_: graphql.GraphQLInputType) -> graphql.TypeNode:
+    if isinstance(type_, graphql.GraphQLNonNull):
+        return graphql.NonNullTypeNode(type=_type_node(type_.of_type))
+    if isinstance(type_, graphql.GraphQLList):
+        return graphql.ListTypeNode(type=_type_node(type_.of_type))
+    return graphql.NamedTypeNode(name=graphql.NameNode(value=type_.name))
+
+
+def _finite(value: object) -> bool:
+    """Whether JSON can carry `value` (no NaN nor infinity in it)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_finite(item) for item in value)
+    if isinstance(value, dict):
+        return all(_finite(item) for item in value.values())
+    return True
+
+
+class _ArgumentsAsVariables(graphql.Visitor):
+    def __init__(self, type_info: graphql.TypeInfo) -> None:
+        super().__init__()
+        self.type_info = type_info
+        self.definitions: list[graphql.VariableDefinitionNode] = []
+        self.values: dict[str, Any] = {}
+
+    def enter_argument(self, node: graphql.ArgumentNode, *_: Any) -> Any:
+        argument = self.type_info.get_argument()
+        value = graphql.value_from_ast_untyped(node.value)
+        if argument is None or not _finite(value):
+            return None
+        name = f"v{len(self.definitions)}"
+        variable = graphql.VariableNode(name=graphql.NameNode(value=name))
+        self.definitions.append(
+            graphql.VariableDefinitionNode(variable=variable, type=_type_node(argument.type))
+        )
+        self.values[name] = value
+        return graphql.ArgumentNode(name=node.name, value=variable)
+
+
+def with_variables(
+    document: graphql.DocumentNode, graphql_schema: graphql.GraphQLSchema
+) -> Operation:
+    """The same operation, each argument's value (at any depth of the selection) passed as a
+    variable of the argument's type: a JSON value equal to the literal."""
+    type_info = graphql.TypeInfo(graphql_schema)
+    visitor = _ArgumentsAsVariables(type_info)
+    edited = graphql.visit(document, graphql.TypeInfoVisitor(type_info, visitor))
+    (operation,) = edited.definitions
+    assert isinstance(operation, graphql.OperationDefinitionNode)
+    declared = graphql.OperationDefinitionNode(
+        operation=operation.operation,
+        name=operation.name,
+        variable_definitions=tuple(visitor.definitions),
+        directives=operation.directives,
+        selection_set=operation.selection_set,
+    )
+    return Operation(
+        graphql.print_ast(graphql.DocumentNode(definitions=(declared,))), visitor.values
+    )
+
+
+def _node(document: graphql.DocumentNode) -> graphql.DocumentNode:
+    # hypothesis-graphql's printer, left out: the tree is edited before it is printed. (A
+    # function of the module's, so that hypothesis-graphql's cache of strategies keeps hitting.)
+    return document
+
+
+def documents(known: Known, preferred: Sequence[str] = ()) -> st.SearchStrategy[Operation]:
     """Valid queries and mutations, each of one root field of the schema as built (a document of
     many is refused whole by one bad value, and reaches fewer resolvers): nine in ten of the
-    `preferred` fields (those the caller may call), if any, the others of any field."""
+    `preferred` fields (those the caller may call), if any, the others of any field; half of
+    them with their values as variables."""
     graphql_schema = schema._schema
     scalars = scalar_strategies(graphql_schema, known)
     names = [
@@ -164,8 +247,17 @@ def documents(known: Known, preferred: Sequence[str] = ()) -> st.SearchStrategy[
     fields = st.sampled_from(names)
     if preferred:
         fields = _mostly(st.sampled_from(preferred), fields)
-    return fields.flatmap(
-        lambda name: from_schema(graphql_schema, fields=[name], custom_scalars=scalars)
+    trees = fields.flatmap(
+        lambda name: from_schema(
+            graphql_schema, fields=[name], custom_scalars=scalars, print_ast=_node
+        )
+    )
+    return st.tuples(trees, st.booleans()).map(
+        lambda drawn: (
+            with_variables(drawn[0], graphql_schema)
+            if drawn[1]
+            else Operation(graphql.print_ast(drawn[0]))
+        )
     )
 
 

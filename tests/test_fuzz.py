@@ -1,14 +1,14 @@
-"""Fuzzing the GraphQL endpoint as each kind of caller: hypothesis-graphql writes valid queries
-and mutations from the schema as built (a new operation is fuzzed without a line here), mostly of
-the root fields the caller is not refused (learnt first by sending each one's smallest call),
-with real ids, codes and names of a program full of data (the demo) mixed with edge cases, and
-sends them over the real endpoint. Every answer is below 500, has no INTERNAL_SERVER_ERROR and a
-code on every error; after each caller's run every balance equals its ledger and no stock is
-below zero.
+"""Fuzzing the GraphQL endpoint as each kind of caller: hypothesis-graphql writes valid queries and
+mutations from the schema as built (a new operation is fuzzed without a line here), mostly of the
+root fields the caller is not refused (learnt first by sending each one's smallest call), with real
+ids, codes and names of a program full of data (the demo) mixed with edge cases, and sends them over
+the real endpoint, half of them with their values as variables. Every answer is below 500, has no
+INTERNAL_SERVER_ERROR and a code on every error; after each caller's run every balance equals its
+ledger and no stock is below zero.
 
-Seeded, so a failure reproduces: FUZZ_SEED (default 19) picks the sequence, FUZZ_EXAMPLES
-(default 40) the number of documents per caller; e.g. `FUZZ_EXAMPLES=2000 .venv/bin/python -m
-pytest tests/test_fuzz.py -p no:xdist` for a long run by hand."""
+Seeded, so a failure reproduces: FUZZ_SEED (default 19) picks the sequence, FUZZ_EXAMPLES (default
+40) the number of documents per caller; e.g. `FUZZ_EXAMPLES=2000 .venv/bin/python -m pytest
+tests/test_fuzz.py -p no:xdist` for a long run by hand."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ from tests.builders import (
     sign_up,
     staff_client,
 )
-from tests.fuzzing import Known, documents, error_codes, known_values
+from tests.fuzzing import Known, Operation, documents, error_codes, known_values
 from tests.graphql import GraphQLClient
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
@@ -69,6 +69,8 @@ class Callers:
         self.clients: dict[str, GraphQLClient] = {}
         # Documents of which some root field answered with data: the fuzzer got past refusals.
         self.answered = 0
+        # Operations sent, and those of them sent with variables.
+        self.sent = self.with_variables = 0
 
     async def client(self, caller: str) -> GraphQLClient:
         if caller not in self.clients:
@@ -117,12 +119,15 @@ async def demo(gql: GraphQLClient) -> tuple[Callers, Known]:
     return Callers(gql, program), known
 
 
-async def send(callers: Callers, caller: str, document: str) -> list[str]:
-    """Send one document as `caller`, assert the answer is no failure of ours; its error codes."""
+async def send(callers: Callers, caller: str, operation: Operation) -> list[str]:
+    """Send one operation as `caller`, assert the answer is no failure of ours; its error codes."""
     client = await callers.client(caller)
-    response = await client.http.post(
-        "/graphql", json={"query": document}, headers=client.headers()
-    )
+    body: dict[str, Any] = {"query": operation.document}
+    callers.sent += 1
+    if operation.variables is not None:
+        body["variables"] = operation.variables
+        callers.with_variables += 1
+    response = await client.http.post("/graphql", json=body, headers=client.headers())
     assert response.status_code < 500, (response.status_code, response.text)
     body = response.json()
     codes = error_codes(body)
@@ -152,7 +157,7 @@ def fuzz(
     preferred: list[str],
     caller_seed: int,
     run: Callable[[Coroutine[Any, Any, list[str]]], list[str]],
-    send_document: Callable[[str], Coroutine[Any, Any, list[str]]],
+    send_operation: Callable[[Operation], Coroutine[Any, Any, list[str]]],
 ) -> None:
     """Run hypothesis over `documents`; each one is sent on the test's loop through `run`."""
 
@@ -163,9 +168,9 @@ def fuzz(
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-    @given(document=documents(known, preferred))
-    def each(document: str) -> None:
-        run(send_document(document))
+    @given(operation=documents(known, preferred))
+    def each(operation: Operation) -> None:
+        run(send_operation(operation))
 
     each()
 
@@ -176,7 +181,7 @@ async def test_no_document_is_a_failure_of_ours_and_the_books_balance_after(
 ) -> None:
     # given the demo program (every feature in use), and this caller's credentials
     callers, known = demo
-    callers.answered = 0
+    callers.answered = callers.sent = callers.with_variables = 0
     loop = asyncio.get_running_loop()
 
     def run(coroutine: Coroutine[Any, Any, list[str]]) -> list[str]:
@@ -191,10 +196,13 @@ async def test_no_document_is_a_failure_of_ours_and_the_books_balance_after(
         preferred,
         FUZZ_SEED * 100 + CALLERS.index(caller),
         run,
-        lambda document: send(callers, caller, document),
+        lambda operation: send(callers, caller, operation),
     )
     # then some documents got past the refusals to real answers
     assert callers.answered > 0
+    # and both forms were sent, values as literals and as variables (a handful of examples
+    # may draw only one)
+    assert 0 < callers.with_variables < callers.sent or FUZZ_EXAMPLES < 10
     # and every balance equals its ledger, and no stock or prize count went below zero
     for member_id in await Member.all().values_list("id", flat=True):
         await assert_ledger_consistent(member_id)

@@ -38,7 +38,7 @@ async def _seconds_to_refuse(program: Program, email: str, throttle: LoginThrott
     started = time.perf_counter()
     with pytest.raises(DomainError) as refused:
         await members.log_in(
-            program_slug=program.slug,
+            program=program,
             email=email,
             password="not-the-password-at-all",
             throttle=throttle,

@@ -18,10 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from arq import Worker
+from arq.connections import RedisSettings
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
+from prometheus_client import multiprocess
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from starlette.applications import Starlette
@@ -43,6 +46,8 @@ from tests.builders import (
 from tests.conftest import ON_POSTGRES
 from tests.graphql import GraphQLClient
 from tests.serving import served
+from workers.job_runs import TRACER
+from workers.settings import WorkerSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -323,3 +328,144 @@ async def test_tracing_is_off_by_default_and_when_on_makes_request_and_operation
     assert operation.attributes["graphql.operation.name"] == name
     assert operation.attributes["loyalty.outcome"] == "ok"
     provider.shutdown()
+
+
+async def test_with_tracing_on_each_job_run_is_a_span_with_its_ids_and_errors_recorded(
+    app: Starlette, settings: Settings, redis_url: str
+) -> None:
+    # given a worker whose tracer keeps its spans in memory (as its start-up makes one from
+    # the tracing settings), and two jobs a request queued: one that runs, one that fails
+    assert tracing.tracer_provider(settings.model_copy(update={"tracing": "console"}))
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    program = await new_program()
+    pool = app.state.arq
+    ran, failed = f"traced-ok-{uuid.uuid4().hex[:8]}", f"traced-error-{uuid.uuid4().hex[:8]}"
+    # A queue of the test's own: jobs the module's other tests queued are not run here.
+    queue = f"traced-{uuid.uuid4().hex[:8]}"
+    await pool.enqueue_job(
+        "rebuild_leaderboards", program.id, _job_id=ran, _queue_name=queue, request_id="req-ran"
+    )
+    await pool.enqueue_job(
+        "rebuild_leaderboards",
+        program.id,
+        None,
+        "DECADE",
+        _job_id=failed,
+        _queue_name=queue,
+        request_id="req-failed",
+    )
+    worker = Worker(
+        functions=WorkerSettings.functions,
+        redis_settings=RedisSettings.from_dsn(redis_url),
+        queue_name=queue,
+        burst=True,
+        poll_delay=0.05,
+        handle_signals=False,
+        ctx={
+            "settings": settings,
+            "app_redis": app.state.services.redis,
+            TRACER: provider.get_tracer("test"),
+        },
+    )
+    # when the worker runs them
+    await worker.main()
+    await worker.close()
+    assert (worker.jobs_complete, worker.jobs_failed) == (1, 1)
+
+    # then each run is a span named after its job, with its job id, try, program and the
+    # request id it carries
+    spans = {span.attributes["loyalty.job.id"]: span for span in exporter.get_finished_spans()}
+    for job_id, request_id, outcome in ((ran, "req-ran", "ok"), (failed, "req-failed", "error")):
+        span = spans[job_id]
+        assert span.name == "rebuild_leaderboards" and span.kind == SpanKind.CONSUMER
+        assert dict(span.attributes) == {
+            "loyalty.job.id": job_id,
+            "loyalty.job.try": 1,
+            "loyalty.request_id": request_id,
+            "loyalty.program_id": program.id,
+            "loyalty.outcome": outcome,
+        }
+    # and the failure is recorded on its span, the run that went well is not an error
+    assert spans[ran].status.status_code == StatusCode.UNSET and not spans[ran].events
+    assert spans[failed].status.status_code == StatusCode.ERROR
+    (recorded,) = spans[failed].events
+    assert recorded.name == "exception"
+    assert recorded.attributes["exception.type"] == "ValueError"
+    provider.shutdown()
+
+
+def counted_by_process(directory: Path, operation: str) -> dict[str, float]:
+    """The requests of `operation` each API process has counted in the multiprocess directory
+    (one file of counters per process id)."""
+    counts = {}
+    for path in sorted(directory.glob("counter_*.db")):
+        for metric in multiprocess.MultiProcessCollector.merge([str(path)]):  # type: ignore[no-untyped-call]  # prometheus-client leaves it unannotated
+            for sample in metric.samples:
+                if sample.name == "loyalty_requests_total" and sample.labels == {
+                    "operation": operation,
+                    "outcome": "ok",
+                }:
+                    counts[path.stem.removeprefix("counter_")] = sample.value
+    return counts
+
+
+async def test_with_two_api_processes_a_scrape_adds_up_both_processes_counts(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # given the API served by two uvicorn processes on one socket, counting into a
+    # prometheus-client multiprocess directory
+    directory = tmp_path / "prometheus"
+    directory.mkdir()
+    port = free_port()
+    uvicorn = [sys.executable, "-m", "uvicorn", "api.asgi:app", "--port", str(port)]
+    uvicorn += ["--workers", "2", "--no-access-log"]
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "SECRET_KEY": settings.secret_key.get_secret_value(),
+        "PROMETHEUS_MULTIPROC_DIR": str(directory),
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = tmp_path / "api.log"
+    name = operation_name("Both")
+    base = f"http://127.0.0.1:{port}"
+
+    async def ping() -> None:
+        # A connection of its own: the process that accepts it answers it.
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            response = await http.post("/graphql", json={"query": f"query {name} {{ __typename }}"})
+            assert response.status_code == 200, response.text
+
+    with process(uvicorn, env, log) as api:
+
+        async def ready() -> bool:
+            try:
+                async with httpx.AsyncClient(base_url=base) as http:
+                    return (await http.get("/healthz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        await wait_for(ready, "the API's start", api, log)
+        # when requests arrive, each on its own connection, until both processes have served
+        # some (bounded)
+        sent = 0
+        for _ in range(50):
+            await asyncio.gather(*(ping() for _ in range(10)))
+            sent += 10
+            if len(counted_by_process(directory, name)) == 2:
+                break
+        by_process = counted_by_process(directory, name)
+        async with httpx.AsyncClient(base_url=base) as http:
+            text = (await http.get("/metrics")).text
+
+    # then each process counted its share, and the scrape (answered by either) gives the sum
+    assert len(by_process) == 2 and all(count > 0 for count in by_process.values()), by_process
+    assert sum(by_process.values()) == sent
+    labels = frozenset({("operation", name), ("outcome", "ok")})
+    assert scraped(text)[("loyalty_requests_total", labels)] == sent
+    histogram = frozenset({("operation", name)})
+    assert scraped(text)[("loyalty_request_duration_seconds_count", histogram)] == sent

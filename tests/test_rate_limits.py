@@ -5,10 +5,13 @@ and the window frees up when time moves; other members and programs are unaffect
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
+from tortoise.log import db_client_logger
 
 from api.rate_limits import RateLimit
 from api.schema import Mutation
@@ -203,3 +206,33 @@ async def test_log_ins_are_limited_per_account_then_per_program(gql: GraphQLClie
     second_tries = [await post(gql, LOG_IN, credentials(second.email)) for _ in range(3)]
     assert [outcome(r) for r in second_tries] == ["ok", "ok", "RATE_LIMITED"]
     assert retry_after(second_tries[-1]) > 0
+
+
+def program_reads(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The queries that look a program up by its slug."""
+    messages = [r.getMessage() for r in caplog.records]
+    return [m for m in messages if 'FROM "program"' in m and '"slug"' in m]
+
+
+async def test_a_limited_sign_up_or_log_in_looks_its_program_up_once(
+    gql: GraphQLClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given a program (its limits count sign-ups and log-ins by program)
+    program = await new_program()
+    email = f"{unique('once')}@example.com"
+    sign_up_input = {"program": program.slug, "email": email, "password": PASSWORD}
+    sign_up_input["displayName"] = "Once"
+    for query, values in (
+        (SIGN_UP, sign_up_input),
+        (LOG_IN, {"program": program.slug, "email": email, "password": PASSWORD}),
+        (LOG_IN, {"program": "no-such-program", "email": email, "password": PASSWORD}),
+    ):
+        caplog.clear()
+        # when the mutation is limited by its program and then served
+        with caplog.at_level(logging.DEBUG, logger=db_client_logger.name):
+            response = await post(gql, query, values)
+        # then the rate limit and the mutation read the program once between them, whether
+        # it exists or not
+        expected = "ok" if values["program"] == program.slug else "PROGRAM_NOT_FOUND"
+        assert outcome(response) == expected
+        assert len(program_reads(caplog)) == 1, [r.getMessage() for r in caplog.records]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import jwt
 from arq import Worker
 from arq.connections import RedisSettings
@@ -11,6 +12,7 @@ from starlette.applications import Starlette
 
 from core.clock import clock
 from gamification.accounts.models import RefreshToken
+from gamification.accounts.sessions import revoke_staff_sessions
 from tests.builders import PASSWORD, new_program, sign_up, staff_client
 from tests.graphql import GraphQLClient, codes
 from workers.settings import WorkerSettings
@@ -120,3 +122,33 @@ async def test_a_token_naming_another_program_or_an_unknown_role_is_unauthentica
         assert await gql.as_token(token).error_code(query) == "UNAUTHENTICATED", (token, query)
     # while the real tokens work
     assert (await member.client.query(ME))["me"]["id"] == str(member.id)
+
+
+async def test_a_csv_export_refuses_the_staff_tokens_graphql_refuses(
+    app: Starlette, gql: GraphQLClient, http: httpx.AsyncClient
+) -> None:
+    # given a staff user's live token, one claiming another program, and one whose sessions
+    # were ended after it was issued
+    program, other = await new_program(), await new_program()
+    live = await staff_client(gql, program, "ANALYST")
+    assert live.token is not None
+    ended = await staff_client(gql, program, "ADMIN")
+    assert ended.token is not None
+    ended_id = int((await ended.query("{ staffMe { id } }"))["staffMe"]["id"])
+    with clock.frozen_at(clock.now() + timedelta(seconds=2)):
+        await revoke_staff_sessions(ended_id)
+    refused = [forged(app, token=live.token, prg=other.id), ended.token]
+    for token in refused:
+        # when each is sent to GraphQL and to an export
+        export = await http.get(
+            "/exports/members.csv", headers={"Authorization": f"Bearer {token}"}
+        )
+        # then both refuse it alike
+        assert await gql.as_token(token).error_code("{ staffMe { id } }") == "UNAUTHENTICATED"
+        assert export.status_code == 401, export.text
+        assert export.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    # while the live token exports
+    export = await http.get(
+        "/exports/members.csv", headers={"Authorization": f"Bearer {live.token}"}
+    )
+    assert export.status_code == 200 and export.text.startswith("id,email")

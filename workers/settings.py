@@ -15,6 +15,7 @@ from arq.worker import Function, func
 from prometheus_client import start_http_server
 
 import bootstrap
+from core import tracing
 from core.database import close_database, init_database
 from core.logging import configure_logging
 from core.redis import create_redis
@@ -26,7 +27,7 @@ from workers.busy_retries import cron_retried_when_busy, retried_when_busy
 from workers.challenges import close_challenges
 from workers.contests import draw_contest, scan_contests
 from workers.events import retry_event_handlers
-from workers.job_runs import observed
+from workers.job_runs import TRACER, observed, quiet_idle_runs
 from workers.leaderboards import rebuild_leaderboards, repair_leaderboards
 from workers.points import expire_points, remind_expiring_points
 from workers.rewards import expire_redemptions
@@ -60,6 +61,9 @@ JOBS: list[WorkerCoroutine | Function] = [
     func(observed(close_challenges)),
 ]
 
+# Crons that run every few seconds to find work: a run that found none logs at DEBUG.
+QUIET_CRONS = ("repair_leaderboards", "scan_contests", "scan_auctions")
+
 CRONS = [
     # Hourly: nothing depends on it being prompt.
     cron(observed(purge_refresh_tokens), minute={7}, run_at_startup=False, timeout=300),
@@ -81,16 +85,26 @@ CRONS = [
     # answers again, and at start-up (a worker that exited with Redis repairs first); with
     # nothing stale it is one read of an empty table.
     cron(
-        observed(repair_leaderboards),
+        observed(repair_leaderboards, quiet_when_idle=True),
         second=set(range(0, 60, 10)),
         run_at_startup=True,
         timeout=1800,
     ),
     # Every ten seconds, and at start-up: a contest is drawn within seconds of closing, and a
     # draw whose worker died resumes once its lease lapses (games); one indexed read.
-    cron(observed(scan_contests), second=set(range(5, 60, 10)), run_at_startup=True, timeout=60),
+    cron(
+        observed(scan_contests, quiet_when_idle=True),
+        second=set(range(5, 60, 10)),
+        run_at_startup=True,
+        timeout=60,
+    ),
     # Every ten seconds, and at start-up: an auction is settled within seconds of its end.
-    cron(observed(scan_auctions), second=set(range(7, 60, 10)), run_at_startup=True, timeout=60),
+    cron(
+        observed(scan_auctions, quiet_when_idle=True),
+        second=set(range(7, 60, 10)),
+        run_at_startup=True,
+        timeout=60,
+    ),
     # Hourly, and at start-up: a birthday is granted within the hour it starts (UTC), even by
     # a worker that was down at midnight.
     cron(observed(grant_birthdays), minute={9}, run_at_startup=True, timeout=1800),
@@ -114,8 +128,13 @@ CRON_JOBS = [cron_retried_when_busy(job) for job in CRONS]
 async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     configure_logging(settings.json_logs)
-    await init_database(settings.database_url)
+    quiet_idle_runs(QUIET_CRONS)
+    await init_database(settings.database_url, settings.database_pool_timeout_seconds)
     ctx["settings"] = settings
+    provider = tracing.tracer_provider(settings, settings.tracing_worker_service_name)
+    if provider is not None:
+        ctx["tracer_provider"] = provider
+        ctx[TRACER] = provider.get_tracer("loyalty.worker")
     ctx["app_redis"] = create_redis(settings.redis_url, settings.redis_cluster)
     ctx["http"] = destinations.delivery_client(
         settings.webhook_timeout_seconds, settings.webhook_private_destinations
@@ -134,6 +153,8 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         server.shutdown()
         server.server_close()
     bootstrap.unwire(ctx["wiring"])
+    if (provider := ctx.get("tracer_provider")) is not None:
+        provider.shutdown()  # sends the spans still batched
     await ctx["http"].aclose()
     await ctx["app_redis"].aclose()
     await close_database()

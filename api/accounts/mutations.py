@@ -53,7 +53,7 @@ class AccountMutations:
     ) -> SignUpPayload:
         services = info.context.services
         member = await sign_up.sign_up(
-            program_slug=input.program,
+            program=await info.context.loaders.program_by_slug.load(input.program),
             email=input.email,
             password=input.password,
             display_name=input.display_name,
@@ -84,7 +84,7 @@ class AccountMutations:
     ) -> LogInPayload:
         services = info.context.services
         member = await members.log_in(
-            program_slug=input.program,
+            program=await info.context.loaders.program_by_slug.load(input.program),
             email=input.email,
             password=input.password,
             throttle=services.throttle,

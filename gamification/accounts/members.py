@@ -24,7 +24,6 @@ from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.login_throttle import LoginThrottle
 from gamification.accounts.models import Member
 from gamification.programs.models import Program
-from gamification.programs.programs import program_by_slug
 
 # No 0/O, 1/I/L: codes are read aloud and typed by people.
 REFERRAL_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -117,14 +116,13 @@ async def register_member(
 
 async def log_in(
     *,
-    program_slug: str,
+    program: Program,
     email: str,
     password: str,
     throttle: LoginThrottle,
     client_address: str,
 ) -> Member:
     """The member, or INVALID_CREDENTIALS whether the email is unknown or the password wrong."""
-    program = await program_by_slug(program_slug)
     email = email.strip().lower()
     return await throttle.log_in(
         program.id,

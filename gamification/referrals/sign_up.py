@@ -8,13 +8,12 @@ from gamification.accounts.login_throttle import LoginThrottle
 from gamification.accounts.models import Member
 from gamification.points import tiers
 from gamification.programs.models import Program
-from gamification.programs.programs import program_by_slug
 from gamification.referrals import referrals
 
 
 async def sign_up(
     *,
-    program_slug: str,
+    program: Program,
     email: str,
     password: str,
     display_name: str,
@@ -23,7 +22,6 @@ async def sign_up(
     client_address: str,
 ) -> Member:
     """A member's own sign-up: validated, throttled per client address, maybe referred."""
-    program = await program_by_slug(program_slug)
     members.validate_new_member(email, password, display_name)
     referrer: Member | None = None
     if referral_code:
