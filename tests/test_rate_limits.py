@@ -46,7 +46,7 @@ mutation LogIn($input: LogInInput!) { logIn(input: $input) { accessToken errors 
 
 # Every member mutation that spends or moves a member's points or rewards.
 SPENDS = {"redeem_reward", "play_instant_win", "enter_contest", "join_challenge"}
-SPENDS |= {"apply_referral_code"}
+SPENDS |= {"apply_referral_code", "place_bid", "perform_action"}
 
 
 async def post(gql: GraphQLClient, query: str, input: dict[str, Any]) -> httpx.Response:
