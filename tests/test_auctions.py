@@ -388,3 +388,24 @@ async def test_a_settlement_interrupted_anywhere_leaves_all_or_nothing_and_finis
         assert sorted(-e.delta for e in paid) == [40, 50, 60]
     for member in members:
         await assert_ledger_consistent(member.id)
+
+
+async def test_a_member_blocked_before_the_end_does_not_pay_and_the_prize_is_not_given(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    manager = await staff_client(gql, program, "MANAGER")
+    auction_id = await new_auction(program)
+    ann = await sign_up(gql, program)
+    await give_points(ann.id, 100)
+    await bid(ann, auction_id, 80, "a")
+    blocked = await manager.mutate(
+        "mutation($input: BlockMemberInput!) { blockMember(input: $input) { errors { code } } }",
+        {"memberId": str(ann.id), "reason": "Fraud check"},
+    )
+    assert blocked["errors"] == []
+    with clock.frozen_at(clock.now() + timedelta(days=2)):
+        settlement = await auctions.settle(auction_id)
+    assert settlement is not None and (settlement.winners, settlement.released) == (0, 80)
+    assert await PrizeClaim.filter(member_id=ann.id).count() == 0
+    assert await assert_ledger_consistent(ann.id) == 100

@@ -12,8 +12,9 @@
 - A bid in the last `extension_minutes` pushes the end back by as much (anti-sniping).
 - Settling (the worker's scan, after the end) runs in one transaction under the auction's lock
   and only once: winning holds are captured as AUCTION spends and the prize granted; bids under
-  the reserve, or whose reward is gone, are released. A second run, a second worker, or a run
-  after a kill halfway finds SETTLED or nothing committed, and moves no point twice.
+  the reserve, of a member blocked or erased since, or whose reward is gone, are released. A
+  second run, a second worker, or a run after a kill halfway finds SETTLED or nothing
+  committed, and moves no point twice.
 """
 
 from __future__ import annotations
@@ -349,11 +350,15 @@ async def settle(auction_id: int) -> Settlement | None:
         winners = released = 0
         members = {m.id: m for m in await Member.filter(id__in=[b.member_id for b in standing])}
         for bid in standing:
-            if auction.archived or (auction.reserve is not None and bid.points < auction.reserve):
+            member = members[bid.member_id]
+            # A member blocked or erased since bidding can no longer spend: their bid loses.
+            barred = member.blocked_at is not None or member.anonymised_at is not None
+            under_reserve = auction.reserve is not None and bid.points < auction.reserve
+            if auction.archived or under_reserve or barred:
                 released += await _lose(bid)
                 continue
             try:
-                won = await _win(auction, bid, members[bid.member_id])
+                won = await _win(auction, bid, member)
             except DomainError:
                 # The reward is gone or out of stock: the winner is not charged.
                 released += await _lose(bid)
