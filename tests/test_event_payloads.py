@@ -19,7 +19,11 @@ from gamification.events import EventType
 from gamification.events.models import Event
 from gamification.events.payloads import (
     PAYLOADS,
+    ActionRecorded,
+    AuctionSettled,
+    AuctionWon,
     BadgeAwarded,
+    BidPlaced,
     ChallengeCompleted,
     ChallengeJoined,
     ContestEntered,
@@ -31,11 +35,13 @@ from gamification.events.payloads import (
     MembershipEnded,
     MemberSignedUp,
     MemberUnblocked,
+    Outbid,
     Payload,
     PayloadError,
     PointsAdjusted,
     PointsEarned,
     PointsExpired,
+    PointsExpiring,
     PointsMoved,
     PointsReversed,
     PointsSpent,
@@ -216,6 +222,27 @@ EXAMPLES: list[tuple[Payload, dict[str, Any]]] = [
         {"prize_id": 16, "contest_id": 4, "slot": 0, "kind": "POINTS"},
     ),
     (ContestEntered(contest_id=4, entries=3), {"contest_id": 4, "entries": 3}),
+    (
+        PointsExpiring(points=40, lot=880, expires_at=datetime(2026, 4, 1, tzinfo=UTC), days=7),
+        {"points": 40, "lot": 880, "expires_at": "2026-04-01T00:00:00+00:00", "days": 7},
+    ),
+    (
+        ActionRecorded(action_id=3, action_type_id=2, code="review", points=20),
+        {"action_id": 3, "action_type_id": 2, "code": "review", "points": 20},
+    ),
+    (
+        BidPlaced(auction_id=5, bid_id=11, points=90, held=40),
+        {"auction_id": 5, "bid_id": 11, "points": 90, "held": 40},
+    ),
+    (Outbid(auction_id=5, bid_id=10, released=50), {"auction_id": 5, "bid_id": 10, "released": 50}),
+    (
+        AuctionWon(auction_id=5, bid_id=11, points=90, claim_code="K7M2Q9"),
+        {"auction_id": 5, "bid_id": 11, "points": 90, "claim_code": "K7M2Q9"},
+    ),
+    (
+        AuctionSettled(auction_id=5, winners=1, released=0),
+        {"auction_id": 5, "winners": 1, "released": 0},
+    ),
 ]
 
 
@@ -275,7 +302,7 @@ def test_a_row_that_does_not_fit_is_refused_saying_what_is_wrong() -> None:
     with pytest.raises(PayloadError, match="line: 'sku' is missing"):
         from_json(EventType.PURCHASE_RECORDED, {**PURCHASE_JSON, "lines": [{"quantity": 1}]})
     with pytest.raises(UnknownEventType):
-        from_json("AUCTION_WON", {"auction_id": 3})
+        from_json("TIME_TRAVELLED", {"auction_id": 3})
 
 
 def test_a_payload_is_built_whole_by_keyword_and_never_changes() -> None:
@@ -412,7 +439,7 @@ async def test_a_row_of_an_unknown_type_does_not_stop_the_scan(gql: GraphQLClien
     unknown = await Event.create(
         program_id=program.id,
         member_id=member.id,
-        type="AUCTION_WON",
+        type="TIME_TRAVELLED",
         data={"auction_id": 3},
         occurred_at=past,
     )
@@ -430,5 +457,5 @@ async def test_a_row_of_an_unknown_type_does_not_stop_the_scan(gql: GraphQLClien
         assert (await Event.get(id=row.id)).settled_at is not None
     with pytest.raises(UnknownEventType):
         payload_of(unknown)
-    assert activity.describe(unknown) == "Auction won."
+    assert activity.describe(unknown) == "Time travelled."
     assert activity.describe(known) == "You entered a prize draw."

@@ -1,4 +1,6 @@
 from tortoise import migrations
+
+from core.migration_operations import AlterChoices
 from tortoise.migrations import operations as ops
 from challenges.models import ChallengeMetric
 from tortoise import fields
@@ -15,7 +17,7 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AlterField(
+        AlterChoices(
             model_name="Challenge",
             name="metric",
             field=fields.CharEnumField(

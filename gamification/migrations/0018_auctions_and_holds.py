@@ -1,4 +1,6 @@
 from tortoise import migrations
+
+from core.migration_operations import AlterChoices
 from tortoise.migrations import operations as ops
 from gamification.games.models import AuctionPrizeKind, AuctionStatus, BidStatus
 from gamification.points.models import HoldStatus, LedgerKind
@@ -229,7 +231,7 @@ class Migration(migrations.Migration):
             options={"table": "points_hold_lot", "app": "gamification", "pk_attr": "id"},
             bases=["Model"],
         ),
-        ops.AlterField(
+        AlterChoices(
             model_name="LedgerEntry",
             name="kind",
             field=fields.CharEnumField(

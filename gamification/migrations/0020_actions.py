@@ -1,4 +1,6 @@
 from tortoise import migrations
+
+from core.migration_operations import AlterChoices
 from tortoise.migrations import operations as ops
 from gamification.points.models import LedgerKind
 from orjson import loads
@@ -115,7 +117,7 @@ class Migration(migrations.Migration):
             },
             bases=["Model"],
         ),
-        ops.AlterField(
+        AlterChoices(
             model_name="LedgerEntry",
             name="kind",
             field=fields.CharEnumField(
