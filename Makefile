@@ -52,7 +52,8 @@ format: $(STAMP)
 schema: $(STAMP)
 	$(PY) -m api export-schema
 
-# After changing models: writes the next migration of each app that changed.
+# After changing models: writes the next migration of each app that changed. Read it: an enum that
+# gained values is an AlterField there; make it AlterChoices (core/migration_operations.py).
 migrations: $(STAMP)
 	DATABASE_URL=sqlite://data/makemigrations.sqlite3 $(PY) -m tortoise -c core.database.TORTOISE_ORM makemigrations
 	rm -f data/makemigrations.sqlite3*
