@@ -13,6 +13,7 @@ from gamification.accounts.models import Member, StaffUser
 from gamification.points.models import Tier
 from gamification.programs.models import Program
 from gamification.programs.programs import program_by_slug
+from gamification.reporting.models import MemberSegment
 from gamification.rewards.models import Reward
 
 
@@ -24,6 +25,11 @@ async def _load_members(ids: Sequence[int]) -> list[Member | None]:
 async def _load_active_staff(ids: Sequence[int]) -> list[StaffUser | None]:
     by_id = {s.id: s for s in await StaffUser.filter(id__in=list(ids), archived_at__isnull=True)}
     return [by_id.get(i) for i in ids]
+
+
+async def _load_segments(ids: Sequence[int]) -> list[MemberSegment | None]:
+    by_member = {s.member_id: s for s in await MemberSegment.filter(member_id__in=list(ids))}
+    return [by_member.get(i) for i in ids]
 
 
 async def _load_rewards(ids: Sequence[int]) -> list[Reward | None]:
@@ -55,6 +61,11 @@ class Loaders:
     @cached_property
     def member(self) -> DataLoader[int, Member | None]:
         return DataLoader(load_fn=_load_members)
+
+    @cached_property
+    def segment(self) -> DataLoader[int, MemberSegment | None]:
+        """A member's last computed segment, by member id."""
+        return DataLoader(load_fn=_load_segments)
 
     @cached_property
     def reward(self) -> DataLoader[int, Reward | None]:

@@ -122,6 +122,14 @@ async def test_the_job_segments_members_and_staff_filter_by_segment(
     assert [e["node"]["id"] for e in champions["edges"]] == [str(frequent.id)]
     class_a = (await manager.query(MEMBERS, {"filter": {"abcClass": "A"}}))["members"]
     assert [e["node"]["id"] for e in class_a["edges"]] == [str(frequent.id)]
+    # and each member reads their own, as staff do on the member's page
+    mine = (await newcomer.client.query("query { me { segment { segment } } }"))["me"]
+    assert mine["segment"] == {"segment": "NEW"}
+    page = await manager.query(
+        "query($id: ID!) { member(id: $id) { segment { segment abcClass computedAt } } }",
+        {"id": str(lapsed.id)},
+    )
+    assert page["member"]["segment"]["segment"] == "HIBERNATING"
 
 
 async def test_members_cannot_ask_for_segments(gql: GraphQLClient) -> None:

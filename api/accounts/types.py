@@ -16,6 +16,7 @@ from api.leaderboards.types import names_of
 from api.pagination import AFTER, FIRST, Connection, paginate
 from api.points.types import ExpiringPoints, LedgerEntry
 from api.referrals.types import Referral, ReferralStats
+from api.reports.segments import AbcClass, Segment
 from gamification.points import statement
 from gamification.referrals import referrals
 
@@ -188,6 +189,18 @@ class Member:
         stats = await referrals.stats_of(self.model.id)
         return ReferralStats(**dataclasses.asdict(stats))
 
+    @strawberry.field(
+        description="The member's RFM segment and ABC class as last computed (computeSegments "
+        "and the nightly run); null before the member's first computation."
+    )
+    async def segment(self, info: strawberry.Info) -> MemberSegmentInfo | None:
+        found = await info.context.loaders.segment.load(self.model.id)
+        if found is None:
+            return None
+        return MemberSegmentInfo(
+            segment=found.segment, abc_class=found.abc_class, computed_at=found.computed_at
+        )
+
     # --- points engine ---
     @strawberry.field(description="The member's current tier; null before any.")
     async def tier(self, info: strawberry.Info) -> Tier | None:
@@ -220,6 +233,17 @@ StaffRole = graphql_enum(
         "ANALYST": "Reads: members, reports, segments, the catalog and configuration.",
     },
 )
+
+
+@strawberry.type(description="Where a member stood at the last segment computation.")
+class MemberSegmentInfo:
+    segment: Segment = strawberry.field(  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+        description="The RFM segment."
+    )
+    abc_class: AbcClass = strawberry.field(  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
+        description="The ABC class by share of revenue."
+    )
+    computed_at: datetime = strawberry.field(description="When it was computed (UTC).")
 
 
 @strawberry.type(description="A brand-team user of the program's console.")
