@@ -33,6 +33,7 @@ from core.unique_names import unique_name
 from gamification import events
 from gamification.accounts.members import display_names
 from gamification.accounts.models import Member
+from gamification.events import live
 from gamification.events.payloads import ContestEntered, PrizeWon
 from gamification.games import draws, prizes
 from gamification.games.error_codes import GameErrorCode
@@ -396,7 +397,11 @@ async def draw(contest_id: int) -> DrawOutcome | None:
     awarded = 0
     for winner in winners:
         awarded += await award(contest, winner)
-    await Contest.filter(id=contest.id, drawn_at=None).update(drawn_at=clock.now())
+    if await Contest.filter(id=contest.id, drawn_at=None).update(drawn_at=clock.now()):
+        # Committed (no transaction here): subscribers of contestDrawn hear it once.
+        await live.announce(
+            contest.program_id, {"kind": live.CONTEST_DRAWN, "contestId": contest.id}
+        )
     await contest.refresh_from_db()
     return DrawOutcome(contest, winners, awarded)
 
