@@ -187,8 +187,9 @@ class Subscriptions:
         after: Annotated[
             strawberry.ID | None,
             strawberry.argument(
-                description="An event id: the member's items after it are sent first (at most "
-                "`live_queue_size` of them; more is LIVE_GAP: page `activity` instead)."
+                description="An event id (0: from the first): the member's items after it are "
+                "sent first (at most `live_queue_size` of them; more is LIVE_GAP: page "
+                "`activity` instead)."
             ),
         ] = None,
     ) -> AsyncGenerator[ActivityItem]:
@@ -201,8 +202,9 @@ class Subscriptions:
         )
         last = 0
         if after is not None:
+            # 0: from the first item (an app that has shown none yet).
             try:
-                last = parse_id(after, "after")
+                last = 0 if after == "0" else parse_id(after, "after")
             except DomainError as error:
                 raise _refusal(error) from None
         # Following before reading the missed ones: nothing falls between the two.
