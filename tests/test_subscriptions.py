@@ -13,6 +13,7 @@ import pytest
 from starlette.applications import Starlette
 
 from core.clock import clock
+from gamification.games import contests
 from gamification.points.models import EarningRuleKind
 from tests.builders import (
     RECORD_PURCHASE,
@@ -26,6 +27,8 @@ from tests.builders import (
 from tests.graphql import GraphQLClient
 from tests.live import close_code, connected
 from tests.serving import served
+from tests.test_challenges import _collective
+from tests.test_contests import create_contest
 from tests.test_instant_win import HOUR, PLAY, T0, create_game
 
 MY_BALANCE = "subscription { myBalance { pointsBalance eventId } }"
@@ -270,3 +273,64 @@ async def test_reconnecting_with_after_replays_what_was_missed_once(
         fresh = [(await activity.next())["myActivity"] for _ in range(2)]
         assert {f["id"] for f in fresh}.isdisjoint({m["id"] for m in missed})
         assert await activity.quiet()
+
+
+CHALLENGE_PROGRESS = """
+subscription($id: ID!) {
+  challengeProgress(challengeId: $id) { challengeId communityProgress participants eventId }
+}
+"""
+CONTEST_DRAWN = "subscription($id: ID!) { contestDrawn(id: $id) { contest { id status seed } } }"
+
+
+async def test_a_collective_challenge_sends_its_community_total(
+    gql: GraphQLClient, base_url: str
+) -> None:
+    # given a collective challenge of 3 purchases, and a member following it
+    program, members, challenge = await _collective(gql, 2)
+    till = await integration_client(gql, program)
+    async with connected(base_url, members[0].access_token) as live:
+        progress = live.subscribe(CHALLENGE_PROGRESS, id=str(challenge.id))
+        first = (await progress.next())["challengeProgress"]
+        assert (first["communityProgress"], first["eventId"]) == ("0", None)
+        # when another member buys
+        await till.mutate(RECORD_PURCHASE, purchase_input(members[1].id))
+        # then the total arrives
+        change = (await progress.next())["challengeProgress"]
+        assert (change["communityProgress"], change["participants"]) == ("1", 1)
+
+
+async def test_a_contest_draw_is_sent_once_then_the_subscription_ends(
+    gql: GraphQLClient, base_url: str
+) -> None:
+    # given a closed contest, and a member waiting for its draw
+    program = await new_program()
+    manager = await staff_client(gql, program, "MANAGER")
+    contest = await create_contest(manager)
+    member = await sign_up(gql, program)
+    async with connected(base_url, member.access_token) as live:
+        drawn = live.subscribe(CONTEST_DRAWN, id=contest["id"])
+        assert await drawn.quiet(0.5)
+        # when it is drawn
+        await contests.draw(int(contest["id"]))
+        # then the draw arrives with its revealed seed, and the subscription ends
+        message = (await drawn.next())["contestDrawn"]["contest"]
+        assert message["status"] == "DRAWN" and message["seed"]
+        assert (await drawn.ended()).errors == []
+
+
+async def test_another_programs_challenge_or_contest_is_not_found(
+    gql: GraphQLClient, base_url: str
+) -> None:
+    # given a challenge and a contest of one program, and a member of another
+    _, _, challenge = await _collective(gql, 0)
+    program = await new_program()
+    contest = await create_contest(await staff_client(gql, program, "MANAGER"))
+    stranger = await sign_up(gql, await new_program())
+    async with connected(base_url, stranger.access_token) as live:
+        for document, id in (
+            (CHALLENGE_PROGRESS, str(challenge.id)),
+            (CONTEST_DRAWN, contest["id"]),
+        ):
+            ended = await live.subscribe(document, id=id).ended()
+            assert ended.code == "NOT_FOUND", (document, ended.errors)
