@@ -40,7 +40,8 @@ class Feed:
     """What the hub feeds: `push` for each message of the feed's program, `interrupted` when
     the channel was lost and found again. Both are synchronous and never block."""
 
-    def push(self, message: Message) -> None:
+    def push(self, message: Message, sequence: int) -> None:
+        """`sequence`: the hub's count of messages, this one included."""
         raise NotImplementedError
 
     def interrupted(self) -> None:
@@ -57,7 +58,7 @@ class EventFeed(Feed):
         self._ready = asyncio.Event()
         self._failure: LiveInterrupted | None = None
 
-    def push(self, message: Message) -> None:
+    def push(self, message: Message, sequence: int) -> None:
         if self._failure is not None:
             return
         for event in message.events:
@@ -105,25 +106,32 @@ class ChangeFeed(Feed):
         self.notices = notices
         self._dirty = asyncio.Event()
         self._last_event_id: int | None = None
+        self._sequence = 0
 
-    def push(self, message: Message) -> None:
+    def push(self, message: Message, sequence: int) -> None:
         if message.notice is not None:
             if self.notices is not None and self.notices(message.notice):
+                self._sequence = sequence
                 self._dirty.set()
             return
         for event in message.events:
             if self.accepts(event):
                 self._last_event_id = event.id
+                self._sequence = sequence
                 self._dirty.set()
 
     def interrupted(self) -> None:
         # What changed meanwhile is read again: a value is never wrong for long.
+        self._sequence = 0
         self._dirty.set()
 
     async def wait(self) -> None:
         await self._dirty.wait()
 
-    def take(self) -> int | None:
-        """Mark the change as seen (just before reading the value again); the last event id."""
+    def take(self) -> tuple[int | None, int]:
+        """Mark the change as seen (just before reading the value again): the last event id,
+        and the hub's sequence of the last message that changed it (0 after an interruption:
+        read afresh)."""
         self._dirty.clear()
-        return self._last_event_id
+        sequence, self._sequence = self._sequence, 0
+        return self._last_event_id, sequence

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar
 
 import structlog
 from redis.asyncio import Redis
@@ -33,6 +36,10 @@ MAX_PAUSE = 5.0
 FOLLOW_TIMEOUT = 5.0
 # How long one read waits before the hub looks at the programs it should follow again.
 POLL_SECONDS = 0.05
+# Shared readings kept (the latest of each key).
+MAX_READINGS = 10_000
+
+T = TypeVar("T")
 
 
 class HubUnavailable(Exception):
@@ -52,6 +59,10 @@ class Hub:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.reconnections = 0
+        # Messages dispatched so far: a reading started at sequence S sees every change whose
+        # message came before (its transaction had committed when it was published).
+        self.sequence = 0
+        self._readings: OrderedDict[Hashable, tuple[int, asyncio.Future[Any]]] = OrderedDict()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="live hub")
@@ -91,6 +102,30 @@ class Hub:
             del self._feeds[program_id]
             self._confirmed.pop(program_id, None)
             self._wake.set()
+
+    async def reading(self, key: Hashable, sequence: int, read: Callable[[], Awaitable[T]]) -> T:
+        """`read()`'s value for a change of `sequence`, read once for every subscription of the
+        process that watches `key` (a member's balance, a challenge's total): one that started
+        after that change's message, or is under way since then, is shared. Sequence 0: always
+        a fresh read (subscribing, or after an interruption)."""
+        entry = self._readings.get(key)
+        if sequence and entry is not None and entry[0] >= sequence:
+            self._readings.move_to_end(key)
+            value: T = await asyncio.shield(entry[1])
+            return value
+        future: asyncio.Future[T] = asyncio.ensure_future(read())
+        self._readings[key] = (self.sequence, future)
+        self._readings.move_to_end(key)
+        while len(self._readings) > MAX_READINGS:
+            self._readings.popitem(last=False)
+
+        def forget_failure(done: asyncio.Future[T]) -> None:
+            kept = self._readings.get(key)
+            if (done.cancelled() or done.exception() is not None) and kept and kept[1] is done:
+                self._readings.pop(key, None)
+
+        future.add_done_callback(forget_failure)
+        return await asyncio.shield(future)
 
     async def _run(self) -> None:
         pause = FIRST_PAUSE
@@ -168,5 +203,6 @@ class Hub:
         except (ValueError, KeyError, TypeError):
             log.warning("live message ignored: not one of ours", program_id=program_id)
             return
+        self.sequence += 1
         for feed in list(self._feeds.get(program_id, ())):
-            feed.push(decoded)
+            feed.push(decoded, self.sequence)

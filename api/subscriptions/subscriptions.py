@@ -15,8 +15,9 @@ per program), and member streams keep the caller's own events.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
@@ -52,7 +53,7 @@ from gamification.events.models import Event
 from gamification.games import contests
 from gamification.reporting import activity
 
-T = TypeVar("T")
+V = TypeVar("V")
 
 _POINTS_TYPES = frozenset(
     {
@@ -114,16 +115,19 @@ async def _follow(info: Info, feed: Feed) -> None:
 async def _values(
     info: Info,
     feed: ChangeFeed,
-    read: Callable[[int | None], Awaitable[T]],
-    same: Callable[[T, T], bool],
-) -> AsyncGenerator[T]:
+    key: Hashable,
+    read: Callable[[], Awaitable[V]],
+    same: Callable[[V, V], bool],
+) -> AsyncGenerator[V]:
     """The value when subscribing, then again each time it changes, read at most once per
-    `live_coalesce_seconds` (changes in between make one reading)."""
+    `live_coalesce_seconds` (changes in between make one reading), each reading shared by the
+    process's subscriptions of the same `key`. Each message names the last event it follows."""
+    hub = info.context.services.hub
     interval = info.context.services.settings.live_coalesce_seconds
     await _follow(info, feed)
     try:
         try:
-            value = await read(None)
+            value = await read()
         except DomainError as error:
             raise _refusal(error) from None
         yield value
@@ -133,13 +137,14 @@ async def _values(
             pause = sent_at + interval - time.monotonic()
             if pause > 0:
                 await asyncio.sleep(pause)
-            fresh = await read(feed.take())
+            event_id, sequence = feed.take()
+            fresh = await hub.reading(key, sequence, read)
             if not same(fresh, value):
                 value = fresh
                 sent_at = time.monotonic()
-                yield value
+                yield dataclasses.replace(fresh, event_id=_event_id(event_id))  # type: ignore[type-var]  # a strawberry type: a dataclass with event_id
     finally:
-        info.context.services.hub.unfollow(info.context.program_id, feed)
+        hub.unfollow(info.context.program_id, feed)
 
 
 async def _events(info: Info, feed: EventFeed) -> AsyncGenerator[LiveEvent]:
@@ -243,16 +248,19 @@ class Subscriptions:
     async def my_balance(self, info: Info) -> AsyncGenerator[BalanceChange]:
         member_id = info.context.caller.member_id
 
-        async def read(event_id: int | None) -> BalanceChange:
+        async def read() -> BalanceChange:
             member = (await members_by_id([member_id])).get(member_id)
             return BalanceChange(
-                points_balance=member.points_balance if member else 0,
-                event_id=_event_id(event_id),
+                points_balance=member.points_balance if member else 0, event_id=None
             )
 
         feed = ChangeFeed(lambda e: e.member_id == member_id and e.type in _POINTS_TYPES)
         async for change in _values(
-            info, feed, read, lambda a, b: a.points_balance == b.points_balance
+            info,
+            feed,
+            ("balance", member_id),
+            read,
+            lambda a, b: a.points_balance == b.points_balance,
         ):
             yield change
 
@@ -285,7 +293,7 @@ class Subscriptions:
         member_id, program_id = info.context.caller.member_id, info.context.program_id
         redis = info.context.services.redis
 
-        async def read(event_id: int | None) -> LeaderboardChange:
+        async def read() -> LeaderboardChange:
             view = await leaderboards.read_board(
                 redis,
                 program_id,
@@ -300,7 +308,7 @@ class Subscriptions:
                 period=period,
                 me=LeaderboardRank(rank=view.me.rank, score=view.me.score) if view.me else None,
                 around=await entries_of(view.around),
-                event_id=_event_id(event_id),
+                event_id=None,
             )
 
         def same(a: LeaderboardChange, b: LeaderboardChange) -> bool:
@@ -311,7 +319,8 @@ class Subscriptions:
 
         # Any member's event of the program may move the board (points, referrals, progress).
         feed = ChangeFeed(lambda e: e.member_id is not None)
-        async for change in _values(info, feed, read, same):
+        key = ("board", member_id, board, str(period), around)
+        async for change in _values(info, feed, key, read, same):
             yield change
 
     @strawberry.subscription(
@@ -339,7 +348,7 @@ class Subscriptions:
         except DomainError as error:
             raise _refusal(error) from None
 
-        async def read(event_id: int | None) -> ChallengeProgressChange:
+        async def read() -> ChallengeProgressChange:
             tally = (await community.tallies([challenge.id]))[challenge.id]
             await challenge.refresh_from_db(fields=["reached_at"])
             return ChallengeProgressChange(
@@ -348,13 +357,14 @@ class Subscriptions:
                 target=from_units(challenge.metric, challenge.target),
                 participants=tally.participants,
                 reached_at=challenge.reached_at,
-                event_id=_event_id(event_id),
+                event_id=None,
             )
 
         feed = ChangeFeed(lambda e: e.member_id is not None)
         async for change in _values(
             info,
             feed,
+            ("challenge", challenge.id),
             read,
             lambda a, b: (
                 (a.community_progress, a.participants, a.reached_at)
