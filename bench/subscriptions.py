@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/subscriptions.py [--connections 10000] [--watchers 1000]
 
-One API process, a program with 200 members. First, as a yardstick, sequential purchases with
-no subscriber at all (their latency). Then `--connections` WebSocket connections, each with one
-`myBalance` subscription (graphql-transport-ws, by hand over `websockets`): the idle ones spread
+One API process, a program with 200 members. First, as a yardstick, sequential purchases of
+one member with no subscriber at all (their latency). Then `--connections` WebSocket
+connections, each with one `myBalance` subscription (graphql-transport-ws, by hand over `websockets`): the idle ones spread
 over the 200 members, and `--watchers` of them all of one member, whose purchases are then
 recorded one at a time. Prints:
 - the API process's resident memory before and after, per connection;
@@ -12,14 +12,16 @@ recorded one at a time. Prints:
   the watchers receiving the new balance, p50 and p99 over the purchases;
 - the purchases' own latency with every connection open, as a ratio to the yardstick's.
 
-No background load runs meanwhile (the issue's "purchases at half of the service's capacity" is
-not reproduced here). Figures are not assertions: the machine may be shared.
+Both the yardstick and the measured run go on under the same background load: purchases of
+the other members at half of the capacity measured first (8 at a time, no subscriber). Figures
+are not assertions: the machine may be shared.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -29,6 +31,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -161,12 +164,12 @@ async def run(connections: int, watchers: int, purchases: int) -> None:
             watched = emails[0]
             counter = 0
 
-            async def purchase() -> tuple[float, float, int]:
+            async def purchase(email: str = watched) -> tuple[float, float, int]:
                 nonlocal counter
                 counter += 1
                 variables = {
                     "input": {
-                        "member": {"email": watched},
+                        "member": {"email": email},
                         "externalId": f"bench-{counter}",
                         "occurredAt": "2026-11-01T10:00:00Z",
                         "currency": "EUR",
@@ -188,12 +191,53 @@ async def run(connections: int, watchers: int, purchases: int) -> None:
                 balance = body["data"]["recordPurchase"]["member"]["pointsBalance"]
                 return sent, answered, int(balance)
 
-            # The yardstick: purchases with no subscriber.
+            others = emails[1:]
+
+            async def capacity(seconds: float = 5) -> float:
+                """Purchases per second with 8 at a time (of the other members)."""
+                done = 0
+                end = time.perf_counter() + seconds
+
+                async def client(i: int) -> None:
+                    nonlocal done
+                    while time.perf_counter() < end:
+                        await purchase(others[(i * 31 + done) % len(others)])
+                        done += 1
+
+                await asyncio.gather(*(client(i) for i in range(8)))
+                return done / seconds
+
+            @contextlib.asynccontextmanager
+            async def load(rate: float) -> AsyncIterator[None]:
+                """Purchases of the other members at `rate` per second meanwhile."""
+                running: set[asyncio.Task[object]] = set()
+                stopping = asyncio.Event()
+
+                async def pace() -> None:
+                    k = 0
+                    while not stopping.is_set():
+                        task = asyncio.create_task(purchase(others[k % len(others)]))
+                        running.add(task)
+                        task.add_done_callback(running.discard)
+                        k += 1
+                        await asyncio.sleep(1 / rate)
+
+                pacer = asyncio.create_task(pace())
+                try:
+                    yield
+                finally:
+                    stopping.set()
+                    await pacer
+                    await asyncio.gather(*running)
+
             await purchase()  # warm
+            rate = await capacity() / 2
+            # The yardstick: the same purchases under the same load, with no subscriber.
             bare = []
-            for _ in range(purchases):
-                sent, answered, _ = await purchase()
-                bare.append(answered - sent)
+            async with load(rate):
+                for _ in range(purchases):
+                    sent, answered, _ = await purchase()
+                    bare.append(answered - sent)
 
             before = rss_kib(server.pid)
             url = base.replace("http://", "ws://") + "/graphql"
@@ -217,18 +261,19 @@ async def run(connections: int, watchers: int, purchases: int) -> None:
 
             readers = [asyncio.create_task(watch(ws)) for ws in sockets[:watchers]]
             delivery, loaded = [], []
-            for _ in range(purchases):
-                sent, answered, balance = await purchase()
-                loaded.append(answered - sent)
-                for _ in range(3000):
-                    if len(received.get(balance, ())) >= watchers:
-                        break
-                    await asyncio.sleep(0.005)
-                times = received.get(balance, [])
-                if len(times) < watchers:
-                    print(f"  only {len(times)} of {watchers} watchers heard balance {balance}")
-                    continue
-                delivery.append(max(times) - answered)
+            async with load(rate):
+                for _ in range(purchases):
+                    sent, answered, balance = await purchase()
+                    loaded.append(answered - sent)
+                    for _ in range(3000):
+                        if len(received.get(balance, ())) >= watchers:
+                            break
+                        await asyncio.sleep(0.005)
+                    times = received.get(balance, [])
+                    if len(times) < watchers:
+                        print(f"  only {len(times)} of {watchers} heard balance {balance}")
+                        continue
+                    delivery.append(max(times) - answered)
             for reader in readers:
                 reader.cancel()
             for ws in sockets:
@@ -239,6 +284,7 @@ async def run(connections: int, watchers: int, purchases: int) -> None:
             return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
         print(f"connections: {connections} (each one myBalance subscription), watchers: {watchers}")
+        print(f"  background load: {rate:.0f} purchases/s (half of the {2 * rate:.0f}/s measured)")
         print(f"  opened in {opened:.1f} s ({connections / opened:.0f}/s, one client task)")
         print(
             f"  API process RSS: {before / 1024:.1f} MiB before, {after / 1024:.1f} MiB after: "
@@ -250,7 +296,7 @@ async def run(connections: int, watchers: int, purchases: int) -> None:
         )
         print(
             f"  purchase latency, p50: {ms(bare, 0.5):.1f} ms with no subscriber, "
-            f"{ms(loaded, 0.5):.1f} ms with {connections} open: ratio "
+            f"{ms(loaded, 0.5):.1f} ms with {connections} open, under the same load: ratio "
             f"{statistics.median(loaded) / statistics.median(bare):.2f}"
         )
     finally:
