@@ -4,9 +4,9 @@
 
 One API process, a program with 200 members. First, as a yardstick, sequential purchases of
 one member with no subscriber at all (their latency). Then `--connections` WebSocket
-connections, each with one `myBalance` subscription (graphql-transport-ws, by hand over `websockets`): the idle ones spread
-over the 200 members, and `--watchers` of them all of one member, whose purchases are then
-recorded one at a time. Prints:
+connections, each with one `myBalance` subscription (graphql-transport-ws, by hand over
+`websockets`): the idle ones spread over the 200 members, and `--watchers` of them all of one
+member, whose purchases are then recorded one at a time. Prints:
 - the API process's resident memory before and after, per connection;
 - commit-to-delivery: from the purchase's answer (its transaction has committed) to the last of
   the watchers receiving the new balance, p50 and p99 over the purchases;
