@@ -65,6 +65,25 @@ _POINTS_TYPES = frozenset(
     }
 )
 
+_BOARD_MOVES = {
+    "points": frozenset(
+        {
+            EventType.POINTS_EARNED.value,
+            EventType.POINTS_SPENT.value,
+            EventType.POINTS_REVERSED.value,
+            EventType.POINTS_ADJUSTED.value,
+            EventType.MEMBER_ANONYMISED.value,
+        }
+    ),
+    "referrals": frozenset(
+        {
+            EventType.REFERRAL_QUALIFIED.value,
+            EventType.REFERRAL_REVERSED.value,
+            EventType.MEMBER_ANONYMISED.value,
+        }
+    ),
+}
+
 # The console's feed: what every staff role sees, and what only managers and admins see (the
 # handling of members' accounts).
 _PROGRAM_FEED = frozenset(
@@ -317,8 +336,12 @@ class Subscriptions:
                 [(e.rank, e.score, e.member.member_id) for e in b.around],
             )
 
-        # Any member's event of the program may move the board (points, referrals, progress).
-        feed = ChangeFeed(lambda e: e.member_id is not None)
+        # The events that move the board (as its feeds take them: gamification.leaderboards);
+        # a challenge's board moves with whatever its metric counts.
+        moving = _BOARD_MOVES.get(board)
+        feed = ChangeFeed(
+            lambda e: e.member_id is not None and (moving is None or e.type in moving)
+        )
         key = ("board", member_id, board, str(period), around)
         async for change in _values(info, feed, key, read, same):
             yield change

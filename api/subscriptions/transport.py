@@ -13,6 +13,7 @@ limits.
   (MESSAGE_TOO_LARGE) naming the event, which the client reads with `activity(after:)`.
 - A send that waits longer than `live_send_timeout_seconds` for a client that does not read
   closes the connection (1013, try again later): its memory is never held for it.
+- connection_init that cannot be checked (the database does not answer) closes with 1011.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import contextlib
 from collections.abc import AsyncGenerator, Mapping
 from typing import TYPE_CHECKING, Any
 
+import structlog
 from graphql import GraphQLError, OperationType, parse
 from graphql.error import GraphQLSyntaxError
 from graphql.utilities import get_operation_ast
@@ -47,7 +49,10 @@ from gamification.accounts.sessions import session_is_current
 if TYPE_CHECKING:
     from api.graphql_view import GraphQLView
 
+log = structlog.get_logger("api.subscriptions")
+
 MESSAGE_TOO_BIG = 1009
+INTERNAL_ERROR = 1011
 TRY_AGAIN_LATER = 1013
 
 
@@ -153,7 +158,12 @@ class LiveTransport(BaseGraphQLTransportWSHandler[Context, None]):
             await self.websocket.close(4429, "Too many initialisation requests")
             return
         self.connection_init_received = True
-        refusal, caller, expires_at = await self._authenticate(payload)
+        try:
+            refusal, caller, expires_at = await self._authenticate(payload)
+        except Exception:  # the database does not answer: the client tries again later
+            log.warning("connection_init failed", exc_info=True)
+            await self.websocket.close(INTERNAL_ERROR, "The service is unavailable; try again.")
+            return
         if refusal is not None:
             await self.websocket.close(FORBIDDEN, refusal)
             return
