@@ -93,6 +93,8 @@ def start_server(env: dict[str, str]) -> subprocess.Popen[bytes]:
             str(PORT),
             "--log-level",
             "warning",
+            "--ws-per-message-deflate",
+            "false",  # as deployed (deploy/Dockerfile)
         ],
         cwd=ROOT,
         env=env,
