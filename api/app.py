@@ -81,7 +81,7 @@ def build_services(settings: Settings) -> Services:
         rate_limiter=RateLimiter(redis, Limits.from_settings(settings)),
         hub=Hub(settings.redis_url),
         connections=Connections(
-            settings.live_connections_per_member, settings.live_session_check_seconds
+            redis, settings.live_connections_per_member, settings.live_session_check_seconds
         ),
     )
 

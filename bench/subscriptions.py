@@ -209,19 +209,32 @@ async def run(connections: int, watchers: int, purchases: int) -> None:
                 await asyncio.gather(*(client(i) for i in range(8)))
                 return done / seconds
 
+            background = {"sent": 0, "skipped": 0, "failed": 0}
+
+            async def background_purchase(email: str) -> None:
+                try:
+                    await purchase(email)
+                    background["sent"] += 1
+                except (httpx.HTTPError, KeyError, TypeError):
+                    background["failed"] += 1
+
             @contextlib.asynccontextmanager
             async def load(rate: float) -> AsyncIterator[None]:
-                """Purchases of the other members at `rate` per second meanwhile."""
-                running: set[asyncio.Task[object]] = set()
+                """Purchases of the other members at `rate` per second meanwhile, at most 16 in
+                flight (a tick that finds 16 still running is skipped, and counted)."""
+                running: set[asyncio.Task[None]] = set()
                 stopping = asyncio.Event()
 
                 async def pace() -> None:
                     k = 0
                     while not stopping.is_set():
-                        task = asyncio.create_task(purchase(others[k % len(others)]))
-                        running.add(task)
-                        task.add_done_callback(running.discard)
-                        k += 1
+                        if len(running) >= 16:
+                            background["skipped"] += 1
+                        else:
+                            task = asyncio.create_task(background_purchase(others[k % len(others)]))
+                            running.add(task)
+                            task.add_done_callback(running.discard)
+                            k += 1
                         await asyncio.sleep(1 / rate)
 
                 pacer = asyncio.create_task(pace())
@@ -240,6 +253,8 @@ async def run(connections: int, watchers: int, purchases: int) -> None:
                 for _ in range(purchases):
                     sent, answered, _ = await purchase()
                     bare.append(answered - sent)
+            bare_load = dict(background)
+            background.update(sent=0, skipped=0, failed=0)
 
             before = rss_kib(server.pid)
             url = base.replace("http://", "ws://") + "/graphql"
@@ -287,6 +302,7 @@ async def run(connections: int, watchers: int, purchases: int) -> None:
 
         print(f"connections: {connections} (each one myBalance subscription), watchers: {watchers}")
         print(f"  background load: {rate:.0f} purchases/s (half of the {2 * rate:.0f}/s measured)")
+        print(f"    yardstick run: {bare_load}; with the connections: {background}")
         print(f"  opened in {opened:.1f} s ({connections / opened:.0f}/s, one client task)")
         print(
             f"  API process RSS: {before / 1024:.1f} MiB before, {after / 1024:.1f} MiB after: "

@@ -19,7 +19,7 @@ from gamification.points.models import EarningRuleKind
 from tests.builders import RECORD_PURCHASE, add_rule, new_program, purchase_input, sign_up
 from tests.faults import RedisServer, api, process_env, running
 from tests.graphql import GraphQLClient
-from tests.live import connected
+from tests.live import close_code, connected
 from tests.test_subscriptions import MY_ACTIVITY, MY_BALANCE
 
 
@@ -63,7 +63,7 @@ async def test_a_subscriber_on_one_process_hears_the_other_and_survives_a_redis_
     )
     _, key = await create_api_key(program.id, "Till")
     member = await sign_up(gql, program)
-    env = process_env(settings, LIVE_COALESCE_SECONDS="0.2")
+    env = process_env(settings, LIVE_COALESCE_SECONDS="0.2", LIVE_CONNECTIONS_PER_MEMBER="2")
     first, second = api(env, tmp_path / "first.log"), api(env, tmp_path / "second.log")
     first.start()
     second.start()
@@ -103,3 +103,9 @@ async def test_a_subscriber_on_one_process_hears_the_other_and_survives_a_redis_
             assert len(set(ids)) == 4 and seen.isdisjoint(ids)
             assert [m["type"] for m in missed].count("POINTS_EARNED") == 2
             assert await again.quiet()
+
+            # and the connections limit (2 here) counts those of every process
+            async with connected(second.url, member.access_token):
+                assert (await close_code(first.url, member.access_token) or (0,))[0] == 4429
+            # a connection that ended gives its place back
+            assert await close_code(second.url, member.access_token) is None

@@ -8,14 +8,19 @@ sessions were ended after the token was issued (a reused refresh token, a log-ou
 A staff connection's role is read again at the same time, so programActivity filters by the
 role the staff user has now.
 
-The limit of connections per account holds within one API process (a count here): it bounds
-what one account costs a process, not the deployment.
+The limit of connections per account holds across every API process: each connection holds a
+lease in Redis (a sorted set per account, `live:conns:{p<id>}:<kind>:<id>`, connection ->
+lease end), taken by a script that first drops lapsed leases, renewed by every session check
+and given back when the connection ends. A process that dies leaves its leases to lapse (after
+LEASE_CHECKS session checks, at least MIN_LEASE_SECONDS). When Redis does not answer, the
+limit is not applied (the connection is admitted; its subscriptions then wait for Redis).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -24,6 +29,7 @@ import structlog
 from api.caller import Caller
 from api.loaders import Loaders
 from core.clock import clock
+from core.redis import UNREACHABLE, RedisClient, ScriptCall, run_scripts
 from gamification.accounts.member_status import is_active
 from gamification.accounts.sessions import session_is_current
 
@@ -36,6 +42,33 @@ FORBIDDEN = 4403
 TOO_MANY = 4429
 # Accounts read per query by the session check.
 CHECK_BATCH = 500
+# A lease lasts this many session checks (and at least MIN_LEASE_SECONDS).
+LEASE_CHECKS = 5
+MIN_LEASE_SECONDS = 15.0
+
+
+def lease_key(program_id: int, kind: str, account_id: int) -> str:
+    """The leases of one account's connections (in its program's slot)."""
+    return f"live:conns:{{p{program_id}}}:{kind}:{account_id}"
+
+
+# KEYS: the account's leases. ARGV: now (ms), lease end (ms), connection id, limit.
+# Returns 1 when the connection is admitted.
+_ADMIT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+return 1
+"""
+
+# KEYS: the account's leases. ARGV: lease end (ms), connection id. Renews a lease still held.
+_RENEW = """
+if redis.call('ZADD', KEYS[1], 'XX', 'CH', ARGV[1], ARGV[2]) > 0 then
+  redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+end
+return 1
+"""
 
 
 @dataclass(eq=False)
@@ -45,37 +78,70 @@ class Connection:
     close: Callable[[int, str], Awaitable[None]]
     role: str | None = None  # a staff user's role, as last read
     closing: bool = field(default=False)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def account(self) -> tuple[str, int]:
         assert self.caller.subject_id is not None
         return self.caller.kind, self.caller.subject_id
 
+    @property
+    def lease_key(self) -> str:
+        assert self.caller.program_id is not None and self.caller.subject_id is not None
+        return lease_key(self.caller.program_id, self.caller.kind, self.caller.subject_id)
+
 
 class Connections:
-    def __init__(self, per_account: int, check_seconds: float) -> None:
+    def __init__(self, redis: RedisClient, per_account: int, check_seconds: float) -> None:
+        self.redis = redis
         self.per_account = per_account
         self.check_seconds = check_seconds
+        self.lease_seconds = max(MIN_LEASE_SECONDS, LEASE_CHECKS * check_seconds)
         self._by_account: dict[tuple[str, int], set[Connection]] = {}
         self._task: asyncio.Task[None] | None = None
 
     def __len__(self) -> int:
         return sum(len(c) for c in self._by_account.values())
 
-    def admit(self, connection: Connection) -> bool:
-        """Count the connection in, unless its account holds the most it may already."""
-        held = self._by_account.setdefault(connection.account, set())
-        if len(held) >= self.per_account:
+    def _lease_end_ms(self) -> int:
+        return int((clock.now().timestamp() + self.lease_seconds) * 1000)
+
+    async def admit(self, connection: Connection) -> bool:
+        """Count the connection in, unless its account holds the most it may already (in any
+        API process)."""
+        now_ms = int(clock.now().timestamp() * 1000)
+        args = [str(now_ms), str(self._lease_end_ms()), connection.id, str(self.per_account)]
+        try:
+            (admitted,) = await run_scripts(
+                self.redis, [ScriptCall(_ADMIT, [connection.lease_key], args)]
+            )
+        except UNREACHABLE:
+            log.warning("live connection admitted without its lease: Redis does not answer")
+            admitted = 1
+        if not admitted:
             return False
-        held.add(connection)
+        self._by_account.setdefault(connection.account, set()).add(connection)
         return True
 
-    def leave(self, connection: Connection) -> None:
+    async def leave(self, connection: Connection) -> None:
         held = self._by_account.get(connection.account)
         if held is not None:
             held.discard(connection)
             if not held:
                 del self._by_account[connection.account]
+        with contextlib.suppress(*UNREACHABLE):
+            await self.redis.zrem(connection.lease_key, connection.id)
+
+    async def renew(self) -> None:
+        """Renew the leases of this process's connections (one round trip)."""
+        end = str(self._lease_end_ms())
+        calls = [
+            ScriptCall(_RENEW, [c.lease_key], [end, c.id])
+            for held in self._by_account.values()
+            for c in held
+        ]
+        for start in range(0, len(calls), CHECK_BATCH):
+            await run_scripts(self.redis, calls[start : start + CHECK_BATCH])
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="live session check")
@@ -93,6 +159,10 @@ class Connections:
                 await self.check()
             except Exception:  # an outage of the database: the next round tries again
                 log.warning("live session check failed", exc_info=True)
+            try:
+                await self.renew()
+            except UNREACHABLE:  # leases are taken again by the next round's renewal
+                log.warning("live connection leases not renewed", exc_info=True)
 
     async def check(self) -> int:
         """Close the connections no longer in session; returns how many."""

@@ -170,7 +170,7 @@ class LiveTransport(BaseGraphQLTransportWSHandler[Context, None]):
         assert caller is not None
         connections = self._view.services.connections
         connection = Connection(caller, expires_at, self.websocket.close)
-        if not connections.admit(connection):
+        if not await connections.admit(connection):
             await self.websocket.close(
                 TOO_MANY, f"At most {connections.per_account} connections per account."
             )
@@ -236,8 +236,8 @@ class LiveTransport(BaseGraphQLTransportWSHandler[Context, None]):
             await super().shutdown()
         finally:
             if self.connection is not None:
-                self._view.services.connections.leave(self.connection)
-                self.connection = None
+                connection, self.connection = self.connection, None
+                await self._view.services.connections.leave(connection)
 
 
 def _not_a_subscription(message: SubscribeMessage) -> GraphQLError | None:
