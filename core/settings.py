@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     webhook_allow_private: bool | None = None
 
     # Live updates (GraphQL subscriptions over WebSocket, api/subscriptions/): subscriptions one
-    # connection may hold, connections one member (or staff user) may hold in one API process,
+    # connection may hold, connections one member (or staff user) may hold in all API processes,
     # the largest WebSocket message either way (bytes), messages one subscription may have
     # waiting for a slow client before it is dropped (its client reads activity(after:) and
     # subscribes again), how often connections are checked against their sessions (a revoked
