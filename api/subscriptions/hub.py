@@ -51,7 +51,9 @@ class Hub:
         # A plain client of its own: pub/sub holds a connection for itself, and with a Redis
         # Cluster any node hears every channel (classic pub/sub is broadcast to all nodes).
         self.redis: Redis = Redis.from_url(redis_url, health_check_interval=30)
-        self._feeds: dict[int, set[Feed]] = {}
+        # Program -> member (None: the program's own feeds) -> feeds: a message goes to the
+        # feeds of the members its events concern and to the program's, not to every feed.
+        self._feeds: dict[int, dict[int | None, set[Feed]]] = {}
         self._confirmed: dict[int, asyncio.Event] = {}
         self._subscribed: set[int] = set()  # asked of Redis
         self._live: set[int] = set()  # and confirmed by it
@@ -75,12 +77,14 @@ class Hub:
         await self.redis.aclose()
 
     def followers(self) -> int:
-        return sum(len(feeds) for feeds in self._feeds.values())
+        return sum(len(f) for members in self._feeds.values() for f in members.values())
 
-    async def follow(self, program_id: int, feed: Feed) -> None:
+    async def follow(self, program_id: int, feed: Feed, member_id: int | None = None) -> None:
         """Give `feed` the messages of the program's channel from now on (once this returns,
-        nothing committed later is missed). HubUnavailable when Redis does not answer."""
-        self._feeds.setdefault(program_id, set()).add(feed)
+        nothing committed later is missed): with `member_id`, only those with an event of that
+        member; without, all of them and the notices. HubUnavailable when Redis does not
+        answer."""
+        self._feeds.setdefault(program_id, {}).setdefault(member_id, set()).add(feed)
         if program_id in self._live:
             return
         confirmed = self._confirmed.setdefault(program_id, asyncio.Event())
@@ -88,17 +92,20 @@ class Hub:
         try:
             await asyncio.wait_for(confirmed.wait(), FOLLOW_TIMEOUT)
         except TimeoutError:
-            self.unfollow(program_id, feed)
+            self.unfollow(program_id, feed, member_id)
             raise HubUnavailable(
                 "The live channel does not answer now; try again shortly."
             ) from None
 
-    def unfollow(self, program_id: int, feed: Feed) -> None:
-        feeds = self._feeds.get(program_id)
-        if feeds is None:
+    def unfollow(self, program_id: int, feed: Feed, member_id: int | None = None) -> None:
+        members = self._feeds.get(program_id)
+        feeds = members.get(member_id) if members is not None else None
+        if members is None or feeds is None:
             return
         feeds.discard(feed)
         if not feeds:
+            del members[member_id]
+        if not members:
             del self._feeds[program_id]
             self._confirmed.pop(program_id, None)
             self._wake.set()
@@ -192,8 +199,9 @@ class Hub:
                 confirmed.set()
             if program_id in self._interrupted:
                 self._interrupted.discard(program_id)
-                for feed in list(self._feeds.get(program_id, ())):
-                    feed.interrupted()
+                for feeds in list(self._feeds.get(program_id, {}).values()):
+                    for feed in list(feeds):
+                        feed.interrupted()
             return
         if kind != "message":
             return
@@ -203,6 +211,12 @@ class Hub:
         except (ValueError, KeyError, TypeError):
             log.warning("live message ignored: not one of ours", program_id=program_id)
             return
+        members = self._feeds.get(program_id)
+        if not members:
+            return
         self.sequence += 1
-        for feed in list(self._feeds.get(program_id, ())):
+        targets = list(members.get(None, ()))
+        for member_id in {e.member_id for e in decoded.events if e.member_id is not None}:
+            targets.extend(members.get(member_id, ()))
+        for feed in targets:
             feed.push(decoded, self.sequence)

@@ -122,9 +122,9 @@ def _interruption(error: LiveInterrupted) -> GraphQLError:
     return GraphQLError(str(error), extensions={"code": error.code})
 
 
-async def _follow(info: Info, feed: Feed) -> None:
+async def _follow(info: Info, feed: Feed, member_id: int | None = None) -> None:
     try:
-        await info.context.services.hub.follow(info.context.program_id, feed)
+        await info.context.services.hub.follow(info.context.program_id, feed, member_id)
     except HubUnavailable as error:
         raise GraphQLError(
             str(error), extensions={"code": REDIS_UNAVAILABLE, "retryable": True}
@@ -137,13 +137,14 @@ async def _values(
     key: Hashable,
     read: Callable[[], Awaitable[V]],
     same: Callable[[V, V], bool],
+    member_id: int | None = None,
 ) -> AsyncGenerator[V]:
     """The value when subscribing, then again each time it changes, read at most once per
     `live_coalesce_seconds` (changes in between make one reading), each reading shared by the
     process's subscriptions of the same `key`. Each message names the last event it follows."""
     hub = info.context.services.hub
     interval = info.context.services.settings.live_coalesce_seconds
-    await _follow(info, feed)
+    await _follow(info, feed, member_id)
     try:
         try:
             value = await read()
@@ -163,7 +164,7 @@ async def _values(
                 sent_at = time.monotonic()
                 yield dataclasses.replace(fresh, event_id=_event_id(event_id))  # type: ignore[type-var]  # a strawberry type: a dataclass with event_id
     finally:
-        hub.unfollow(info.context.program_id, feed)
+        hub.unfollow(info.context.program_id, feed, member_id)
 
 
 async def _events(info: Info, feed: EventFeed) -> AsyncGenerator[LiveEvent]:
@@ -232,7 +233,7 @@ class Subscriptions:
             except DomainError as error:
                 raise _refusal(error) from None
         # Following before reading the missed ones: nothing falls between the two.
-        await _follow(info, feed)
+        await _follow(info, feed, member_id)
         try:
             if after is not None:
                 missed = (
@@ -257,7 +258,7 @@ class Subscriptions:
                 if event.id > last:
                     yield ActivityItem.from_model(_row(program_id, event))
         finally:
-            info.context.services.hub.unfollow(program_id, feed)
+            info.context.services.hub.unfollow(program_id, feed, member_id)
 
     @strawberry.subscription(
         extensions=member_only(),
@@ -280,6 +281,7 @@ class Subscriptions:
             ("balance", member_id),
             read,
             lambda a, b: a.points_balance == b.points_balance,
+            member_id,
         ):
             yield change
 
