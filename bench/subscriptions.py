@@ -2,11 +2,12 @@
 
     .venv/bin/python bench/subscriptions.py [--connections 10000] [--watchers 1000]
 
-One API process, a program with 200 members. First, as a yardstick, sequential purchases of
+One API process, a program with 200 members: one watched, 100 holding the idle connections,
+99 buying in the background. First, as a yardstick, sequential purchases of
 one member with no subscriber at all (their latency). Then `--connections` WebSocket
 connections, each with one `myBalance` subscription (graphql-transport-ws, by hand over
-`websockets`): the idle ones spread over the 200 members, and `--watchers` of them all of one
-member, whose purchases are then recorded one at a time. Prints:
+`websockets`): the idle ones spread over 100 members who buy nothing meanwhile, and
+`--watchers` of them all of one member, whose purchases are then recorded one at a time. Prints:
 - the API process's resident memory before and after, per connection;
 - commit-to-delivery: from the purchase's answer (its transaction has committed) to the last of
   the watchers receiving the new balance, p50 and p99 over the purchases;
@@ -193,7 +194,9 @@ async def run(connections: int, watchers: int, purchases: int) -> None:
                 balance = body["data"]["recordPurchase"]["member"]["pointsBalance"]
                 return sent, answered, int(balance)
 
-            others = emails[1:]
+            # The background's buyers hold no connection: the idle ones stay idle.
+            idle_members = MEMBERS // 2
+            others = emails[1 + idle_members :]
 
             async def capacity(seconds: float = 5) -> float:
                 """Purchases per second with 8 at a time (of the other members)."""
@@ -261,7 +264,7 @@ async def run(connections: int, watchers: int, purchases: int) -> None:
             sockets = []
             started = time.perf_counter()
             for i in range(connections):
-                token = tokens[0] if i < watchers else tokens[1 + i % (MEMBERS - 1)]
+                token = tokens[0] if i < watchers else tokens[1 + i % idle_members]
                 sockets.append(await connect(url, token))
             opened = time.perf_counter() - started
             await asyncio.sleep(3)  # a session check or two

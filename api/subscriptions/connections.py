@@ -62,12 +62,15 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return 1
 """
 
-# KEYS: the account's leases. ARGV: lease end (ms), connection id. Renews a lease still held.
+# KEYS: the account's leases. ARGV: lease end (ms), then the ids of this process's
+# connections of the account. Renews the leases still held.
 _RENEW = """
-if redis.call('ZADD', KEYS[1], 'XX', 'CH', ARGV[1], ARGV[2]) > 0 then
-  redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+local renewed = 0
+for i = 2, #ARGV do
+  renewed = renewed + redis.call('ZADD', KEYS[1], 'XX', 'CH', ARGV[1], ARGV[i])
 end
-return 1
+if renewed > 0 then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) end
+return renewed
 """
 
 
@@ -99,6 +102,7 @@ class Connections:
         self.lease_seconds = max(MIN_LEASE_SECONDS, LEASE_CHECKS * check_seconds)
         self._by_account: dict[tuple[str, int], set[Connection]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._renewed_at = 0.0
 
     def __len__(self) -> int:
         return sum(len(c) for c in self._by_account.values())
@@ -133,12 +137,17 @@ class Connections:
             await self.redis.zrem(connection.lease_key, connection.id)
 
     async def renew(self) -> None:
-        """Renew the leases of this process's connections (one round trip)."""
+        """Renew the leases of this process's connections, a third of a lease before they
+        lapse: one script call per account, CHECK_BATCH calls per round trip."""
+        now = clock.now().timestamp()
+        if now - self._renewed_at < self.lease_seconds / 3:
+            return
+        self._renewed_at = now
         end = str(self._lease_end_ms())
         calls = [
-            ScriptCall(_RENEW, [c.lease_key], [end, c.id])
+            ScriptCall(_RENEW, [next(iter(held)).lease_key], [end, *(c.id for c in held)])
             for held in self._by_account.values()
-            for c in held
+            if held
         ]
         for start in range(0, len(calls), CHECK_BATCH):
             await run_scripts(self.redis, calls[start : start + CHECK_BATCH])
