@@ -334,3 +334,18 @@ async def test_another_programs_challenge_or_contest_is_not_found(
         ):
             ended = await live.subscribe(document, id=id).ended()
             assert ended.code == "NOT_FOUND", (document, ended.errors)
+
+
+async def test_every_error_of_a_subscription_carries_a_code(
+    gql: GraphQLClient, base_url: str
+) -> None:
+    program, _ = await shop(gql)
+    member = await sign_up(gql, program)
+    async with connected(base_url, member.access_token) as live:
+        # a document at fault, and a refusal of the resolver
+        for document, code in (
+            ("subscription { myBalance { noSuchField } }", "GRAPHQL_VALIDATION_FAILED"),
+            ('subscription { leaderboardChanged(board: "nope") { board } }', "UNKNOWN_LEADERBOARD"),
+        ):
+            ended = await live.subscribe(document).ended()
+            assert ended.code == code, ended.errors

@@ -41,6 +41,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 
 from api.caller import Caller
 from api.context import Context
+from api.errors import UNEXPECTED
 from api.loaders import Loaders
 from api.subscriptions.connections import FORBIDDEN, TOO_MANY, Connection
 from gamification.accounts.member_status import is_active
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("api.subscriptions")
 
+MASKED_MESSAGE = "Unexpected error."
+VALIDATION = "GRAPHQL_VALIDATION_FAILED"
 MESSAGE_TOO_BIG = 1009
 INTERNAL_ERROR = 1011
 TRY_AGAIN_LATER = 1013
@@ -86,6 +89,8 @@ class LiveWebSocket(ASGIWebSocketAdapter):
 
     async def send_json(self, message: Mapping[str, object]) -> None:
         settings = self._settings
+        if message.get("type") in ("next", "error"):
+            message = _with_codes(message, settings.mask_errors)
         encoded = self.view.encode_json(message)
         if len(encoded) > settings.live_max_message_bytes and message.get("type") == "next":
             encoded = self.view.encode_json(_too_large(message))
@@ -107,6 +112,32 @@ class LiveWebSocket(ASGIWebSocketAdapter):
                 await self.ws.send_text(encoded)
         except (WebSocketDisconnect, RuntimeError) as error:
             raise WebSocketDisconnected from error
+
+
+def _code(error: dict[str, Any], mask: bool) -> dict[str, Any]:
+    """An error as HTTP answers give it: every one with a code (a field's failure without one
+    is UNEXPECTED, its message masked in production; a document's, GRAPHQL_VALIDATION_FAILED)."""
+    extensions = error.get("extensions") or {}
+    if isinstance(extensions, dict) and "code" in extensions:
+        return error
+    unexpected = "path" in error
+    coded = {
+        **error,
+        "extensions": {**extensions, "code": UNEXPECTED if unexpected else VALIDATION},
+    }
+    if unexpected and mask:
+        coded["message"] = MASKED_MESSAGE
+    return coded
+
+
+def _with_codes(message: Mapping[str, object], mask: bool) -> Mapping[str, object]:
+    payload = message.get("payload")
+    if message.get("type") == "error" and isinstance(payload, list):
+        return {**message, "payload": [_code(e, mask) for e in payload if isinstance(e, dict)]}
+    if isinstance(payload, dict) and isinstance(errors := payload.get("errors"), list):
+        coded = [_code(e, mask) for e in errors if isinstance(e, dict)]
+        return {**message, "payload": {**payload, "errors": coded}}
+    return message
 
 
 def _too_large(message: Mapping[str, object]) -> dict[str, object]:
