@@ -287,7 +287,15 @@ def _run(port: int, with_worker: bool) -> int:
     )
     try:
         # The app writes its own access log, with operation and request id (api/observability.py).
-        uvicorn.run("api.asgi:app", host="127.0.0.1", port=port, log_level="info", access_log=False)
+        # No per-message compression of WebSocket frames (subscriptions): docs/live.md.
+        uvicorn.run(
+            "api.asgi:app",
+            host="127.0.0.1",
+            port=port,
+            log_level="info",
+            access_log=False,
+            ws_per_message_deflate=False,
+        )
     finally:
         if worker is not None:
             worker.terminate()

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from tortoise import connections
 
 import bootstrap
@@ -31,6 +31,8 @@ from api.observability import RequestObservation
 from api.persisted_queries import PersistedQueries
 from api.rate_limits import Limits, RateLimiter
 from api.schema import build_schema
+from api.subscriptions.connections import Connections
+from api.subscriptions.hub import Hub
 from core import tracing
 from core.database import close_database, init_database
 from core.logging import configure_logging
@@ -77,6 +79,10 @@ def build_services(settings: Settings) -> Services:
         ),
         persisted_queries=PersistedQueries.from_settings(settings, redis),
         rate_limiter=RateLimiter(redis, Limits.from_settings(settings)),
+        hub=Hub(settings.redis_url),
+        connections=Connections(
+            redis, settings.live_connections_per_member, settings.live_session_check_seconds
+        ),
     )
 
 
@@ -146,6 +152,8 @@ def create_app(
         app.state.arq = arq_pool
         # Event handlers feed the boards with the app's Redis and queue webhooks on its pool.
         wiring = bootstrap.wire(redis=services.redis, queue=arq_pool)
+        await services.hub.start()
+        await services.connections.start()
         # What start-up built (schema, modules, pools) lives as long as the process: out of the
         # collector's sight, a full collection walks only request garbage, and its pause of
         # every request in flight stays short (figures in bench/README.md).
@@ -158,6 +166,8 @@ def create_app(
         try:
             yield
         finally:
+            await services.connections.stop()
+            await services.hub.stop()
             bootstrap.unwire(wiring)
             if provider is not None and tracer_provider is None:
                 provider.shutdown()  # sends the spans still batched
@@ -167,6 +177,8 @@ def create_app(
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        # Subscriptions: graphql-transport-ws on the same path (api/subscriptions/transport.py).
+        WebSocketRoute("/graphql", graphql),
         Route("/exports/members.csv", members_csv),
         Route("/exports/report.csv", report_csv),
         Route("/healthz", healthz),

@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.websockets import WebSocket
 
 from api.caller import Caller
 from api.loaders import Loaders
 from api.persisted_queries import PersistedQueries
 from api.rate_limits import RateLimiter
+from api.subscriptions.connections import Connection, Connections
+from api.subscriptions.hub import Hub
 from core.redis import RedisClient
 from core.settings import Settings
 from gamification.accounts.login_throttle import LoginThrottle
@@ -29,15 +32,20 @@ class Services:
     throttle: LoginThrottle
     persisted_queries: PersistedQueries
     rate_limiter: RateLimiter
+    # Live updates: the process's listener on the live channels and its WebSocket connections.
+    hub: Hub
+    connections: Connections
 
 
 @dataclass
 class Context:
-    request: Request
+    request: Request | WebSocket  # a WebSocket for subscriptions, its caller from connection_init
     response: Response | None
     caller: Caller
     services: Services
     loaders: Loaders = field(default_factory=Loaders)
+    # A WebSocket's connection (its staff role read again by the session check).
+    connection: Connection | None = None
 
     @property
     def client_address(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -20,6 +21,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -29,6 +31,7 @@ from api.context import Context, Services
 from api.errors import UNEXPECTED, graphql_error_code, http_error
 from api.observability import OPERATION, OUTCOME, record_outcome
 from api.persisted_queries import NOT_FOUND, UNAVAILABLE, PersistedQueryRefused
+from api.subscriptions.transport import LiveTransport, LiveWebSocket
 from api.times import name_variable_error
 from core import outages
 from core.errors import DomainError
@@ -60,11 +63,20 @@ class GraphQLView(GraphQL[Context, None]):
     it runs, so the limit should exceed how many of those can run at once.
     """
 
+    websocket_adapter_class = LiveWebSocket
+    graphql_transport_ws_handler_class = LiveTransport
+
     def __init__(self, schema: Any, services: Services, tracer: Tracer | None = None) -> None:
+        settings = services.settings
         super().__init__(
             schema,
-            graphql_ide="graphiql" if services.settings.graphiql_enabled else None,
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
             allow_queries_via_get=True,
+            # graphql-transport-ws only: the legacy graphql-ws protocol (subscriptions-transport-ws)
+            # would need its own authentication and limits, and its clients are unmaintained.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=settings.live_connection_init_seconds),
+            max_subscriptions_per_connection=settings.live_subscriptions_per_connection,
         )
         self.services = services
         self.tracer = tracer
@@ -190,10 +202,10 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        assert isinstance(request, Request)
         return Context(
             request=request,
             response=response if isinstance(response, Response) else None,
+            # A WebSocket's caller is set by its connection_init (api/subscriptions/transport.py).
             caller=request.scope.get("state", {}).get("caller", ANONYMOUS),
             services=self.services,
         )

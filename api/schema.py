@@ -43,6 +43,7 @@ from api.reports.queries import ReportQueries
 from api.reports.segments import SegmentMutations, SegmentQueries
 from api.rewards.mutations import RewardMutations
 from api.rewards.queries import RewardQueries
+from api.subscriptions.subscriptions import Subscriptions
 from api.text_values import NoNulInStringsRule
 from api.tiers.mutations import TierMutations, TierQueries
 from api.times import SCALAR_OVERRIDES, TimeValuesRule
@@ -107,6 +108,16 @@ class Mutation(
     pass
 
 
+@strawberry.type(
+    description="Live updates, over WebSocket on /graphql with the graphql-transport-ws "
+    "protocol, the access token in connection_init (docs/live.md). Best effort for live "
+    "display: every message carries its event id, and the activity list stays the truth a "
+    "client reads again after a gap."
+)
+class Subscription(Subscriptions):
+    pass
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     # graphql-core's standard rules, then our limiters, built once per schema: api/documents.py
     # validates each operation text once with them (strawberry's limiter extensions build new
@@ -123,6 +134,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     built = LoggedSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         # Called per request, once `documents` below exists.
         extensions=[lambda: PreparedDocuments(documents)],  # type: ignore[list-item]  # strawberry types extensions as classes; a factory works at runtime
         execution_context_class=AcyclicExecutionContext,
@@ -135,4 +147,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
 
 
 # The schema as clients see it (for `export-schema` and the drift test): no settings change it.
-schema = strawberry.Schema(query=Query, mutation=Mutation, scalar_overrides=SCALAR_OVERRIDES)
+schema = strawberry.Schema(
+    query=Query, mutation=Mutation, subscription=Subscription, scalar_overrides=SCALAR_OVERRIDES
+)

@@ -21,7 +21,7 @@ from challenges import privacy as challenges_privacy
 from challenges.progress import ProgressFeed
 from core.redis import RedisClient
 from gamification.accounts import api_keys
-from gamification.events import caches
+from gamification.events import caches, live
 from gamification.games import instant_win
 from gamification.leaderboards import BoardFeeds, public_names
 from gamification.privacy import sections
@@ -58,6 +58,8 @@ def wire(*, redis: RedisClient | None = None, queue: ArqRedis | None = None) -> 
     badges_privacy.install()
     challenges_privacy.install()
     WebhookFanOut(queue).install()  # last: the outside world hears of an event after our effects
+    # Committed events go out on the live channels, for the API processes' subscriptions.
+    live.install(live.Publisher(redis) if redis is not None else None)
     wiring = Wiring(redis, queue)
     _current[:] = [wiring]
     return wiring

@@ -103,6 +103,23 @@ class Settings(BaseSettings):
     # None means "allowed outside production" (local receivers in development and tests).
     webhook_allow_private: bool | None = None
 
+    # Live updates (GraphQL subscriptions over WebSocket, api/subscriptions/): subscriptions one
+    # connection may hold, connections one member (or staff user) may hold in all API processes,
+    # the largest WebSocket message either way (bytes), messages one subscription may have
+    # waiting for a slow client before it is dropped (its client reads activity(after:) and
+    # subscribes again), how often connections are checked against their sessions (a revoked
+    # session, a blocked member, an expired token: closed within this), how often a coalesced
+    # subscription (balance, rank, community total) may send, how long the client has to send
+    # connection_init, and how long one send may wait for a client that does not read.
+    live_subscriptions_per_connection: int = Field(default=20, ge=1)
+    live_connections_per_member: int = Field(default=5, ge=1)
+    live_max_message_bytes: int = Field(default=64_000, ge=1_000)
+    live_queue_size: int = Field(default=100, ge=1)
+    live_session_check_seconds: float = Field(default=2.0, gt=0)
+    live_coalesce_seconds: float = Field(default=1.0, ge=0)
+    live_connection_init_seconds: float = Field(default=10.0, gt=0)
+    live_send_timeout_seconds: float = Field(default=10.0, gt=0)
+
     @model_validator(mode="after")
     def _production_needs_a_secret(self) -> Settings:
         secret = self.secret_key.get_secret_value()

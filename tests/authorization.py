@@ -104,6 +104,13 @@ def root_fields(schema: GraphQLSchema) -> dict[str, str]:
     return {name: call(operation, name, field) for operation, name, field in operations(schema)}
 
 
+def subscription_fields(schema: GraphQLSchema) -> dict[str, str]:
+    """Every subscription by name, with its smallest valid call (sent over WebSocket)."""
+    root = schema.subscription_type
+    assert root is not None
+    return {name: call("subscription", name, field) for name, field in root.fields.items()}
+
+
 def operations(schema: GraphQLSchema) -> list[tuple[str, str, GraphQLField]]:
     found = []
     for operation, root in (("query", schema.query_type), ("mutation", schema.mutation_type)):

@@ -189,6 +189,7 @@ class Api(Service):
 def api(env: dict[str, str], log_path: Path) -> Api:
     port = free_port(API_PORTS)
     command = [sys.executable, "-m", "uvicorn", "api.asgi:app", "--port", str(port)]
+    command += ["--ws-per-message-deflate", "false"]  # as deployed (deploy/Dockerfile)
     return Api(command, env, log_path, port=port)
 
 

@@ -20,7 +20,13 @@ async def served(app: ASGIApp) -> AsyncIterator[str]:
     sock.bind(("127.0.0.1", 0))
     # A request still running at the end (a hung one, in a test that failed) is cancelled after
     # a while, so the test ends instead of waiting for it forever.
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=10)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        lifespan="off",
+        timeout_graceful_shutdown=10,
+        ws_per_message_deflate=False,  # as deployed (deploy/Dockerfile)
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     for _ in range(500):  # uvicorn offers no start-up event to wait on

@@ -1,18 +1,25 @@
 """Who may call what, for every query and mutation of the schema and every kind of caller: each
 operation's smallest valid call (tests/authorization.py) is sent as each caller, and is refused
 (UNAUTHENTICATED or FORBIDDEN) exactly when the table below says so. An operation added to the
-schema without a line here fails the test, so every new operation's access is decided."""
+schema without a line here fails the test, so every new operation's access is decided.
+Subscriptions have their table too (SUBSCRIPTIONS), checked over WebSocket with a real client:
+anonymous callers and integrations are refused at connection_init (4403), the others by the
+subscription's permission (an error message with the code)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 
 from api.schema import schema
-from tests.authorization import root_fields
+from tests.authorization import root_fields, subscription_fields
 from tests.builders import integration_client, new_program, sign_up, staff_client
 from tests.graphql import GraphQLClient
+from tests.live import QUIET_FOR, Ended, close_code, connected
+from tests.serving import served
 
 CALLERS = ("anonymous", "member", "ANALYST", "MANAGER", "ADMIN", "integration")
 STAFF = {"ANALYST", "MANAGER", "ADMIN"}
@@ -133,6 +140,16 @@ ACCESS: dict[str, set[str]] = {
     "replayWebhookDelivery": ADMIN,
 }
 
+# Over WebSocket (api/subscriptions/).
+SUBSCRIPTIONS: dict[str, set[str]] = {
+    "myActivity": MEMBER,
+    "myBalance": MEMBER,
+    "leaderboardChanged": MEMBER,
+    "challengeProgress": MEMBER,
+    "contestDrawn": MEMBER,
+    "programActivity": ANALYST,
+}
+
 REFUSALS = {"UNAUTHENTICATED", "FORBIDDEN"}
 
 
@@ -179,4 +196,48 @@ async def test_each_caller_is_refused_exactly_where_the_table_says(
             refused = bool(codes & REFUSALS)
             if refused == (caller in ACCESS.get(name, set())):
                 wrong.append(f"{name} as {caller}: {'refused' if refused else 'allowed'}")
+    assert wrong == []
+
+
+def test_every_subscription_of_the_schema_has_its_access_decided() -> None:
+    assert set(subscription_fields(schema._schema)) == set(SUBSCRIPTIONS)
+
+
+@pytest.fixture(scope="module")
+async def base_url(app: Starlette) -> AsyncIterator[str]:
+    async with served(app) as url:
+        yield url
+
+
+async def test_each_caller_is_refused_a_subscription_exactly_where_the_table_says(
+    callers: dict[str, GraphQLClient], base_url: str
+) -> None:
+    wrong: list[str] = []
+    for caller in CALLERS:
+        token = callers[caller].token
+        if token is None:  # anonymous, or an integration's key: no token to connect with
+            refused = await close_code(base_url, token)
+            assert refused is not None and refused[0] == 4403, (caller, refused)
+            wrong.extend(
+                f"{name} as {caller}: refused"
+                for name, who in SUBSCRIPTIONS.items()
+                if caller in who
+            )
+            continue
+        async with connected(base_url, token) as live:
+            for name, document in subscription_fields(schema._schema).items():
+                stream = live.subscribe(document)
+                # Refused at once, or allowed: a first value, an error of another kind (the
+                # absent id of the smallest call), or nothing yet (an event stream).
+                try:
+                    await stream.next(within=QUIET_FOR)
+                    refused = False
+                except Ended as ended:
+                    assert ended.code not in {"GRAPHQL_VALIDATION_FAILED", None}, (name, ended)
+                    refused = ended.code in REFUSALS
+                except TimeoutError:
+                    refused = False
+                await stream.stop()
+                if refused == (caller in SUBSCRIPTIONS[name]):
+                    wrong.append(f"{name} as {caller}: {'refused' if refused else 'allowed'}")
     assert wrong == []

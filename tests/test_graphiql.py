@@ -4,11 +4,12 @@ the app served on a real socket, types a query in the editor and reads the answe
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
 import pytest
@@ -16,6 +17,8 @@ from playwright.async_api import Browser, Page, Route, async_playwright, expect
 from starlette.applications import Starlette
 
 from api import graphiql
+from tests.builders import new_program, sign_up
+from tests.graphql import GraphQLClient
 from tests.serving import served
 
 CHROMIUM = "/usr/bin/chromium"
@@ -131,5 +134,35 @@ async def test_graphiql_runs_a_query_typed_in_its_editor_offline(
     finally:
         await page.context.close()
     assert f"{base}/graphql" in requested
+    assert _off_machine(requested) == []
+    assert errors == []
+
+
+@needs_chromium
+async def test_graphiql_runs_a_subscription_over_a_websocket_with_the_headers_token(
+    app: Starlette, browser: Browser, gql: GraphQLClient
+) -> None:
+    # given a member's token in the Headers editor and a subscription in the query editor
+    member = await sign_up(gql, await new_program())
+    requested: list[str] = []
+    errors: list[str] = []
+    page = await _offline_page(browser, requested, errors)
+    parameters = urlencode(
+        {
+            "q": "subscription { myBalance { pointsBalance } }",
+            "headers": json.dumps({"Authorization": f"Bearer {member.access_token}"}),
+        }
+    )
+    try:
+        async with served(app) as base:
+            await page.goto(f"{base}/graphql?{parameters}")
+            await expect(page.locator("#graphiql")).not_to_have_text("Loading...")
+            # when it runs
+            await page.locator(".graphiql-execute-button").click()
+            # then the balance comes over the page's WebSocket
+            await expect(page.locator(".graphiql-response")).to_contain_text('"pointsBalance": 0')
+    finally:
+        await page.context.close()
+    assert any(url.startswith("ws://127.0.0.1") for url in requested)
     assert _off_machine(requested) == []
     assert errors == []

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 
 from api.demo import seed_demo
 from api.demo.accounts import (
@@ -26,6 +27,8 @@ from api.demo.accounts import (
     DEMO_STAFF_PASSWORD,
 )
 from tests.graphql import GraphQLClient
+from tests.live import connected
+from tests.serving import served
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 ACTORS = {"anonymous", "member", "staff", "api-key"}
@@ -127,13 +130,23 @@ def test_every_graphql_block_of_the_readme_says_who_runs_it() -> None:
 
 
 async def test_every_graphql_snippet_of_the_readme_runs_against_the_demo(
-    gql: GraphQLClient, capsys: pytest.CaptureFixture[str]
+    gql: GraphQLClient, app: Starlette, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await seed_demo()
     capsys.readouterr()
     actors = await clients(gql)
     for snippet in snippets(README.read_text()):
         document = await fill(snippet.document, actors)
+        if document.lstrip().startswith("subscription"):
+            # Over WebSocket, as GraphQL clients subscribe: the first message (a value stream's
+            # value when subscribing) answers without errors.
+            async with served(app) as url, connected(url, actors[snippet.actor].token) as live:
+                stream = live.subscribe(document)
+                try:
+                    assert await stream.next(), snippet.line
+                finally:
+                    await stream.stop()
+            continue
         body = await actors[snippet.actor].raw(document)
         where = f"README.md:{snippet.line} (as {snippet.actor})"
         assert not body.get("errors"), (where, body["errors"])

@@ -11,12 +11,14 @@ from redis.crc import key_slot
 from starlette.applications import Starlette
 
 from api.persisted_queries import Limits, PersistedQueries
+from api.subscriptions import connections as live_connections
 from challenges import boards as challenge_boards
 from challenges import community
 from challenges.models import Challenge
 from core.redis import ScriptCall
 from gamification import leaderboards
 from gamification.accounts import login_throttle
+from gamification.events import live
 from gamification.leaderboards import Period, ScoreChange
 from gamification.leaderboards.boards import board_key, erased_key, seen_key, window
 
@@ -106,3 +108,12 @@ def test_persisted_query_keys_share_their_deployments_slot() -> None:
     # the documents it may evict are named by the prefix it is given: the same slot again
     evicted = call.args[4] + "f" * 64
     assert {slot(k) for k in [*call.keys, evicted]} == {slot("{shop-a:persisted-queries}")}
+
+
+def test_live_channels_and_connection_leases_lie_in_their_programs_slot() -> None:
+    for program_id in PROGRAMS:
+        assert slot(live.channel(program_id)) == program_slot(program_id)
+        for kind in ("member", "staff"):
+            assert slot(live_connections.lease_key(program_id, kind, 42)) == program_slot(
+                program_id
+            )

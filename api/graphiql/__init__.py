@@ -1,6 +1,7 @@
 """GraphiQL at GET /graphql with no internet: the page is ours (page.html), and the scripts and
-stylesheets it loads (React, GraphiQL, its explorer plugin) are the npm packages that `make`
-installs beside it (`npm ci` from package-lock.json into node_modules/), served under /graphiql/.
+stylesheets it loads (React, GraphiQL, its explorer plugin, graphql-ws for subscriptions) are
+the npm packages that `make` installs beside it (`npm ci` from package-lock.json into
+node_modules/), served under /graphiql/.
 Nothing is fetched from a CDN, so the page works on a machine cut off from everything but itself.
 """
 
@@ -27,6 +28,7 @@ FILES = frozenset(
         "react-dom/umd/react-dom.production.min.js",
         "graphiql/graphiql.min.js",
         "graphiql/graphiql.min.css",
+        "graphql-ws/umd/graphql-ws.min.js",
         "@graphiql/plugin-explorer/dist/index.umd.js",
         "@graphiql/plugin-explorer/dist/style.css",
     }

@@ -31,6 +31,7 @@ from tortoise.transactions import in_transaction
 
 from core.bulk import column, insert_all, new_row
 from core.clock import clock
+from gamification.events import live
 from gamification.events.models import Event, EventHandling
 from gamification.events.payloads import Payload, carry, payload_of, to_json, type_of
 from gamification.events.registry import Subscription, effects_of, handlers_of, needed, run_effect
@@ -69,6 +70,10 @@ _after_commit: ContextVar[list[Callable[[], Awaitable[None]]] | None] = ContextV
 _unsaved: ContextVar[list[Event] | None] = ContextVar("unsaved_events", default=None)
 
 
+# Events the current block has written and not taken back: published live once it commits.
+_written: ContextVar[list[Event] | None] = ContextVar("written_events", default=None)
+
+
 async def _write() -> None:
     """Write the events emitted since the last write, in one statement."""
     unsaved = _unsaved.get()
@@ -76,6 +81,9 @@ async def _write() -> None:
     batch = unsaved[:]
     del unsaved[:]
     await insert_all(batch)
+    written = _written.get()
+    if written is not None:
+        written.extend(batch)
 
 
 @asynccontextmanager
@@ -98,6 +106,8 @@ async def atomic() -> AsyncIterator[Outcome]:
     token = _pending.set(events)
     callbacks_token = _after_commit.set(callbacks)
     unsaved_token = _unsaved.set([])
+    written: list[Event] = []
+    written_token = _written.set(written)
     outcome_token = _outcome.set(outcome)
     try:
         async with in_transaction():
@@ -108,12 +118,19 @@ async def atomic() -> AsyncIterator[Outcome]:
         _pending.reset(token)
         _after_commit.reset(callbacks_token)
         _unsaved.reset(unsaved_token)
+        _written.reset(written_token)
         _outcome.reset(outcome_token)
+    # Committed: the live channel hears of the block's events (after the effects, so a board a
+    # subscriber reads again already counts them), never from inside the transaction.
     for callback in callbacks:
         try:
             await callback()
         except Exception:  # best effort by contract: what it does must also be found by a scan
             log.exception("after-commit callback failed")
+    try:
+        await live.publish_committed(written)
+    except Exception:  # best effort by contract: clients catch up from the activity list
+        log.exception("live publish failed")
     if deferred:
         outcome.handled = True
         outcome.pending = not await publish(deferred)
@@ -131,7 +148,9 @@ async def _handle_inline(
         batch = pending[done:]
         if not batch:
             return []
-        marks = len(pending), len(callbacks)
+        written = _written.get()
+        assert written is not None
+        marks = len(pending), len(callbacks), len(written)
         try:
             async with in_transaction():  # a savepoint
                 await _run_handlers(batch)
@@ -141,6 +160,7 @@ async def _handle_inline(
             # The savepoint took back the handlers' writes and the events they emitted.
             del pending[marks[0] :]
             del callbacks[marks[1] :]
+            del written[marks[2] :]
             unsaved = _unsaved.get()
             assert unsaved is not None
             del unsaved[:]

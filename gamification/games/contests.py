@@ -35,6 +35,7 @@ from gamification import events
 from gamification.accounts.members import display_names
 from gamification.accounts.models import Member
 from gamification.audit import Actor, AuditAction, trail
+from gamification.events import live
 from gamification.events.payloads import ContestEntered, PrizeWon
 from gamification.games import draws, prizes
 from gamification.games.error_codes import GameErrorCode
@@ -424,9 +425,11 @@ async def draw(actor: Actor, contest_id: int) -> DrawOutcome | None:
     awarded = 0
     for winner in winners:
         awarded += await award(contest, winner)
+    drawn = False
     async with in_transaction():
         drawn_at = clock.now()
         if await Contest.filter(id=contest.id, drawn_at=None).update(drawn_at=drawn_at):
+            drawn = True
             await trail.record(
                 actor,
                 AuditAction.CONTEST_DRAWN,
@@ -440,6 +443,11 @@ async def draw(actor: Actor, contest_id: int) -> DrawOutcome | None:
                     "entry_list_hash": entries.hash,
                 },
             )
+    if drawn:
+        # Committed: subscribers of contestDrawn hear it once.
+        await live.announce(
+            contest.program_id, {"kind": live.CONTEST_DRAWN, "contestId": contest.id}
+        )
     await contest.refresh_from_db()
     return DrawOutcome(contest, winners, awarded)
 
