@@ -61,6 +61,7 @@ async def prepare(database_url: str) -> tuple[str, str, list[str]]:
     from core.redis import create_redis
     from gamification.accounts import members, passwords
     from gamification.accounts.api_keys import create_api_key
+    from gamification.audit import SYSTEM
     from gamification.points import earning_rules
     from gamification.points.models import EarningRuleKind
     from gamification.programs.programs import create_program
@@ -73,13 +74,17 @@ async def prepare(database_url: str) -> tuple[str, str, list[str]]:
     try:
         program = await create_program(f"bench-{uuid.uuid4().hex[:8]}", "Bench", "EUR")
         await earning_rules.create_rule(
-            program.id, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal(1)
+            SYSTEM,
+            program.id,
+            name="Base",
+            kind=EarningRuleKind.BASE_RATE,
+            points_per_unit=Decimal(1),
         )
         passwords.configure("fast")
         emails = [f"m{i}@bench.example" for i in range(MEMBERS)]
         for i, email in enumerate(emails):
             await members.register_member(program, email, PASSWORD, f"Member {i}")
-        _, key = await create_api_key(program.id, "bench")
+        _, key = await create_api_key(SYSTEM, program.id, "bench")
         return program.slug, key, emails
     finally:
         await close_database()

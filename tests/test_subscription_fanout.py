@@ -15,6 +15,7 @@ import pytest
 
 from core.settings import Settings
 from gamification.accounts.api_keys import create_api_key
+from gamification.audit import SYSTEM
 from gamification.points.models import EarningRuleKind
 from tests.builders import RECORD_PURCHASE, add_rule, new_program, purchase_input, sign_up
 from tests.faults import RedisServer, api, process_env, running
@@ -61,7 +62,7 @@ async def test_a_subscriber_on_one_process_hears_the_other_and_survives_a_redis_
     await add_rule(
         program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal("1")
     )
-    _, key = await create_api_key(program.id, "Till")
+    _, key = await create_api_key(SYSTEM, program.id, "Till")
     member = await sign_up(gql, program)
     env = process_env(settings, LIVE_COALESCE_SECONDS="0.2", LIVE_CONNECTIONS_PER_MEMBER="2")
     first, second = api(env, tmp_path / "first.log"), api(env, tmp_path / "second.log")

@@ -13,6 +13,7 @@ import pytest
 from starlette.applications import Starlette
 
 from core.clock import clock
+from gamification.audit import SYSTEM
 from gamification.games import contests
 from gamification.points.models import EarningRuleKind
 from tests.builders import (
@@ -312,7 +313,7 @@ async def test_a_contest_draw_is_sent_once_then_the_subscription_ends(
         drawn = live.subscribe(CONTEST_DRAWN, id=contest["id"])
         assert await drawn.quiet(0.5)
         # when it is drawn
-        await contests.draw(int(contest["id"]))
+        await contests.draw(SYSTEM, int(contest["id"]))
         # then the draw arrives with its revealed seed, and the subscription ends
         message = (await drawn.next())["contestDrawn"]["contest"]
         assert message["status"] == "DRAWN" and message["seed"]
