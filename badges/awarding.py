@@ -11,6 +11,7 @@ gamification.events).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from badges import criteria as kinds
@@ -157,10 +158,24 @@ async def grant(badge: Badge, member_id: int) -> bool:
 
 
 async def member_awards(member_id: int) -> list[tuple[BadgeAward, Badge]]:
-    """A member's earned badge levels, newest first, with their badges (two queries)."""
-    awards = await BadgeAward.filter(member_id=member_id).order_by("-awarded_at", "-id")
-    badges = {b.id: b for b in await Badge.filter(id__in={a.badge_id for a in awards})}
-    return [(award, badges[award.badge_id]) for award in awards]
+    """A member's earned badge levels, newest first, with their badges (one query)."""
+    return (await awards_of_members([member_id]))[member_id]
+
+
+async def awards_of_members(
+    member_ids: Collection[int],
+) -> dict[int, list[tuple[BadgeAward, Badge]]]:
+    """Each member's earned badge levels, newest first, with their badges: one query (a join)
+    for any number of members."""
+    found: dict[int, list[tuple[BadgeAward, Badge]]] = {m: [] for m in member_ids}
+    awards = (
+        await BadgeAward.filter(member_id__in=list(member_ids))
+        .select_related("badge")
+        .order_by("-awarded_at", "-id")
+    )
+    for award in awards:
+        found[award.member_id].append((award, award.badge))
+    return found
 
 
 async def visible_badges(
