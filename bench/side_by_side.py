@@ -308,7 +308,9 @@ def per_request(op: str, before: dict[str, int], after: dict[str, int]) -> dict[
     added = {k: after.get(k, 0) - before.get(k, 0) for k in after}
     main = added.get(MAIN_ROW.get(op, ""), 0)
     # Two decimals: a winning moment that comes due in a run is a rare row of its own.
-    return {k: round(n / main, 2) for k, n in added.items() if n / main >= 0.005} if main else added
+    if not main:
+        return {k: n for k, n in added.items() if n}
+    return {k: round(n / main, 2) for k, n in added.items() if n / main >= 0.005}
 
 
 async def settled_counts(database_url: str) -> dict[str, int]:

@@ -183,8 +183,7 @@ class Member:
             return None
         # A live tier is in the earning engine's snapshot of the program (at most a couple of
         # seconds old, as a purchase sees it): no query. An archived one is read.
-        live = await engine_snapshot.snapshot(self.model.program_id)
-        tier = next((t for t in live.tiers if t.id == self.model.tier_id), None)
+        tier = await engine_snapshot.live_tier(self.model.program_id, self.model.tier_id)
         if tier is None:
             tier = await info.context.loaders.tier.load(self.model.tier_id)
         return Tier.from_model(tier) if tier else None
