@@ -152,6 +152,73 @@ async def seed(members: int = MEMBERS) -> dict[str, Any]:
     }
 
 
+async def load_engagement(program_id: int) -> None:
+    """Issue #20's loaded program: 50 earning rules in all, 20 badges, 10 individual and 5
+    collective challenges (automatic), and a webhook, every definition live and none reached
+    by a run (thresholds and targets far out), so the run measures evaluation, not awards."""
+    from badges.definitions import BadgeFields, create_badge
+    from badges.models import BadgeCriteria
+    from challenges.definitions import ChallengeFields, Enrolment, create_challenge
+    from challenges.models import ChallengeKind, ChallengeMetric
+    from core.clock import clock
+    from gamification.points import earning_rules
+    from gamification.points.models import EarningRuleKind
+    from gamification.webhooks.webhooks import create_webhook
+
+    now = clock.now()
+    for i in range(47):  # with the three of `seed`
+        await earning_rules.create_rule(
+            program_id,
+            name=f"Product {i}",
+            kind=EarningRuleKind.PRODUCT,
+            **({"sku": f"SKU-{i}"} if i % 2 else {"category": f"category-{i}"}),
+            multiplier=Decimal(2),
+        )
+    badge_kinds: list[tuple[BadgeCriteria, dict[str, str]]] = [
+        (BadgeCriteria.EVENT_COUNT, {"event_type": "PURCHASE_RECORDED"}),
+        (BadgeCriteria.SPEND, {}),
+        (BadgeCriteria.POINTS_EARNED, {}),
+        (BadgeCriteria.PRODUCT_QUANTITY, {"category": "coffee"}),
+        (BadgeCriteria.WEEKLY_STREAK, {"event_type": "PURCHASE_RECORDED"}),
+    ]
+    for i in range(20):
+        criteria, params = badge_kinds[i % len(badge_kinds)]
+        await create_badge(
+            program_id,
+            criteria,
+            BadgeFields(
+                name=f"Loaded badge {i}",
+                thresholds=[Decimal(5_000_000 + i), Decimal(10**9 + i)],
+                points=10,
+            ),
+            event_type=params.get("event_type"),
+            category=params.get("category"),
+        )
+    metrics = [
+        ChallengeMetric.PURCHASES,
+        ChallengeMetric.SPEND,
+        ChallengeMetric.QUANTITY,
+        ChallengeMetric.POINTS_EARNED,
+    ]
+    for i in range(15):
+        metric = metrics[i % len(metrics)]
+        await create_challenge(
+            program_id,
+            metric,
+            ChallengeKind.INDIVIDUAL if i < 10 else ChallengeKind.COLLECTIVE,
+            Enrolment.AUTOMATIC,
+            ChallengeFields(
+                name=f"Challenge {i}",
+                target=Decimal(10**9),
+                starts_at=now - timedelta(days=1),
+                ends_at=now + timedelta(days=30),
+                reward_points=20,
+            ),
+            category="coffee" if metric == ChallengeMetric.QUANTITY else None,
+        )
+    await create_webhook(program_id, "https://crm.bench.example/hooks", ["PURCHASE_RECORDED"])
+
+
 Operation = tuple[str, Callable[[int], dict[str, Any]], str]
 
 

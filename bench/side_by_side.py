@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/side_by_side.py [--duration 8] [--rounds 3] [--only me,rewards]
         [--workers 1] [--connections 32] [--keep]
+    .venv/bin/python bench/side_by_side.py --engagement     # a loaded program against a bare one
 
 One scratch database (bench_b_*, dropped at the end unless --keep) seeded by
 bench/hot_paths.py, Redis database 12 (BENCH_REDIS_URL) flushed first. Every member makes one
@@ -19,6 +20,12 @@ due winning moment are what the twin refuses). Then:
 3. Effects: rows added per request to each table (and events by type) on each side, which must
    be equal, and after everything, every balance against its ledger and every member's all-time
    points board against their EARN and PRIZE entries.
+
+With --engagement the twin sits idle: recordPurchase of the bare program alternates with a
+second program of the same database that defines every feature (hot_paths.load_engagement: 50
+earning rules, 20 badges, 10 individual and 5 collective challenges, a webhook), on the same
+service process, and the ratio is the loaded program's CPU per purchase over the bare one's.
+With --workers N the service's CPU is summed over its worker processes.
 
 The machine yardstick (bench/yardstick.py against the service's /healthz) is printed at the
 start and the end. Figures are printed, never asserted.
@@ -53,7 +60,16 @@ SERVICE_PORT, TWIN_PORT = 8111, 8112
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 READS = ("me", "rewards", "leaderboard")
-TABLES = ("purchase", "purchase_line", "ledger_entry", "redemption", "game_play", "event")
+TABLES = (
+    "purchase",
+    "purchase_line",
+    "ledger_entry",
+    "redemption",
+    "game_play",
+    "event",
+    "event_handling",
+    "webhook_delivery",
+)
 
 LUA = r"""
 local members = {%(members)s}
@@ -123,7 +139,7 @@ def cpu_seconds(pids: list[int]) -> float:
 def server_pids(server: subprocess.Popen[bytes]) -> list[int]:
     """The process serving requests: uvicorn itself, or its workers with --workers."""
     children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-    workers = [int(c) for c in children if "multiprocessing" not in _cmdline(int(c))]
+    workers = [int(c) for c in children if "resource_tracker" not in _cmdline(int(c))]
     return workers or [server.pid]
 
 
@@ -207,6 +223,19 @@ async def prepare(database_url: str) -> dict[str, Any]:
     await init_database(database_url)
     try:
         return await hot_paths.seed()
+    finally:
+        await close_database()
+
+
+async def prepare_loaded(database_url: str) -> dict[str, Any]:
+    """A second program like the first, with every feature defined (issue #20's loaded one)."""
+    from core.database import close_database, init_database
+
+    await init_database(database_url)
+    try:
+        loaded = await hot_paths.seed()
+        await hot_paths.load_engagement(loaded["program_id"])
+        return loaded
     finally:
         await close_database()
 
@@ -333,15 +362,16 @@ async def check_books(database_url: str, program_id: int) -> None:
         off = await connection.fetchval(
             "SELECT count(*) FROM member m WHERE m.points_balance <> "
             "(SELECT coalesce(sum(delta), 0) FROM ledger_entry e WHERE e.member_id = m.id)"
-        )
+        )  # every program's members
         earned = {
             r["member_id"]: int(r["s"])
             for r in await connection.fetch(
                 "SELECT member_id, sum(delta) AS s FROM ledger_entry"
                 # What the points board counts; the seed's BONUS credits were made before any
                 # board was kept (no app was running).
-                " WHERE kind IN ('EARN', 'PRIZE')"
-                " GROUP BY member_id"
+                " WHERE kind IN ('EARN', 'PRIZE') AND program_id = $1"
+                " GROUP BY member_id",
+                program_id,
             )
         }
         board = await redis.zrange(f"lb:{{p{program_id}}}:points:all", 0, -1, withscores=True)
@@ -364,8 +394,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="service processes (the twin: 1)")
     parser.add_argument("--only", default="", help="comma-separated operations")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--engagement",
+        action="store_true",
+        help="recordPurchase of the bare program against a loaded one (hot_paths.load_engagement)"
+        " on the same service, instead of the twin",
+    )
     args = parser.parse_args()
     ops = [o for o in hot_paths.operations({}, "") if not args.only or o in args.only.split(",")]
+    if args.engagement:
+        ops = ["recordPurchase"]
 
     name = f"bench_b_{uuid.uuid4().hex[:8]}"
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
@@ -386,6 +424,7 @@ def main() -> None:
     servers: list[subprocess.Popen[bytes]] = []
     try:
         seed = asyncio.run(prepare(database_url))
+        loaded = asyncio.run(prepare_loaded(database_url)) if args.engagement else seed
         uvicorn = str(ROOT / ".venv/bin/uvicorn")
         service = start(
             [uvicorn, "api.asgi:app", "--workers", str(args.workers)], SERVICE_PORT, env
@@ -399,8 +438,22 @@ def main() -> None:
         )
         yardstick.report(SERVICE_PORT)
         asyncio.run(prime(seed))
-        asyncio.run(compare_answers(seed, ops))
-        sides = {"service": (service, SERVICE_PORT), "twin": (twin, TWIN_PORT)}
+        if args.engagement:
+            asyncio.run(prime(loaded))
+        else:
+            asyncio.run(compare_answers(seed, ops))
+        if args.engagement:
+            # The same service, its bare program against the loaded one.
+            sides = {
+                "bare": (service, SERVICE_PORT, seed),
+                "loaded": (service, SERVICE_PORT, loaded),
+            }
+        else:
+            sides = {
+                "service": (service, SERVICE_PORT, seed),
+                "twin": (twin, TWIN_PORT, seed),
+            }
+        first, second = sides
         summary = []
         with tempfile.TemporaryDirectory() as tmp:
             for op in ops:
@@ -409,12 +462,12 @@ def main() -> None:
                 effects: dict[str, dict[str, float]] = {}
                 for round_ in range(1, args.rounds + 1):
                     figures = {}
-                    for side, (server, port) in sides.items():
+                    for side, (server, port, side_seed) in sides.items():
                         lua = Path(tmp) / f"{op}.lua"
                         run = f"{side[0]}{round_}{uuid.uuid4().hex[:6]}"
-                        lua.write_text(script(op, seed, "w" + run))
+                        lua.write_text(script(op, side_seed, "w" + run))
                         wrk(port, lua, 2, args.connections)
-                        lua.write_text(script(op, seed, run))
+                        lua.write_text(script(op, side_seed, run))
                         pids = server_pids(server)
                         before = asyncio.run(settled_counts(database_url))
                         cpu = cpu_seconds(pids)
@@ -430,21 +483,33 @@ def main() -> None:
                             f"  p99 {result['p99']:6.1f} ms  API CPU {result['cpu_ms']:.3f} ms/req"
                             f"  failed {result['failed']}"
                         )
-                    cpu_ratios.append(figures["twin"]["cpu_ms"] / figures["service"]["cpu_ms"])
-                    rate_ratios.append(figures["service"]["rate"] / figures["twin"]["rate"])
+                    cpu_ratios.append(figures[second]["cpu_ms"] / figures[first]["cpu_ms"])
+                    rate_ratios.append(figures[first]["rate"] / figures[second]["rate"])
                     print(
-                        f"  pair {round_}: CPU per request twin/service {cpu_ratios[-1]:.2f}, "
-                        f"throughput service/twin {rate_ratios[-1]:.2f}"
+                        f"  pair {round_}: CPU per request {second}/{first} {cpu_ratios[-1]:.2f}, "
+                        f"throughput {first}/{second} {rate_ratios[-1]:.2f}"
                     )
-                same = effects["service"] == effects["twin"]
-                print(
-                    f"  rows per request, last pair: {'same' if same else 'DIFFERENT'}: "
-                    f"service {effects['service']}" + ("" if same else f"; twin {effects['twin']}")
-                )
+                if args.engagement:
+                    print(f"  rows per purchase, last pair: bare {effects['bare']}")
+                    print(f"                                loaded {effects['loaded']}")
+                else:
+                    same = effects["service"] == effects["twin"]
+                    print(
+                        f"  rows per request, last pair: {'same' if same else 'DIFFERENT'}: "
+                        f"service {effects['service']}"
+                        + ("" if same else f"; twin {effects['twin']}")
+                    )
                 summary.append((op, statistics.median(cpu_ratios), statistics.median(rate_ratios)))
         asyncio.run(check_books(database_url, seed["program_id"]))
-        print("medians, twin/service CPU per request and service/twin throughput:")
+        print(f"medians, {second}/{first} CPU per request and {first}/{second} throughput:")
         for op, cpu_ratio, rate_ratio in summary:
+            if args.engagement:
+                verdict = "met" if cpu_ratio <= 1.5 else "not met"
+                print(
+                    f"  {op:15s} CPU {cpu_ratio:.2f}  throughput {rate_ratio:.2f}  "
+                    f"(target: loaded costs <= 1.5 x bare: {verdict})"
+                )
+                continue
             target = 0.5 if op in READS else 0.6
             print(
                 f"  {op:15s} CPU {cpu_ratio:.2f}  throughput {rate_ratio:.2f}  "
