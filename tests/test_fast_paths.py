@@ -3,22 +3,36 @@ fixed statements against the querysets they stand for, the snapshot against the 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from starlette.applications import Starlette
+from tortoise.functions import Sum
 from tortoise.models import Model
 
 from badges.awarding import awards_of_members, grant
 from badges.definitions import BadgeFields, create_badge
 from badges.models import BadgeCriteria
+from core.clock import clock
 from gamification import events
 from gamification.accounts.members import register_member
 from gamification.points import engine_snapshot, tiers
-from gamification.points.models import Tier
+from gamification.points.models import EarningRuleKind, Purchase, Tier
 from gamification.rewards import catalog
 from gamification.rewards.models import RewardKind
-from tests.builders import new_program, unique
+from tests.builders import (
+    add_rule,
+    integration_client,
+    new_program,
+    purchase_input,
+    unique,
+)
+from tests.graphql import GraphQLClient
+
+RECORD_PURCHASE = """
+mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) { errors { code } } }
+"""
 
 
 def columns(row: Model) -> dict[str, Any]:
@@ -81,3 +95,31 @@ async def test_a_live_tier_from_the_snapshot_is_the_row(app: Starlette) -> None:
     assert columns(live) == columns(await Tier.get(id=bronze.id))
     assert await engine_snapshot.live_tier(program.id, gold.id) is None  # read from its row
     assert await engine_snapshot.live_tier((await new_program()).id, bronze.id) is None
+
+
+async def test_the_points_that_qualify_for_a_tier_are_the_purchases_sum(
+    app: Starlette, gql: GraphQLClient
+) -> None:
+    program = await new_program()
+    await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal(3))
+    await tiers.create_tier(program.id, "Bronze", 1, 0)
+    member = await register_member(program, f"{unique('m')}@example.com", "a long password", "M")
+    till = await integration_client(gql, program)
+    now = clock.now()
+    for days_ago, amount in ((400, "50.00"), (30, "12.50"), (0, "7.00")):
+        purchase = purchase_input(
+            member.id,
+            lines=[("SKU", None, 1, amount)],
+            occurred_at=now - timedelta(days=days_ago),
+        )
+        assert (await till.mutate(RECORD_PURCHASE, purchase))["errors"] == []
+    rules = tiers.TierRules.of(program)
+
+    value = await tiers.qualifying_value(member.id, rules)  # the fixed statement
+
+    rows = (
+        await Purchase.filter(member_id=member.id, occurred_at__gt=now - rules.window)
+        .annotate(p=Sum("points_earned"), r=Sum("points_reversed"))
+        .values("p", "r")
+    )
+    assert value == int(rows[0]["p"]) - int(rows[0]["r"]) == 37 + 21  # 12.50 x 3, floored
