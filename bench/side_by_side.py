@@ -181,10 +181,12 @@ def wrk(port: int, lua: Path, duration: int, connections: int) -> dict[str, floa
     }
 
 
-def start(command: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start(
+    command: list[str], port: int, env: dict[str, str], cwd: Path = ROOT
+) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [*command, "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -426,8 +428,13 @@ def main() -> None:
         seed = asyncio.run(prepare(database_url))
         loaded = asyncio.run(prepare_loaded(database_url)) if args.engagement else seed
         uvicorn = str(ROOT / ".venv/bin/uvicorn")
+        # BENCH_SERVICE_DIR: the service from another checkout (an earlier commit, to compare),
+        # against the same twin and bench.
         service = start(
-            [uvicorn, "api.asgi:app", "--workers", str(args.workers)], SERVICE_PORT, env
+            [uvicorn, "api.asgi:app", "--workers", str(args.workers)],
+            SERVICE_PORT,
+            env,
+            Path(os.environ.get("BENCH_SERVICE_DIR", ROOT)),
         )
         servers.append(service)
         twin = start([uvicorn, "twin:app", "--app-dir", "bench"], TWIN_PORT, env)
