@@ -17,6 +17,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from gamification.audit import SYSTEM
+
 SECRET = "bench-secret-key-that-is-long-enough-0123456789abcdef"
 MEMBERS = 200
 REWARDS = 25
@@ -81,9 +83,10 @@ async def seed(members: int = MEMBERS) -> dict[str, Any]:
     now = clock.now()
     program = await create_program(f"bench-{uuid.uuid4().hex[:8]}", "Bench", "EUR")
     await earning_rules.create_rule(
-        program.id, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal(10)
+        SYSTEM, program.id, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal(10)
     )
     await earning_rules.create_rule(
+        SYSTEM,
         program.id,
         name="Coffee x2",
         kind=EarningRuleKind.PRODUCT,
@@ -91,6 +94,7 @@ async def seed(members: int = MEMBERS) -> dict[str, Any]:
         multiplier=Decimal(2),
     )
     await earning_rules.create_rule(
+        SYSTEM,
         program.id,
         name="Double week",
         kind=EarningRuleKind.CAMPAIGN,
@@ -98,16 +102,17 @@ async def seed(members: int = MEMBERS) -> dict[str, Any]:
         starts_at=now - timedelta(days=1),
         ends_at=now + timedelta(days=6),
     )
-    await tiers.create_tier(program.id, "Bronze", 1, 0)
-    await tiers.create_tier(program.id, "Gold", 2, GOLD_THRESHOLD)
+    await tiers.create_tier(SYSTEM, program.id, "Bronze", 1, 0)
+    await tiers.create_tier(SYSTEM, program.id, "Gold", 2, GOLD_THRESHOLD)
     rewards = [
         await catalog.create_reward(
-            program.id, name=f"Voucher {i:02d}", kind=RewardKind.VOUCHER, points_cost=10 + i
+            SYSTEM, program.id, name=f"Voucher {i:02d}", kind=RewardKind.VOUCHER, points_cost=10 + i
         )
         for i in range(REWARDS)
     ]
     badges = [
         await create_badge(
+            SYSTEM,
             program.id,
             BadgeCriteria.EVENT_COUNT,
             BadgeFields(name=f"Badge {i}", thresholds=[Decimal(10**9)], points=0),
@@ -118,6 +123,7 @@ async def seed(members: int = MEMBERS) -> dict[str, Any]:
         for i in range(BADGES)
     ]
     game = await instant_win.create_game(
+        SYSTEM,
         program.id,
         name="Bench scratch card",
         starts_at=now - timedelta(hours=1),
@@ -140,7 +146,7 @@ async def seed(members: int = MEMBERS) -> dict[str, Any]:
                 await grant(badge, member.id)
         member_ids.append(member.id)
         tokens.append(issuer.access_token(member))
-    _, key = await create_api_key(program.id, "bench")
+    _, key = await create_api_key(SYSTEM, program.id, "bench")
     return {
         "program_id": program.id,
         "api_key": key,
@@ -168,6 +174,7 @@ async def load_engagement(program_id: int) -> None:
     now = clock.now()
     for i in range(47):  # with the three of `seed`
         await earning_rules.create_rule(
+            SYSTEM,
             program_id,
             name=f"Product {i}",
             kind=EarningRuleKind.PRODUCT,
@@ -184,6 +191,7 @@ async def load_engagement(program_id: int) -> None:
     for i in range(20):
         criteria, params = badge_kinds[i % len(badge_kinds)]
         await create_badge(
+            SYSTEM,
             program_id,
             criteria,
             BadgeFields(
@@ -203,6 +211,7 @@ async def load_engagement(program_id: int) -> None:
     for i in range(15):
         metric = metrics[i % len(metrics)]
         await create_challenge(
+            SYSTEM,
             program_id,
             metric,
             ChallengeKind.INDIVIDUAL if i < 10 else ChallengeKind.COLLECTIVE,
@@ -216,7 +225,9 @@ async def load_engagement(program_id: int) -> None:
             ),
             category="coffee" if metric == ChallengeMetric.QUANTITY else None,
         )
-    await create_webhook(program_id, "https://crm.bench.example/hooks", ["PURCHASE_RECORDED"])
+    await create_webhook(
+        SYSTEM, program_id, "https://crm.bench.example/hooks", ["PURCHASE_RECORDED"]
+    )
 
 
 Operation = tuple[str, Callable[[int], dict[str, Any]], str]

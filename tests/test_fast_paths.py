@@ -17,6 +17,7 @@ from badges.models import BadgeCriteria
 from core.clock import clock
 from gamification import events
 from gamification.accounts.members import register_member
+from gamification.audit import SYSTEM
 from gamification.points import engine_snapshot, tiers
 from gamification.points.models import EarningRuleKind, Purchase, Tier
 from gamification.rewards import catalog
@@ -46,6 +47,7 @@ async def test_one_members_badges_are_those_the_batch_reads(app: Starlette) -> N
     other = await register_member(program, f"{unique('m')}@example.com", "a long password", "O")
     for i in range(3):
         badge = await create_badge(
+            SYSTEM,
             program.id,
             BadgeCriteria.EVENT_COUNT,
             BadgeFields(name=f"Badge {i}", thresholds=[Decimal(3), Decimal(9)], points=1),
@@ -69,10 +71,10 @@ async def test_a_catalog_page_is_the_catalog_queryset_newest_first(app: Starlett
     program = await new_program()
     for i in range(7):
         reward = await catalog.create_reward(
-            program.id, name=f"Reward {i}", kind=RewardKind.VOUCHER, points_cost=5 + i
+            SYSTEM, program.id, name=f"Reward {i}", kind=RewardKind.VOUCHER, points_cost=5 + i
         )
         if i == 3:
-            await catalog.archive_reward(reward)
+            await catalog.archive_reward(SYSTEM, reward)
     everything = await catalog.catalog(program.id).order_by("-id")
     below = everything[2].id
 
@@ -86,9 +88,9 @@ async def test_a_catalog_page_is_the_catalog_queryset_newest_first(app: Starlett
 
 async def test_a_live_tier_from_the_snapshot_is_the_row(app: Starlette) -> None:
     program = await new_program()
-    bronze = await tiers.create_tier(program.id, "Bronze", 1, 0)
-    gold = await tiers.create_tier(program.id, "Gold", 2, 1000, Decimal("1.5"))
-    await tiers.archive_tier(program.id, gold.id)
+    bronze = await tiers.create_tier(SYSTEM, program.id, "Bronze", 1, 0)
+    gold = await tiers.create_tier(SYSTEM, program.id, "Gold", 2, 1000, Decimal("1.5"))
+    await tiers.archive_tier(SYSTEM, program.id, gold.id)
 
     live = await engine_snapshot.live_tier(program.id, bronze.id)
     assert live is not None
@@ -102,7 +104,7 @@ async def test_the_points_that_qualify_for_a_tier_are_the_purchases_sum(
 ) -> None:
     program = await new_program()
     await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal(3))
-    await tiers.create_tier(program.id, "Bronze", 1, 0)
+    await tiers.create_tier(SYSTEM, program.id, "Bronze", 1, 0)
     member = await register_member(program, f"{unique('m')}@example.com", "a long password", "M")
     till = await integration_client(gql, program)
     now = clock.now()

@@ -16,6 +16,7 @@ from core.clock import clock
 from gamification.accounts.members import register_member
 from gamification.accounts.models import Member
 from gamification.accounts.sessions import TokenIssuer
+from gamification.audit import SYSTEM
 from gamification.games import contests, instant_win, prizes
 from gamification.games.models import PrizeKind
 from gamification.leaderboards.scores import add_score
@@ -62,9 +63,9 @@ async def world(app: Starlette, gql: GraphQLClient) -> World:
     program = await new_program()
     tokens = app.state.services.tokens
     await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal(1))
-    bronze = await tiers.create_tier(program.id, "Bronze", 1, 0)
+    bronze = await tiers.create_tier(SYSTEM, program.id, "Bronze", 1, 0)
     await memberships.create_plan(
-        program.id, name="VIP", tier_id=bronze.id, duration_days=30, price=Decimal("9.00")
+        SYSTEM, program.id, name="VIP", tier_id=bronze.id, duration_days=30, price=Decimal("9.00")
     )
     members = [
         await register_member(program, f"{unique('m')}@example.com", "a long password", f"M {i}")
@@ -72,6 +73,7 @@ async def world(app: Starlette, gql: GraphQLClient) -> World:
     ]
     badges = [
         await create_badge(
+            SYSTEM,
             program.id,
             BadgeCriteria.MANUAL,
             BadgeFields(name=f"Badge {i}", thresholds=[Decimal(1)], points=0),
@@ -84,7 +86,7 @@ async def world(app: Starlette, gql: GraphQLClient) -> World:
             await grant(badge, members[1].id)
     for i in range(MEMBERS):
         await catalog.create_reward(
-            program.id, name=f"Reward {i}", kind=RewardKind.VOUCHER, points_cost=10 + i
+            SYSTEM, program.id, name=f"Reward {i}", kind=RewardKind.VOUCHER, points_cost=10 + i
         )
     redis = app.state.services.redis
     for i, m in enumerate(members):
@@ -92,6 +94,7 @@ async def world(app: Starlette, gql: GraphQLClient) -> World:
         await add_score(redis, program.id, "points", m.id, 100 + i, clock.now(), f"seed{m.id}")
     now = clock.now()
     game = await instant_win.create_game(
+        SYSTEM,
         program.id,
         name="Scratch card",
         starts_at=now - timedelta(hours=1),
@@ -211,6 +214,8 @@ STAFF_LISTS = {
         id name pointsCost stock archived } } } }""",
     "instantWinPlays": """query($first: Int, $game: ID!) { instantWinPlays(gameId: $game,
         first: $first) { edges { node { id memberId won prize { name } } } } }""",
+    "auditTrail": """query($first: Int) { auditTrail(first: $first) { edges { node {
+        id action targetId after actor { kind staff { email } } } } } }""",
 }
 
 
@@ -240,6 +245,9 @@ OTHER_LISTS = {
     "staffUsers": "query { staffUsers { id email role } }",
     "instantWinGames": GAMES,
     "contests": CONTESTS,
+    "auctions": """query { auctions { id name currentPrice minimumBid myBid myStatus
+        reserveMet } }""",
+    "actionTypes": "query { actionTypes { id code name points } }",
 }
 
 
@@ -250,6 +258,9 @@ async def _add_items(field: str, program: Program, n: int) -> None:
     from challenges.definitions import ChallengeFields, Enrolment, create_challenge
     from challenges.models import ChallengeKind, ChallengeMetric
     from gamification.accounts.staff import add_staff
+    from gamification.actions import action_types
+    from gamification.games import auctions
+    from gamification.games.models import AuctionPrizeKind
     from gamification.points import earning_rules
 
     now = clock.now()
@@ -257,15 +268,16 @@ async def _add_items(field: str, program: Program, n: int) -> None:
         name = unique("item")[:40]
         if field == "tiers":
             existing = len(await tiers.tiers_of(program.id))
-            await tiers.create_tier(program.id, name, existing + 10, 1000 * (existing + 1))
+            await tiers.create_tier(SYSTEM, program.id, name, existing + 10, 1000 * (existing + 1))
         elif field == "membershipPlans":
             live = await tiers.tiers_of(program.id)
-            tier = live[0] if live else await tiers.create_tier(program.id, "Base", 1, 0)
+            tier = live[0] if live else await tiers.create_tier(SYSTEM, program.id, "Base", 1, 0)
             await memberships.create_plan(
-                program.id, name=name, tier_id=tier.id, duration_days=30, price=Decimal(1)
+                SYSTEM, program.id, name=name, tier_id=tier.id, duration_days=30, price=Decimal(1)
             )
         elif field == "earningRules":
             await earning_rules.create_rule(
+                SYSTEM,
                 program.id,
                 name=name,
                 kind=EarningRuleKind.PRODUCT,
@@ -274,6 +286,7 @@ async def _add_items(field: str, program: Program, n: int) -> None:
             )
         elif field == "badges":
             await create_badge(
+                SYSTEM,
                 program.id,
                 BadgeCriteria.EVENT_COUNT,
                 BadgeFields(name=name, thresholds=[Decimal(5)], points=0),
@@ -281,6 +294,7 @@ async def _add_items(field: str, program: Program, n: int) -> None:
             )
         elif field == "challenges":
             await create_challenge(
+                SYSTEM,
                 program.id,
                 ChallengeMetric.PURCHASES,
                 ChallengeKind.COLLECTIVE,
@@ -294,11 +308,16 @@ async def _add_items(field: str, program: Program, n: int) -> None:
                 ),
             )
         elif field == "webhooks":
-            await create_webhook(program.id, f"https://hooks.example/{name}", ["PURCHASE_RECORDED"])
+            await create_webhook(
+                SYSTEM, program.id, f"https://hooks.example/{name}", ["PURCHASE_RECORDED"]
+            )
         elif field == "staffUsers":
-            await add_staff(program.id, f"{name}@brand.example", "a long password", "ANALYST")
+            await add_staff(
+                SYSTEM, program.id, f"{name}@brand.example", "a long password", "ANALYST"
+            )
         elif field == "instantWinGames":
             await instant_win.create_game(
+                SYSTEM,
                 program.id,
                 name=name,
                 starts_at=now - timedelta(hours=1),
@@ -309,8 +328,23 @@ async def _add_items(field: str, program: Program, n: int) -> None:
                     prizes.PrizeInput("Points", PrizeKind.POINTS, quantity=2, points=5),
                 ],
             )
+        elif field == "auctions":
+            await auctions.create_auction(
+                SYSTEM,
+                program.id,
+                name=name,
+                prize_kind=AuctionPrizeKind.PRIZE,
+                starts_at=now - timedelta(hours=1),
+                ends_at=now + timedelta(days=3),
+                starting_bid=10,
+            )
+        elif field == "actionTypes":
+            await action_types.create_action_type(
+                SYSTEM, program.id, code=name[:40].replace(" ", "-"), name=name, points=5
+            )
         elif field == "contests":
             await contests.create_contest(
+                SYSTEM,
                 program.id,
                 name=name,
                 opens_at=now - timedelta(hours=1),
