@@ -57,5 +57,11 @@ migrations: $(STAMP)
 	DATABASE_URL=sqlite://data/makemigrations.sqlite3 $(PY) -m tortoise -c core.database.TORTOISE_ORM makemigrations
 	rm -f data/makemigrations.sqlite3*
 
+# Issue #20: each hot operation on the service and on the bare twin (bench/twin.py), alternating,
+# on a scratch PostgreSQL database (bench/side_by_side.py says what it prints). Needs wrk.
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { echo "The bench drives its load with wrk: apt-get install wrk"; exit 1; }
+	$(PY) bench/side_by_side.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) data .pytest_cache $(GRAPHIQL)/node_modules tests/clients/node_modules

@@ -7,9 +7,13 @@ from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
+from badges.awarding import awards_of_members
+from badges.models import Badge, BadgeAward
 from core.errors import NotFound
 from gamification.accounts.members import members_by_id
 from gamification.accounts.models import Member, StaffUser
+from gamification.games import contests, instant_win
+from gamification.games.models import ContestPrize, ContestWinner, GamePrize, InstantWinGame
 from gamification.points.models import Tier
 from gamification.programs.models import Program
 from gamification.programs.programs import program_by_slug
@@ -48,6 +52,26 @@ async def _load_programs_by_slug(slugs: Sequence[str]) -> list[Program | NotFoun
     return found
 
 
+async def _load_member_badges(ids: Sequence[int]) -> list[list[tuple[BadgeAward, Badge]]]:
+    by_member = await awards_of_members(ids)
+    return [by_member[i] for i in ids]
+
+
+async def _load_game_prizes(ids: Sequence[int]) -> list[list[GamePrize]]:
+    by_game = await instant_win.prizes_of_games(ids)
+    return [by_game[i] for i in ids]
+
+
+async def _load_contest_prizes(ids: Sequence[int]) -> list[list[ContestPrize]]:
+    by_contest = await contests.prizes_of_contests(ids)
+    return [by_contest[i] for i in ids]
+
+
+async def _load_contest_winners(ids: Sequence[int]) -> list[list[tuple[ContestWinner, str]]]:
+    by_contest = await contests.published_winners_of(ids)
+    return [by_contest[i] for i in ids]
+
+
 class Loaders:
     """A request's loaders, each built the first time a resolver asks for it: most requests use
     one or none."""
@@ -63,6 +87,57 @@ class Loaders:
     @cached_property
     def tier(self) -> DataLoader[int, Tier | None]:
         return DataLoader(load_fn=_load_tiers)
+
+    @cached_property
+    def member_badges(self) -> DataLoader[int, list[tuple[BadgeAward, Badge]]]:
+        """A member's badge levels, newest first, with their badges."""
+        return DataLoader(load_fn=_load_member_badges)
+
+    @cached_property
+    def game_prizes(self) -> DataLoader[int, list[GamePrize]]:
+        return DataLoader(load_fn=_load_game_prizes)
+
+    @cached_property
+    def contest_prizes(self) -> DataLoader[int, list[ContestPrize]]:
+        return DataLoader(load_fn=_load_contest_prizes)
+
+    @cached_property
+    def contest_winners(self) -> DataLoader[int, list[tuple[ContestWinner, str]]]:
+        return DataLoader(load_fn=_load_contest_winners)
+
+    def plays_left(self, member_id: int) -> DataLoader[InstantWinGame, int | None]:
+        """Plays the member has left today in each game (keyed by the game row)."""
+        loader = self._plays_left.get(member_id)
+        if loader is None:
+
+            async def load(games: Sequence[InstantWinGame]) -> list[int | None]:
+                left = await instant_win.plays_left_of(games, member_id)
+                return [left[g.id] for g in games]
+
+            loader = self._plays_left[member_id] = DataLoader(
+                load_fn=load, cache_key_fn=lambda game: game.id
+            )
+        return loader
+
+    def contest_entries(self, member_id: int) -> DataLoader[int, int]:
+        """The entries the member holds in each contest (keyed by contest id)."""
+        loader = self._contest_entries.get(member_id)
+        if loader is None:
+
+            async def load(ids: Sequence[int]) -> list[int]:
+                held = await contests.entries_of_member(ids, member_id)
+                return [held[i] for i in ids]
+
+            loader = self._contest_entries[member_id] = DataLoader(load_fn=load)
+        return loader
+
+    @cached_property
+    def _plays_left(self) -> dict[int, DataLoader[InstantWinGame, int | None]]:
+        return {}
+
+    @cached_property
+    def _contest_entries(self) -> dict[int, DataLoader[int, int]]:
+        return {}
 
     @cached_property
     def active_staff(self) -> DataLoader[int, StaffUser | None]:

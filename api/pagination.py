@@ -72,14 +72,27 @@ async def paginate(
     after: str | None,
 ) -> Connection[NodeT]:
     """Newest first (descending id). `after` continues below the cursor's row."""
+    size = page_size(first)
+    if after is not None:
+        queryset = queryset.filter(id__lt=decode_cursor(after))
+    return connection_of(await queryset.order_by("-id").limit(size + 1), size, to_node)
+
+
+def page_size(first: int | None) -> int:
+    """The page size `first` asks for (refused beyond the maximum)."""
     size = DEFAULT_PAGE_SIZE if first is None else first
     if not 0 <= size <= MAX_PAGE_SIZE:
         raise ValidationFailed(
             ErrorCode.INVALID_INPUT, f"`first` is between 0 and {MAX_PAGE_SIZE}.", "first"
         )
-    if after is not None:
-        queryset = queryset.filter(id__lt=decode_cursor(after))
-    rows = await queryset.order_by("-id").limit(size + 1)
+    return size
+
+
+def connection_of(
+    rows: list[ModelT], size: int, to_node: Callable[[ModelT], NodeT]
+) -> Connection[NodeT]:
+    """The page of `size` items from `rows`, the newest `size + 1` rows below the cursor (one
+    more than the page tells whether another follows)."""
     page = rows[:size]
     edges = [Edge(node=to_node(row), cursor=encode_cursor(row.pk)) for row in page]
     return Connection(

@@ -22,9 +22,8 @@ from gamification.referrals import referrals
 if TYPE_CHECKING:
     from api.rewards.types import Redemption
 from api.tiers.types import Tier, TierProgress
-from badges import awarding
 from gamification.accounts import models as accounts_models
-from gamification.points import tiers
+from gamification.points import engine_snapshot, tiers
 from gamification.programs import models as programs_models
 from gamification.reporting import activity as gamification_activity
 
@@ -144,12 +143,12 @@ class Member:
         )
 
     @strawberry.field(description="Badge levels earned, newest first.")
-    async def badges(self) -> list[MemberBadge]:
+    async def badges(self, info: strawberry.Info) -> list[MemberBadge]:
         return [
             MemberBadge(
                 badge=Badge.from_model(badge), level=award.level, awarded_at=award.awarded_at
             )
-            for award, badge in await awarding.member_awards(self.model.id)
+            for award, badge in await info.context.loaders.member_badges.load(self.model.id)
         ]
 
     @classmethod
@@ -193,7 +192,11 @@ class Member:
     async def tier(self, info: strawberry.Info) -> Tier | None:
         if self.model.tier_id is None:
             return None
-        tier = await info.context.loaders.tier.load(self.model.tier_id)
+        # A live tier is in the earning engine's snapshot of the program (at most a couple of
+        # seconds old, as a purchase sees it): no query. An archived one is read.
+        tier = await engine_snapshot.live_tier(self.model.program_id, self.model.tier_id)
+        if tier is None:
+            tier = await info.context.loaders.tier.load(self.model.tier_id)
         return Tier.from_model(tier) if tier else None
 
     @strawberry.field(description="Where the member stands toward the next tier.")

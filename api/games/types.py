@@ -13,7 +13,7 @@ from api.context import Info
 from api.enums import graphql_enum
 from api.errors import UserError
 from api.ids import parse_id
-from gamification.games import contests, instant_win
+from gamification.games import contests
 from gamification.games import models as games_models
 
 PrizeKind = graphql_enum(
@@ -141,15 +141,17 @@ class InstantWinGame:
         return self.model.archived
 
     @strawberry.field(description="The game's prize lines.")
-    async def prizes(self) -> list[Prize]:
-        return [Prize.from_model(p) for p in await instant_win.prizes_of(self.model.id)]
+    async def prizes(self, info: Info) -> list[Prize]:
+        return [
+            Prize.from_model(p) for p in await info.context.loaders.game_prizes.load(self.model.id)
+        ]
 
     @strawberry.field(description="Plays the calling member has left today; null: no limit.")
     async def my_plays_left_today(self, info: Info) -> int | None:
         caller = info.context.caller
         if caller.kind != "member":
             return None
-        return await instant_win.plays_left_today(self.model, caller.member_id)
+        return await info.context.loaders.plays_left(caller.member_id).load(self.model)
 
     @classmethod
     def from_model(cls, game: games_models.InstantWinGame, prizes_left: int) -> InstantWinGame:
@@ -490,21 +492,24 @@ class Contest:
         return self.model.drawn_at
 
     @strawberry.field(description="The prizes in draw order.")
-    async def prizes(self) -> list[ContestPrize]:
-        return [_contest_prize(p) for p in await contests.prizes_of(self.model.id)]
+    async def prizes(self, info: Info) -> list[ContestPrize]:
+        return [
+            _contest_prize(p) for p in await info.context.loaders.contest_prizes.load(self.model.id)
+        ]
 
     @strawberry.field(description="Entries the calling member holds (null for other callers).")
     async def my_entries(self, info: Info) -> int | None:
         caller = info.context.caller
         if caller.kind != "member":
             return None
-        return await contests.entries_of(self.model.id, caller.member_id)
+        return await info.context.loaders.contest_entries(caller.member_id).load(self.model.id)
 
     @strawberry.field(description="The winners by slot, once drawn.")
-    async def winners(self) -> list[ContestWinner] | None:
+    async def winners(self, info: Info) -> list[ContestWinner] | None:
         if self.model.drawn_at is None:
             return None
-        prizes = {p.id: _contest_prize(p) for p in await contests.prizes_of(self.model.id)}
+        loaders = info.context.loaders
+        prizes = {p.id: _contest_prize(p) for p in await loaders.contest_prizes.load(self.model.id)}
         return [
             ContestWinner(
                 slot=row.slot,
@@ -513,7 +518,7 @@ class Contest:
                 entry_id=strawberry.ID(str(row.entry_id)),
                 prize=prizes[row.prize_id],
             )
-            for row, name in await contests.published_winners(self.model.id)
+            for row, name in await loaders.contest_winners.load(self.model.id)
         ]
 
     @strawberry.field(

@@ -7,10 +7,18 @@ from typing import Annotated
 import strawberry
 
 from api.context import Info
-from api.pagination import AFTER, FIRST, Connection, Edge, paginate
+from api.pagination import (
+    AFTER,
+    FIRST,
+    Connection,
+    Edge,
+    connection_of,
+    decode_cursor,
+    page_size,
+    paginate,
+)
 from api.permissions import authenticated, integration_only, member_only, staff_only
 from api.rewards.types import DonationTotal, Redemption, Reward
-from gamification.accounts.models import Member as MemberModel
 from gamification.programs.models import Program as ProgramModel
 from gamification.rewards import catalog, redemptions
 
@@ -28,8 +36,14 @@ class RewardQueries:
         first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[Reward]:
-        page = await paginate(catalog.catalog(info.context.program_id), lambda r: r, first, after)
-        member = await MemberModel.get(id=info.context.caller.member_id)
+        size = page_size(first)
+        rows = await catalog.catalog_page(
+            info.context.program_id, size + 1, None if after is None else decode_cursor(after)
+        )
+        page = connection_of(rows, size, lambda r: r)
+        # The caller's row, read once per request by the permission check.
+        member = await info.context.loaders.member.load(info.context.caller.member_id)
+        assert member is not None  # the permission let an active member through
         availability = await catalog.availability(member, [edge.node for edge in page.edges])
         return Connection(
             edges=[

@@ -18,6 +18,7 @@ Drawing (idempotent, safe in several workers at once, resumable after a crash):
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -190,10 +191,18 @@ async def contests_of(program_id: int) -> list[Contest]:
 
 
 async def entries_of(contest_id: int, member_id: int) -> int:
-    counts = await column(
-        ContestMemberEntries.filter(contest_id=contest_id, member_id=member_id), "entries"
+    return (await entries_of_member([contest_id], member_id))[contest_id]
+
+
+async def entries_of_member(contest_ids: Collection[int], member_id: int) -> dict[int, int]:
+    """The entries the member holds in each contest: one query for any number of contests."""
+    found = dict.fromkeys(contest_ids, 0)
+    found.update(
+        await ContestMemberEntries.filter(
+            contest_id__in=list(contest_ids), member_id=member_id
+        ).values_list("contest_id", "entries")
     )
-    return counts[0] if counts else 0
+    return found
 
 
 @dataclass(frozen=True)
@@ -450,14 +459,34 @@ async def winners_of(contest_id: int) -> list[ContestWinner]:
 
 async def prizes_of(contest_id: int) -> list[ContestPrize]:
     """The contest's prizes in draw order: by position, then id."""
-    return await ContestPrize.filter(contest_id=contest_id).order_by("position", "id")
+    return (await prizes_of_contests([contest_id]))[contest_id]
+
+
+async def prizes_of_contests(contest_ids: Collection[int]) -> dict[int, list[ContestPrize]]:
+    """Each contest's prizes in draw order: one query for any number of contests."""
+    found: dict[int, list[ContestPrize]] = {c: [] for c in contest_ids}
+    for prize in await ContestPrize.filter(contest_id__in=list(contest_ids)).order_by(
+        "position", "id"
+    ):
+        found[prize.contest_id].append(prize)
+    return found
 
 
 async def published_winners(contest_id: int) -> list[tuple[ContestWinner, str]]:
     """The winners by slot, each with the display name other members see."""
-    rows = await winners_of(contest_id)
-    names = await display_names([row.member_id for row in rows])
-    return [(row, names.get(row.member_id, "")) for row in rows]
+    return (await published_winners_of([contest_id]))[contest_id]
+
+
+async def published_winners_of(
+    contest_ids: Collection[int],
+) -> dict[int, list[tuple[ContestWinner, str]]]:
+    """`published_winners` of each contest: two queries for any number of contests."""
+    found: dict[int, list[tuple[ContestWinner, str]]] = {c: [] for c in contest_ids}
+    rows = await ContestWinner.filter(contest_id__in=list(contest_ids)).order_by("slot")
+    names = await display_names({row.member_id for row in rows}) if rows else {}
+    for row in rows:
+        found[row.contest_id].append((row, names.get(row.member_id, "")))
+    return found
 
 
 # A page of the published entry list at most: a draw of a million entry rows is read in pages,

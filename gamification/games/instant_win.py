@@ -18,6 +18,7 @@ A refusal at any step rolls the whole play back: nothing is spent, nothing count
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -304,14 +305,26 @@ async def prizes_left(games: list[InstantWinGame]) -> dict[int, int]:
 
 async def plays_left_today(game: InstantWinGame, member_id: int) -> int | None:
     """How many more plays the member has today (null: no limit)."""
-    if game.max_plays_per_day is None and game.max_plays_total is None:
-        return None
+    return (await plays_left_of([game], member_id))[game.id]
+
+
+async def plays_left_of(games: Sequence[InstantWinGame], member_id: int) -> dict[int, int | None]:
+    """`plays_left_today` of each game: one query for any number of games (none when no game
+    limits plays)."""
+    limited = [g for g in games if g.max_plays_per_day is not None or g.max_plays_total is not None]
     day = clock.now().date().isoformat()
-    counts = dict(
-        await GamePlayCounter.filter(
-            game_id=game.id, member_id=member_id, day__in=[day, TOTAL]
-        ).values_list("day", "plays")
-    )
+    counts: dict[int, dict[str, int]] = {g.id: {} for g in limited}
+    if limited:
+        for game_id, counted_day, plays in await GamePlayCounter.filter(
+            game_id__in=[g.id for g in limited], member_id=member_id, day__in=[day, TOTAL]
+        ).values_list("game_id", "day", "plays"):
+            counts[game_id][counted_day] = plays
+    left: dict[int, int | None] = {g.id: None for g in games}
+    left.update({g.id: _plays_left(g, counts[g.id], day) for g in limited})
+    return left
+
+
+def _plays_left(game: InstantWinGame, counts: dict[str, int], day: str) -> int:
     left: list[int] = []
     if game.max_plays_per_day is not None:
         left.append(game.max_plays_per_day - counts.get(day, 0))
@@ -458,7 +471,15 @@ def plays_of(game_id: int, won_only: bool = False) -> QuerySet[GamePlay]:
 
 
 async def prizes_of(game_id: int) -> list[GamePrize]:
-    return await GamePrize.filter(game_id=game_id).order_by("id")
+    return (await prizes_of_games([game_id]))[game_id]
+
+
+async def prizes_of_games(game_ids: Collection[int]) -> dict[int, list[GamePrize]]:
+    """Each game's prize lines by id: one query for any number of games."""
+    found: dict[int, list[GamePrize]] = {g: [] for g in game_ids}
+    for prize in await GamePrize.filter(game_id__in=list(game_ids)).order_by("id"):
+        found[prize.game_id].append(prize)
+    return found
 
 
 async def moments_of(game_id: int) -> list[WinningMoment]:

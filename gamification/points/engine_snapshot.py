@@ -43,3 +43,12 @@ def forget(program_id: int) -> None:
     """Drop this process's snapshot of the program after a change to its rules or tiers: now,
     and once more after the change commits (a load in between would still read the old rows)."""
     caches.changed(_SNAPSHOTS, program_id)
+
+
+async def live_tier(program_id: int, tier_id: int) -> Tier | None:
+    """One of the program's live tiers, from the snapshot (no query while it is fresh); None for
+    an archived tier or another program's."""
+    for tier in (await snapshot(program_id)).tiers:
+        if tier.id == tier_id:
+            return tier
+    return None

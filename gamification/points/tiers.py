@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 from core.bulk import column
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
+from core.statements import Statement
 from core.unique_names import unique_name
 from gamification import events
 from gamification.accounts.models import Member
@@ -152,14 +153,21 @@ async def qualifying_value(member_id: int, rules: TierRules, at: datetime | None
         rows = await purchases.annotate(t=Sum("total"), r=Sum("refunded_amount")).values("t", "r")
         total = Decimal(str(rows[0]["t"] or 0)) - Decimal(str(rows[0]["r"] or 0)) if rows else 0
         return int(total)
-    rows = await purchases.annotate(p=Sum("points_earned"), r=Sum("points_reversed")).values(
-        "p", "r"
-    )
+    # Points, the usual basis, on every purchase: fixed text (see core/statements.py).
+    rows = await _POINTS_EARNED.rows(member_id, at - rules.window)
     return int(rows[0]["p"] or 0) - int(rows[0]["r"] or 0) if rows else 0
 
 
+_POINTS_EARNED = Statement(
+    Purchase,
+    'SELECT SUM("points_earned") AS "p", SUM("points_reversed") AS "r" FROM "purchase"'
+    ' WHERE "member_id" = $1 AND "occurred_at" > $2',
+)
+_STATUS = Statement(MemberTierStatus, 'SELECT * FROM "member_tier_status" WHERE "member_id" = $1')
+
+
 async def _status(member: Member) -> MemberTierStatus:
-    status = await MemberTierStatus.get_or_none(member_id=member.id)
+    status = await _STATUS.first(member.id)
     if status is None:
         status = await MemberTierStatus.create(program_id=member.program_id, member_id=member.id)
     return status

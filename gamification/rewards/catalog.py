@@ -23,6 +23,7 @@ from tortoise.transactions import in_transaction
 
 from core.clock import clock, in_utc
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
+from core.statements import Statement
 from core.unique_names import unique_name
 from gamification.accounts.models import Member
 from gamification.audit import Actor, AuditAction, trail
@@ -211,6 +212,29 @@ async def availability(member: Member, rewards: list[Reward]) -> dict[int, Avail
 def catalog(program_id: int, include_archived: bool = False) -> QuerySet[Reward]:
     rewards = Reward.filter(program_id=program_id)
     return rewards if include_archived else rewards.filter(archived=False)
+
+
+# A member's catalog page, newest first (the mobile app's rewards screen, on every visit), as
+# fixed text: the same rows as `catalog(program_id)` ordered by descending id, without building
+# the statement anew.
+_PAGE = Statement(
+    Reward,
+    'SELECT * FROM "reward" WHERE "program_id" = $1 AND "archived" = $2 ORDER BY "id" DESC'
+    " LIMIT $3",
+)
+_PAGE_BELOW = Statement(
+    Reward,
+    'SELECT * FROM "reward" WHERE "program_id" = $1 AND "archived" = $2 AND "id" < $4'
+    ' ORDER BY "id" DESC LIMIT $3',
+)
+
+
+async def catalog_page(program_id: int, limit: int, below_id: int | None = None) -> list[Reward]:
+    """The first `limit` live rewards of the catalog, newest first, with an id below `below_id`
+    when given."""
+    if below_id is None:
+        return await _PAGE.instances(program_id, False, limit)
+    return await _PAGE_BELOW.instances(program_id, False, limit, below_id)
 
 
 async def reward_in_program(program_id: int, reward_id: int) -> Reward:

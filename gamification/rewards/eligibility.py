@@ -14,6 +14,7 @@ from typing import Protocol
 from core.bulk import column
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification.accounts.models import Member
+from gamification.points import engine_snapshot
 from gamification.points.models import Tier
 from gamification.rewards.error_codes import RewardErrorCode
 
@@ -73,6 +74,11 @@ async def member_tier_rank(member: Member) -> int | None:
     """The rank of the member's tier (None without one)."""
     if member.tier_id is None:
         return None
+    # A live tier is in the earning engine's snapshot (a redemption and a catalog page read it
+    # on every request); an archived one is read.
+    live = await engine_snapshot.live_tier(member.program_id, member.tier_id)
+    if live is not None:
+        return live.rank
     ranks = await column(Tier.filter(id=member.tier_id), "rank")
     return ranks[0] if ranks else None
 
