@@ -66,6 +66,14 @@ class Refused(Exception):
         self.code = code
 
 
+class LeanConnection(asyncpg.Connection):  # type: ignore[misc]
+    """No reset query when a connection goes back to the pool, as the service's connections
+    (core/database.py): one round trip fewer for each acquire."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 class AuctionTwin:
     def __init__(self) -> None:
         self.secret = b""
@@ -77,7 +85,9 @@ class AuctionTwin:
     async def start(self) -> None:
         self.secret = os.environ["SECRET_KEY"].encode()
         url = os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
-        self.pool = await asyncpg.create_pool(url, min_size=1, max_size=20)
+        self.pool = await asyncpg.create_pool(
+            url, min_size=1, max_size=20, connection_class=LeanConnection
+        )
 
     async def stop(self) -> None:
         await self.pool.close()
