@@ -64,5 +64,12 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "The bench drives its load with wrk: apt-get install wrk"; exit 1; }
 	$(PY) bench/side_by_side.py $(BENCH_ARGS)
 
+# Issue #23: placeBid on the service and on the bare twin (bench/auction_twin.py), alternating, on
+# one hot auction and on 1,000 auctions (bench/place_bid.py says what it prints). Needs wrk.
+.PHONY: bench-auctions
+bench-auctions: $(STAMP)
+	@command -v wrk >/dev/null || { echo "The bench drives its load with wrk: apt-get install wrk"; exit 1; }
+	$(PY) bench/place_bid.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) data .pytest_cache $(GRAPHIQL)/node_modules tests/clients/node_modules
