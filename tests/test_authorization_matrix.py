@@ -30,6 +30,8 @@ ACCESS: dict[str, set[str]] = {
     "logIn": PUBLIC,
     "staffLogIn": PUBLIC,
     "refreshSession": PUBLIC,
+    "logOut": PUBLIC,
+    "changeStaffPassword": ANALYST,
     "program": AUTHENTICATED,
     "me": MEMBER,
     "staffMe": ANALYST,
