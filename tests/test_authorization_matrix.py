@@ -74,6 +74,7 @@ ACCESS: dict[str, set[str]] = {
     # rewards
     "rewards": MEMBER,
     "catalogRewards": ANALYST,
+    "catalogReward": ANALYST,
     "donationTotal": AUTHENTICATED,
     "createReward": MANAGER,
     "updateReward": MANAGER,

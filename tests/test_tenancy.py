@@ -45,7 +45,12 @@ OWNED: dict[str, type[Model]] = {
     "staffId": StaffUser,
 }
 # Queries whose argument is plainly `id`: what they read. Elsewhere `id` is a member reference's.
-BY_ID = {"member": Member, "contest": Contest, "instantWinGame": InstantWinGame}
+BY_ID = {
+    "member": Member,
+    "contest": Contest,
+    "instantWinGame": InstantWinGame,
+    "catalogReward": Reward,
+}
 SNAPSHOT: tuple[type[Model], ...] = (
     Member,
     Badge,
