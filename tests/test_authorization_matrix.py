@@ -45,6 +45,7 @@ ACCESS: dict[str, set[str]] = {
     "archiveStaff": ADMIN,
     "createApiKey": ADMIN,
     "revokeApiKey": ADMIN,
+    "apiKeys": ADMIN,
     # members
     "member": ANALYST,
     "members": ANALYST,

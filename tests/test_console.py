@@ -15,13 +15,12 @@ from graphql import parse, validate
 
 from api.console import dashboard, translations
 from api.console.gateway import documents
-from api.demo import seed_demo
-from api.demo.accounts import DEMO_SLUG, DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD
 from api.schema import schema
 from core.clock import clock
 from gamification.accounts.staff import create_staff
 from tests.builders import PASSWORD, new_program, sign_up, unique
 from tests.graphql import GraphQLClient
+from tests.test_contests import run_worker
 
 ORIGIN = {"origin": "http://testserver"}
 REFRESH = """
@@ -64,6 +63,12 @@ def test_every_text_of_the_console_has_its_french() -> None:
         written |= set(re.findall(r"_\('([^']+)'\)", text))
         written |= set(re.findall(r'texts\("([^"]+)"\)', text))
     written |= {label for _, label in dashboard.CHARTS}
+    written |= set(translations.ENGLISH)  # the API's names shown as words
+    written |= set(
+        re.findall(
+            r'\("/console/[a-z-]*", "([^"]+)"\)', (CONSOLE / "templates" / "base.html").read_text()
+        )
+    )
     missing = sorted(text for text in written if text not in translations.FRENCH)
     assert missing == []
 
@@ -241,31 +246,119 @@ async def test_the_members_export_is_the_api_s_csv(
     assert lines[0].startswith("id,email,display_name") and len(lines) == 2
 
 
-async def test_the_demo_admin_signs_in_and_every_page_answers_and_the_demo_draw_verifies(
-    http: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+async def test_an_admin_changes_the_settings_with_errors_next_to_their_fields(
+    http: httpx.AsyncClient, slug: str
 ) -> None:
-    await seed_demo()
-    capsys.readouterr()
-    browser = httpx.AsyncClient(transport=http._transport, base_url="http://testserver")
-    form = {"program": DEMO_SLUG, "email": DEMO_STAFF_EMAIL, "password": DEMO_STAFF_PASSWORD}
-    assert (await browser.post("/console/sign-in", data=form, headers=ORIGIN)).status_code == 303
-    for path in ("/console/", "/console/members", "/console/rewards", "/console/contests"):
+    browser = await signed_in(http, slug, "ADMIN")
+    page = await browser.get("/console/settings")
+    assert page.status_code == 200 and 'id="f-pointValue"' in page.text
+    bad = await browser.post(
+        "/console/settings", data={"pointsValidityDays": "0", "tierBasis": "POINTS"}, headers=ORIGIN
+    )
+    assert bad.status_code == 400
+    assert re.search(r'id="f-pointsValidityDays"[^>]*aria-invalid="true"', bad.text)
+    good = await browser.post(
+        "/console/settings",
+        data={"pointsValidityDays": "400", "pointValue": "0.02", "tierBasis": "SPEND"},
+        headers=ORIGIN,
+    )
+    assert good.status_code == 303
+    page = await browser.get("/console/settings")
+    assert 'value="400"' in page.text and 'value="0.02"' in page.text
+    assert '<option value="SPEND" selected>' in page.text
+
+
+async def test_an_admin_adds_a_staff_user_changes_their_role_and_archives_them(
+    http: httpx.AsyncClient, slug: str
+) -> None:
+    browser = await signed_in(http, slug, "ADMIN")
+    email = f"{unique('new')}@brand.example"
+    short = await browser.post(
+        "/console/staff/new",
+        data={"email": email, "password": "short", "role": "ANALYST"},
+        headers=ORIGIN,
+    )
+    assert short.status_code == 400 and 'id="e-password"' in short.text
+    added = await browser.post(
+        "/console/staff/new",
+        data={"email": email, "password": PASSWORD, "role": "ANALYST"},
+        headers=ORIGIN,
+    )
+    assert added.status_code == 303
+    page = await browser.get("/console/staff")
+    staff_id = re.findall(rf"{re.escape(email)}.*?/console/staff/(\d+)/role", page.text, re.S)[0]
+    role = await browser.post(
+        f"/console/staff/{staff_id}/role", data={"role": "MANAGER"}, headers=ORIGIN
+    )
+    assert role.status_code == 303
+    colleague = httpx.AsyncClient(transport=http._transport, base_url="http://testserver")
+    form = {"program": slug, "email": email, "password": PASSWORD}
+    assert (await colleague.post("/console/sign-in", data=form, headers=ORIGIN)).status_code == 303
+    assert "New reward" in (await colleague.get("/console/rewards")).text  # a MANAGER now
+    archived = await browser.post(f"/console/staff/{staff_id}/archive", headers=ORIGIN)
+    assert archived.status_code == 303
+    # Their session ended with the archive: the console sends them to sign in.
+    assert (await colleague.get("/console/rewards")).status_code == 303
+
+
+async def test_a_new_api_key_is_shown_once_and_a_revoked_one_stops_working(
+    http: httpx.AsyncClient, gql: GraphQLClient, slug: str
+) -> None:
+    browser = await signed_in(http, slug, "ADMIN")
+    created = await browser.post("/console/api-keys/new", data={"name": "Till 3"}, headers=ORIGIN)
+    assert created.status_code == 200 and created.headers["cache-control"] == "no-store"
+    secret = re.findall(r"data-secret>([^<]+)<", created.text)[0]
+    listed = await browser.get("/console/api-keys")
+    assert "Till 3" in listed.text and secret not in listed.text
+    assert (await gql.as_api_key(secret).raw("{ program { slug } }"))["data"]["program"]
+    key_id = re.findall(r"/console/api-keys/(\d+)/revoke", listed.text)[0]
+    revoked = await browser.post(f"/console/api-keys/{key_id}/revoke", headers=ORIGIN)
+    assert revoked.status_code == 303
+    assert "Revoked" in (await browser.get("/console/api-keys")).text
+    answer = await gql.as_api_key(secret).raw("{ program { slug } }")
+    assert answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_manager_has_no_admin_pages_and_the_api_refuses_them(
+    http: httpx.AsyncClient, slug: str
+) -> None:
+    browser = await signed_in(http, slug, "MANAGER")
+    dashboard_page = await browser.get("/console/")
+    assert "/console/settings" not in dashboard_page.text
+    for path in ("/console/staff", "/console/api-keys"):
         page = await browser.get(path)
-        assert page.status_code == 200, path
-    dashboard = await browser.get("/console/", params={"from": "2026-01-01", "to": "2027-01-01"})
-    assert dashboard.status_code == 200 and "<svg" in dashboard.text
-    members = await browser.get("/console/members")
-    member_id = re.findall(r'href="/console/members/(\d+)"', members.text)[0]
-    assert (await browser.get(f"/console/members/{member_id}")).status_code == 200
-    rewards = await browser.get("/console/rewards")
-    reward_id = re.findall(r'href="/console/rewards/(\d+)"', rewards.text)[0]
-    assert (await browser.get(f"/console/rewards/{reward_id}")).status_code == 200
-    contests = await browser.get("/console/contests")
-    drawn = [
-        contest_id
-        for contest_id in re.findall(r'href="/console/contests/(\d+)"', contests.text)
-        if "data-status>Drawn" in (await browser.get(f"/console/contests/{contest_id}")).text
-    ]
-    assert drawn, "the demo has a drawn contest"
-    verified = await browser.post(f"/console/contests/{drawn[0]}/verify", headers=ORIGIN)
-    assert 'data-verified="yes"' in verified.text
+        assert page.status_code == 403 and "ADMIN" in page.text, path
+    # Any staff reads the settings; only an admin changes them.
+    settings = await browser.get("/console/settings")
+    assert settings.status_code == 200 and ">Save<" not in settings.text
+    refused = await browser.post("/console/settings", data={"tierBasis": "SPEND"}, headers=ORIGIN)
+    assert refused.status_code == 400 and "ADMIN" in refused.text
+
+
+async def test_segments_recompute_in_the_worker_while_the_page_follows(
+    http: httpx.AsyncClient, gql: GraphQLClient, redis_url: str
+) -> None:
+    program = await new_program()
+    await sign_up(gql, program)
+    browser = await signed_in(http, program.slug, "MANAGER")
+    page = await browser.get("/console/segments")
+    assert page.status_code == 200 and "<svg" in page.text
+    asked = await browser.post("/console/segments/compute", headers=ORIGIN)
+    assert asked.status_code == 303
+    following = await browser.get(asked.headers["location"])
+    assert 'hx-get="/console/segments/status?since=' in following.text
+    status = asked.headers["location"].replace("/console/segments?", "/console/segments/status?")
+    assert "HX-Redirect" not in (await browser.get(status)).headers
+    worker = await run_worker(redis_url)
+    assert worker.jobs_failed == 0
+    assert (await browser.get(status)).headers["HX-Redirect"] == "/console/segments"
+
+
+async def test_leaderboards_and_the_report_csv_answer(http: httpx.AsyncClient, slug: str) -> None:
+    browser = await signed_in(http, slug, "ANALYST")
+    for board in ("points", "referrals"):
+        page = await browser.get("/console/leaderboards", params={"board": board, "period": "WEEK"})
+        assert page.status_code == 200
+    report = await browser.get("/console/report.csv", params={"from": "2026-01-01"})
+    assert report.status_code == 200 and report.headers["content-type"].startswith("text/csv")
+    assert report.text.splitlines()[0].startswith("start,")

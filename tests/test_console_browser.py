@@ -112,9 +112,10 @@ async def test_a_manager_runs_a_contest_end_to_end_and_an_analyst_only_reads(
     start = (datetime.now(UTC) - timedelta(days=3)).replace(second=0, microsecond=0)
     with clock.frozen_at(start) as time:
         program = await new_program()
-        manager, analyst = (f"{unique(role)}@brand.example" for role in ("manager", "analyst"))
-        await create_staff(program.slug, manager, PASSWORD, "MANAGER")
-        await create_staff(program.slug, analyst, PASSWORD, "ANALYST")
+        roles = ("admin", "manager", "analyst")
+        admin, manager, analyst = (f"{unique(role)}@brand.example" for role in roles)
+        for email, role in zip((admin, manager, analyst), roles, strict=True):
+            await create_staff(program.slug, email, PASSWORD, role.upper())
         member = await sign_up(gql, program, display_name="Dana Entrant")
         async with served(app) as base:
             context, page = await checked.context(browser)
@@ -232,6 +233,21 @@ async def test_a_manager_runs_a_contest_end_to_end_and_an_analyst_only_reads(
             liability = page.locator(".kpi", has_text="Passif").locator(".value")
             await expect(liability).to_have_text("0,00\u00a0€")
             await checked.look(page, "dashboard-fr")
+            await context.close()
+
+            # An admin's pages: settings, staff, API keys, segments, leaderboards.
+            context, page = await checked.context(browser)
+            await _sign_in(page, base, program.slug, admin)
+            for link, name in (
+                ("Settings", "settings"),
+                ("Staff", "staff"),
+                ("API keys", "api-keys"),
+                ("Segments", "segments"),
+                ("Leaderboards", "leaderboards"),
+            ):
+                await page.get_by_role("link", name=link, exact=True).click()
+                await expect(page.get_by_role("heading", level=1)).to_be_visible()
+                await checked.look(page, name)
             await context.close()
     assert checked.violations == []
     assert checked.errors == []

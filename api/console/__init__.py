@@ -12,7 +12,18 @@ from __future__ import annotations
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from api.console import account, contests, dashboard, members, rewards
+from api.console import (
+    account,
+    api_keys,
+    contests,
+    dashboard,
+    leaderboards,
+    members,
+    program_settings,
+    rewards,
+    segments,
+    staff_users,
+)
 from api.console.assets import asset
 
 
@@ -46,6 +57,18 @@ def routes() -> list[BaseRoute]:
                 Route("/contests/{id}/edit", contests.edit_contest, methods=both),
                 Route("/contests/{id}/status", contests.contest_status, methods=get),
                 Route("/contests/{id}/{action}", contests.contest_action, methods=post),
+                Route("/report.csv", dashboard.report_csv, methods=get),
+                Route("/segments", segments.segment_page, methods=get),
+                Route("/segments/status", segments.segment_status, methods=get),
+                Route("/segments/compute", segments.compute, methods=post),
+                Route("/leaderboards", leaderboards.leaderboard, methods=get),
+                Route("/settings", program_settings.program_settings, methods=both),
+                Route("/staff", staff_users.staff_list, methods=get),
+                Route("/staff/new", staff_users.create_staff, methods=post),
+                Route("/staff/{id}/{action}", staff_users.staff_action, methods=post),
+                Route("/api-keys", api_keys.key_list, methods=get),
+                Route("/api-keys/new", api_keys.create_key, methods=post),
+                Route("/api-keys/{id}/revoke", api_keys.revoke_key, methods=post),
                 Route("/files/{name}", asset, methods=["GET", "HEAD"]),
             ],
         ),

@@ -155,3 +155,19 @@ async def dashboard(visit: Visit) -> Response:
         width=charts.WIDTH,
         height=charts.HEIGHT,
     )
+
+
+@signed_in
+async def report_csv(visit: Visit) -> Response:
+    """The period's report as CSV, interval by interval: the API's /exports/report.csv."""
+    start, end, interval = _period(visit)
+    answer = await visit.gateway.get(
+        "/exports/report.csv", {"from": _iso(start), "to": _iso(end), "interval": interval}
+    )
+    if answer.status_code != 200:
+        return render(visit, "error.html", answer.status_code, message=answer.text)
+    return Response(
+        answer.content,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="report.csv"'},
+    )

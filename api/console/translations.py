@@ -212,6 +212,63 @@ FRENCH = {
     "OPEN": "Ouvert",
     "CLOSED": "Clos",
     "DRAWN": "Tiré au sort",
+    # Administration, segments and leaderboards
+    "Settings": "Paramètres",
+    "Program settings": "Paramètres du programme",
+    "An empty field sets the setting back to its default.": (
+        "Un champ vide rend au paramètre sa valeur par défaut."
+    ),
+    "Days points stay valid": "Jours de validité des points",
+    "Empty: points never expire.": "Vide : les points n'expirent jamais.",
+    "Value of one point in the program's currency": "Valeur d'un point dans la devise du programme",
+    "Such as 0.01; it prices the liability.": "Par exemple 0.01 ; elle chiffre le passif.",
+    "Tiers are reached by": "Les niveaux s'atteignent par",
+    "Points for the referrer": "Points pour le parrain",
+    "Points for the friend referred": "Points pour le filleul",
+    "Referrals rewarded per month (at most)": "Parrainages récompensés par mois (au plus)",
+    "Staff": "Équipe",
+    "Role": "Rôle",
+    "Role of": "Rôle de",
+    "Change role": "Changer le rôle",
+    "Add a staff user": "Ajouter un membre de l'équipe",
+    "First password": "Premier mot de passe",
+    "10 characters or more; they change it in the console.": (
+        "10 caractères ou plus ; la personne le change dans la console."
+    ),
+    "Add": "Ajouter",
+    "API keys": "Clés d'API",
+    "The new key, shown this once: copy it now.": (
+        "La nouvelle clé, affichée cette seule fois : copiez-la maintenant."
+    ),
+    "Starts with": "Commence par",
+    "Created": "Créée le",
+    "Revoked": "Révoquée",
+    "Revoke": "Révoquer",
+    "No key yet.": "Aucune clé pour l'instant.",
+    "New key": "Nouvelle clé",
+    "Name (the till, the shop)": "Nom (la caisse, la boutique)",
+    "Create": "Créer",
+    "Segments": "Segments",
+    "Computed": "Calculés le",
+    "never": "jamais",
+    "Computed.": "Calculés.",
+    "Computing the segments…": "Calcul des segments en cours…",
+    "Recompute now": "Recalculer maintenant",
+    "Members per RFM segment": "Membres par segment RFM",
+    "Members per ABC class": "Membres par classe ABC",
+    "Leaderboards": "Classements",
+    "Board": "Classement",
+    "Rank": "Rang",
+    "Member": "Membre",
+    "Score": "Score",
+    "Nobody on this board yet.": "Personne dans ce classement pour l'instant.",
+    "Export this report (CSV)": "Exporter ce rapport (CSV)",
+    "referrals": "parrainages",
+    "ALL_TIME": "Depuis le début",
+    "MONTH": "Ce mois-ci",
+    "WEEK": "Cette semaine",
+    "POINTS": "Points",
+    "SPEND": "Dépenses",
 }
 
 # Texts shown under a name of the API in English (a check's name, a role, a status).
@@ -239,6 +296,13 @@ ENGLISH = {
     "ADMIN": "Admin",
     "MANAGER": "Manager",
     "ANALYST": "Analyst",
+    "ALL_TIME": "All time",
+    "MONTH": "This month",
+    "WEEK": "This week",
+    "POINTS": "Points",
+    "SPEND": "Spend",
+    "points": "Points earned",
+    "referrals": "Referrals qualified",
 }
 
 
