@@ -13,7 +13,7 @@ import httpx
 import pytest
 from graphql import parse, validate
 
-from api.console import dashboard, translations
+from api.console import dashboard, translations, webhooks
 from api.console.gateway import documents
 from api.schema import schema
 from core.clock import clock
@@ -362,3 +362,39 @@ async def test_leaderboards_and_the_report_csv_answer(http: httpx.AsyncClient, s
     report = await browser.get("/console/report.csv", params={"from": "2026-01-01"})
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/csv")
     assert report.text.splitlines()[0].startswith("start,")
+
+
+def test_the_console_offers_every_event_type_of_the_schema_for_webhooks() -> None:
+    enum = schema._schema.get_type("EventType")
+    assert enum is not None
+    assert set(webhooks.EVENT_TYPES) == set(enum.values)  # type: ignore[attr-defined]  # an enum
+
+
+async def test_an_admin_creates_a_webhook_with_its_secret_shown_once_and_archives_it(
+    http: httpx.AsyncClient, slug: str
+) -> None:
+    browser = await signed_in(http, slug, "ADMIN")
+    bad = await browser.post(
+        "/console/webhooks/new",
+        data={"url": "not a url", "eventTypes": "POINTS_EARNED"},
+        headers=ORIGIN,
+    )
+    assert bad.status_code == 400 and 'id="e-url"' in bad.text
+    created = await browser.post(
+        "/console/webhooks/new",
+        data={
+            "url": "https://crm.example.com/hook",
+            "eventTypes": ["POINTS_EARNED", "TIER_CHANGED"],
+        },
+        headers=ORIGIN,
+    )
+    assert created.status_code == 200 and created.headers["cache-control"] == "no-store"
+    secret = re.findall(r"data-secret>([^<]+)<", created.text)[0]
+    listed = await browser.get("/console/webhooks")
+    assert "https://crm.example.com/hook" in listed.text and secret not in listed.text
+    assert "POINTS_EARNED, TIER_CHANGED" in listed.text
+    hook_id = re.findall(r"/console/webhooks/(\d+)/archive", listed.text)[0]
+    assert (
+        await browser.post(f"/console/webhooks/{hook_id}/archive", headers=ORIGIN)
+    ).status_code == 303
+    assert "/archive" not in (await browser.get("/console/webhooks")).text

@@ -235,7 +235,7 @@ async def test_a_manager_runs_a_contest_end_to_end_and_an_analyst_only_reads(
             await checked.look(page, "dashboard-fr")
             await context.close()
 
-            # An admin's pages: settings, staff, API keys, segments, leaderboards.
+            # An admin's pages: settings, staff, API keys, segments, leaderboards, games, webhooks.
             context, page = await checked.context(browser)
             await _sign_in(page, base, program.slug, admin)
             for link, name in (
@@ -244,6 +244,8 @@ async def test_a_manager_runs_a_contest_end_to_end_and_an_analyst_only_reads(
                 ("API keys", "api-keys"),
                 ("Segments", "segments"),
                 ("Leaderboards", "leaderboards"),
+                ("Games", "games"),
+                ("Webhooks", "webhooks"),
             ):
                 await page.get_by_role("link", name=link, exact=True).click()
                 await expect(page.get_by_role("heading", level=1)).to_be_visible()

@@ -22,7 +22,9 @@ async def test_the_demo_admin_signs_in_and_every_page_answers_and_the_demo_draw_
     browser = httpx.AsyncClient(transport=http._transport, base_url="http://testserver")
     form = {"program": DEMO_SLUG, "email": DEMO_STAFF_EMAIL, "password": DEMO_STAFF_PASSWORD}
     assert (await browser.post("/console/sign-in", data=form, headers=ORIGIN)).status_code == 303
-    for path in ("/console/", "/console/members", "/console/rewards", "/console/contests"):
+    paths = ("/console/", "/console/members", "/console/rewards", "/console/contests")
+    admin = ("/console/settings", "/console/staff", "/console/api-keys", "/console/webhooks")
+    for path in (*paths, "/console/games", "/console/segments", "/console/leaderboards", *admin):
         page = await browser.get(path)
         assert page.status_code == 200, path
     dashboard = await browser.get("/console/", params={"from": "2026-01-01", "to": "2027-01-01"})
@@ -33,6 +35,12 @@ async def test_the_demo_admin_signs_in_and_every_page_answers_and_the_demo_draw_
     rewards = await browser.get("/console/rewards")
     reward_id = re.findall(r'href="/console/rewards/(\d+)"', rewards.text)[0]
     assert (await browser.get(f"/console/rewards/{reward_id}")).status_code == 200
+    games = await browser.get("/console/games")
+    game_id = re.findall(r'href="/console/games/(\d+)"', games.text)[0]
+    game = await browser.get(f"/console/games/{game_id}")
+    assert game.status_code == 200 and "data-prizes-left" in game.text
+    hooks = await browser.get("/console/webhooks")
+    assert "/demo/webhook" in hooks.text
     contests = await browser.get("/console/contests")
     drawn = [
         contest_id

@@ -17,12 +17,14 @@ from api.console import (
     api_keys,
     contests,
     dashboard,
+    games,
     leaderboards,
     members,
     program_settings,
     rewards,
     segments,
     staff_users,
+    webhooks,
 )
 from api.console.assets import asset
 
@@ -69,6 +71,12 @@ def routes() -> list[BaseRoute]:
                 Route("/api-keys", api_keys.key_list, methods=get),
                 Route("/api-keys/new", api_keys.create_key, methods=post),
                 Route("/api-keys/{id}/revoke", api_keys.revoke_key, methods=post),
+                Route("/games", games.game_list, methods=get),
+                Route("/games/{id}", games.game_page, methods=get),
+                Route("/games/{id}/archive", games.archive_game, methods=post),
+                Route("/webhooks", webhooks.webhook_list, methods=get),
+                Route("/webhooks/new", webhooks.create_webhook, methods=post),
+                Route("/webhooks/{id}/{action}", webhooks.webhook_action, methods=post),
                 Route("/files/{name}", asset, methods=["GET", "HEAD"]),
             ],
         ),

@@ -269,6 +269,42 @@ FRENCH = {
     "WEEK": "Cette semaine",
     "POINTS": "Points",
     "SPEND": "Dépenses",
+    # Games and webhooks
+    "Games": "Jeux instantanés",
+    "Mode": "Mode",
+    "Starts": "Début",
+    "Play cost": "Coût d'une partie",
+    "Prizes left": "Lots restants",
+    "No game running or to come.": "Aucun jeu en cours ou à venir.",
+    "Winning moments": "Instants gagnants",
+    "claimed": "réclamés",
+    "unclaimed": "non réclamés",
+    "Stop this game": "Arrêter ce jeu",
+    "Plays": "Parties",
+    "All plays": "Toutes les parties",
+    "Winning plays only": "Parties gagnantes seulement",
+    "Won": "Gagné",
+    "Cost": "Coût",
+    "Pages of plays": "Pages de parties",
+    "Moment": "Instant",
+    "Claimed": "Réclamé",
+    "Webhooks": "Webhooks",
+    "The signing secret, shown this once: copy it now.": (
+        "Le secret de signature, affiché cette seule fois : copiez-le maintenant."
+    ),
+    "Last deliveries": "Derniers envois",
+    "Attempts": "Tentatives",
+    "Next attempt": "Prochaine tentative",
+    "Send again": "Renvoyer",
+    "No webhook yet.": "Aucun webhook pour l'instant.",
+    "New webhook": "Nouveau webhook",
+    "Address (https://…)": "Adresse (https://…)",
+    "Events to send": "Événements à envoyer",
+    "MOMENTS": "Instants gagnants",
+    "PROBABILITY": "Probabilité",
+    "PENDING": "En attente",
+    "DELIVERED": "Remis",
+    "FAILED": "Échoué",
 }
 
 # Texts shown under a name of the API in English (a check's name, a role, a status).
@@ -303,6 +339,11 @@ ENGLISH = {
     "SPEND": "Spend",
     "points": "Points earned",
     "referrals": "Referrals qualified",
+    "MOMENTS": "Winning moments",
+    "PROBABILITY": "Probability",
+    "PENDING": "Pending",
+    "DELIVERED": "Delivered",
+    "FAILED": "Failed",
 }
 
 
