@@ -398,3 +398,43 @@ async def test_an_admin_creates_a_webhook_with_its_secret_shown_once_and_archive
         await browser.post(f"/console/webhooks/{hook_id}/archive", headers=ORIGIN)
     ).status_code == 303
     assert "/archive" not in (await browser.get("/console/webhooks")).text
+
+
+async def test_a_manager_builds_the_tier_ladder_with_field_errors_then_edits_and_retires(
+    http: httpx.AsyncClient,
+) -> None:
+    program = await new_program()
+    browser = await signed_in(http, program.slug, "MANAGER")
+    bad = await browser.post(
+        "/console/tiers/new",
+        data={"name": "Gold", "rank": "1", "earningMultiplier": "-2"},
+        headers=ORIGIN,
+    )
+    assert bad.status_code == 400 and 'id="e-earningMultiplier"' in bad.text
+    made = await browser.post(
+        "/console/tiers/new",
+        data={
+            "name": "Gold",
+            "rank": "1",
+            "qualifyingThreshold": "1000",
+            "earningMultiplier": "1.5",
+        },
+        headers=ORIGIN,
+    )
+    assert made.status_code == 303
+    listed = await browser.get("/console/tiers")
+    tier_id = re.findall(r'href="/console/tiers/(\d+)"', listed.text)[0]
+    assert "Gold" in listed.text and "1,000" in listed.text
+    edit = await browser.get(f"/console/tiers/{tier_id}")
+    assert 'value="1.5"' in edit.text
+    renamed = await browser.post(
+        f"/console/tiers/{tier_id}",
+        data={"name": "Or", "rank": "1", "qualifyingThreshold": "1200", "earningMultiplier": "1.5"},
+        headers=ORIGIN,
+    )
+    assert renamed.status_code == 303
+    assert "Or" in (await browser.get("/console/tiers")).text
+    assert (
+        await browser.post(f"/console/tiers/{tier_id}/archive", headers=ORIGIN)
+    ).status_code == 303
+    assert "No tier yet." in (await browser.get("/console/tiers")).text

@@ -24,6 +24,7 @@ from api.console import (
     rewards,
     segments,
     staff_users,
+    tiers,
     webhooks,
 )
 from api.console.assets import asset
@@ -71,6 +72,10 @@ def routes() -> list[BaseRoute]:
                 Route("/api-keys", api_keys.key_list, methods=get),
                 Route("/api-keys/new", api_keys.create_key, methods=post),
                 Route("/api-keys/{id}/revoke", api_keys.revoke_key, methods=post),
+                Route("/tiers", tiers.tier_list, methods=get),
+                Route("/tiers/new", tiers.new_tier, methods=both),
+                Route("/tiers/{id}", tiers.edit_tier, methods=both),
+                Route("/tiers/{id}/archive", tiers.archive_tier, methods=post),
                 Route("/games", games.game_list, methods=get),
                 Route("/games/{id}", games.game_page, methods=get),
                 Route("/games/{id}/archive", games.archive_game, methods=post),

@@ -269,6 +269,23 @@ FRENCH = {
     "WEEK": "Cette semaine",
     "POINTS": "Points",
     "SPEND": "Dépenses",
+    # Tiers
+    "Tiers": "Niveaux",
+    "New tier": "Nouveau niveau",
+    "Edit tier": "Modifier le niveau",
+    "Show archived tiers": "Afficher les niveaux archivés",
+    "Hide archived tiers": "Masquer les niveaux archivés",
+    "Threshold": "Seuil",
+    "Earning multiplier": "Multiplicateur de gains",
+    "Perks": "Avantages",
+    "No tier yet.": "Aucun niveau pour l'instant.",
+    "No such tier.": "Niveau inconnu.",
+    "Rank (1 is the lowest)": "Rang (1 est le plus bas)",
+    "Qualifying threshold": "Seuil de qualification",
+    "Points (or whole currency units) over the tier window.": (
+        "Points (ou unités entières de devise) sur la période des niveaux."
+    ),
+    "Such as 1.5 for half as many points again.": "Par exemple 1.5 pour moitié plus de points.",
     # Games and webhooks
     "Games": "Jeux instantanés",
     "Mode": "Mode",
