@@ -235,7 +235,7 @@ async def test_a_manager_runs_a_contest_end_to_end_and_an_analyst_only_reads(
             await checked.look(page, "dashboard-fr")
             await context.close()
 
-            # An admin's pages: tiers, settings, staff, API keys, segments, leaderboards, games, webhooks.
+            # An admin's pages, each checked and photographed.
             context, page = await checked.context(browser)
             await _sign_in(page, base, program.slug, admin)
             for link, name in (
