@@ -53,6 +53,7 @@ ACCESS: dict[str, set[str]] = {
     "blockMember": MANAGER,
     "unblockMember": MANAGER,
     "anonymiseMember": ADMIN,
+    "memberData": ADMIN,
     # points, tiers, plans, rules
     "tiers": AUTHENTICATED,
     "createTier": MANAGER,

@@ -438,3 +438,19 @@ async def test_a_manager_builds_the_tier_ladder_with_field_errors_then_edits_and
         await browser.post(f"/console/tiers/{tier_id}/archive", headers=ORIGIN)
     ).status_code == 303
     assert "No tier yet." in (await browser.get("/console/tiers")).text
+
+
+async def test_an_admin_downloads_a_member_s_data_and_a_manager_has_no_such_link(
+    http: httpx.AsyncClient, gql: GraphQLClient, slug: str
+) -> None:
+    program = await new_program()
+    member = await sign_up(gql, program, display_name="Data Subject")
+    admin = await signed_in(http, program.slug, "ADMIN")
+    page = await admin.get(f"/console/members/{member.id}")
+    assert f"/console/members/{member.id}/data.json" in page.text
+    data = await admin.get(f"/console/members/{member.id}/data.json")
+    assert data.status_code == 200 and data.headers["content-type"] == "application/json"
+    assert "Data Subject" in data.text
+    manager = await signed_in(http, program.slug, "MANAGER")
+    assert "data.json" not in (await manager.get(f"/console/members/{member.id}")).text
+    assert (await manager.get(f"/console/members/{member.id}/data.json")).status_code == 403

@@ -50,6 +50,7 @@ BY_ID = {
     "contest": Contest,
     "instantWinGame": InstantWinGame,
     "catalogReward": Reward,
+    "memberData": Member,
 }
 SNAPSHOT: tuple[type[Model], ...] = (
     Member,

@@ -49,6 +49,7 @@ def routes() -> list[BaseRoute]:
                 Route("/members", members.member_list, methods=get),
                 Route("/members.csv", members.members_csv, methods=get),
                 Route("/members/{id}", members.member_page, methods=get),
+                Route("/members/{id}/data.json", members.member_data, methods=get),
                 Route("/members/{id}/{action}", members.member_action, methods=post),
                 Route("/rewards", rewards.reward_list, methods=get),
                 Route("/rewards/new", rewards.new_reward, methods=both),

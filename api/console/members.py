@@ -1,11 +1,12 @@
 """Members: search and filters, a member's page, and what staff do to a member (adjust points,
-block, unblock, erase), plus the CSV export of the list as filtered."""
+block, unblock, export their data, erase), plus the CSV export of the list as filtered."""
 
 from __future__ import annotations
 
 import secrets
 from typing import Any
 
+import orjson
 from starlette.responses import RedirectResponse, Response
 
 from api.console.forms import Form
@@ -75,6 +76,25 @@ async def members_csv(visit: Visit) -> Response:
         answer.content,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="members.csv"'},
+    )
+
+
+@signed_in
+async def member_data(visit: Visit) -> Response:
+    """Everything held about the member (ADMIN), as the JSON file the API answers."""
+    member_id = visit.request.path_params["id"]
+    answer = await visit.run("ConsoleMemberData", {"id": member_id})
+    if answer.errors:
+        return render(
+            visit, "error.html", 403 if answer.code == "FORBIDDEN" else 404, message=answer.message
+        )
+    return Response(
+        orjson.dumps(answer.data["memberData"], option=orjson.OPT_INDENT_2),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="member-{member_id}.json"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

@@ -76,6 +76,7 @@ FRENCH = {
     "Erased": "Effacé",
     "Search": "Rechercher",
     "Export these members (CSV)": "Exporter ces membres (CSV)",
+    "Export this member's data (JSON)": "Exporter les données de ce membre (JSON)",
     "Name": "Nom",
     "Points": "Points",
     "points": "points",
