@@ -10,10 +10,12 @@ CLIENTS := tests/clients/node_modules/.installed
 
 # GraphiQL's browser files (React, GraphiQL), served by the app itself: api/graphiql/__init__.py.
 GRAPHIQL := api/graphiql
+# The console's one browser library (htmx), served by the app itself: api/console/assets.py.
+CONSOLE := api/console
 
 # Installs Python packages from PyPI and GraphiQL's from the npm registry: each step says what it
 # does and shows its progress (about 30 s the first time, nothing after until a lock file changes).
-$(STAMP): pyproject.toml $(GRAPHIQL)/package-lock.json
+$(STAMP): pyproject.toml $(GRAPHIQL)/package-lock.json $(CONSOLE)/package-lock.json
 	@command -v npm >/dev/null || { echo "GraphiQL installs with npm: apt-get install npm"; exit 1; }
 	@test -x $(PY) || { echo "== Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
 	@echo "== Upgrading pip in $(VENV)"
@@ -22,6 +24,8 @@ $(STAMP): pyproject.toml $(GRAPHIQL)/package-lock.json
 	$(PY) -m pip install -e '.[dev]'
 	@echo "== Installing GraphiQL's browser files into $(GRAPHIQL)/node_modules ($(GRAPHIQL)/package-lock.json)"
 	npm ci --prefix $(GRAPHIQL) --no-audit --no-fund
+	@echo "== Installing the console's browser files into $(CONSOLE)/node_modules ($(CONSOLE)/package-lock.json)"
+	npm ci --prefix $(CONSOLE) --no-audit --no-fund
 	@touch $(STAMP)
 	@echo "== Installed"
 
@@ -29,6 +33,7 @@ run: $(STAMP)
 	@$(PY) -m api check-redis
 	$(PY) -m api migrate
 	$(PY) -m api seed-demo
+	$(PY) -m api register-operations $(CONSOLE)/operations/*.graphql
 	$(PY) -m api run
 
 $(CLIENTS): tests/clients/package.json tests/clients/package-lock.json
@@ -72,4 +77,4 @@ bench-auctions: $(STAMP)
 	$(PY) bench/place_bid.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) data .pytest_cache $(GRAPHIQL)/node_modules tests/clients/node_modules
+	rm -rf $(VENV) data .pytest_cache $(GRAPHIQL)/node_modules $(CONSOLE)/node_modules tests/clients/node_modules

@@ -15,11 +15,11 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from tortoise import connections
 
 import bootstrap
-from api import graphiql
+from api import console, graphiql
 from api.context import Services
 from api.demo.webhooks import SINK_PATH
 from api.errors import http_error
@@ -175,7 +175,7 @@ def create_app(
             await services.redis.aclose()
             await close_database()
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         # Subscriptions: graphql-transport-ws on the same path (api/subscriptions/transport.py).
         WebSocketRoute("/graphql", graphql),
@@ -184,6 +184,7 @@ def create_app(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]
+    routes.extend(console.routes())
     if settings.metrics_enabled:
         routes.append(Route("/metrics", scrape))
     if settings.graphiql_enabled:
@@ -196,7 +197,8 @@ def create_app(
             # Outermost of ours: it sees every answer, the refusals of those below included.
             Middleware(
                 RequestObservation,
-                paths=[route.path for route in routes],
+                paths=[route.path for route in routes if isinstance(route, Route)],
+                prefixes=[route.path + "/" for route in routes if isinstance(route, Mount)],
                 access_log=settings.access_log,
                 count=settings.metrics_enabled,
                 tracer=tracer,

@@ -43,9 +43,12 @@ class RequestObservation:
         access_log: bool,
         count: bool,
         tracer: trace.Tracer | None,
+        prefixes: Iterable[str] = (),
     ) -> None:
         self.app = app
         self.paths = frozenset(paths)
+        # Mounted apps (the console): every path under one counts as the mount's.
+        self.prefixes = tuple(prefixes)
         self.access_log = access_log
         self.count = count
         self.tracer = tracer
@@ -98,7 +101,12 @@ class RequestObservation:
 
     def _route(self, scope: Scope) -> str:
         path: str = scope["path"]
-        return path if path in self.paths else "unmatched"
+        if path in self.paths:
+            return path
+        for prefix in self.prefixes:
+            if path.startswith(prefix):
+                return prefix.rstrip("/")
+        return "unmatched"
 
     def _observe(self, scope: Scope, status: int, seconds: float, request_id: str) -> None:
         state = scope.get("state", {})

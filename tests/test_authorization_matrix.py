@@ -37,6 +37,8 @@ ACCESS: dict[str, set[str]] = {
     "logIn": PUBLIC,
     "staffLogIn": PUBLIC,
     "refreshSession": PUBLIC,
+    "logOut": PUBLIC,
+    "changeStaffPassword": ANALYST,
     "program": AUTHENTICATED,
     "me": MEMBER,
     "staffMe": ANALYST,
@@ -51,6 +53,7 @@ ACCESS: dict[str, set[str]] = {
     "createApiKey": ADMIN,
     "revokeApiKey": ADMIN,
     "auditTrail": ADMIN,
+    "apiKeys": ADMIN,
     # members
     "member": ANALYST,
     "members": ANALYST,
@@ -58,6 +61,7 @@ ACCESS: dict[str, set[str]] = {
     "blockMember": MANAGER,
     "unblockMember": MANAGER,
     "anonymiseMember": ADMIN,
+    "memberData": ADMIN,
     # points, tiers, plans, rules
     "tiers": AUTHENTICATED,
     "createTier": MANAGER,
@@ -87,6 +91,7 @@ ACCESS: dict[str, set[str]] = {
     # rewards
     "rewards": MEMBER,
     "catalogRewards": ANALYST,
+    "catalogReward": ANALYST,
     "donationTotal": AUTHENTICATED,
     "createReward": MANAGER,
     "updateReward": MANAGER,

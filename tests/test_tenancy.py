@@ -56,6 +56,8 @@ BY_ID = {
     "contest": Contest,
     "instantWinGame": InstantWinGame,
     "auction": Auction,
+    "catalogReward": Reward,
+    "memberData": Member,
 }
 SNAPSHOT: tuple[type[Model], ...] = (
     Member,

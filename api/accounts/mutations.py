@@ -8,10 +8,14 @@ import strawberry
 
 from api.accounts.types import (
     ApiKey,
+    ChangeStaffPasswordInput,
+    ChangeStaffPasswordPayload,
     CreateApiKeyInput,
     CreateApiKeyPayload,
     LogInInput,
     LogInPayload,
+    LogOutInput,
+    LogOutPayload,
     Member,
     RefreshSessionInput,
     RefreshSessionPayload,
@@ -28,7 +32,7 @@ from api.errors import returns_user_errors
 from api.ids import parse_id
 from api.permissions import staff_only
 from api.rate_limits import log_ins, sign_ups
-from gamification.accounts import api_keys, members, staff
+from gamification.accounts import api_keys, members, sessions, staff
 from gamification.accounts.models import StaffRole
 from gamification.referrals import sign_up
 
@@ -142,6 +146,44 @@ class AccountMutations:
         )
         tokens = await services.tokens.start_session(user)
         return StaffLogInPayload(
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            staff=StaffUser.from_model(user),
+        )
+
+    @strawberry.mutation(
+        description="Sign out: end the session of a refresh token, member's or staff's (the "
+        "account's other sessions go on; the access token already issued lapses within its "
+        "lifetime, so drop it). Anyone holding the token may call it. Never refused.",
+    )
+    async def log_out(
+        self,
+        info: Info,
+        input: Annotated[LogOutInput, strawberry.argument(description="The session to end.")],
+    ) -> LogOutPayload:
+        return LogOutPayload(ended=await sessions.end_session(input.refresh_token))
+
+    @strawberry.mutation(
+        extensions=staff_only(StaffRole.ANALYST),
+        description="Change the calling staff user's password, given the current one. Every "
+        "session of theirs ends, this one too: the answer carries a new session. Staff, any "
+        "role. Codes: INVALID_CREDENTIALS (currentPassword), PASSWORD_TOO_SHORT, "
+        "PASSWORD_TOO_LONG (newPassword).",
+    )
+    @returns_user_errors(ChangeStaffPasswordPayload)
+    async def change_staff_password(
+        self,
+        info: Info,
+        input: Annotated[
+            ChangeStaffPasswordInput,
+            strawberry.argument(description="The current password and the new one."),
+        ],
+    ) -> ChangeStaffPasswordPayload:
+        user = await staff.change_staff_password(
+            info.context.caller.staff_id, input.current_password, input.new_password
+        )
+        tokens = await info.context.services.tokens.start_session(user)
+        return ChangeStaffPasswordPayload(
             access_token=tokens.access_token,
             refresh_token=tokens.refresh_token,
             staff=StaffUser.from_model(user),

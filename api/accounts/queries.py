@@ -1,13 +1,15 @@
-"""Account queries: `me` for members, `staffMe` for brand-team users."""
+"""Account queries: `me` for members, `staffMe` for brand-team users, the program's API keys."""
 
 from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
 
-from api.accounts.types import Member, Program, StaffUser
+from api.accounts.types import ApiKey, Member, Program, StaffUser
 from api.context import Info
 from api.permissions import authenticated, member_only, staff_only
+from gamification.accounts import api_keys
+from gamification.accounts.models import StaffRole
 from gamification.accounts.models import StaffUser as StaffUserModel
 from gamification.programs.models import Program as ProgramModel
 
@@ -38,3 +40,13 @@ class AccountQueries:
     @strawberry.field(extensions=authenticated(), description="The caller's own program.")
     async def program(self, info: Info) -> Program:
         return Program.from_model(await ProgramModel.get(id=info.context.program_id))
+
+    @strawberry.field(
+        extensions=staff_only(StaffRole.ADMIN),
+        description="The program's API keys, revoked ones included, newest first; never their "
+        "secrets (shown once, by createApiKey). Staff, ADMIN role.",
+    )
+    async def api_keys(self, info: Info) -> list[ApiKey]:
+        return [
+            ApiKey.from_model(key) for key in await api_keys.api_keys_of(info.context.program_id)
+        ]

@@ -349,6 +349,25 @@ class StaffLogInPayload(SessionPayload):
     )
 
 
+@strawberry.type(description="The staff user's new session, after a password change.")
+class ChangeStaffPasswordPayload(SessionPayload):
+    staff: StaffUser | None = strawberry.field(
+        default=None,
+        description="The staff user; null when refused.",
+    )
+
+
+@strawberry.type(description="Whether signing out ended a session.")
+class LogOutPayload:
+    ended: bool = strawberry.field(
+        description="true when the token's session was live and has now ended; false when it "
+        "had ended already or the token is unknown (signing out is harmless either way).",
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Always empty: signing out is never refused."
+    )
+
+
 @strawberry.input(description="A new member's account.")
 class SignUpInput:
     program: str = strawberry.field(description="The program's slug.")
@@ -378,6 +397,24 @@ class LogInInput:
 class RefreshSessionInput:
     refresh_token: str = strawberry.field(
         description="The latest refresh token this session received; each one works once.",
+    )
+
+
+@strawberry.input(description="The session to end.")
+class LogOutInput:
+    refresh_token: str = strawberry.field(
+        description="The session's latest refresh token (an older one of the same session works "
+        "too).",
+    )
+
+
+@strawberry.input(description="The current password and the new one.")
+class ChangeStaffPasswordInput:
+    current_password: str = strawberry.field(
+        description="The password in use now (INVALID_CREDENTIALS when wrong)."
+    )
+    new_password: str = strawberry.field(
+        description="10 to 128 characters (PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG).",
     )
 
 

@@ -1,4 +1,4 @@
-"""Member queries for staff (view, search) and a member's own data export."""
+"""Member queries for staff (view, search, a member's data export) and a member's own export."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from api.pagination import AFTER, FIRST, Connection, paginate
 from api.permissions import member_only, staff_only
 from gamification.accounts.members import member_in_program
 from gamification.accounts.models import Member as MemberModel
+from gamification.accounts.models import StaffRole
 from gamification.privacy import personal_data
 from gamification.reporting import member_search
 
@@ -64,5 +65,20 @@ class MemberQueries:
     )
     async def export_my_data(self, info: Info) -> JSON:
         member = await MemberModel.get(id=info.context.caller.member_id)
+        data: dict[str, Any] = await personal_data.export_member_data(member)
+        return data
+
+    @strawberry.field(
+        extensions=staff_only(StaffRole.ADMIN),
+        description="Everything held about one member, as one JSON document: what exportMyData "
+        "answers them, for a right-of-access request made to the brand. Staff, ADMIN role. "
+        "MEMBER_NOT_FOUND as a top-level error.",
+    )
+    async def member_data(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The member's id.")],
+    ) -> JSON:
+        member = await member_in_program(info.context.program_id, parse_id(id, "id"))
         data: dict[str, Any] = await personal_data.export_member_data(member)
         return data

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from api.context import Info
+from api.ids import parse_id
 from api.pagination import (
     AFTER,
     FIRST,
@@ -72,6 +73,19 @@ class RewardQueries:
             first,
             after,
         )
+
+    @strawberry.field(
+        extensions=staff_only(),
+        description="One reward of the program, archived or not (the console's edit form). "
+        "Staff, any role. REWARD_NOT_FOUND as a top-level error.",
+    )
+    async def catalog_reward(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The reward's id.")],
+    ) -> Reward:
+        reward = await catalog.reward_in_program(info.context.program_id, parse_id(id, "id"))
+        return Reward.from_model(reward)
 
     @strawberry.field(
         extensions=integration_only(),

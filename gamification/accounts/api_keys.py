@@ -86,6 +86,11 @@ async def authenticate_api_key(presented: str) -> ApiKey | None:
     return key
 
 
+async def api_keys_of(program_id: int) -> list[ApiKey]:
+    """The program's keys, revoked ones included, newest first (never their secrets)."""
+    return await ApiKey.filter(program_id=program_id).order_by("-id")
+
+
 def forget_all() -> None:
     """Forget every key (start-up: a new app may face another database, as in tests)."""
     _cache.clear()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 import jwt
@@ -202,12 +202,26 @@ async def revoke_member_sessions(member_id: int) -> int:
     )
 
 
-async def revoke_staff_sessions(staff_id: int) -> int:
-    now = clock.now()
+async def revoke_staff_sessions(staff_id: int, at: datetime | None = None) -> int:
+    """End every session of a staff user: tokens issued before `at` (default now) stop working."""
+    now = at or clock.now()
     await StaffUser.filter(id=staff_id).update(sessions_revoked_at=now)
     return await RefreshToken.filter(staff_id=staff_id, revoked_at__isnull=True).update(
         revoked_at=now
     )
+
+
+async def end_session(presented: str) -> bool:
+    """Sign out: the session of this refresh token ends (its whole family, so no copy of an older
+    link works either). The account's other sessions and the access token already issued stay:
+    that one lapses within its short lifetime. False when there was no live session to end."""
+    link = await RefreshToken.get_or_none(token_hash=_hash(presented))
+    if link is None:
+        return False
+    ended = await RefreshToken.filter(family=link.family, revoked_at__isnull=True).update(
+        revoked_at=clock.now()
+    )
+    return ended > 0
 
 
 def session_is_current(account: Member | StaffUser, program_id: int, issued_at: float) -> bool:

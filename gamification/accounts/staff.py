@@ -10,6 +10,8 @@ to access tokens already issued.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -152,6 +154,33 @@ async def archive_staff(actor: Actor, program_id: int, staff_id: int) -> StaffUs
             after=trail.snapshot(staff),
         )
     return staff
+
+
+# A token's issue time is kept to the millisecond, rounded: ending sessions this much earlier
+# than now keeps the new session a password change starts from reading as ended too.
+_REVOCATION_MARGIN = timedelta(milliseconds=1)
+
+
+async def change_staff_password(
+    staff_id: int, current_password: str, new_password: str
+) -> StaffUser:
+    """Replace a staff user's password, given the current one (INVALID_CREDENTIALS naming
+    `currentPassword` otherwise). Every session of theirs ends, on every device: whoever learnt
+    the old password loses the access it gave; the caller starts a new session afterwards."""
+    user = await active_staff(staff_id)
+    if user is None:
+        raise NotFound(AccountErrorCode.STAFF_NOT_FOUND, "No such staff user.", "staffId")
+    if not await passwords.verify_password(user.password_hash, current_password):
+        raise Refused(
+            AccountErrorCode.INVALID_CREDENTIALS,
+            "The current password is wrong.",
+            "currentPassword",
+        )
+    passwords.check_password_rules(new_password, "newPassword")
+    user.password_hash = await passwords.hash_password(new_password)
+    await StaffUser.filter(id=user.id).update(password_hash=user.password_hash)
+    await sessions.revoke_staff_sessions(user.id, at=clock.now() - _REVOCATION_MARGIN)
+    return user
 
 
 async def staff_log_in(

@@ -1,0 +1,89 @@
+"""The brand console at /console: a web app in which a brand team runs its program.
+
+Pages are rendered on the server from Jinja templates (templates/), with htmx (an npm package,
+api/console/package.json) for the few parts that update in place. Every figure and every change
+goes through the GraphQL API, with the signed-in user's own session (gateway.py): the console is
+one more staff client, so the API decides what each role may do. docs/console.md says why this
+stack and how the pieces fit.
+"""
+
+from __future__ import annotations
+
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from api.console import (
+    account,
+    api_keys,
+    contests,
+    dashboard,
+    games,
+    leaderboards,
+    members,
+    program_settings,
+    rewards,
+    segments,
+    staff_users,
+    tiers,
+    webhooks,
+)
+from api.console.assets import asset
+
+
+async def _home(request: object) -> Response:
+    return RedirectResponse("/console/", status_code=307)
+
+
+def routes() -> list[BaseRoute]:
+    get, post, both = ["GET"], ["POST"], ["GET", "POST"]
+    return [
+        Route("/console", _home, methods=get),
+        Mount(
+            "/console",
+            routes=[
+                Route("/", dashboard.dashboard, methods=get),
+                Route("/sign-in", account.sign_in, methods=both),
+                Route("/sign-out", account.sign_out, methods=post),
+                Route("/password", account.password, methods=both),
+                Route("/language", account.language, methods=post),
+                Route("/members", members.member_list, methods=get),
+                Route("/members.csv", members.members_csv, methods=get),
+                Route("/members/{id}", members.member_page, methods=get),
+                Route("/members/{id}/data.json", members.member_data, methods=get),
+                Route("/members/{id}/{action}", members.member_action, methods=post),
+                Route("/rewards", rewards.reward_list, methods=get),
+                Route("/rewards/new", rewards.new_reward, methods=both),
+                Route("/rewards/{id}", rewards.edit_reward, methods=both),
+                Route("/rewards/{id}/archive", rewards.archive_reward, methods=post),
+                Route("/contests", contests.contest_list, methods=get),
+                Route("/contests/new", contests.new_contest, methods=both),
+                Route("/contests/{id}", contests.contest_page, methods=get),
+                Route("/contests/{id}/edit", contests.edit_contest, methods=both),
+                Route("/contests/{id}/status", contests.contest_status, methods=get),
+                Route("/contests/{id}/{action}", contests.contest_action, methods=post),
+                Route("/report.csv", dashboard.report_csv, methods=get),
+                Route("/segments", segments.segment_page, methods=get),
+                Route("/segments/status", segments.segment_status, methods=get),
+                Route("/segments/compute", segments.compute, methods=post),
+                Route("/leaderboards", leaderboards.leaderboard, methods=get),
+                Route("/settings", program_settings.program_settings, methods=both),
+                Route("/staff", staff_users.staff_list, methods=get),
+                Route("/staff/new", staff_users.create_staff, methods=post),
+                Route("/staff/{id}/{action}", staff_users.staff_action, methods=post),
+                Route("/api-keys", api_keys.key_list, methods=get),
+                Route("/api-keys/new", api_keys.create_key, methods=post),
+                Route("/api-keys/{id}/revoke", api_keys.revoke_key, methods=post),
+                Route("/tiers", tiers.tier_list, methods=get),
+                Route("/tiers/new", tiers.new_tier, methods=both),
+                Route("/tiers/{id}", tiers.edit_tier, methods=both),
+                Route("/tiers/{id}/archive", tiers.archive_tier, methods=post),
+                Route("/games", games.game_list, methods=get),
+                Route("/games/{id}", games.game_page, methods=get),
+                Route("/games/{id}/archive", games.archive_game, methods=post),
+                Route("/webhooks", webhooks.webhook_list, methods=get),
+                Route("/webhooks/new", webhooks.create_webhook, methods=post),
+                Route("/webhooks/{id}/{action}", webhooks.webhook_action, methods=post),
+                Route("/files/{name}", asset, methods=["GET", "HEAD"]),
+            ],
+        ),
+    ]

@@ -1,0 +1,190 @@
+"""Contests: the list (paged here: the API answers them all), create, rename or raise the cap,
+archive, draw now with its progress, and verify a drawn one.
+
+Verifying fetches the contest's public record through the API, as any member could (its seed,
+entry list and winners), and reruns the published winner algorithm on it
+(gamification.games.draws.verify, the pure function `python -m api verify-draw` runs): the
+console checks the draw with nothing the public does not have."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import RedirectResponse, Response
+
+from api.console.forms import Form
+from api.console.rendering import render
+from api.console.session import PATH, Visit, signed_in
+from gamification.games.draws import verify
+
+PAGE_SIZE = 20
+RECORD_PAGE = 10_000
+PRIZE_KINDS = ("POINTS", "PRIZE")
+FIELDS = (
+    "name",
+    "opensAt",
+    "closesAt",
+    "entryCost",
+    "maxEntriesPerMember",
+    "prizes.0.name",
+    "prizes.0.kind",
+    "prizes.0.quantity",
+    "prizes.0.points",
+)
+
+
+@signed_in
+async def contest_list(visit: Visit) -> Response:
+    answer = await visit.run("ConsoleContests")
+    if answer.errors:
+        return render(visit, "error.html", 400, message=answer.message)
+    everything = answer.data["contests"]
+    try:
+        page = max(int(visit.request.query_params.get("page", "1")), 1)
+    except ValueError:
+        page = 1
+    shown = everything[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    return render(
+        visit,
+        "contests.html",
+        contests=shown,
+        page=page,
+        has_next=len(everything) > page * PAGE_SIZE,
+    )
+
+
+def _create_variables(form: Form, visit: Visit) -> dict[str, Any]:
+    whole = visit.texts("A whole number.")
+    kind = form.text("prizes.0.kind")
+    prize: dict[str, Any] = {
+        "name": form.text("prizes.0.name"),
+        "kind": kind if kind in PRIZE_KINDS else "PRIZE",
+        "quantity": form.integer("prizes.0.quantity", whole) or 0,
+    }
+    if prize["kind"] == "POINTS":
+        prize["points"] = form.integer("prizes.0.points", whole)
+    return {
+        "name": form.text("name"),
+        "opensAt": form.time("opensAt") or "",
+        "closesAt": form.time("closesAt") or "",
+        "entryCost": form.integer("entryCost", whole) or 0,
+        "maxEntriesPerMember": form.integer("maxEntriesPerMember", whole) or 1,
+        "prizes": [prize],
+    }
+
+
+@signed_in
+async def new_contest(visit: Visit) -> Response:
+    if visit.request.method == "GET":
+        defaults = {"entryCost": "0", "maxEntriesPerMember": "1", "prizes.0.quantity": "1"}
+        return render(visit, "contest_form.html", form=Form(defaults), contest_id=None)
+    form = Form(await visit.request.form())
+    variables = _create_variables(form, visit)
+    for name in ("opensAt", "closesAt"):
+        if not variables[name]:
+            form.errors[name] = visit.texts("Required.")
+    if not form.errors:
+        answer = await visit.run("ConsoleCreateContest", {"input": variables})
+        payload = answer.payload("createContest")
+        form.take(payload["errors"], FIELDS)
+        if not form.errors:
+            return RedirectResponse(f"{PATH}/contests/{payload['contest']['id']}", status_code=303)
+    return render(visit, "contest_form.html", 400, form=form, contest_id=None)
+
+
+@signed_in
+async def edit_contest(visit: Visit) -> Response:
+    contest_id = visit.request.path_params["id"]
+    if visit.request.method == "GET":
+        answer = await visit.run("ConsoleContest", {"id": contest_id})
+        if answer.errors:
+            return render(visit, "error.html", 404, message=answer.message)
+        contest = answer.data["contest"]
+        values = {
+            "name": contest["name"],
+            "maxEntriesPerMember": str(contest["maxEntriesPerMember"]),
+        }
+        return render(visit, "contest_form.html", form=Form(values), contest_id=contest_id)
+    form = Form(await visit.request.form())
+    cap = form.integer("maxEntriesPerMember", visit.texts("A whole number."))
+    if not form.errors:
+        variables = {"contestId": contest_id, "name": form.text("name"), "maxEntriesPerMember": cap}
+        answer = await visit.run("ConsoleUpdateContest", {"input": variables})
+        form.take(answer.payload("updateContest")["errors"], ("name", "maxEntriesPerMember"))
+        if not form.errors:
+            return RedirectResponse(f"{PATH}/contests/{contest_id}", status_code=303)
+    return render(visit, "contest_form.html", 400, form=form, contest_id=contest_id)
+
+
+async def _contest_page(visit: Visit, contest_id: str, status: int = 200, **extra: Any) -> Response:
+    answer = await visit.run("ConsoleContest", {"id": contest_id})
+    if answer.errors:
+        return render(visit, "error.html", 404, message=answer.message)
+    context = {"drawing": visit.request.query_params.get("drawing") == "1", "checks": None}
+    context.update(extra)
+    return render(visit, "contest.html", status, contest=answer.data["contest"], **context)
+
+
+@signed_in
+async def contest_page(visit: Visit) -> Response:
+    return await _contest_page(visit, visit.request.path_params["id"])
+
+
+@signed_in
+async def contest_status(visit: Visit) -> Response:
+    """The draw's progress, polled by the page while the worker draws; once drawn, the page
+    reloads itself to show the winners (htmx's HX-Refresh)."""
+    contest_id = visit.request.path_params["id"]
+    answer = await visit.run("ConsoleContest", {"id": contest_id})
+    if answer.errors:
+        return Response(answer.message, status_code=404)
+    contest = answer.data["contest"]
+    if contest["status"] == "DRAWN":
+        return Response(
+            visit.texts("Drawn."), headers={"HX-Refresh": "true"}, media_type="text/plain"
+        )
+    return render(visit, "contest_progress.html", contest=contest)
+
+
+@signed_in
+async def contest_action(visit: Visit) -> Response:
+    contest_id = visit.request.path_params["id"]
+    action = visit.request.path_params["action"]
+    if action == "draw":
+        answer = await visit.run("ConsoleDrawContest", {"input": {"contestId": contest_id}})
+        errors = answer.payload("drawContest")["errors"]
+        if errors:
+            return await _contest_page(visit, contest_id, 400, error=errors[0]["message"])
+        return RedirectResponse(f"{PATH}/contests/{contest_id}?drawing=1", status_code=303)
+    if action == "archive":
+        answer = await visit.run("ConsoleArchiveContest", {"input": {"contestId": contest_id}})
+        errors = answer.payload("archiveContest")["errors"]
+        if errors:
+            return await _contest_page(visit, contest_id, 400, error=errors[0]["message"])
+        return RedirectResponse(f"{PATH}/contests", status_code=303)
+    if action == "verify":
+        record = await _record(visit, contest_id)
+        if isinstance(record, str):
+            return await _contest_page(visit, contest_id, 400, error=record)
+        result = verify(record)
+        return await _contest_page(visit, contest_id, checks=result)
+    return render(visit, "error.html", 404, message=visit.texts("No such action."))
+
+
+async def _record(visit: Visit, contest_id: str) -> dict[str, Any] | str:
+    """The contest's public record, its entry list joined from pages; or why it cannot be had."""
+    answer = await visit.run("ConsoleDrawRecord", {"id": contest_id, "first": RECORD_PAGE})
+    if answer.errors:
+        return answer.message
+    record: dict[str, Any] = answer.data["contest"]
+    if record["status"] != "DRAWN" or record["entryList"] is None:
+        return visit.texts("The contest is not drawn yet.")
+    page = record["entryList"]
+    while len(page) == RECORD_PAGE:
+        variables = {"id": contest_id, "after": page[-1]["id"], "first": RECORD_PAGE}
+        more = await visit.run("ConsoleDrawRecordPage", variables)
+        if more.errors:
+            return more.message
+        page = more.data["contest"]["entryList"]
+        record["entryList"].extend(page)
+    return record

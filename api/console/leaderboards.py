@@ -1,0 +1,30 @@
+"""Leaderboards: the top 20 of a board (points earned, referrals qualified) over a period."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from api.console.rendering import render
+from api.console.session import Visit, signed_in
+
+BOARDS = ("points", "referrals")
+PERIODS = ("ALL_TIME", "MONTH", "WEEK")
+
+
+@signed_in
+async def leaderboard(visit: Visit) -> Response:
+    params = visit.request.query_params
+    board = params.get("board") if params.get("board") in BOARDS else BOARDS[0]
+    period = params.get("period") if params.get("period") in PERIODS else PERIODS[0]
+    answer = await visit.run("ConsoleLeaderboard", {"board": board, "period": period})
+    if answer.errors:
+        return render(visit, "error.html", 400, message=answer.message)
+    return render(
+        visit,
+        "leaderboards.html",
+        entries=answer.data["leaderboard"]["entries"],
+        board=board,
+        period=period,
+        boards=[(name, visit.texts(name)) for name in BOARDS],
+        periods=[(name, visit.texts(name)) for name in PERIODS],
+    )
