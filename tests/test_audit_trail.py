@@ -24,6 +24,7 @@ AUDITED: dict[str, AuditAction] = {
     "createStaff": AuditAction.STAFF_CREATED,
     "updateStaff": AuditAction.STAFF_UPDATED,
     "archiveStaff": AuditAction.STAFF_ARCHIVED,
+    "changeStaffPassword": AuditAction.STAFF_PASSWORD_CHANGED,
     "createApiKey": AuditAction.API_KEY_CREATED,
     "revokeApiKey": AuditAction.API_KEY_REVOKED,
     "adjustPoints": AuditAction.MEMBER_POINTS_ADJUSTED,

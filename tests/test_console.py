@@ -18,6 +18,7 @@ from api.console.gateway import documents
 from api.schema import schema
 from core.clock import clock
 from gamification.accounts.staff import create_staff
+from gamification.audit import SYSTEM
 from tests.builders import PASSWORD, new_program, sign_up, unique
 from tests.graphql import GraphQLClient
 from tests.test_contests import run_worker
@@ -32,7 +33,7 @@ CONSOLE = Path(__file__).parent.parent / "api" / "console"
 async def signed_in(http: httpx.AsyncClient, slug: str, role: str) -> httpx.AsyncClient:
     """A browser of its own (its own cookies) signed in to the console as a new `role`."""
     email = f"{unique(role.lower())}@brand.example"
-    await create_staff(slug, email, PASSWORD, role)
+    await create_staff(SYSTEM, slug, email, PASSWORD, role)
     browser = httpx.AsyncClient(transport=http._transport, base_url="http://testserver")
     answer = await browser.post(
         "/console/sign-in",
@@ -83,7 +84,7 @@ async def test_a_wrong_password_is_shown_and_a_right_one_opens_the_dashboard(
     http: httpx.AsyncClient, slug: str
 ) -> None:
     email = f"{unique('admin')}@brand.example"
-    await create_staff(slug, email, PASSWORD, "ADMIN")
+    await create_staff(SYSTEM, slug, email, PASSWORD, "ADMIN")
     form = {"program": slug, "email": email, "password": "not the password"}
     wrong = await http.post("/console/sign-in", data=form, headers=ORIGIN)
     assert wrong.status_code == 400

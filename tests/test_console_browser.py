@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 
 from core.clock import clock
 from gamification.accounts.staff import create_staff
+from gamification.audit import SYSTEM
 from tests.builders import PASSWORD, new_program, sign_up, unique
 from tests.graphql import GraphQLClient
 from tests.serving import served
@@ -115,7 +116,7 @@ async def test_a_manager_runs_a_contest_end_to_end_and_an_analyst_only_reads(
         roles = ("admin", "manager", "analyst")
         admin, manager, analyst = (f"{unique(role)}@brand.example" for role in roles)
         for email, role in zip((admin, manager, analyst), roles, strict=True):
-            await create_staff(program.slug, email, PASSWORD, role.upper())
+            await create_staff(SYSTEM, program.slug, email, PASSWORD, role.upper())
         member = await sign_up(gql, program, display_name="Dana Entrant")
         async with served(app) as base:
             context, page = await checked.context(browser)

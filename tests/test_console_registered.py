@@ -8,6 +8,7 @@ from __future__ import annotations
 import httpx
 
 from gamification.accounts.staff import create_staff
+from gamification.audit import SYSTEM
 from tests.builders import PASSWORD, new_program, unique
 from tests.test_console import ORIGIN
 from tests.test_registered_operations import PREFIX, ROOT, register
@@ -20,7 +21,7 @@ async def test_the_console_runs_on_its_registered_documents_only(
 ) -> None:
     program = await new_program()
     email = f"{unique('admin')}@brand.example"
-    await create_staff(program.slug, email, PASSWORD, "ADMIN")
+    await create_staff(SYSTEM, program.slug, email, PASSWORD, "ADMIN")
     form = {"program": program.slug, "email": email, "password": PASSWORD}
     refused = await http.post("/console/sign-in", data=form, headers=ORIGIN)
     assert refused.status_code == 400 and "registered" in refused.text

@@ -3,6 +3,7 @@ console's account page and sign-out button are these two mutations."""
 
 from __future__ import annotations
 
+from gamification.audit import SYSTEM
 from tests.builders import PASSWORD, STAFF_LOG_IN, new_program, unique
 from tests.graphql import GraphQLClient
 
@@ -36,7 +37,7 @@ async def _staff(gql: GraphQLClient, role: str = "ANALYST") -> tuple[str, str]:
 
     program = await new_program()
     email = f"{unique('staff')}@brand.example"
-    await create_staff(program.slug, email, PASSWORD, role)
+    await create_staff(SYSTEM, program.slug, email, PASSWORD, role)
     return program.slug, email
 
 

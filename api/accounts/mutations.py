@@ -180,7 +180,10 @@ class AccountMutations:
         ],
     ) -> ChangeStaffPasswordPayload:
         user = await staff.change_staff_password(
-            info.context.caller.staff_id, input.current_password, input.new_password
+            info.context.actor,
+            info.context.caller.staff_id,
+            input.current_password,
+            input.new_password,
         )
         tokens = await info.context.services.tokens.start_session(user)
         return ChangeStaffPasswordPayload(

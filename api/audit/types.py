@@ -23,6 +23,7 @@ AuditAction = graphql_enum(
         "STAFF_CREATED": "A staff user was added.",
         "STAFF_UPDATED": "A staff user was given another role.",
         "STAFF_ARCHIVED": "A staff user was archived: their access ended.",
+        "STAFF_PASSWORD_CHANGED": "A staff user changed their password: their sessions ended.",
         "API_KEY_CREATED": "An integration API key was created.",
         "API_KEY_REVOKED": "An integration API key was revoked.",
         "MEMBER_POINTS_ADJUSTED": "Points were added to or removed from a member by hand.",

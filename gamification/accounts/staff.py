@@ -162,7 +162,7 @@ _REVOCATION_MARGIN = timedelta(milliseconds=1)
 
 
 async def change_staff_password(
-    staff_id: int, current_password: str, new_password: str
+    actor: Actor, staff_id: int, current_password: str, new_password: str
 ) -> StaffUser:
     """Replace a staff user's password, given the current one (INVALID_CREDENTIALS naming
     `currentPassword` otherwise). Every session of theirs ends, on every device: whoever learnt
@@ -178,8 +178,18 @@ async def change_staff_password(
         )
     passwords.check_password_rules(new_password, "newPassword")
     user.password_hash = await passwords.hash_password(new_password)
-    await StaffUser.filter(id=user.id).update(password_hash=user.password_hash)
-    await sessions.revoke_staff_sessions(user.id, at=clock.now() - _REVOCATION_MARGIN)
+    async with in_transaction():
+        await StaffUser.filter(id=user.id).update(password_hash=user.password_hash)
+        at = clock.now() - _REVOCATION_MARGIN
+        await sessions.revoke_staff_sessions(user.id, at=at)
+        # Never the hash: only that it changed, and when.
+        await trail.record(
+            actor,
+            AuditAction.STAFF_PASSWORD_CHANGED,
+            program_id=user.program_id,
+            target_id=user.id,
+            after={"sessions_revoked_at": at},
+        )
     return user
 
 

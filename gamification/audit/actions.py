@@ -10,6 +10,7 @@ class AuditAction(StrEnum):
     STAFF_CREATED = "staff.created"
     STAFF_UPDATED = "staff.updated"
     STAFF_ARCHIVED = "staff.archived"
+    STAFF_PASSWORD_CHANGED = "staff.password_changed"
     API_KEY_CREATED = "api_key.created"
     API_KEY_REVOKED = "api_key.revoked"
     MEMBER_POINTS_ADJUSTED = "member.points_adjusted"
