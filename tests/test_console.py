@@ -455,3 +455,22 @@ async def test_an_admin_downloads_a_member_s_data_and_a_manager_has_no_such_link
     manager = await signed_in(http, program.slug, "MANAGER")
     assert "data.json" not in (await manager.get(f"/console/members/{member.id}")).text
     assert (await manager.get(f"/console/members/{member.id}/data.json")).status_code == 403
+
+
+async def test_an_admin_reads_the_audit_trail_and_a_manager_cannot(
+    http: httpx.AsyncClient, gql: GraphQLClient
+) -> None:
+    program = await new_program()
+    manager = await signed_in(http, program.slug, "MANAGER")
+    made = await manager.post(
+        "/console/rewards/new",
+        data={"name": "Audited mug", "kind": "MERCHANDISE", "pointsCost": "120", "stock": "3"},
+        headers=ORIGIN,
+    )
+    assert made.status_code == 303
+    admin = await signed_in(http, program.slug, "ADMIN")
+    page = await admin.get("/console/audit", params={"target": "reward"})
+    assert page.status_code == 200
+    assert "reward.created" in page.text or "REWARD_CREATED" in page.text
+    assert "Audited mug" in page.text and "@brand.example" in page.text
+    assert (await manager.get("/console/audit")).status_code == 403

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from api.console import (
     account,
     api_keys,
+    audit,
     contests,
     dashboard,
     games,
@@ -70,6 +71,7 @@ def routes() -> list[BaseRoute]:
                 Route("/staff", staff_users.staff_list, methods=get),
                 Route("/staff/new", staff_users.create_staff, methods=post),
                 Route("/staff/{id}/{action}", staff_users.staff_action, methods=post),
+                Route("/audit", audit.trail, methods=get),
                 Route("/api-keys", api_keys.key_list, methods=get),
                 Route("/api-keys/new", api_keys.create_key, methods=post),
                 Route("/api-keys/{id}/revoke", api_keys.revoke_key, methods=post),

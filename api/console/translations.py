@@ -238,6 +238,17 @@ FRENCH = {
     ),
     "Add": "Ajouter",
     "API keys": "Clés d'API",
+    "Audit trail": "Journal d'audit",
+    "Changes of": "Modifications de",
+    "Everything": "Tout",
+    "Filter": "Filtrer",
+    "Who": "Qui",
+    "What": "Quoi",
+    "Changes": "Modifications",
+    "The member": "Le membre",
+    "The system": "Le système",
+    "No entry yet.": "Aucune entrée pour l'instant.",
+    "Pages of the audit trail": "Pages du journal d'audit",
     "The new key, shown this once: copy it now.": (
         "La nouvelle clé, affichée cette seule fois : copiez-la maintenant."
     ),
