@@ -9,8 +9,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from arq.connections import RedisSettings
-from arq.worker import Worker
 from starlette.applications import Starlette
 
 from core.clock import clock
@@ -30,8 +28,8 @@ from tests.builders import (
     staff_client,
 )
 from tests.graphql import GraphQLClient, codes
+from tests.workers import run_burst_worker
 from workers.auctions import scan_auctions
-from workers.settings import WorkerSettings
 
 PLACE_BID = """
 mutation Bid($input: PlaceBidInput!) {
@@ -345,15 +343,7 @@ async def test_the_cron_scan_enqueues_each_due_auction_once_and_the_worker_settl
         # two scans (two cron ticks, or two workers) enqueue its settlement once
         assert await scan_auctions({"redis": pool}) >= 1
         assert await scan_auctions({"redis": pool}) == 0
-        worker = Worker(
-            functions=WorkerSettings.functions,
-            redis_settings=RedisSettings.from_dsn(redis_url),
-            burst=True,
-            poll_delay=0.05,
-            handle_signals=False,
-        )
-        await worker.main()
-        await worker.close()
+        worker = await run_burst_worker(redis_url)
         assert worker.jobs_failed == 0
         assert auction_id not in await auctions.due_auctions()
     assert (await ann.client.query(ME))["me"] == {"pointsBalance": 50, "pointsHeld": 0}

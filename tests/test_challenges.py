@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from arq import Worker
-from arq.connections import RedisSettings
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
@@ -41,7 +40,7 @@ from tests.builders import (
     unique,
 )
 from tests.graphql import GraphQLClient, codes
-from workers.settings import WorkerSettings
+from tests.workers import run_burst_worker
 
 CREATE_CHALLENGE = """
 mutation($input: CreateChallengeInput!) {
@@ -119,15 +118,7 @@ async def completions(challenge_id: str) -> list[int]:
 async def run_worker(app: Starlette, redis_url: str, *jobs: str) -> Worker:
     for job in jobs:
         await app.state.arq.enqueue_job(job)
-    worker = Worker(
-        functions=WorkerSettings.functions,
-        redis_settings=RedisSettings.from_dsn(redis_url),
-        burst=True,
-        poll_delay=0.05,
-        handle_signals=False,
-    )
-    await worker.main()
-    await worker.close()
+    worker = await run_burst_worker(redis_url)
     return worker
 
 

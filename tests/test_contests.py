@@ -11,8 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from arq import Worker
-from arq.connections import RedisSettings
 from starlette.applications import Starlette
 
 from api.__main__ import main as cli
@@ -32,8 +30,8 @@ from tests.builders import (
 )
 from tests.graphql import GraphQLClient, codes
 from tests.serving import served
+from tests.workers import run_burst_worker
 from workers.contests import scan_contests
-from workers.settings import WorkerSettings
 
 SETTINGS_OVERRIDES = {"access_token_ttl_seconds": 30 * 86400}
 
@@ -107,19 +105,6 @@ async def enter(member: SignedUpMember, contest_id: str, key: str, entries: int 
     return await member.client.mutate(
         ENTER, {"contestId": contest_id, "entries": entries, "idempotencyKey": key}
     )
-
-
-async def run_worker(redis_url: str) -> Worker:
-    worker = Worker(
-        functions=WorkerSettings.functions,
-        redis_settings=RedisSettings.from_dsn(redis_url),
-        burst=True,
-        poll_delay=0.05,
-        handle_signals=False,
-    )
-    await worker.main()
-    await worker.close()
-    return worker
 
 
 async def contest_with_entries(
@@ -209,7 +194,7 @@ async def test_the_worker_draws_once_reveals_the_seed_and_the_public_record_veri
         first = await staff.mutate(DRAW, {"contestId": contest["id"]})
         again = await staff.mutate(DRAW, {"contestId": contest["id"]})
         assert first["enqueued"] is True and again["enqueued"] is False
-        worker = await run_worker(redis_url)
+        worker = await run_burst_worker(redis_url)
         assert worker.jobs_failed == 0
         # then the record is public and the seed matches the commitment
         record = (await member.client.query(PUBLIC_RECORD, {"id": contest["id"]}))["contest"]
@@ -259,7 +244,7 @@ async def test_the_entry_list_is_read_in_pages_that_make_the_record_verify_draw_
         _, staff, contest, people = await contest_with_entries(gql, members=7)
         time.set(T0 + DAY)
         await staff.mutate(DRAW, {"contestId": contest["id"]})
-        assert (await run_worker(redis_url)).jobs_failed == 0
+        assert (await run_burst_worker(redis_url)).jobs_failed == 0
         reader = people[0].client
         record = (await reader.query(PUBLIC_RECORD, {"id": contest["id"]}))["contest"]
         # pages of three, each after the last id of the one before, until a short page
@@ -301,7 +286,7 @@ async def test_a_member_fetches_the_record_page_by_page_and_verify_draw_agrees(
             assert "not drawn yet" in err.getvalue()
             time.set(T0 + DAY)
             await staff.mutate(DRAW, {"contestId": contest["id"]})
-            assert (await run_worker(redis_url)).jobs_failed == 0
+            assert (await run_burst_worker(redis_url)).jobs_failed == 0
             with redirect_stderr(io.StringIO()):
                 assert await asyncio.to_thread(cli, fetch) == 0
     record = json.loads(path.read_text())
@@ -327,7 +312,7 @@ async def test_the_cron_scan_enqueues_each_due_contest_once(
         assert await scan_contests({"redis": pool}) >= 1
         assert await scan_contests({"redis": pool}) == 0
         await pool.enqueue_job("scan_contests")
-        worker = await run_worker(redis_url)
+        worker = await run_burst_worker(redis_url)
         assert worker.jobs_failed == 0
         assert await ContestWinner.filter(contest_id=int(contest["id"])).count() == 4
         # a second scan finds nothing due

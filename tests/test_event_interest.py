@@ -8,7 +8,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from arq import Worker
-from arq.connections import RedisSettings
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
@@ -28,7 +27,7 @@ from tests.builders import (
     staff_client,
 )
 from tests.graphql import GraphQLClient
-from workers.settings import WorkerSettings
+from tests.workers import run_burst_worker
 
 CREATE_BADGE = """
 mutation($input: CreateBadgeInput!) { createBadge(input: $input) { badge { id } errors { code } } }
@@ -43,15 +42,7 @@ PLAYED = GamePlayed(game_id=1, play_id=1, won=False)
 
 async def run_scan(app: Starlette, redis_url: str) -> Worker:
     await app.state.arq.enqueue_job("retry_event_handlers")
-    worker = Worker(
-        functions=WorkerSettings.functions,
-        redis_settings=RedisSettings.from_dsn(redis_url),
-        burst=True,
-        poll_delay=0.05,
-        handle_signals=False,
-    )
-    await worker.main()
-    await worker.close()
+    worker = await run_burst_worker(redis_url)
     return worker
 
 

@@ -7,7 +7,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from arq import Worker
-from arq.connections import RedisSettings
 from starlette.applications import Starlette
 
 from badges.models import BadgeProgress
@@ -29,7 +28,7 @@ from tests.builders import (
     staff_client,
 )
 from tests.graphql import GraphQLClient
-from workers.settings import WorkerSettings
+from tests.workers import run_burst_worker
 
 ADJUST = """
 mutation($input: AdjustPointsInput!) {
@@ -53,15 +52,7 @@ query($first: Int, $after: String) {
 
 async def run_scan(app: Starlette, redis_url: str) -> Worker:
     await app.state.arq.enqueue_job("retry_event_handlers")
-    worker = Worker(
-        functions=WorkerSettings.functions,
-        redis_settings=RedisSettings.from_dsn(redis_url),
-        burst=True,
-        poll_delay=0.05,
-        handle_signals=False,
-    )
-    await worker.main()
-    await worker.close()
+    worker = await run_burst_worker(redis_url)
     return worker
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from arq import Worker
-from arq.connections import RedisSettings
 from starlette.applications import Starlette
 
 from core.clock import clock
@@ -23,7 +21,7 @@ from tests.builders import (
     staff_client,
 )
 from tests.graphql import GraphQLClient
-from workers.settings import WorkerSettings
+from tests.workers import run_burst_worker
 
 SEGMENTS = """
 query { segments { computedAt segments { segment members } abcClasses { abcClass members } } }
@@ -99,15 +97,7 @@ async def test_the_job_segments_members_and_staff_filter_by_segment(
     newcomer = await sign_up(gql, program)
     # when a manager asks for a run and a worker does it
     assert (await manager.query(COMPUTE))["computeSegments"]["enqueued"] is True
-    worker = Worker(
-        functions=WorkerSettings.functions,
-        redis_settings=RedisSettings.from_dsn(redis_url),
-        burst=True,
-        poll_delay=0.05,
-        handle_signals=False,
-    )
-    await worker.main()
-    await worker.close()
+    await run_burst_worker(redis_url)
     # then every member has a segment and the counts add up
     rows = {s.member_id: s for s in await MemberSegment.filter(program_id=program.id)}
     assert rows[frequent.id].segment == "CHAMPIONS" and rows[frequent.id].abc_class == "A"

@@ -6,8 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
-from arq import Worker
-from arq.connections import RedisSettings
 from starlette.applications import Starlette
 
 from core.clock import clock
@@ -15,7 +13,7 @@ from gamification.accounts.models import RefreshToken
 from gamification.accounts.sessions import revoke_staff_sessions
 from tests.builders import PASSWORD, new_program, sign_up, staff_client
 from tests.graphql import GraphQLClient, codes
-from workers.settings import WorkerSettings
+from tests.workers import run_burst_worker
 
 ME = "query { me { id } }"
 LOG_IN = """
@@ -58,15 +56,7 @@ async def test_the_worker_purges_long_expired_refresh_tokens(
 
     pool = app.state.arq
     await pool.enqueue_job("purge_refresh_tokens")
-    worker = Worker(
-        functions=WorkerSettings.functions,
-        redis_settings=RedisSettings.from_dsn(redis_url),
-        burst=True,
-        poll_delay=0.05,
-        handle_signals=False,
-    )
-    await worker.main()
-    await worker.close()
+    worker = await run_burst_worker(redis_url)
 
     assert worker.jobs_complete == 1 and worker.jobs_failed == 0
     assert not await RefreshToken.exists(member_id=old.id)
