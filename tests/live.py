@@ -110,6 +110,16 @@ class Stream:
             return False
         return True
 
+    async def drain(self, for_seconds: float = QUIET_FOR) -> list[dict[str, Any]]:
+        """The messages that arrive until none has for `for_seconds`."""
+        found = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                item = await asyncio.wait_for(self.messages.get(), for_seconds)
+                if not isinstance(item, Ended):
+                    found.append(item)
+        return found
+
     async def stop(self) -> None:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
