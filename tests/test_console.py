@@ -21,7 +21,7 @@ from gamification.accounts.staff import create_staff
 from gamification.audit import SYSTEM
 from tests.builders import PASSWORD, new_program, sign_up, unique
 from tests.graphql import GraphQLClient
-from tests.test_contests import run_worker
+from tests.workers import run_burst_worker
 
 ORIGIN = {"origin": "http://testserver"}
 REFRESH = """
@@ -350,7 +350,7 @@ async def test_segments_recompute_in_the_worker_while_the_page_follows(
     assert 'hx-get="/console/segments/status?since=' in following.text
     status = asked.headers["location"].replace("/console/segments?", "/console/segments/status?")
     assert "HX-Redirect" not in (await browser.get(status)).headers
-    worker = await run_worker(redis_url)
+    worker = await run_burst_worker(redis_url)
     assert worker.jobs_failed == 0
     assert (await browser.get(status)).headers["HX-Redirect"] == "/console/segments"
 
@@ -474,3 +474,40 @@ async def test_an_admin_reads_the_audit_trail_and_a_manager_cannot(
     assert "reward.created" in page.text or "REWARD_CREATED" in page.text
     assert "Audited mug" in page.text and "@brand.example" in page.text
     assert (await manager.get("/console/audit")).status_code == 403
+
+
+async def test_staff_follow_auctions_and_action_types(http: httpx.AsyncClient) -> None:
+    from datetime import timedelta
+
+    from core.clock import clock
+    from gamification.actions import action_types
+    from gamification.games import auctions
+    from gamification.games.models import AuctionPrizeKind
+
+    program = await new_program()
+    now = clock.now()
+    await auctions.create_auction(
+        SYSTEM,
+        program.id,
+        name="Signed apron",
+        prize_kind=AuctionPrizeKind.PRIZE,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=2),
+        starting_bid=50,
+        reserve=200,
+    )
+    await action_types.create_action_type(
+        SYSTEM,
+        program.id,
+        code="check-in",
+        name="Shop check-in",
+        points=5,
+        per_day=1,
+        self_service=True,
+        check_in_code="SHOP-42",
+    )
+    analyst = await signed_in(http, program.slug, "ANALYST")
+    listed = await analyst.get("/console/auctions")
+    assert listed.status_code == 200 and "Signed apron" in listed.text and "not met" in listed.text
+    actions = await analyst.get("/console/actions")
+    assert "Shop check-in" in actions.text and "SHOP-42" in actions.text

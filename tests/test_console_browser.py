@@ -25,8 +25,8 @@ from gamification.audit import SYSTEM
 from tests.builders import PASSWORD, new_program, sign_up, unique
 from tests.graphql import GraphQLClient
 from tests.serving import served
-from tests.test_contests import run_worker
 from tests.test_graphiql import CHROMIUM, CHROMIUM_ARGS, LOOPBACK, TIMEOUT_MS, needs_chromium
+from tests.workers import run_burst_worker
 
 ROOT = Path(__file__).parent.parent
 AXE = ROOT / "tests" / "clients" / "node_modules" / "axe-core" / "axe.min.js"
@@ -176,7 +176,7 @@ async def test_a_manager_runs_a_contest_end_to_end_and_an_analyst_only_reads(
             await checked.look(page, "contest-closed")
             await page.get_by_role("button", name="Draw now").click()
             await expect(page.get_by_role("status")).to_contain_text("Drawing the winners")
-            worker = await run_worker(redis_url)
+            worker = await run_burst_worker(redis_url)
             assert worker.jobs_failed == 0
             await expect(page.locator("[data-status]")).to_have_text("Drawn")
             await expect(page.get_by_role("heading", name="Winners")).to_be_visible()
