@@ -112,7 +112,7 @@ def test_persisted_query_keys_share_their_deployments_slot() -> None:
 
 def test_live_channels_and_connection_leases_lie_in_their_programs_slot() -> None:
     for program_id in PROGRAMS:
-        assert slot(live.channel(program_id)) == program_slot(program_id)
+        assert slot(live.channel(program_id, 3)) == program_slot(program_id)
         for kind in ("member", "staff"):
             assert slot(live_connections.lease_key(program_id, kind, 42)) == program_slot(
                 program_id

@@ -110,3 +110,12 @@ async def test_a_subscriber_on_one_process_hears_the_other_and_survives_a_redis_
                 assert (await close_code(first.url, member.access_token) or (0,))[0] == 4429
             # a connection that ended gives its place back
             assert await close_code(second.url, member.access_token) is None
+
+
+def test_live_channels_of_two_redis_databases_never_meet() -> None:
+    from gamification.events import live
+
+    # pub/sub ignores database numbers: the channel's name must not
+    assert live.channel(5, 0) != live.channel(5, 1)
+    assert live.program_of(live.channel(5, 1), 1) == 5
+    assert live.program_of(live.channel(5, 1), 0) is None

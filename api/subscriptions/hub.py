@@ -51,6 +51,7 @@ class Hub:
         # A plain client of its own: pub/sub holds a connection for itself, and with a Redis
         # Cluster any node hears every channel (classic pub/sub is broadcast to all nodes).
         self.redis: Redis = Redis.from_url(redis_url, health_check_interval=30)
+        self.database = live.database_of(self.redis)
         # Program -> member (None: the program's own feeds) -> feeds: a message goes to the
         # feeds of the members its events concern and to the program's, not to every feed.
         self._feeds: dict[int, dict[int | None, set[Feed]]] = {}
@@ -175,10 +176,10 @@ class Hub:
     async def _sync(self, pubsub: PubSub) -> None:
         wanted = set(self._feeds)
         if new := wanted - self._subscribed:
-            await pubsub.subscribe(*(live.channel(p) for p in sorted(new)))
+            await pubsub.subscribe(*(live.channel(p, self.database) for p in sorted(new)))
             self._subscribed |= new
         if gone := self._subscribed - wanted:
-            await pubsub.unsubscribe(*(live.channel(p) for p in sorted(gone)))
+            await pubsub.unsubscribe(*(live.channel(p, self.database) for p in sorted(gone)))
             self._subscribed -= gone
             self._live -= gone
             self._interrupted -= gone
@@ -188,7 +189,7 @@ class Hub:
         name = message.get("channel")
         if isinstance(name, bytes):
             name = name.decode()
-        program_id = live.program_of(str(name))
+        program_id = live.program_of(str(name), self.database)
         if program_id is None:
             return
         if kind == "subscribe":

@@ -1,9 +1,9 @@
 """The live channel: committed events (and a few notices, such as a contest drawn) published to
 Redis for the API processes that hold subscriptions (api/subscriptions/).
 
-One pub/sub channel per program (`live:{p<id>}`): a process subscribes to the programs its
-clients follow, so it never receives another program's traffic, and a message names its
-program by its channel alone. The outbox publishes a block's events once the block has
+One pub/sub channel per program and Redis database (`live:<db>:{p<id>}`): a process subscribes
+to the programs its clients follow, so it never receives another program's traffic, and a
+message names its program by its channel alone. The outbox publishes a block's events once the block has
 committed (outbox.atomic), never from inside the transaction: a subscriber never hears of a
 change that was rolled back. Delivery is best effort for live display: a failed publish is
 logged and dropped, and the activity list (the database) stays the truth a client reads again
@@ -32,15 +32,26 @@ log = structlog.get_logger("gamification.events.live")
 CONTEST_DRAWN = "CONTEST_DRAWN"
 
 
-def channel(program_id: int) -> str:
-    """The program's live channel (its hash tag: pub/sub of a Cluster reaches every node)."""
-    return f"live:{{p{program_id}}}"
+def database_of(redis: RedisClient) -> int:
+    """The Redis database number the client works in (a Cluster has only 0)."""
+    if isinstance(redis, Redis):
+        return int(redis.connection_pool.connection_kwargs.get("db") or 0)
+    return 0
 
 
-def program_of(channel_name: str) -> int | None:
-    """The program a channel belongs to; None for a name that is no live channel."""
+def channel(program_id: int, database: int = 0) -> str:
+    """The program's live channel (its hash tag: pub/sub of a Cluster reaches every node).
+    Pub/sub ignores database numbers, so the name carries it: services sharing a Redis server
+    in different databases (staging beside production, tests side by side), whose program ids
+    overlap, never hear one another."""
+    return f"live:{database}:{{p{program_id}}}"
+
+
+def program_of(channel_name: str, database: int = 0) -> int | None:
+    """The program a channel belongs to; None for a name that is no live channel of
+    `database`."""
     prefix, _, rest = channel_name.partition(":{p")
-    if prefix != "live" or not rest.endswith("}") or not rest[:-1].isdigit():
+    if prefix != f"live:{database}" or not rest.endswith("}") or not rest[:-1].isdigit():
         return None
     return int(rest[:-1])
 
@@ -124,7 +135,7 @@ class Publisher:
         redis = self.redis
         try:
             if isinstance(redis, Redis):
-                await redis.publish(channel(program_id), message)
+                await redis.publish(channel(program_id, database_of(redis)), message)
             else:
                 # Classic pub/sub reaches every node of a Cluster from any one of them.
                 await redis.execute_command(
