@@ -3,9 +3,9 @@ Redis for the API processes that hold subscriptions (api/subscriptions/).
 
 One pub/sub channel per program and Redis database (`live:<db>:{p<id>}`): a process subscribes
 to the programs its clients follow, so it never receives another program's traffic, and a
-message names its program by its channel alone. The outbox publishes a block's events once the block has
-committed (outbox.atomic), never from inside the transaction: a subscriber never hears of a
-change that was rolled back. Delivery is best effort for live display: a failed publish is
+message names its program by its channel alone. The outbox publishes a block's events once the
+block has committed (outbox.atomic), never from inside the transaction: a subscriber never hears
+of a change that was rolled back. Delivery is best effort for live display: a failed publish is
 logged and dropped, and the activity list (the database) stays the truth a client reads again
 after a gap (`activity(after:)`, docs/live.md).
 
