@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 
 from core.database import pool_use
 from gamification.accounts.api_keys import create_api_key
+from gamification.audit import SYSTEM
 from gamification.points.models import EarningRuleKind, Purchase
 from tests.builders import RECORD_PURCHASE, add_rule, new_program, purchase_input, sign_up
 from tests.conftest import ON_POSTGRES
@@ -72,7 +73,7 @@ async def test_a_request_waits_for_a_busy_pool_a_bounded_time_then_gets_database
     # given a shop, its till's key and a member
     program = await new_program()
     await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal(1))
-    _, key = await create_api_key(program.id, "Till")
+    _, key = await create_api_key(SYSTEM, program.id, "Till")
     member = await sign_up(gql, program)
     values = purchase_input(member.id, lines=[("A", "x", 1, "25.00")])
     assert pool_use() is not None and pool_use().maximum == POOL_SIZE  # type: ignore[union-attr]
