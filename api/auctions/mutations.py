@@ -57,6 +57,8 @@ class AuctionMutations:
         return PlaceBidPayload(
             bid=AuctionBid.from_model(result.bid),
             auction=auction,
+            # Read again: the member's bids on other auctions may have moved their held points
+            # since this request read them.
             member=Member.from_model(await MemberModel.get(id=member.id)),
         )
 

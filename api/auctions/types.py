@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -27,15 +26,8 @@ AuctionPrizeKind = graphql_enum(
 )
 
 
-class Phase(Enum):
-    SCHEDULED = "SCHEDULED"
-    OPEN = "OPEN"
-    ENDED = "ENDED"
-    SETTLED = "SETTLED"
-
-
 AuctionPhase = graphql_enum(
-    Phase,
+    auctions.Phase,
     "AuctionPhase",
     "Where an auction stands now.",
     {
@@ -59,15 +51,6 @@ MyBidStatus = graphql_enum(
         "LOST": "Under the reserve (or the prize was gone) at the end: points given back.",
     },
 )
-
-
-def _phase(model: games_models.Auction) -> Phase:
-    if model.status == games_models.AuctionStatus.SETTLED:
-        return Phase.SETTLED
-    now = clock.now()
-    if now < model.starts_at:
-        return Phase.SCHEDULED
-    return Phase.OPEN if now < model.ends_at else Phase.ENDED
 
 
 @strawberry.type(description="One bid of an auction's history, by the bidder's public name.")
@@ -182,10 +165,7 @@ class Auction:
 
     @strawberry.field(description="Whether the highest bid reaches the reserve (true without one).")
     def reserve_met(self) -> bool:
-        reserve = self.view.model.reserve
-        if reserve is None:
-            return True
-        return bool(self.view.standing) and self.view.standing[0].points >= reserve
+        return auctions.reserve_met(self.view.model, self.view.standing)
 
     @strawberry.field(description="The lowest tier rank that may bid; null: everyone.")
     def min_tier_rank(self) -> int | None:
@@ -198,7 +178,7 @@ class Auction:
 
     @strawberry.field(description="SCHEDULED, OPEN, ENDED or SETTLED.")
     def phase(self) -> AuctionPhase:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
-        return _phase(self.view.model)
+        return auctions.phase_of(self.view.model, clock.now())
 
     @strawberry.field(description="Whether staff archived it (no more bids; every hold released).")
     def archived(self) -> bool:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -185,6 +186,30 @@ async def update_auction(actor: Actor, program_id: int, auction_id: int, **chang
         action = AuditAction.AUCTION_ARCHIVED if archiving else AuditAction.AUCTION_UPDATED
         await trail.changed(actor, action, auction, before)
     return auction
+
+
+class Phase(StrEnum):
+    """Where an auction stands, as members and staff read it."""
+
+    SCHEDULED = "SCHEDULED"
+    OPEN = "OPEN"
+    ENDED = "ENDED"  # past its end, waiting for the settling scan
+    SETTLED = "SETTLED"
+
+
+def phase_of(auction: Auction, now: datetime) -> Phase:
+    if auction.status == AuctionStatus.SETTLED:
+        return Phase.SETTLED
+    if now < auction.starts_at:
+        return Phase.SCHEDULED
+    return Phase.OPEN if now < auction.ends_at else Phase.ENDED
+
+
+def reserve_met(auction: Auction, standing: list[AuctionBid]) -> bool:
+    """Whether the highest standing bid reaches the reserve (always, without one)."""
+    if auction.reserve is None:
+        return True
+    return bool(standing) and max(bid.points for bid in standing) >= auction.reserve
 
 
 def is_open(auction: Auction, now: datetime) -> bool:
