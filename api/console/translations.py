@@ -355,10 +355,99 @@ FRENCH = {
     "PENDING": "En attente",
     "DELIVERED": "Remis",
     "FAILED": "Échoué",
+    # Earning rules
+    "Earning rules": "Règles de gain",
+    "New earning rule": "Nouvelle règle de gain",
+    "Edit earning rule": "Modifier la règle de gain",
+    "No earning rule yet.": "Aucune règle de gain pour l'instant.",
+    "No such earning rule.": "Cette règle de gain n'existe pas.",
+    "Show archived rules": "Afficher les règles archivées",
+    "Hide archived rules": "Masquer les règles archivées",
+    "Pages of earning rules": "Pages de règles de gain",
+    "Priority": "Priorité",
+    "What it gives": "Ce qu'elle donne",
+    "Applies to": "S'applique à",
+    "points per unit of currency": "points par unité de monnaie",
+    "Nothing below": "Rien en dessous de",
+    "Shown to members in their points breakdown.": (
+        "Montré aux membres dans le détail de leurs points."
+    ),
+    "Higher applies first, from -1000 to 1000.": (
+        "La plus haute s'applique d'abord, de -1000 à 1000."
+    ),
+    "Active from (UTC)": "Active à partir du (UTC)",
+    "Active until (UTC)": "Active jusqu'au (UTC)",
+    "Empty: already active. Required for a campaign.": (
+        "Vide : déjà active. Obligatoire pour une campagne."
+    ),
+    "Empty: no end. Required for a campaign.": "Vide : sans fin. Obligatoire pour une campagne.",
+    "Points per unit of currency": "Points par unité de monnaie",
+    "A decimal, such as 1 or 2.5.": "Un nombre décimal, comme 1 ou 2,5.",
+    "Rounding": "Arrondi",
+    "SKU": "Référence (SKU)",
+    "A SKU or a category, not both.": "Une référence ou une catégorie, pas les deux.",
+    "Category": "Catégorie",
+    "For a campaign: only lines of this category, or empty for all.": (
+        "Pour une campagne : seules les lignes de cette catégorie, ou vide pour toutes."
+    ),
+    "Multiplier": "Multiplicateur",
+    "A decimal above 0, at most 100. For a product: a multiplier or fixed points.": (
+        "Un nombre décimal au-dessus de 0, au plus 100. Pour un produit : un multiplicateur "
+        "ou des points fixes."
+    ),
+    "Fixed points": "Points fixes",
+    "For a product: per unit, instead of its base points.": (
+        "Pour un produit : par unité, à la place de ses points de base."
+    ),
+    "Minimum basket total": "Total minimum du panier",
+    "A purchase below this total earns nothing.": "Un achat sous ce total ne rapporte rien.",
+    "Only for the tier": "Seulement pour le niveau",
+    "Every member": "Tous les membres",
+    "A decimal number.": "Un nombre décimal.",
+    "A decimal number, such as 1.5.": "Un nombre décimal, comme 1,5.",
+    "Sample basket": "Panier d'essai",
+    "Preview the points this basket earns with the rule and without it, before saving.": (
+        "Voyez les points que ce panier rapporte avec la règle et sans elle, avant d'enregistrer."
+    ),
+    "Lines of the sample basket": "Lignes du panier d'essai",
+    "Line": "Ligne",
+    "line": "ligne",
+    "Quantity": "Quantité",
+    "Unit price": "Prix unitaire",
+    "Bought at (UTC)": "Acheté le (UTC)",
+    "Empty: now.": "Vide : maintenant.",
+    "Member's tier": "Niveau du membre",
+    "The member's first purchase": "Le premier achat du membre",
+    "Give at least one line.": "Donnez au moins une ligne.",
+    "Preview": "Aperçu",
+    "Without this rule": "Sans cette règle",
+    "With this rule": "Avec cette règle",
+    "Breakdown with this rule": "Détail avec cette règle",
+    "Rule": "Règle",
+    "this rule": "cette règle",
+    "No rule gives points to this basket.": "Aucune règle ne donne de points à ce panier.",
+    "BASE_RATE": "Taux de base",
+    "PRODUCT": "Produit ou catégorie",
+    "CAMPAIGN": "Campagne",
+    "FIRST_PURCHASE": "Bonus de premier achat",
+    "MINIMUM_BASKET": "Panier minimum",
+    "TIER": "Multiplicateur de niveau",
+    "FLOOR": "Vers le bas",
+    "HALF_UP": "Au plus proche",
+    "CEIL": "Vers le haut",
 }
 
 # Texts shown under a name of the API in English (a check's name, a role, a status).
 ENGLISH = {
+    "BASE_RATE": "Base rate",
+    "PRODUCT": "Product or category",
+    "CAMPAIGN": "Campaign",
+    "FIRST_PURCHASE": "First purchase bonus",
+    "MINIMUM_BASKET": "Minimum basket",
+    "TIER": "Tier multiplier",
+    "FLOOR": "Round down",
+    "HALF_UP": "Round to the nearest",
+    "CEIL": "Round up",
     "commitmentMatches": "The seed matches the commitment published at opening",
     "entryListHashMatches": "The entry list matches its published hash",
     "winnersMatch": "The recomputed winners are the published winners",
