@@ -104,3 +104,142 @@ async def test_an_analyst_reads_the_earning_rules_without_buttons_and_the_api_re
             headers=ORIGIN,
         )
         assert answer.status_code == 400 and "MANAGER" in answer.text, action
+
+
+async def test_a_manager_sells_a_vip_plan_with_field_errors_then_edits_and_archives_it(
+    http: httpx.AsyncClient,
+) -> None:
+    program = await new_program()
+    manager = await signed_in(http, program.slug, "MANAGER")
+    tier = {"name": "Gold", "rank": "1", "qualifyingThreshold": "1000", "earningMultiplier": "2"}
+    assert (await manager.post("/console/tiers/new", data=tier, headers=ORIGIN)).status_code == 303
+    form = await manager.get("/console/vip-plans/new")
+    tier_id = re.findall(r'<option value="(\d+)"[^>]*>Gold<', form.text)[0]
+    plan = {"name": "Gold for a year", "tierId": tier_id, "durationDays": "0", "price": "49.90"}
+    bad = await manager.post("/console/vip-plans/new", data=plan, headers=ORIGIN)
+    assert bad.status_code == 400
+    assert re.search(r'id="f-durationDays"[^>]*aria-invalid="true"', bad.text)
+    made = await manager.post(
+        "/console/vip-plans/new", data={**plan, "durationDays": "365"}, headers=ORIGIN
+    )
+    assert made.status_code == 303
+    listed = await manager.get("/console/vip-plans")
+    assert "Gold for a year" in listed.text and "€49.90" in listed.text
+    plan_id = re.findall(r'href="/console/vip-plans/(\d+)"', listed.text)[0]
+    assert 'value="365"' in (await manager.get(f"/console/vip-plans/{plan_id}")).text
+    changed = await manager.post(
+        f"/console/vip-plans/{plan_id}",
+        data={**plan, "name": "Gold for two years", "durationDays": "730"},
+        headers=ORIGIN,
+    )
+    assert changed.status_code == 303
+    assert "Gold for two years" in (await manager.get("/console/vip-plans")).text
+    assert (
+        await manager.post(f"/console/vip-plans/{plan_id}/archive", headers=ORIGIN)
+    ).status_code == 303
+    assert "No VIP plan yet." in (await manager.get("/console/vip-plans")).text
+    analyst = await signed_in(http, program.slug, "ANALYST")
+    page = await analyst.get("/console/vip-plans?archived=1")
+    assert "Gold for two years" in page.text and "New VIP plan" not in page.text
+    refused = await analyst.post(
+        "/console/vip-plans/new", data={**plan, "durationDays": "30"}, headers=ORIGIN
+    )
+    assert refused.status_code == 400 and "MANAGER" in refused.text
+
+
+async def test_a_manager_creates_a_badge_with_only_its_criteria_fields_edits_and_archives_it(
+    http: httpx.AsyncClient,
+) -> None:
+    program = await new_program()
+    manager = await signed_in(http, program.slug, "MANAGER")
+    form = await manager.get("/console/badges/new")
+    assert 'data-criteria="PRODUCT_QUANTITY"' in form.text  # the SKU shows for that kind only
+    badge = {
+        "name": "Coffee lover",
+        "criteria": "PRODUCT_QUANTITY",
+        "eventType": "PURCHASE_RECORDED",  # another kind's field: not sent
+        "sku": "LATTE",
+        "category": "coffee",
+        "thresholds.0": "5",
+        "thresholds.1": "20",
+        "points": "50",
+    }
+    both = await manager.post("/console/badges/new", data=badge, headers=ORIGIN)
+    assert both.status_code == 400 and 'id="e-sku"' in both.text
+    made = await manager.post("/console/badges/new", data={**badge, "category": ""}, headers=ORIGIN)
+    assert made.status_code == 303, made.text
+    listed = await manager.get("/console/badges")
+    assert "Coffee lover" in listed.text and "LATTE" in listed.text and "5 / 20" in listed.text
+    badge_id = re.findall(r'href="/console/badges/(\d+)"', listed.text)[0]
+    edit = await manager.get(f"/console/badges/{badge_id}")
+    assert 'value="20"' in edit.text
+    falling = await manager.post(
+        f"/console/badges/{badge_id}",
+        data={"name": "Coffee lover", "thresholds.0": "20", "thresholds.1": "5", "points": "50"},
+        headers=ORIGIN,
+    )
+    assert falling.status_code == 400 and 'id="e-thresholds"' in falling.text
+    changed = await manager.post(
+        f"/console/badges/{badge_id}",
+        data={"name": "Coffee fan", "thresholds.0": "3", "thresholds.1": "10", "points": "60"},
+        headers=ORIGIN,
+    )
+    assert changed.status_code == 303
+    assert "Coffee fan" in (await manager.get("/console/badges")).text
+    analyst = await signed_in(http, program.slug, "ANALYST")
+    page = await analyst.get("/console/badges")
+    assert (
+        "Coffee fan" in page.text and "New badge" not in page.text and "/archive" not in page.text
+    )
+    assert (
+        await manager.post(f"/console/badges/{badge_id}/archive", headers=ORIGIN)
+    ).status_code == 303
+    assert "No badge yet." in (await manager.get("/console/badges")).text
+
+
+async def test_a_manager_runs_a_collective_challenge_and_an_analyst_only_follows_it(
+    http: httpx.AsyncClient,
+) -> None:
+    program = await new_program()
+    manager = await signed_in(http, program.slug, "MANAGER")
+    challenge = {
+        "name": "A thousand coffees",
+        "kind": "COLLECTIVE",
+        "metric": "QUANTITY",
+        "enrolment": "AUTOMATIC",
+        "category": "coffee",
+        "target": "1000",
+        "startsAt": "2026-01-01T00:00",
+        "endsAt": "2025-12-01T00:00",
+        "rewardPoints": "20",
+    }
+    backwards = await manager.post("/console/challenges/new", data=challenge, headers=ORIGIN)
+    assert backwards.status_code == 400 and 'id="e-endsAt"' in backwards.text
+    made = await manager.post(
+        "/console/challenges/new",
+        data={**challenge, "endsAt": "2030-01-01T00:00"},
+        headers=ORIGIN,
+    )
+    assert made.status_code == 303, made.text
+    listed = await manager.get("/console/challenges")
+    assert "A thousand coffees" in listed.text and "Collective" in listed.text
+    assert 'aria-label="0 %"' in listed.text  # the community's way to the target
+    challenge_id = re.findall(r'href="/console/challenges/(\d+)"', listed.text)[0]
+    edit = await manager.get(f"/console/challenges/{challenge_id}")
+    assert 'value="1000"' in edit.text and "disabled" in edit.text
+    changed = await manager.post(
+        f"/console/challenges/{challenge_id}",
+        data={"name": "Two thousand coffees", "target": "2000", "rewardPoints": "20"},
+        headers=ORIGIN,
+    )
+    assert changed.status_code == 303
+    assert "Two thousand coffees" in (await manager.get("/console/challenges")).text
+    analyst = await signed_in(http, program.slug, "ANALYST")
+    page = await analyst.get("/console/challenges")
+    assert "Two thousand coffees" in page.text and "New challenge" not in page.text
+    refused = await analyst.post(f"/console/challenges/{challenge_id}/archive", headers=ORIGIN)
+    assert refused.status_code == 400 and "MANAGER" in refused.text
+    assert (
+        await manager.post(f"/console/challenges/{challenge_id}/archive", headers=ORIGIN)
+    ).status_code == 303
+    assert "No challenge yet." in (await manager.get("/console/challenges")).text
