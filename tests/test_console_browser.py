@@ -270,6 +270,7 @@ async def test_a_manager_prices_a_sample_basket_with_a_new_earning_rule_then_sav
         await page.get_by_role("link", name="Earning rules").click()
         # The program's base rate first: 10 points per euro.
         await page.get_by_role("link", name="New earning rule").click()
+        await expect(page.get_by_role("heading", name="New earning rule")).to_be_visible()
         await page.get_by_label("Name", exact=True).fill("Base")
         await page.get_by_label("Points per unit of currency").fill("10")
         await expect(page.get_by_label("Multiplier")).to_be_hidden()
@@ -279,6 +280,7 @@ async def test_a_manager_prices_a_sample_basket_with_a_new_earning_rule_then_sav
 
         # A coffee multiplier: only a product's fields show, and the basket is priced first.
         await page.get_by_role("link", name="New earning rule").click()
+        await expect(page.get_by_role("heading", name="New earning rule")).to_be_visible()
         await page.get_by_label("Name", exact=True).fill("Coffee x3")
         await page.get_by_label("Kind").select_option("PRODUCT")
         await expect(page.get_by_label("Points per unit of currency")).to_be_hidden()
@@ -309,8 +311,10 @@ async def test_a_manager_prices_a_sample_basket_with_a_new_earning_rule_then_sav
             ("Challenges", "New challenge", "challenges"),
         ):
             await page.get_by_role("link", name=link, exact=True).click()
+            await expect(page.get_by_role("heading", level=1, name=link)).to_be_visible()
             await checked.look(page, name)
             await page.get_by_role("link", name=new).click()
+            await expect(page.get_by_role("heading", level=1, name=new)).to_be_visible()
             await checked.look(page, f"{name}-form")
         await page.get_by_label("Kind").select_option("COLLECTIVE")
         await expect(page.get_by_text("Collective: when the community")).to_be_visible()
