@@ -5,6 +5,7 @@ connection is refused or ended."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -214,6 +215,42 @@ async def test_the_leaderboard_sends_the_members_rank_when_it_changes(
         assert ranks[-1]["me"] == {"rank": 1, "score": 65}
         assert [e["member"]["displayName"] for e in ranks[-1]["around"]] == ["Climber", "Leader"]
         assert len(ranks) <= 3 and ranks[-1]["eventId"] is not None
+
+
+async def test_every_follower_of_a_board_hears_its_own_rank_when_a_newcomer_overtakes_them(
+    gql: GraphQLClient, base_url: str
+) -> None:
+    # given three members on the points board, each following it on a connection of their own
+    program, till = await shop(gql)
+    followers = [await sign_up(gql, program, display_name=f"F{i}") for i in range(3)]
+    for i, follower in enumerate(followers):
+        total = f"{10 * (i + 1)}.00"
+        await till.mutate(
+            RECORD_PURCHASE, purchase_input(follower.id, lines=[("A", "c", 1, total)])
+        )
+    newcomer = await sign_up(gql, program)
+    async with contextlib.AsyncExitStack() as stack:
+        boards = []
+        for follower in followers:
+            live = await stack.enter_async_context(connected(base_url, follower.access_token))
+            boards.append(live.subscribe(LEADERBOARD_CHANGED, around=0))
+        firsts = [(await board.next())["leaderboardChanged"]["me"] for board in boards]
+        assert firsts == [
+            {"rank": 3, "score": 10},
+            {"rank": 2, "score": 20},
+            {"rank": 1, "score": 30},
+        ]
+        # when a newcomer's purchase takes them above all three
+        await till.mutate(
+            RECORD_PURCHASE, purchase_input(newcomer.id, lines=[("A", "c", 1, "99.00")])
+        )
+        # then each follower hears its own rank, one down (their reads made together)
+        moved = [(await board.next())["leaderboardChanged"]["me"] for board in boards]
+        assert moved == [
+            {"rank": 4, "score": 10},
+            {"rank": 3, "score": 20},
+            {"rank": 2, "score": 30},
+        ]
 
 
 async def test_refusals_at_connection_init_use_the_standard_close_codes(

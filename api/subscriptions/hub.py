@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
 import structlog
@@ -38,8 +38,11 @@ FOLLOW_TIMEOUT = 5.0
 POLL_SECONDS = 0.05
 # Shared readings kept (the latest of each key).
 MAX_READINGS = 10_000
+# How long a gathered reading waits for more of its kind before it runs (hub.gathered).
+GATHER_SECONDS = 0.005
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 
 class HubUnavailable(Exception):
@@ -66,11 +69,15 @@ class Hub:
         # message came before (its transaction had committed when it was published).
         self.sequence = 0
         self._readings: OrderedDict[Hashable, tuple[int, asyncio.Future[Any]]] = OrderedDict()
+        self._gathering: dict[Hashable, tuple[set[Any], asyncio.Future[Any]]] = {}
+        self._gatherers: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="live hub")
 
     async def stop(self) -> None:
+        for gatherer in list(self._gatherers):
+            gatherer.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -134,6 +141,46 @@ class Hub:
 
         future.add_done_callback(forget_failure)
         return await asyncio.shield(future)
+
+    async def gathered(
+        self,
+        key: Hashable,
+        item: K,
+        read: Callable[[frozenset[K]], Awaitable[Mapping[K, T]]],
+    ) -> T:
+        """`read(items)[item]`, read once for all the items asked under `key` within
+        GATHER_SECONDS (the same `key` means the same `read`): the subscriptions one message
+        wakes (the followers of one board) make one read of many instead of one read each."""
+        entry = self._gathering.get(key)
+        if entry is None:
+            entry = (set(), asyncio.get_running_loop().create_future())
+            self._gathering[key] = entry
+            task = asyncio.create_task(self._gather(key, entry[0], entry[1], read))
+            self._gatherers.add(task)
+            task.add_done_callback(self._gatherers.discard)
+        entry[0].add(item)
+        values: Mapping[K, T] = await asyncio.shield(entry[1])
+        return values[item]
+
+    async def _gather(
+        self,
+        key: Hashable,
+        items: set[Hashable],
+        future: asyncio.Future[Any],
+        read: Callable[[frozenset[Any]], Awaitable[Mapping[Any, Any]]],
+    ) -> None:
+        await asyncio.sleep(GATHER_SECONDS)
+        if (kept := self._gathering.get(key)) is not None and kept[1] is future:
+            del self._gathering[key]
+        # Its askers may all be gone (cancelled): a failure is theirs, never an unread one.
+        future.add_done_callback(lambda done: done.cancelled() or done.exception())
+        try:
+            future.set_result(await read(frozenset(items)))
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as error:  # handed to every asker, who maps it
+            future.set_exception(error)
 
     async def _run(self) -> None:
         pause = FIRST_PAUSE

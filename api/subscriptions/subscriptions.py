@@ -151,17 +151,19 @@ async def _values(
         except DomainError as error:
             raise _refusal(error) from None
         yield value
-        sent_at = time.monotonic()
+        # From the last reading, not the last message: a board that moves without moving this
+        # member's window is read once per interval, not once per purchase.
+        read_at = time.monotonic()
         while True:
             await feed.wait()
-            pause = sent_at + interval - time.monotonic()
+            pause = read_at + interval - time.monotonic()
             if pause > 0:
                 await asyncio.sleep(pause)
             event_id, sequence = feed.take()
+            read_at = time.monotonic()
             fresh = await hub.reading(key, sequence, read)
             if not same(fresh, value):
                 value = fresh
-                sent_at = time.monotonic()
                 yield dataclasses.replace(fresh, event_id=_event_id(event_id))  # type: ignore[type-var]  # a strawberry type: a dataclass with event_id
     finally:
         hub.unfollow(info.context.program_id, feed, member_id)
@@ -314,15 +316,15 @@ class Subscriptions:
         member_id, program_id = info.context.caller.member_id, info.context.program_id
         redis = info.context.services.redis
 
+        async def read_many(members: frozenset[int]) -> dict[int, leaderboards.BoardView]:
+            return await leaderboards.read_standings(
+                redis, program_id, board, leaderboards.Period(period), members, around=around
+            )
+
         async def read() -> LeaderboardChange:
-            view = await leaderboards.read_board(
-                redis,
-                program_id,
-                board,
-                leaderboards.Period(period),
-                first=0,
-                around=around,
-                member_id=member_id,
+            # The followers of this board in this process read together: one round trip.
+            view = await info.context.services.hub.gathered(
+                ("board", program_id, board, str(period), around), member_id, read_many
             )
             return LeaderboardChange(
                 board=board,

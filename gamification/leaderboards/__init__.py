@@ -32,7 +32,14 @@ from gamification.leaderboards.boards import (
 )
 from gamification.leaderboards.erasure import remove_member
 from gamification.leaderboards.feeds import BoardFeeds
-from gamification.leaderboards.reads import MAX_AROUND, MAX_FIRST, BoardView, Standing, read_board
+from gamification.leaderboards.reads import (
+    MAX_AROUND,
+    MAX_FIRST,
+    BoardView,
+    Standing,
+    read_board,
+    read_standings,
+)
 from gamification.leaderboards.rebuilds import (
     CATCH_UP,
     POINTS_KINDS,
@@ -93,6 +100,7 @@ __all__ = [
     "mark_stale",
     "periods_of",
     "read_board",
+    "read_standings",
     "rebuild",
     "rebuild_all",
     "rebuild_program",

@@ -8,7 +8,7 @@ from typing import Any
 
 from core.clock import clock
 from core.errors import ErrorCode, NotFound, ValidationFailed
-from core.redis import RedisClient, script
+from core.redis import RedisClient, ScriptCall, run_scripts, script
 from gamification.leaderboards.boards import (
     Period,
     Window,
@@ -77,6 +77,44 @@ async def read_board(
         me = Standing(int(rank) + 1, member_id, win.value(float(score)))
         near = _standings(win, _pairs(near_rows), int(low))
     return BoardView(top, me, near)
+
+
+async def read_standings(
+    redis: RedisClient,
+    program_id: int,
+    board: str,
+    period: Period,
+    member_ids: Iterable[int],
+    *,
+    around: int = 0,
+) -> dict[int, BoardView]:
+    """Each member's standing and `around` members either side, as `read_board` reads them
+    (no top), for many members at once: one check of the board and one Redis round trip (a
+    pipeline of the same script, a consistent snapshot for each member), where a read each
+    would cost a round trip each."""
+    check_board(board)
+    if not 0 <= around <= MAX_AROUND:
+        raise ValidationFailed(ErrorCode.INVALID_INPUT, f"around is 0 to {MAX_AROUND}.", "around")
+    if not await source_of(board).holds(program_id, board):
+        raise NotFound(
+            LeaderboardErrorCode.UNKNOWN_LEADERBOARD, f"This program has no board {board}.", "board"
+        )
+    kept = periods_of(board)
+    win = window(period if period in kept else kept[0], clock.now(), board)
+    key = board_key(program_id, board, win)
+    members = sorted(set(member_ids))
+    answers = await run_scripts(
+        redis, [ScriptCall(_READ, [key], ["0", str(m), str(around)]) for m in members]
+    )
+    views: dict[int, BoardView] = {}
+    for member_id, (_, rank, score, near_rows, low) in zip(members, answers, strict=True):
+        me: Standing | None = None
+        near: list[Standing] = []
+        if rank is not None and score is not None:
+            me = Standing(int(rank) + 1, member_id, win.value(float(score)))
+            near = _standings(win, _pairs(near_rows), int(low))
+        views[member_id] = BoardView([], me, near)
+    return views
 
 
 # KEYS: board. ARGV: first, member ('' for none), around. Returns {top, rank, score, near, low}
