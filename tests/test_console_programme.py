@@ -9,7 +9,8 @@ import re
 
 import httpx
 
-from tests.builders import new_program
+from gamification.points.models import EarningRuleKind
+from tests.builders import add_rule, new_program
 from tests.test_console import ORIGIN, signed_in
 
 
@@ -243,3 +244,19 @@ async def test_a_manager_runs_a_collective_challenge_and_an_analyst_only_follows
         await manager.post(f"/console/challenges/{challenge_id}/archive", headers=ORIGIN)
     ).status_code == 303
     assert "No challenge yet." in (await manager.get("/console/challenges")).text
+
+
+async def test_earning_rules_come_twenty_to_a_page(http: httpx.AsyncClient) -> None:
+    program = await new_program()
+    for number in range(21):
+        await add_rule(
+            program, name=f"Bonus {number:02}", kind=EarningRuleKind.FIRST_PURCHASE,
+            fixed_points=1, priority=100 - number,
+        )  # fmt: skip
+    analyst = await signed_in(http, program.slug, "ANALYST")
+    first = await analyst.get("/console/earning-rules")
+    assert "Bonus 19" in first.text and "Bonus 20" not in first.text
+    assert 'href="/console/earning-rules?page=2" rel="next"' in first.text
+    second = await analyst.get("/console/earning-rules?page=2")
+    assert "Bonus 20" in second.text and "Bonus 19" not in second.text
+    assert 'rel="next"' not in second.text

@@ -360,6 +360,25 @@ async def test_a_draft_is_refused_as_create_refuses_it_and_analysts_cannot_previ
         },
     )
     assert first["previewEarningRule"]["withRule"]["pointsEarned"] == 210 + 50
+    # as a member of a x2 tier: the tier multiplies the draft's points as the saved ones'
+    tier = await manager.mutate(
+        "mutation($input: CreateTierInput!) { createTier(input: $input) { tier { id } } }",
+        {"name": "Gold", "rank": 1, "earningMultiplier": "2"},
+    )
+    golden = await manager.query(
+        PREVIEW_RULE,
+        {
+            "rule": {
+                "name": "Coffee x3",
+                "kind": "PRODUCT",
+                "category": "coffee",
+                "multiplier": "3",
+            },
+            "basket": {**BASKET, "memberTierId": tier["tier"]["id"]},
+        },
+    )
+    assert golden["previewEarningRule"]["withoutRule"]["pointsEarned"] == 2 * 210
+    assert golden["previewEarningRule"]["withRule"]["pointsEarned"] == 2 * 390
     analyst = await staff_client(gql, program, "ANALYST")
     variables = {
         "rule": {"name": "z", "kind": "FIRST_PURCHASE", "fixedPoints": 5},

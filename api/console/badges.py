@@ -10,12 +10,11 @@ from typing import Any
 from starlette.responses import RedirectResponse, Response
 
 from api.console.forms import Form, local_time
-from api.console.membership_plans import page_of
+from api.console.paging import page_of
 from api.console.rendering import render
 from api.console.session import PATH, Visit, signed_in
 from api.console.webhooks import EVENT_TYPES
 
-PAGE_SIZE = 20
 LEVELS = 3
 CRITERIA = (
     "EVENT_COUNT",
@@ -59,14 +58,8 @@ async def badge_list(visit: Visit) -> Response:
     badges = await _badges(visit)
     if isinstance(badges, str):
         return render(visit, "error.html", 400, message=badges)
-    page = page_of(visit)
-    return render(
-        visit,
-        "badges.html",
-        badges=badges[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
-        page=page,
-        has_next=len(badges) > page * PAGE_SIZE,
-    )
+    page = page_of(visit.request, badges)
+    return render(visit, "badges.html", badges=page.items, page=page.number, has_next=page.has_next)
 
 
 def _variables(form: Form, visit: Visit, criteria: str, creating: bool) -> dict[str, Any]:

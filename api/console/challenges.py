@@ -12,11 +12,10 @@ from typing import Any
 from starlette.responses import RedirectResponse, Response
 
 from api.console.forms import Form, local_time
-from api.console.membership_plans import page_of
+from api.console.paging import page_of
 from api.console.rendering import render
 from api.console.session import PATH, Visit, signed_in
 
-PAGE_SIZE = 20
 KINDS = ("INDIVIDUAL", "COLLECTIVE")
 METRICS = ("PURCHASES", "SPEND", "QUANTITY", "POINTS_EARNED", "REFERRALS", "ACTIONS")
 ENROLMENTS = ("OPT_IN", "AUTOMATIC")
@@ -49,15 +48,14 @@ async def challenge_list(visit: Visit) -> Response:
     found = await _challenges(visit)
     if isinstance(found, str):
         return render(visit, "error.html", 400, message=found)
-    challenges, _badges = found
-    page = page_of(visit)
+    page = page_of(visit.request, found[0])
     return render(
         visit,
         "challenges.html",
-        challenges=challenges[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        challenges=page.items,
         share=share,
-        page=page,
-        has_next=len(challenges) > page * PAGE_SIZE,
+        page=page.number,
+        has_next=page.has_next,
     )
 
 

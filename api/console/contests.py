@@ -13,11 +13,11 @@ from typing import Any
 from starlette.responses import RedirectResponse, Response
 
 from api.console.forms import Form
+from api.console.paging import page_of
 from api.console.rendering import render
 from api.console.session import PATH, Visit, signed_in
 from gamification.games.draws import verify
 
-PAGE_SIZE = 20
 RECORD_PAGE = 10_000
 PRIZE_KINDS = ("POINTS", "PRIZE")
 FIELDS = (
@@ -38,18 +38,9 @@ async def contest_list(visit: Visit) -> Response:
     answer = await visit.run("ConsoleContests")
     if answer.errors:
         return render(visit, "error.html", 400, message=answer.message)
-    everything = answer.data["contests"]
-    try:
-        page = max(int(visit.request.query_params.get("page", "1")), 1)
-    except ValueError:
-        page = 1
-    shown = everything[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    page = page_of(visit.request, answer.data["contests"])
     return render(
-        visit,
-        "contests.html",
-        contests=shown,
-        page=page,
-        has_next=len(everything) > page * PAGE_SIZE,
+        visit, "contests.html", contests=page.items, page=page.number, has_next=page.has_next
     )
 
 

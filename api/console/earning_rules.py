@@ -15,10 +15,10 @@ from typing import Any
 from starlette.responses import RedirectResponse, Response
 
 from api.console.forms import Form, local_time
+from api.console.paging import page_of
 from api.console.rendering import render
 from api.console.session import PATH, Visit, signed_in
 
-PAGE_SIZE = 20
 SAMPLE_LINES = 3
 KINDS = ("BASE_RATE", "PRODUCT", "CAMPAIGN", "FIRST_PURCHASE", "MINIMUM_BASKET")
 ROUNDINGS = ("FLOOR", "HALF_UP", "CEIL")
@@ -61,18 +61,15 @@ async def rule_list(visit: Visit) -> Response:
     if isinstance(found, str):
         return render(visit, "error.html", 400, message=found)
     rules, tiers = found
-    try:
-        page = max(int(params.get("page", "1")), 1)
-    except ValueError:
-        page = 1
+    page = page_of(visit.request, rules)
     return render(
         visit,
         "earning_rules.html",
-        rules=rules[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        rules=page.items,
         tier_names={tier["id"]: tier["name"] for tier in tiers},
         archived=archived,
-        page=page,
-        has_next=len(rules) > page * PAGE_SIZE,
+        page=page.number,
+        has_next=page.has_next,
     )
 
 

@@ -9,10 +9,10 @@ from typing import Any
 from starlette.responses import RedirectResponse, Response
 
 from api.console.forms import Form
+from api.console.paging import page_of
 from api.console.rendering import render
 from api.console.session import PATH, Visit, signed_in
 
-PAGE_SIZE = 20
 FIELDS = ("name", "tierId", "durationDays", "price")
 
 
@@ -23,13 +23,6 @@ async def _plans(visit: Visit, archived: bool) -> tuple[list[dict[str, Any]], li
     return answer.data["membershipPlans"], answer.data["tiers"]
 
 
-def page_of(visit: Visit) -> int:
-    try:
-        return max(int(visit.request.query_params.get("page", "1")), 1)
-    except ValueError:
-        return 1
-
-
 @signed_in
 async def plan_list(visit: Visit) -> Response:
     archived = visit.request.query_params.get("archived") == "1"
@@ -37,15 +30,15 @@ async def plan_list(visit: Visit) -> Response:
     if isinstance(found, str):
         return render(visit, "error.html", 400, message=found)
     plans, tiers = found
-    page = page_of(visit)
+    page = page_of(visit.request, plans)
     return render(
         visit,
         "membership_plans.html",
-        plans=plans[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        plans=page.items,
         tier_names={tier["id"]: tier["name"] for tier in tiers},
         archived=archived,
-        page=page,
-        has_next=len(plans) > page * PAGE_SIZE,
+        page=page.number,
+        has_next=page.has_next,
     )
 
 

@@ -224,19 +224,24 @@ RULE_FIELDS = (
 )
 
 
-async def draft_rule(program_id: int, **values: Any) -> EarningRule:
-    """The rule `create_rule` would save with `values`, validated as it validates (its name
-    free in the program included), and not saved."""
+async def _new_rule(program_id: int, values: dict[str, Any]) -> EarningRule:
     rule = EarningRule(program_id=program_id, created_at=clock.now())
     rule.rounding = Rounding.FLOOR
     rule.priority = 0
     await _apply(rule, values)
+    return rule
+
+
+async def draft_rule(program_id: int, **values: Any) -> EarningRule:
+    """The rule `create_rule` would save with `values`, validated as it validates (its name
+    free in the program included: `unique_name` makes the same check), and not saved."""
+    rule = await _new_rule(program_id, values)
     await refuse_taken(EarningRule, program_id, rule.name, what="earning rule")
     return rule
 
 
 async def create_rule(actor: Actor, program_id: int, **values: Any) -> EarningRule:
-    rule = await draft_rule(program_id, **values)
+    rule = await _new_rule(program_id, values)
     async with unique_name(EarningRule, program_id, rule.name, what="earning rule"):
         await rule.save()
         await trail.created(actor, AuditAction.EARNING_RULE_CREATED, rule)
