@@ -96,6 +96,8 @@ async def test_a_wrong_password_is_shown_and_a_right_one_opens_the_dashboard(
     assert answer.status_code == 303
     cookie = answer.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/console" in cookie
+    # Plain HTTP in development and test: Secure only in production (test_production_mode.py)
+    assert "Secure" not in cookie
     dashboard = await browser.get("/console/")
     assert dashboard.status_code == 200
     assert "Key figures" in dashboard.text and email in dashboard.text
