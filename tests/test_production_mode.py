@@ -88,4 +88,3 @@ async def test_an_unexpected_failure_is_masked_and_coded(gql: GraphQLClient) -> 
     assert error["message"] == "Unexpected error."
     assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
     assert "refresh_token" not in str(body)
-

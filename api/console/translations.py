@@ -245,6 +245,34 @@ FRENCH = {
     "Value of one point in the program's currency": "Valeur d'un point dans la devise du programme",
     "Such as 0.01; it prices the liability.": "Par exemple 0.01 ; elle chiffre le passif.",
     "Tiers are reached by": "Les niveaux s'atteignent par",
+    "Whole numbers of days separated by commas.": (
+        "Des nombres entiers de jours séparés par des virgules."
+    ),
+    "Days before expiry members are reminded": (
+        "Jours avant l'expiration où les membres sont prévenus"
+    ),
+    "Such as 30, 7. Empty: the default (30, 7); a dash (-): no reminders.": (
+        "Par exemple 30, 7. Vide : la valeur par défaut (30, 7) ; un tiret (-) : aucun rappel."
+    ),
+    "Days over which tier qualification counts": (
+        "Jours sur lesquels la qualification au niveau se compte"
+    ),
+    "Empty: the default (365).": "Vide : la valeur par défaut (365).",
+    "Days between tier reviews": "Jours entre deux révisions de niveau",
+    "Empty: the qualification window.": "Vide : la fenêtre de qualification.",
+    "A member who no longer qualifies keeps the tier one more period": (
+        "Un membre qui ne se qualifie plus garde son niveau une période de plus"
+    ),
+    "Smallest purchase that qualifies a referral": "Plus petit achat qui valide un parrainage",
+    "Days the friend has to make that purchase": "Jours dont le filleul dispose pour cet achat",
+    "Empty: the default (30).": "Vide : la valeur par défaut (30).",
+    "Days after signing up a friend's code may still be entered": (
+        "Jours après l'inscription pendant lesquels le code d'un ami peut encore être saisi"
+    ),
+    "Empty: the default (7).": "Vide : la valeur par défaut (7).",
+    "Days during which a refund takes a referral back": (
+        "Jours pendant lesquels un remboursement annule un parrainage"
+    ),
     "Points for the referrer": "Points pour le parrain",
     "Points for the friend referred": "Points pour le filleul",
     "Referrals rewarded per month (at most)": "Parrainages récompensés par mois (au plus)",
