@@ -366,6 +366,79 @@ FRENCH = {
     "Pages of plays": "Pages de parties",
     "Moment": "Instant",
     "Claimed": "Réclamé",
+    # Game, auction and action forms
+    "New game": "Nouveau jeu",
+    "Edit game": "Modifier le jeu",
+    "Pages of games": "Pages de jeux",
+    "Starts (UTC)": "Début (UTC)",
+    "Ends (UTC)": "Fin (UTC)",
+    "Play cost in points": "Coût d'une partie en points",
+    "0: free to play.": "0 : partie gratuite.",
+    "How plays win": "Comment une partie gagne",
+    "Odds of a win per play": "Chances de gagner par partie",
+    "Above 0, at most 1, such as 0.05.": "Plus de 0, au plus 1, par exemple 0.05.",
+    "Plays per member per day (at most)": "Parties par membre et par jour (au plus)",
+    "Plays per member in all (at most)": "Parties par membre en tout (au plus)",
+    "Lowest tier that may play": "Niveau minimum pour jouer",
+    "Badge a member must hold": "Badge que le membre doit avoir",
+    "Everyone": "Tout le monde",
+    "None": "Aucun",
+    "The times, the mode, the play cost and the prizes are fixed once the game is created.": (
+        "Les dates, le mode, le coût d'une partie et les lots sont fixés à la création du jeu."
+    ),
+    "Fill in one line per prize; a line without a name is left out.": (
+        "Remplissez une ligne par lot ; une ligne sans nom est ignorée."
+    ),
+    "A reward of the catalog": "Une récompense du catalogue",
+    "Points per unit": "Points par unité",
+    "Reward": "Récompense",
+    "New auction": "Nouvelle enchère",
+    "Edit auction": "Modifier l'enchère",
+    "Pages of auctions": "Pages d'enchères",
+    "Empty: the auction's name.": "Vide : le nom de l'enchère.",
+    "Units offered": "Unités proposées",
+    "The highest bids win, one unit each.": (
+        "Les offres les plus hautes gagnent, une unité chacune."
+    ),
+    "Bids open (UTC)": "Ouverture des offres (UTC)",
+    "Bids close (UTC)": "Clôture des offres (UTC)",
+    "Lowest first bid in points": "Première offre minimale en points",
+    "Least raise in points": "Surenchère minimale en points",
+    "Reserve in points": "Prix de réserve en points",
+    "Empty: no reserve. Below it, the prize is not given.": (
+        "Vide : pas de réserve. En dessous, le lot n'est pas attribué."
+    ),
+    "Anti-sniping: minutes a late bid adds": (
+        "Anti-dernière seconde : minutes ajoutées par une offre tardive"
+    ),
+    "A bid this close to the end pushes it back by as much; 0: never.": (
+        "Une offre aussi proche de la fin la repousse d'autant ; 0 : jamais."
+    ),
+    "Lowest tier that may bid": "Niveau minimum pour enchérir",
+    "The prize, the times, the bids and the reserve are fixed once the auction is created.": (
+        "Le lot, les dates, les offres et la réserve sont fixés à la création de l'enchère."
+    ),
+    "New action": "Nouvelle action",
+    "Edit action": "Modifier l'action",
+    "Pages of actions": "Pages d'actions",
+    "How integrations name it: letters, digits, - or _.": (
+        "Le nom que lui donnent les intégrations : lettres, chiffres, - ou _."
+    ),
+    "Points each time": "Points à chaque fois",
+    "Per member per day (at most)": "Par membre et par jour (au plus)",
+    "Per member per week (at most)": "Par membre et par semaine (au plus)",
+    "Per member in all (at most)": "Par membre en tout (au plus)",
+    "Minutes between two": "Minutes entre deux",
+    "Lowest tier it counts for": "Niveau minimum pour lequel elle compte",
+    "From (UTC)": "À partir du (UTC)",
+    "Empty: always.": "Vide : toujours.",
+    "Until (UTC)": "Jusqu'au (UTC)",
+    "Empty: no end.": "Vide : sans fin.",
+    "Members report it themselves": "Les membres la déclarent eux-mêmes",
+    "Check-in code members give": "Code de passage que donnent les membres",
+    "4 to 40 characters, as shown in the shop. Empty: none.": (
+        "4 à 40 caractères, tel qu'affiché en boutique. Vide : aucun."
+    ),
     "Webhooks": "Webhooks",
     "The signing secret, shown this once: copy it now.": (
         "Le secret de signature, affiché cette seule fois : copiez-le maintenant."
