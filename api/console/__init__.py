@@ -62,6 +62,7 @@ def routes() -> list[BaseRoute]:
                 Route("/contests/{id}", contests.contest_page, methods=get),
                 Route("/contests/{id}/edit", contests.edit_contest, methods=both),
                 Route("/contests/{id}/status", contests.contest_status, methods=get),
+                Route("/contests/{id}/draw.json", contests.draw_record, methods=get),
                 Route("/contests/{id}/{action}", contests.contest_action, methods=post),
                 Route("/report.csv", dashboard.report_csv, methods=get),
                 Route("/segments", segments.segment_page, methods=get),

@@ -366,6 +366,21 @@ FRENCH = {
     "Pages of plays": "Pages de parties",
     "Moment": "Instant",
     "Claimed": "Réclamé",
+    # Contest prizes, eligibility and public record
+    "Download the public record (JSON)": "Télécharger le registre public (JSON)",
+    "Drawn in this order: the first line's winners are drawn first.": (
+        "Tirés dans cet ordre : les gagnants de la première ligne sont tirés en premier."
+    ),
+    "Entries bought (weight)": "Participations achetées (poids)",
+    "Entry list hash": "Empreinte de la liste des participations",
+    "Lowest tier that may enter": "Niveau minimum pour participer",
+    "One member may win several prizes": "Un membre peut gagner plusieurs lots",
+    "Public record": "Registre public",
+    "What anyone can read from the API: the seed, the entries and the winners.": (
+        "Ce que chacun peut lire dans l'API : la graine, les participations et les gagnants."
+    ),
+    "To check it elsewhere:": "Pour le vérifier ailleurs :",
+    "a reward of the catalog": "une récompense du catalogue",
     # Game, auction and action forms
     "New game": "Nouveau jeu",
     "Edit game": "Modifier le jeu",
