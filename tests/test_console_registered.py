@@ -29,5 +29,16 @@ async def test_the_console_runs_on_its_registered_documents_only(
     assert done.returncode == 0, done.stderr
     browser = httpx.AsyncClient(transport=http._transport, base_url="http://testserver")
     assert (await browser.post("/console/sign-in", data=form, headers=ORIGIN)).status_code == 303
-    for path in ("/console/", "/console/members", "/console/rewards", "/console/contests"):
+    for path in (
+        "/console/",
+        "/console/members",
+        "/console/rewards",
+        "/console/contests",
+        "/console/contests/new",
+        "/console/games/new",
+        "/console/auctions/new",
+        "/console/actions/new",
+        "/console/settings",
+        "/console/live-token",
+    ):
         assert (await browser.get(path)).status_code == 200, path

@@ -65,6 +65,7 @@ def routes() -> list[BaseRoute]:
                 Route("/contests/{id}/draw.json", contests.draw_record, methods=get),
                 Route("/contests/{id}/{action}", contests.contest_action, methods=post),
                 Route("/report.csv", dashboard.report_csv, methods=get),
+                Route("/live-token", dashboard.live_token, methods=get),
                 Route("/segments", segments.segment_page, methods=get),
                 Route("/segments/status", segments.segment_status, methods=get),
                 Route("/segments/compute", segments.compute, methods=post),

@@ -65,6 +65,14 @@ FRENCH = {
     "Game plays": "Parties jouées",
     "Contest entries": "Participations aux concours",
     "Prizes won": "Lots gagnés",
+    "Live activity": "Activité en direct",
+    "The live feed needs scripts.": "Le direct a besoin des scripts.",
+    "Events appear here as they happen.": (
+        "Les événements s'affichent ici à mesure qu'ils arrivent."
+    ),
+    "Connecting…": "Connexion…",
+    "Live: new events appear first.": "En direct : les nouveaux événements s'affichent en premier.",
+    "Disconnected; trying again shortly.": "Déconnecté ; nouvel essai dans un instant.",
     # Members
     "Search (name or email)": "Recherche (nom ou e-mail)",
     "Tier": "Niveau",
