@@ -119,7 +119,7 @@ async def edit_contest(visit: Visit) -> Response:
             "name": contest["name"],
             "maxEntriesPerMember": str(contest["maxEntriesPerMember"]),
         }
-        return _form_page(visit, Form(values), contest_id, Choices([], [], []))
+        return _form_page(visit, Form(values), contest_id, Choices([], [], [], []))
     form = Form(await visit.request.form())
     cap = form.integer("maxEntriesPerMember", visit.texts("A whole number."))
     if not form.errors:
@@ -128,7 +128,7 @@ async def edit_contest(visit: Visit) -> Response:
         form.take(answer.payload("updateContest")["errors"], ("name", "maxEntriesPerMember"))
         if not form.errors:
             return RedirectResponse(f"{PATH}/contests/{contest_id}", status_code=303)
-    return _form_page(visit, form, contest_id, Choices([], [], []), 400)
+    return _form_page(visit, form, contest_id, Choices([], [], [], []), 400)
 
 
 async def _contest_page(visit: Visit, contest_id: str, status: int = 200, **extra: Any) -> Response:

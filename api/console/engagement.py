@@ -144,7 +144,7 @@ async def new_auction(visit: Visit) -> Response:
 @signed_in
 async def edit_auction(visit: Visit) -> Response:
     auction_id = visit.request.path_params["id"]
-    choices = Choices([], [], [])
+    choices = Choices([], [], [], [])
     if visit.request.method == "GET":
         answer = await visit.run("ConsoleAuction", {"id": auction_id})
         if answer.errors:

@@ -175,6 +175,14 @@ FRENCH = {
     "EXPERIENCE": "Expérience",
     "VOUCHER": "Bon d'achat",
     "DONATION": "Don",
+    "Image address (https://…)": "Adresse de l'image (https://…)",
+    "Limit per member per period": "Limite par membre et par période",
+    "Give both or neither.": "Donnez les deux ou aucun.",
+    "The period, in days (rolling)": "La période, en jours (glissante)",
+    "Lowest tier that may redeem": "Niveau minimum pour échanger",
+    "An expired code gives its points and its unit back": (
+        "Un code expiré rend ses points et son unité"
+    ),
     # Contests
     "New contest": "Nouveau jeu-concours",
     "Edit contest": "Modifier le jeu-concours",
