@@ -70,6 +70,7 @@ def routes() -> list[BaseRoute]:
                 Route("/segments/status", segments.segment_status, methods=get),
                 Route("/segments/compute", segments.compute, methods=post),
                 Route("/leaderboards", leaderboards.leaderboard, methods=get),
+                Route("/ambassadors", leaderboards.ambassadors, methods=get),
                 Route("/settings", program_settings.program_settings, methods=both),
                 Route("/staff", staff_users.staff_list, methods=get),
                 Route("/staff/new", staff_users.create_staff, methods=post),

@@ -382,6 +382,16 @@ FRENCH = {
     "Pages of plays": "Pages de parties",
     "Moment": "Instant",
     "Claimed": "Réclamé",
+    # Ambassadors
+    "Ambassadors": "Ambassadeurs",
+    "Ambassadors: referral counts of each referrer": (
+        "Ambassadeurs : les parrainages de chaque parrain"
+    ),
+    "Friends referred": "Filleuls",
+    "Referrals qualified": "Parrainages validés",
+    "Qualified share": "Part validée",
+    "Points earned by referring": "Points gagnés en parrainant",
+    "Nobody has referred a friend yet.": "Personne n'a encore parrainé d'ami.",
     # Contest prizes, eligibility and public record
     "Download the public record (JSON)": "Télécharger le registre public (JSON)",
     "Drawn in this order: the first line's winners are drawn first.": (
