@@ -39,6 +39,7 @@ from api.programs.mutations import ProgramMutations
 from api.programs.queries import ProgramQueries
 from api.purchases.mutations import PurchaseMutations, PurchaseQueries
 from api.referrals.mutations import ReferralMutations
+from api.referrals.queries import ReferralQueries
 from api.reports.queries import ReportQueries
 from api.reports.segments import SegmentMutations, SegmentQueries
 from api.rewards.mutations import RewardMutations
@@ -72,6 +73,7 @@ class Query(
     TierQueries,
     EarningRuleQueries,
     SegmentQueries,
+    ReferralQueries,
     BadgeQueries,
     ChallengeQueries,
     WebhookQueries,

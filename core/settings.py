@@ -159,6 +159,11 @@ class Settings(BaseSettings):
         return self.environment != "production"
 
     @property
+    def secure_cookies(self) -> bool:
+        """Whether browser cookies (the console's session) are sent over HTTPS only."""
+        return self.environment not in ("development", "test")
+
+    @property
     def mask_errors(self) -> bool:
         return self.environment == "production"
 

@@ -128,6 +128,7 @@ ACCESS: dict[str, set[str]] = {
     "leaderboard": AUTHENTICATED,
     "programReport": ANALYST,
     "segments": ANALYST,
+    "ambassadors": ANALYST,
     "computeSegments": MANAGER,
     # badges and challenges
     "badges": AUTHENTICATED,

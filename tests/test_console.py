@@ -96,6 +96,8 @@ async def test_a_wrong_password_is_shown_and_a_right_one_opens_the_dashboard(
     assert answer.status_code == 303
     cookie = answer.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/console" in cookie
+    # Plain HTTP in development and test: Secure only in production (test_production_mode.py)
+    assert "Secure" not in cookie
     dashboard = await browser.get("/console/")
     assert dashboard.status_code == 200
     assert "Key figures" in dashboard.text and email in dashboard.text
@@ -267,6 +269,42 @@ async def test_an_admin_changes_the_settings_with_errors_next_to_their_fields(
     page = await browser.get("/console/settings")
     assert 'value="400"' in page.text and 'value="0.02"' in page.text
     assert '<option value="SPEND" selected>' in page.text
+    # the tier window and review, grace, reminders and referral windows too
+    assert (
+        'id="f-expiryReminderDays" name="expiryReminderDays" type="text" value="30, 7"' in page.text
+    )
+    rest = {
+        "tierBasis": "SPEND",
+        "expiryReminderDays": "14, 3",
+        "tierWindowDays": "180",
+        "tierReviewDays": "90",
+        "tierGrace": "on",
+        "referralMinPurchase": "15.00",
+        "referralWindowDays": "45",
+        "referralApplyDays": "10",
+        "referralRefundWindowDays": "20",
+    }
+    bad = await browser.post(
+        "/console/settings", data={**rest, "expiryReminderDays": "14, 900"}, headers=ORIGIN
+    )
+    assert bad.status_code == 400
+    assert re.search(r'id="f-expiryReminderDays"[^>]*aria-invalid="true"', bad.text)
+    saved = await browser.post("/console/settings", data=rest, headers=ORIGIN)
+    assert saved.status_code == 303
+    page = (await browser.get("/console/settings")).text
+    for name in ("tierWindowDays", "tierReviewDays", "referralWindowDays", "referralApplyDays"):
+        assert f'name="{name}" type="number" value="{rest[name]}"' in page
+    assert 'value="14, 3"' in page and 'value="15.00"' in page
+    assert re.search(r'id="f-tierGrace"[^>]*checked', page)
+    # a dash: no reminders; unticked: no grace
+    saved = await browser.post(
+        "/console/settings",
+        data={**rest, "expiryReminderDays": "-", "tierGrace": ""},
+        headers=ORIGIN,
+    )
+    assert saved.status_code == 303
+    page = (await browser.get("/console/settings")).text
+    assert 'value="-"' in page and not re.search(r'id="f-tierGrace"[^>]*checked', page)
 
 
 async def test_an_admin_adds_a_staff_user_changes_their_role_and_archives_them(

@@ -38,6 +38,15 @@ async def test_the_demo_admin_signs_in_and_every_page_answers_and_the_demo_draw_
     games = await browser.get("/console/games")
     game_id = re.findall(r'href="/console/games/(\d+)"', games.text)[0]
     game = await browser.get(f"/console/games/{game_id}")
+    assert (await browser.get(f"/console/games/{game_id}/edit")).status_code == 200
+    # the demo's auctions, action types and ambassadors show, each with its edit form
+    for path, name in (("/console/auctions", "auctions"), ("/console/actions", "actions")):
+        listed = await browser.get(path)
+        found = re.findall(rf'href="/console/{name}/(\d+)"', listed.text)
+        assert listed.status_code == 200 and found, path
+        assert (await browser.get(f"/console/{name}/{found[0]}")).status_code == 200, path
+    ambassadors = await browser.get("/console/ambassadors")
+    assert ambassadors.status_code == 200 and "data-qualified>" in ambassadors.text
     assert game.status_code == 200 and "data-prizes-left" in game.text
     # the demo's rules, plans, badges and challenges, each with an edit form that opens
     for path, item in (

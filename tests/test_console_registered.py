@@ -29,8 +29,21 @@ async def test_the_console_runs_on_its_registered_documents_only(
     assert done.returncode == 0, done.stderr
     browser = httpx.AsyncClient(transport=http._transport, base_url="http://testserver")
     assert (await browser.post("/console/sign-in", data=form, headers=ORIGIN)).status_code == 303
-    pages = ("/console/", "/console/members", "/console/rewards", "/console/contests")
-    for path in (*pages, "/console/earning-rules", "/console/vip-plans", "/console/badges"):
+    for path in (
+        "/console/",
+        "/console/members",
+        "/console/rewards",
+        "/console/contests",
+        "/console/contests/new",
+        "/console/games/new",
+        "/console/auctions/new",
+        "/console/actions/new",
+        "/console/settings",
+        "/console/live-token",
+        "/console/earning-rules",
+        "/console/vip-plans",
+        "/console/badges",
+    ):
         assert (await browser.get(path)).status_code == 200, path
     # the preview of a rule not saved yet runs on its registered document too
     draft = {"name": "Base", "kind": "BASE_RATE", "pointsPerUnit": "1", "action": "preview"}

@@ -1,11 +1,14 @@
-"""In production: no GraphiQL, no introspection, and unexpected errors say nothing of the inside."""
+"""In production: no GraphiQL, no introspection, unexpected errors say nothing of the inside, and
+the console's cookies travel over HTTPS only."""
 
 from __future__ import annotations
 
 import httpx
 from tortoise import connections
 
-from tests.builders import new_program, sign_up, staff_client
+from gamification.accounts.staff import create_staff
+from gamification.audit import SYSTEM
+from tests.builders import PASSWORD, new_program, sign_up, staff_client, unique
 from tests.graphql import GraphQLClient
 
 SETTINGS_OVERRIDES = {"environment": "production"}
@@ -54,6 +57,21 @@ async def test_webhooks_cannot_target_a_private_network(gql: GraphQLClient) -> N
         CREATE_WEBHOOK, {"url": "https://93.184.216.34/hook", "eventTypes": ["POINTS_EARNED"]}
     )
     assert public["errors"] == []
+
+
+async def test_the_console_s_session_cookies_are_secure(http: httpx.AsyncClient) -> None:
+    program = await new_program()
+    email = f"{unique('admin')}@brand.example"
+    await create_staff(SYSTEM, program.slug, email, PASSWORD, "ADMIN")
+    answer = await http.post(
+        "/console/sign-in",
+        data={"program": program.slug, "email": email, "password": PASSWORD},
+        headers={"origin": "http://testserver"},
+    )
+    assert answer.status_code == 303
+    cookies = answer.headers.get_list("set-cookie")
+    assert {cookie.split("=")[0] for cookie in cookies} >= {"console_access", "console_refresh"}
+    assert all("; Secure" in cookie and "HttpOnly" in cookie for cookie in cookies), cookies
 
 
 # Last: it breaks the database under the app.

@@ -414,3 +414,70 @@ async def test_the_utc_migration_moves_times_stored_with_an_offset_to_their_inst
         "SELECT occurred_at FROM purchase WHERE external_id = ?", ["legacy-1"]
     )
     assert rows == [{"occurred_at": "2026-01-04 00:30:00+00:00"}]
+
+
+SERIES_OF_FULL_REPORTS = """
+query($from: DateTime!, $to: DateTime!, $interval: ReportInterval) {
+  programReport(from: $from, to: $to, interval: $interval) {
+    series {
+      start end membersTotal membersNew membersActive purchases revenue { amount currency }
+      averageBasket { amount currency } repeatPurchaseRate pointsIssued pointsRedeemed
+      pointsSpentOnGames pointsExpired pointsAdjusted pointsReversed pointsOutstanding
+      liability { amount currency } redemptionRate tierDistribution { tierId tierName members }
+      badgesAwarded challengesCompleted gamePlays prizesWon contestEntries referralsQualified
+    }
+  }
+}
+"""
+
+
+async def test_a_series_equals_the_report_of_each_of_its_intervals(gql: GraphQLClient) -> None:
+    # given members joining, buying (one refunded), redeeming, adjusted, playing and expiring
+    # points over ten weeks, and a member and points from before the period
+    program = await new_program(point_value="0.02")
+    await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=1)
+    till = await integration_client(gql, program)
+    manager = await staff_client(gql, program, "MANAGER")
+    with clock.frozen_at(JAN - timedelta(days=5)):
+        early = await sign_up(gql, program)
+        await give_points(early.id, 40)
+    for week in range(10):
+        day = JAN + timedelta(days=7 * week + week % 3)
+        with clock.frozen_at(day):
+            member = await sign_up(gql, program)
+            for n, buyer in enumerate((member, early)[: 1 + week % 2]):
+                basket = purchase_input(
+                    buyer.id, f"w{week}-{n}", [("S", "c", 1, f"{10 + week}.50")], occurred_at=day
+                )
+                assert (await till.mutate(RECORD_PURCHASE, basket))["errors"] == []
+            if week % 4 == 1:
+                await till.mutate(
+                    REFUND, {"externalId": f"w{week}-0", "refundId": f"r{week}", "amount": "3.00"}
+                )
+            if week % 3 == 0:
+                async with events.atomic():
+                    await ledger.spend(await Member.get(id=member.id), 5, LedgerKind.REDEEM)
+                await emit_event(
+                    GamePlayed(game_id=1, play_id=week, won=False), member.id, program.id
+                )
+            await manager.mutate(
+                ADJUST,
+                {
+                    "memberId": str(member.id),
+                    "delta": 2 + week,
+                    "reason": "fix",
+                    "idempotencyKey": f"k{week}",
+                },
+            )
+    analyst = await staff_client(gql, program, "ANALYST")
+    period = {"from": JAN.isoformat(), "to": (JAN + timedelta(days=75)).isoformat()}
+    for interval in ("DAY", "WEEK", "MONTH"):
+        # when the series is read in one request
+        series = (await analyst.query(SERIES_OF_FULL_REPORTS, {**period, "interval": interval}))[
+            "programReport"
+        ]["series"]
+        # then each interval is the report of that interval alone
+        assert sum(report["purchases"] for report in series) == 15
+        for report in series[:: 1 if interval != "DAY" else 9]:
+            alone = await analyst.query(FULL_REPORT, {"from": report["start"], "to": report["end"]})
+            assert alone["programReport"] == report, (interval, report["start"])

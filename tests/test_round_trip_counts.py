@@ -242,6 +242,7 @@ OTHER_LISTS = {
     "challenges": """query { challenges { id name participants communityProgress
         myProgress { value } } }""",
     "webhooks": "query { webhooks { id url eventTypes } }",
+    "ambassadors": "query { ambassadors(first: 100) { member { displayName } referred } }",
     "staffUsers": "query { staffUsers { id email role } }",
     "instantWinGames": GAMES,
     "contests": CONTESTS,
@@ -342,6 +343,14 @@ async def _add_items(field: str, program: Program, n: int) -> None:
             await action_types.create_action_type(
                 SYSTEM, program.id, code=name[:40].replace(" ", "-"), name=name, points=5
             )
+        elif field == "ambassadors":
+            from gamification.referrals.referrals import record_referral
+
+            referrer, referee = [
+                await register_member(program, f"{unique('r')}@example.com", "a long password", n)
+                for n in ("Ambassador", "Friend")
+            ]
+            await record_referral(program, referrer, referee)
         elif field == "contests":
             await contests.create_contest(
                 SYSTEM,

@@ -57,8 +57,8 @@ async def sign_in(request: Request) -> Response:
         if not payload["errors"]:
             response = RedirectResponse(_safe_next(values["next"]), status_code=303)
             tokens = Tokens(access=payload["accessToken"], refresh=payload["refreshToken"])
-            keep_session(response, tokens)
-            keep_choice(response, PROGRAM_COOKIE, values["program"])
+            keep_session(request, response, tokens)
+            keep_choice(request, response, PROGRAM_COOKIE, values["program"])
             return response
         for error in payload["errors"]:
             errors[error["field"] if error["field"] in ("program", "email") else None] = error[
@@ -74,7 +74,7 @@ async def sign_out(visit: Visit) -> Response:
     if refresh:
         await visit.run("ConsoleLogOut", {"token": refresh})
     response = RedirectResponse(PATH + "/sign-in", status_code=303)
-    forget_session(response)
+    forget_session(visit.request, response)
     visit.gateway.tokens.renewed = False
     return response
 
@@ -116,5 +116,5 @@ async def language(request: Request) -> Response:
     chosen = str(form.get("language", ""))
     response = RedirectResponse(_safe_next(str(form.get("next", ""))), status_code=303)
     if chosen in LANGUAGES:
-        keep_choice(response, LANGUAGE_COOKIE, chosen)
+        keep_choice(request, response, LANGUAGE_COOKIE, chosen)
     return response

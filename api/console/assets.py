@@ -1,6 +1,6 @@
-"""The console's files: its own stylesheet (static/), and htmx, the one npm package it uses,
-installed by `make` with `npm ci` from package-lock.json into node_modules/. Only the files
-named here are served; nothing comes from a CDN."""
+"""The console's files: its own stylesheet and the dashboard's live feed script (static/), and
+htmx, the one npm package it uses, installed by `make` with `npm ci` from package-lock.json into
+node_modules/. Only the files named here are served; nothing comes from a CDN."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ HERE = Path(__file__).parent
 PACKAGES = HERE / "node_modules"
 FILES = {
     "console.css": HERE / "static" / "console.css",
+    "live.js": HERE / "static" / "live.js",
     "htmx.min.js": PACKAGES / "htmx.org" / "dist" / "htmx.min.js",
 }
 

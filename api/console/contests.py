@@ -1,5 +1,7 @@
-"""Contests: the list (paged here: the API answers them all), create, rename or raise the cap,
-archive, draw now with its progress, and verify a drawn one.
+"""Contests: the list (paged here: the API answers them all), create (several prize lines, who may
+enter, whether one member may win twice), rename or raise the cap, archive, draw now with its
+progress, and for a drawn one its public record (as JSON, what `python -m api verify-draw`
+checks) and verify.
 
 Verifying fetches the contest's public record through the API, as any member could (its seed,
 entry list and winners), and reruns the published winner algorithm on it
@@ -10,26 +12,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from api.console.choices import Choices, choices_of
 from api.console.forms import Form
 from api.console.paging import page_of
+from api.console.prizes import ROWS, kind_options, prize_fields, read_prizes
 from api.console.rendering import render
 from api.console.session import PATH, Visit, signed_in
 from gamification.games.draws import verify
 
 RECORD_PAGE = 10_000
-PRIZE_KINDS = ("POINTS", "PRIZE")
 FIELDS = (
     "name",
     "opensAt",
     "closesAt",
     "entryCost",
     "maxEntriesPerMember",
-    "prizes.0.name",
-    "prizes.0.kind",
-    "prizes.0.quantity",
-    "prizes.0.points",
+    "minTierRank",
+    "requiredBadgeId",
+    "allowMultipleWins",
+    "prizes",
+    *prize_fields(),
 )
 
 
@@ -46,29 +50,40 @@ async def contest_list(visit: Visit) -> Response:
 
 def _create_variables(form: Form, visit: Visit) -> dict[str, Any]:
     whole = visit.texts("A whole number.")
-    kind = form.text("prizes.0.kind")
-    prize: dict[str, Any] = {
-        "name": form.text("prizes.0.name"),
-        "kind": kind if kind in PRIZE_KINDS else "PRIZE",
-        "quantity": form.integer("prizes.0.quantity", whole) or 0,
-    }
-    if prize["kind"] == "POINTS":
-        prize["points"] = form.integer("prizes.0.points", whole)
     return {
         "name": form.text("name"),
         "opensAt": form.time("opensAt") or "",
         "closesAt": form.time("closesAt") or "",
         "entryCost": form.integer("entryCost", whole) or 0,
         "maxEntriesPerMember": form.integer("maxEntriesPerMember", whole) or 1,
-        "prizes": [prize],
+        "minTierRank": form.integer("minTierRank", whole),
+        "requiredBadgeId": form.optional_text("requiredBadgeId"),
+        "allowMultipleWins": form.flag("allowMultipleWins"),
+        "prizes": read_prizes(form, visit),
     }
+
+
+def _form_page(
+    visit: Visit, form: Form, contest_id: str | None, choices: Choices, status: int = 200
+) -> Response:
+    return render(
+        visit,
+        "contest_form.html",
+        status,
+        form=form,
+        contest_id=contest_id,
+        choices=choices,
+        prize_rows=ROWS,
+        prize_kinds=kind_options(visit),
+    )
 
 
 @signed_in
 async def new_contest(visit: Visit) -> Response:
+    choices = await choices_of(visit)
     if visit.request.method == "GET":
         defaults = {"entryCost": "0", "maxEntriesPerMember": "1", "prizes.0.quantity": "1"}
-        return render(visit, "contest_form.html", form=Form(defaults), contest_id=None)
+        return _form_page(visit, Form(defaults), None, choices)
     form = Form(await visit.request.form())
     variables = _create_variables(form, visit)
     for name in ("opensAt", "closesAt"):
@@ -80,7 +95,7 @@ async def new_contest(visit: Visit) -> Response:
         form.take(payload["errors"], FIELDS)
         if not form.errors:
             return RedirectResponse(f"{PATH}/contests/{payload['contest']['id']}", status_code=303)
-    return render(visit, "contest_form.html", 400, form=form, contest_id=None)
+    return _form_page(visit, form, None, choices, 400)
 
 
 @signed_in
@@ -95,7 +110,7 @@ async def edit_contest(visit: Visit) -> Response:
             "name": contest["name"],
             "maxEntriesPerMember": str(contest["maxEntriesPerMember"]),
         }
-        return render(visit, "contest_form.html", form=Form(values), contest_id=contest_id)
+        return _form_page(visit, Form(values), contest_id, Choices([], [], [], []))
     form = Form(await visit.request.form())
     cap = form.integer("maxEntriesPerMember", visit.texts("A whole number."))
     if not form.errors:
@@ -104,7 +119,7 @@ async def edit_contest(visit: Visit) -> Response:
         form.take(answer.payload("updateContest")["errors"], ("name", "maxEntriesPerMember"))
         if not form.errors:
             return RedirectResponse(f"{PATH}/contests/{contest_id}", status_code=303)
-    return render(visit, "contest_form.html", 400, form=form, contest_id=contest_id)
+    return _form_page(visit, form, contest_id, Choices([], [], [], []), 400)
 
 
 async def _contest_page(visit: Visit, contest_id: str, status: int = 200, **extra: Any) -> Response:
@@ -160,6 +175,17 @@ async def contest_action(visit: Visit) -> Response:
         result = verify(record)
         return await _contest_page(visit, contest_id, checks=result)
     return render(visit, "error.html", 404, message=visit.texts("No such action."))
+
+
+@signed_in
+async def draw_record(visit: Visit) -> Response:
+    """A drawn contest's public record as a file, for `python -m api verify-draw` anywhere."""
+    contest_id = visit.request.path_params["id"]
+    record = await _record(visit, contest_id)
+    if isinstance(record, str):
+        return render(visit, "error.html", 400, message=record)
+    disposition = f'attachment; filename="contest-{contest_id}-draw.json"'
+    return JSONResponse(record, headers={"Content-Disposition": disposition})
 
 
 async def _record(visit: Visit, contest_id: str) -> dict[str, Any] | str:

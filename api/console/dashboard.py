@@ -1,5 +1,6 @@
 """The dashboard: programReport's KPIs over a chosen period, beside the period just before it,
-and charts of the period interval by interval."""
+charts of the period interval by interval, and a live feed of the program's events (the
+programActivity subscription, opened by static/live.js)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from api.console import charts
 from api.console.formats import Formats, amount
+from api.console.gateway import documents
 from api.console.rendering import render
 from api.console.session import Visit, signed_in
 from core.clock import clock
 
 DEFAULT_DAYS = 30
+LIVE_QUERY = documents()["ConsoleLive"].text
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ async def dashboard(visit: Visit) -> Response:
             charts=[],
             tiers=[],
             previous_start=previous_start,
+            live_query=LIVE_QUERY,
         )
     report, previous = answer.data["programReport"], answer.data["previous"]
     drawn = []
@@ -154,6 +158,17 @@ async def dashboard(visit: Visit) -> Response:
         tiers=tiers,
         width=charts.WIDTH,
         height=charts.HEIGHT,
+        live_query=LIVE_QUERY,
+    )
+
+
+@signed_in
+async def live_token(visit: Visit) -> Response:
+    """The session's access token for the live feed's socket (connection_init): the one thing
+    a page script reads of the session, fresh (ConsoleMe has just renewed it if it had to) and
+    short-lived; the refresh token stays in its HttpOnly cookie."""
+    return JSONResponse(
+        {"token": visit.gateway.tokens.access}, headers={"Cache-Control": "no-store"}
     )
 
 

@@ -63,11 +63,20 @@ class Form:
         """The API's errors, each on its input when the form has it, else over the form."""
         known = set(fields)
         for error in payload_errors:
-            where = error.get("field")
-            key = where if where in known else None
+            key = _known_field(error.get("field"), known)
             if key in self.errors:
                 continue
             self.errors[key] = str(error.get("message") or error.get("code"))
+
+
+def _known_field(where: str | None, known: set[str]) -> str | None:
+    """The form's input for an API field: itself, or the list it is an item of
+    (`expiryReminderDays.1`), else none."""
+    while where:
+        if where in known:
+            return where
+        where = where.rpartition(".")[0]
+    return None
 
 
 def local_time(value: str | None) -> str:

@@ -1,4 +1,5 @@
-"""Leaderboards: the top 20 of a board (points earned, referrals qualified) over a period."""
+"""Leaderboards: the top 20 of a board (points earned, referrals qualified) over a period; and the
+ambassadors, the top referrers with their referral counts."""
 
 from __future__ import annotations
 
@@ -28,3 +29,15 @@ async def leaderboard(visit: Visit) -> Response:
         boards=[(name, visit.texts(name)) for name in BOARDS],
         periods=[(name, visit.texts(name)) for name in PERIODS],
     )
+
+
+AMBASSADORS = 50
+
+
+@signed_in
+async def ambassadors(visit: Visit) -> Response:
+    """The referrers with the most qualified referrals: referred, qualified, points earned."""
+    answer = await visit.run("ConsoleAmbassadors", {"first": AMBASSADORS})
+    if answer.errors:
+        return render(visit, "error.html", 400, message=answer.message)
+    return render(visit, "ambassadors.html", ambassadors=answer.data["ambassadors"])

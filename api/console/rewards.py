@@ -1,6 +1,8 @@
 """The rewards catalog: the list (paged, archived ones on demand), create, edit and archive.
 The form shows the fields of the kind chosen: a donation's amount only for DONATION, a code's
-validity for the others (the stylesheet hides the rest, so it works without scripts)."""
+validity and what an expired code gives back for the others (the stylesheet hides the rest, so
+it works without scripts); the limits (ever, and per rolling period) and who may redeem (a
+minimum tier, a badge held)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 
 from starlette.responses import RedirectResponse, Response
 
+from api.console.choices import Choices, choices_of
 from api.console.forms import Form, local_time
 from api.console.rendering import render
 from api.console.session import PATH, Visit, signed_in
@@ -21,9 +24,15 @@ FIELDS = (
     "description",
     "stock",
     "limitPerMember",
+    "limitPerPeriod",
+    "limitPeriodDays",
     "startsAt",
     "endsAt",
+    "minimumTierId",
+    "requiredBadgeId",
+    "imageUrl",
     "redemptionValidityDays",
+    "refundOnExpiry",
     "donationAmount",
 )
 
@@ -59,13 +68,19 @@ def _variables(form: Form, visit: Visit, creating: bool) -> dict[str, Any]:
         "pointsCost": form.integer("pointsCost", whole),
         "description": form.text("description"),
         "limitPerMember": form.integer("limitPerMember", whole),
+        "limitPerPeriod": form.integer("limitPerPeriod", whole),
+        "limitPeriodDays": form.integer("limitPeriodDays", whole),
         "startsAt": form.time("startsAt"),
         "endsAt": form.time("endsAt"),
+        "minimumTierId": form.optional_text("minimumTierId"),
+        "requiredBadgeId": form.optional_text("requiredBadgeId"),
+        "imageUrl": form.optional_text("imageUrl"),
     }
     if kind == "DONATION":
         variables["donationAmount"] = form.optional_text("donationAmount")
     else:
         variables["redemptionValidityDays"] = form.integer("redemptionValidityDays", whole)
+        variables["refundOnExpiry"] = form.flag("refundOnExpiry")
     if creating:
         variables["stock"] = form.integer("stock", whole)
     if variables["pointsCost"] is None and "pointsCost" not in form.errors:
@@ -73,7 +88,9 @@ def _variables(form: Form, visit: Visit, creating: bool) -> dict[str, Any]:
     return variables
 
 
-def _form_page(visit: Visit, form: Form, reward_id: str | None, status: int = 200) -> Response:
+def _form_page(
+    visit: Visit, form: Form, reward_id: str | None, choices: Choices, status: int = 200
+) -> Response:
     return render(
         visit,
         "reward_form.html",
@@ -81,13 +98,15 @@ def _form_page(visit: Visit, form: Form, reward_id: str | None, status: int = 20
         form=form,
         reward_id=reward_id,
         kinds=[(kind, visit.texts(kind)) for kind in KINDS],
+        choices=choices,
     )
 
 
 @signed_in
 async def new_reward(visit: Visit) -> Response:
+    choices = await choices_of(visit)
     if visit.request.method == "GET":
-        return _form_page(visit, Form({"kind": "MERCHANDISE"}), None)
+        return _form_page(visit, Form({"kind": "MERCHANDISE"}), None, choices)
     form = Form(await visit.request.form())
     variables = _variables(form, visit, creating=True)
     if not form.errors:
@@ -96,12 +115,13 @@ async def new_reward(visit: Visit) -> Response:
         form.take(payload["errors"], FIELDS)
         if not form.errors:
             return RedirectResponse(f"{PATH}/rewards?created=1", status_code=303)
-    return _form_page(visit, form, None, 400)
+    return _form_page(visit, form, None, choices, 400)
 
 
 @signed_in
 async def edit_reward(visit: Visit) -> Response:
     reward_id = visit.request.path_params["id"]
+    choices = await choices_of(visit)
     if visit.request.method == "GET":
         answer = await visit.run("ConsoleReward", {"id": reward_id})
         if answer.errors:
@@ -110,7 +130,8 @@ async def edit_reward(visit: Visit) -> Response:
         values = {key: "" if reward.get(key) is None else str(reward[key]) for key in FIELDS}
         values["startsAt"] = local_time(reward["startsAt"])
         values["endsAt"] = local_time(reward["endsAt"])
-        return _form_page(visit, Form(values), reward_id)
+        values["refundOnExpiry"] = "on" if reward["refundOnExpiry"] else ""
+        return _form_page(visit, Form(values), reward_id, choices)
     form = Form(await visit.request.form())
     variables = _variables(form, visit, creating=False)
     if not form.errors:
@@ -120,7 +141,7 @@ async def edit_reward(visit: Visit) -> Response:
         form.take(answer.payload("updateReward")["errors"], FIELDS)
         if not form.errors:
             return RedirectResponse(f"{PATH}/rewards?updated=1", status_code=303)
-    return _form_page(visit, form, reward_id, 400)
+    return _form_page(visit, form, reward_id, choices, 400)
 
 
 @signed_in

@@ -64,9 +64,9 @@ class Visit:
         """Store the tokens the API renewed during the visit, or drop the ones it ended."""
         tokens = self.gateway.tokens
         if tokens.ended:
-            forget_session(response)
+            forget_session(self.request, response)
         elif tokens.renewed:
-            keep_session(response, tokens)
+            keep_session(self.request, response, tokens)
         return response
 
 
@@ -89,7 +89,15 @@ def visit_of(request: Request) -> Visit:
     return Visit(request, Gateway(request.app, address, tokens), language_of(request))
 
 
-def _cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
+def secure_cookies(request: Request) -> bool:
+    """Cookies go over HTTPS only outside development and test (which serve plain HTTP on
+    loopback); production is served over HTTPS, at the app or at a proxy in front of it."""
+    return bool(request.app.state.services.settings.secure_cookies)
+
+
+def _cookie(
+    request: Request, response: Response, name: str, value: str, max_age: int | None = None
+) -> None:
     response.set_cookie(
         name,
         value,
@@ -97,23 +105,24 @@ def _cookie(response: Response, name: str, value: str, max_age: int | None = Non
         path=PATH,
         httponly=True,
         samesite="strict",
-        secure=False,  # the console is served over whatever the API is; production is HTTPS
+        secure=secure_cookies(request),
     )
 
 
-def keep_session(response: Response, tokens: Tokens) -> None:
+def keep_session(request: Request, response: Response, tokens: Tokens) -> None:
     if tokens.access and tokens.refresh:
-        _cookie(response, ACCESS_COOKIE, tokens.access)
-        _cookie(response, REFRESH_COOKIE, tokens.refresh, max_age=30 * 24 * 3600)
+        _cookie(request, response, ACCESS_COOKIE, tokens.access)
+        _cookie(request, response, REFRESH_COOKIE, tokens.refresh, max_age=30 * 24 * 3600)
 
 
-def forget_session(response: Response) -> None:
-    response.delete_cookie(ACCESS_COOKIE, path=PATH)
-    response.delete_cookie(REFRESH_COOKIE, path=PATH)
+def forget_session(request: Request, response: Response) -> None:
+    secure = secure_cookies(request)
+    for name in (ACCESS_COOKIE, REFRESH_COOKIE):
+        response.delete_cookie(name, path=PATH, secure=secure, httponly=True, samesite="strict")
 
 
-def keep_choice(response: Response, name: str, value: str) -> None:
-    _cookie(response, name, value, max_age=365 * 24 * 3600)
+def keep_choice(request: Request, response: Response, name: str, value: str) -> None:
+    _cookie(request, response, name, value, max_age=365 * 24 * 3600)
 
 
 def check_origin(request: Request) -> None:
@@ -129,7 +138,7 @@ def check_origin(request: Request) -> None:
 def to_sign_in(request: Request) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     response = RedirectResponse(f"{PATH}/sign-in?next={quote(target)}", status_code=303)
-    forget_session(response)
+    forget_session(request, response)
     return response
 
 

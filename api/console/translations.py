@@ -65,6 +65,14 @@ FRENCH = {
     "Game plays": "Parties jouées",
     "Contest entries": "Participations aux concours",
     "Prizes won": "Lots gagnés",
+    "Live activity": "Activité en direct",
+    "The live feed needs scripts.": "Le direct a besoin des scripts.",
+    "Events appear here as they happen.": (
+        "Les événements s'affichent ici à mesure qu'ils arrivent."
+    ),
+    "Connecting…": "Connexion…",
+    "Live: new events appear first.": "En direct : les nouveaux événements s'affichent en premier.",
+    "Disconnected; trying again shortly.": "Déconnecté ; nouvel essai dans un instant.",
     # Members
     "Search (name or email)": "Recherche (nom ou e-mail)",
     "Tier": "Niveau",
@@ -167,6 +175,14 @@ FRENCH = {
     "EXPERIENCE": "Expérience",
     "VOUCHER": "Bon d'achat",
     "DONATION": "Don",
+    "Image address (https://…)": "Adresse de l'image (https://…)",
+    "Limit per member per period": "Limite par membre et par période",
+    "Give both or neither.": "Donnez les deux ou aucun.",
+    "The period, in days (rolling)": "La période, en jours (glissante)",
+    "Lowest tier that may redeem": "Niveau minimum pour échanger",
+    "An expired code gives its points and its unit back": (
+        "Un code expiré rend ses points et son unité"
+    ),
     # Contests
     "New contest": "Nouveau jeu-concours",
     "Edit contest": "Modifier le jeu-concours",
@@ -245,6 +261,34 @@ FRENCH = {
     "Value of one point in the program's currency": "Valeur d'un point dans la devise du programme",
     "Such as 0.01; it prices the liability.": "Par exemple 0.01 ; elle chiffre le passif.",
     "Tiers are reached by": "Les niveaux s'atteignent par",
+    "Whole numbers of days separated by commas.": (
+        "Des nombres entiers de jours séparés par des virgules."
+    ),
+    "Days before expiry members are reminded": (
+        "Jours avant l'expiration où les membres sont prévenus"
+    ),
+    "Such as 30, 7. Empty: the default (30, 7); a dash (-): no reminders.": (
+        "Par exemple 30, 7. Vide : la valeur par défaut (30, 7) ; un tiret (-) : aucun rappel."
+    ),
+    "Days over which tier qualification counts": (
+        "Jours sur lesquels la qualification au niveau se compte"
+    ),
+    "Empty: the default (365).": "Vide : la valeur par défaut (365).",
+    "Days between tier reviews": "Jours entre deux révisions de niveau",
+    "Empty: the qualification window.": "Vide : la fenêtre de qualification.",
+    "A member who no longer qualifies keeps the tier one more period": (
+        "Un membre qui ne se qualifie plus garde son niveau une période de plus"
+    ),
+    "Smallest purchase that qualifies a referral": "Plus petit achat qui valide un parrainage",
+    "Days the friend has to make that purchase": "Jours dont le filleul dispose pour cet achat",
+    "Empty: the default (30).": "Vide : la valeur par défaut (30).",
+    "Days after signing up a friend's code may still be entered": (
+        "Jours après l'inscription pendant lesquels le code d'un ami peut encore être saisi"
+    ),
+    "Empty: the default (7).": "Vide : la valeur par défaut (7).",
+    "Days during which a refund takes a referral back": (
+        "Jours pendant lesquels un remboursement annule un parrainage"
+    ),
     "Points for the referrer": "Points pour le parrain",
     "Points for the friend referred": "Points pour le filleul",
     "Referrals rewarded per month (at most)": "Parrainages récompensés par mois (au plus)",
@@ -338,6 +382,104 @@ FRENCH = {
     "Pages of plays": "Pages de parties",
     "Moment": "Instant",
     "Claimed": "Réclamé",
+    # Ambassadors
+    "Ambassadors": "Ambassadeurs",
+    "Ambassadors: referral counts of each referrer": (
+        "Ambassadeurs : les parrainages de chaque parrain"
+    ),
+    "Friends referred": "Filleuls",
+    "Referrals qualified": "Parrainages validés",
+    "Qualified share": "Part validée",
+    "Points earned by referring": "Points gagnés en parrainant",
+    "Nobody has referred a friend yet.": "Personne n'a encore parrainé d'ami.",
+    # Contest prizes, eligibility and public record
+    "Download the public record (JSON)": "Télécharger le registre public (JSON)",
+    "Drawn in this order: the first line's winners are drawn first.": (
+        "Tirés dans cet ordre : les gagnants de la première ligne sont tirés en premier."
+    ),
+    "Entries bought (weight)": "Participations achetées (poids)",
+    "Entry list hash": "Empreinte de la liste des participations",
+    "Lowest tier that may enter": "Niveau minimum pour participer",
+    "One member may win several prizes": "Un membre peut gagner plusieurs lots",
+    "Public record": "Registre public",
+    "What anyone can read from the API: the seed, the entries and the winners.": (
+        "Ce que chacun peut lire dans l'API : la graine, les participations et les gagnants."
+    ),
+    "To check it elsewhere:": "Pour le vérifier ailleurs :",
+    "a reward of the catalog": "une récompense du catalogue",
+    # Game, auction and action forms
+    "New game": "Nouveau jeu",
+    "Edit game": "Modifier le jeu",
+    "Pages of games": "Pages de jeux",
+    "Starts (UTC)": "Début (UTC)",
+    "Ends (UTC)": "Fin (UTC)",
+    "Play cost in points": "Coût d'une partie en points",
+    "0: free to play.": "0 : partie gratuite.",
+    "How plays win": "Comment une partie gagne",
+    "Odds of a win per play": "Chances de gagner par partie",
+    "Above 0, at most 1, such as 0.05.": "Plus de 0, au plus 1, par exemple 0.05.",
+    "Plays per member per day (at most)": "Parties par membre et par jour (au plus)",
+    "Plays per member in all (at most)": "Parties par membre en tout (au plus)",
+    "Lowest tier that may play": "Niveau minimum pour jouer",
+    "Badge a member must hold": "Badge que le membre doit avoir",
+    "Everyone": "Tout le monde",
+    "None": "Aucun",
+    "The times, the mode, the play cost and the prizes are fixed once the game is created.": (
+        "Les dates, le mode, le coût d'une partie et les lots sont fixés à la création du jeu."
+    ),
+    "Fill in one line per prize; a line without a name is left out.": (
+        "Remplissez une ligne par lot ; une ligne sans nom est ignorée."
+    ),
+    "A reward of the catalog": "Une récompense du catalogue",
+    "Points per unit": "Points par unité",
+    "Reward": "Récompense",
+    "New auction": "Nouvelle enchère",
+    "Edit auction": "Modifier l'enchère",
+    "Pages of auctions": "Pages d'enchères",
+    "Empty: the auction's name.": "Vide : le nom de l'enchère.",
+    "Units offered": "Unités proposées",
+    "The highest bids win, one unit each.": (
+        "Les offres les plus hautes gagnent, une unité chacune."
+    ),
+    "Bids open (UTC)": "Ouverture des offres (UTC)",
+    "Bids close (UTC)": "Clôture des offres (UTC)",
+    "Lowest first bid in points": "Première offre minimale en points",
+    "Least raise in points": "Surenchère minimale en points",
+    "Reserve in points": "Prix de réserve en points",
+    "Empty: no reserve. Below it, the prize is not given.": (
+        "Vide : pas de réserve. En dessous, le lot n'est pas attribué."
+    ),
+    "Anti-sniping: minutes a late bid adds": (
+        "Anti-dernière seconde : minutes ajoutées par une offre tardive"
+    ),
+    "A bid this close to the end pushes it back by as much; 0: never.": (
+        "Une offre aussi proche de la fin la repousse d'autant ; 0 : jamais."
+    ),
+    "Lowest tier that may bid": "Niveau minimum pour enchérir",
+    "The prize, the times, the bids and the reserve are fixed once the auction is created.": (
+        "Le lot, les dates, les offres et la réserve sont fixés à la création de l'enchère."
+    ),
+    "New action": "Nouvelle action",
+    "Edit action": "Modifier l'action",
+    "Pages of actions": "Pages d'actions",
+    "How integrations name it: letters, digits, - or _.": (
+        "Le nom que lui donnent les intégrations : lettres, chiffres, - ou _."
+    ),
+    "Points each time": "Points à chaque fois",
+    "Per member per day (at most)": "Par membre et par jour (au plus)",
+    "Per member per week (at most)": "Par membre et par semaine (au plus)",
+    "Per member in all (at most)": "Par membre en tout (au plus)",
+    "Minutes between two": "Minutes entre deux",
+    "Lowest tier it counts for": "Niveau minimum pour lequel elle compte",
+    "From (UTC)": "À partir du (UTC)",
+    "Empty: always.": "Vide : toujours.",
+    "Until (UTC)": "Jusqu'au (UTC)",
+    "Empty: no end.": "Vide : sans fin.",
+    "Members report it themselves": "Les membres la déclarent eux-mêmes",
+    "Check-in code members give": "Code de passage que donnent les membres",
+    "4 to 40 characters, as shown in the shop. Empty: none.": (
+        "4 à 40 caractères, tel qu'affiché en boutique. Vide : aucun."
+    ),
     "Webhooks": "Webhooks",
     "The signing secret, shown this once: copy it now.": (
         "Le secret de signature, affiché cette seule fois : copiez-le maintenant."

@@ -71,6 +71,14 @@ class ReferralStats:
     points_earned: int = strawberry.field(description="Points the member earned by referring.")
 
 
+@strawberry.type(description="A referrer's record in the program, for staff.")
+class Ambassador:
+    member: PublicMember = strawberry.field(description="The referrer.")
+    referred: int = strawberry.field(description="Friends they referred, in every status.")
+    qualified: int = strawberry.field(description="Referrals that qualified and paid.")
+    points_earned: int = strawberry.field(description="Points their qualified referrals paid.")
+
+
 @strawberry.input(description="A friend's referral code.")
 class ApplyReferralCodeInput:
     code: str = strawberry.field(description="The code (any case).")

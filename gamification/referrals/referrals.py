@@ -30,8 +30,8 @@ from decimal import Decimal
 from typing import Any
 
 import structlog
-from tortoise.expressions import F
-from tortoise.functions import Sum
+from tortoise.expressions import F, Q
+from tortoise.functions import Count, Sum
 
 from core.bulk import column
 from core.clock import clock
@@ -459,3 +459,40 @@ async def stats_of(referrer_id: int) -> ReferralStats:
         expired=counts[ReferralStatus.EXPIRED],
         points_earned=int(earned[0] or 0) if earned else 0,
     )
+
+
+@dataclass(frozen=True)
+class AmbassadorStats:
+    """A referrer's record: friends referred, those who qualified (and paid), and the points."""
+
+    member_id: int
+    referred: int
+    qualified: int
+    points_earned: int
+
+
+async def ambassadors(program_id: int, limit: int) -> list[AmbassadorStats]:
+    """The program's referrers with the most qualified referrals first (then the most
+    referred), from one grouped query."""
+    qualified = Q(status=ReferralStatus.QUALIFIED)
+    rows = (
+        await Referral.filter(program_id=program_id)
+        .annotate(
+            referred=Count("id"),
+            qualified=Count("id", _filter=qualified),
+            points=Sum("referrer_points", _filter=qualified),
+        )
+        .group_by("referrer_id")
+        .order_by("-qualified", "-referred", "referrer_id")
+        .limit(limit)
+        .values("referrer_id", "referred", "qualified", "points")
+    )
+    return [
+        AmbassadorStats(
+            member_id=row["referrer_id"],
+            referred=int(row["referred"]),
+            qualified=int(row["qualified"] or 0),
+            points_earned=int(row["points"] or 0),
+        )
+        for row in rows
+    ]
