@@ -638,7 +638,6 @@ FRENCH = {
     "Counts events from (UTC)": "Compte les événements à partir du (UTC)",
     "Counts events until (UTC)": "Compte les événements jusqu'au (UTC)",
     "Empty: no start.": "Vide : sans début.",
-    "Empty: no end.": "Vide : sans fin.",
     "EVENT_COUNT": "Nombre d'événements",
     "POINTS_EARNED": "Points gagnés",
     "PRODUCT_QUANTITY": "Quantité d'un produit",
@@ -667,8 +666,6 @@ FRENCH = {
         "Collectif : quand le total de la communauté atteint l'objectif, chaque contributeur "
         "est récompensé."
     ),
-    "Starts (UTC)": "Début (UTC)",
-    "Ends (UTC)": "Fin (UTC)",
     "Lowest tier rank that may take part": "Rang de niveau minimum pour participer",
     "Empty: everyone.": "Vide : tout le monde.",
     "Most participants": "Participants au plus",
