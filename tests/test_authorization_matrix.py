@@ -128,6 +128,10 @@ ACCESS: dict[str, set[str]] = {
     "programReport": ANALYST,
     "segments": ANALYST,
     "computeSegments": MANAGER,
+    "simulateCampaign": ANALYST,
+    "cancelSimulation": ANALYST,
+    "simulation": ANALYST,
+    "simulations": ANALYST,
     # badges and challenges
     "badges": AUTHENTICATED,
     "createBadge": MANAGER,

@@ -21,7 +21,7 @@ from gamification.accounts.models import StaffRole
 from gamification.points import earning_rules
 
 
-def _values(input: Any, names: tuple[str, ...]) -> dict[str, Any]:
+def rule_values(input: Any, names: tuple[str, ...]) -> dict[str, Any]:
     values = {}
     for name in names:
         value = getattr(input, name, strawberry.UNSET)
@@ -54,7 +54,9 @@ class EarningRuleMutations:
         ],
     ) -> EarningRulePayload:
         rule = await earning_rules.create_rule(
-            info.context.actor, info.context.program_id, **_values(input, earning_rules.RULE_FIELDS)
+            info.context.actor,
+            info.context.program_id,
+            **rule_values(input, earning_rules.RULE_FIELDS),
         )
         return EarningRulePayload(earning_rule=EarningRule.from_model(rule))
 
@@ -77,7 +79,7 @@ class EarningRuleMutations:
             info.context.actor,
             info.context.program_id,
             parse_id(input.rule_id, "ruleId"),
-            **_values(input, earning_rules.RULE_FIELDS),
+            **rule_values(input, earning_rules.RULE_FIELDS),
         )
         return EarningRulePayload(earning_rule=EarningRule.from_model(rule))
 
