@@ -159,6 +159,8 @@ CODE_DESCRIPTIONS = {
     "INVALID_DRAFT": "The simulation's draft names a rule or tier the program does not have live, "
     "has too many changes, or a tier change out of range; `field` names it inside the input.",
     "SIMULATION_FINISHED": "The simulation has already finished (done, failed or cancelled).",
+    "SIMULATION_NOT_DONE": "The simulation has no results yet (queued, running, cancelled or "
+    "failed): its CSV export waits for DONE.",
     # badges
     "INVALID_CRITERIA": "The badge's or challenge's criteria fields do not fit its kind or "
     "metric (thresholds, target, SKU or category).",

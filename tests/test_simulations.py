@@ -4,10 +4,13 @@ writing nothing but the simulation."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
 from tortoise import Tortoise
 
 from core.clock import clock
@@ -259,6 +262,35 @@ async def test_double_points_on_a_category_costs_exactly_its_extra(
     assert sum(s["pointsDifference"] for s in results["segments"]) == extra
     assert members  # the third member bought no coffee
     assert [s["segment"] for s in results["segments"]] == ["UNSCORED"]
+
+
+async def test_a_finished_simulation_exports_as_csv_to_its_program_only(
+    gql: GraphQLClient, http: httpx.AsyncClient, redis_url: str
+) -> None:
+    program = await _program()
+    await _shop(gql, program)
+    analyst = await staff_client(gql, program, "ANALYST")
+    simulation_id = await _simulate(
+        analyst,
+        rules=[{"name": "Cake x3", "kind": "PRODUCT", "category": "bakery", "multiplier": "3"}],
+    )
+    path = f"/exports/simulations/{simulation_id}.csv"
+    waiting = await http.get(path, headers={"Authorization": f"Bearer {analyst.token}"})
+    assert waiting.status_code == 409
+    assert waiting.json()["errors"][0]["extensions"]["code"] == "SIMULATION_NOT_DONE"
+    await run_burst_worker(redis_url)
+    response = await http.get(path, headers={"Authorization": f"Bearer {analyst.token}"})
+    assert response.status_code == 200
+    rows = {(r["section"], r["item"]): r for r in csv.DictReader(io.StringIO(response.text))}
+    results = await _results(analyst, simulation_id)
+    points = rows[("summary", "points")]
+    assert int(points["difference"]) == results["pointsDifference"] > 0
+    assert int(points["with"]) == results["pointsWith"]
+    assert int(rows[("category", "bakery")]["difference"]) == results["pointsDifference"]
+    assert rows[("sku", "CAKE")]["difference"] == points["difference"]
+    other = await staff_client(gql, await new_program(), "ADMIN")
+    hidden = await http.get(path, headers={"Authorization": f"Bearer {other.token}"})
+    assert hidden.status_code == 404
 
 
 async def test_lowering_a_tier_threshold_moves_members_up(
