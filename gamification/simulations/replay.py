@@ -30,6 +30,7 @@ What the report says (docs/simulations.md has the same text):
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ from gamification.reporting.models import MemberSegment
 from gamification.simulations.drafts import Engine
 
 BATCH_SIZE = 5_000
+MEMO_SIZE = 100_000
 TOP = 10
 UNSCORED = "UNSCORED"
 
@@ -94,7 +96,7 @@ class _Purchase:
     first: bool
     tier_id: int | None
     points_earned: int
-    lines: list[BasketLine]
+    lines: tuple[BasketLine, ...]
 
 
 def _time(value: Any) -> datetime:
@@ -123,17 +125,18 @@ async def purchases(
                     first=bool(row["first_purchase"]),
                     tier_id=row["tier_id"],
                     points_earned=int(row["points_earned"]),
-                    lines=[],
+                    lines=(),
                 )
                 batch.append(current)
             if row["sku"] is not None:
-                current.lines.append(
+                # Tuples: a basket is a key of the evaluation memo.
+                current.lines += (
                     BasketLine(
                         sku=row["sku"],
                         category=row["category"],
                         quantity=int(row["quantity"]),
                         unit_price=Decimal(str(row["unit_price"])),
-                    )
+                    ),
                 )
         last = batch[-1].id
         yield batch
@@ -164,6 +167,50 @@ def _active_in(rules: Sequence[Any], start: datetime, end: datetime) -> list[Any
     ]
 
 
+class _Points:
+    """`evaluate(...).points` for one engine, remembered. `evaluate` is pure, and between two
+    consecutive rule boundaries (a start or an end of any rule) the same rules are active, so
+    the same basket, tier and first-purchase flag in the same stretch earn the same points:
+    baskets repeat (a SKU has its price), and every line evaluated alone for the attribution
+    repeats far more. At most `MEMO_SIZE` results are kept."""
+
+    __slots__ = ("boundaries", "memo", "rules", "tiers")
+
+    def __init__(self, rules: list[Any], engine: Engine, boundaries: list[datetime]) -> None:
+        self.rules = rules
+        self.tiers = engine.tiers_by_id
+        self.boundaries = boundaries
+        self.memo: dict[tuple[Any, ...], int] = {}
+
+    def __call__(
+        self,
+        lines: tuple[BasketLine, ...],
+        total: Decimal,
+        at: datetime,
+        tier_id: int | None,
+        first: bool,
+    ) -> int:
+        key = (lines, total, bisect_right(self.boundaries, at), tier_id, first)
+        points = self.memo.get(key)
+        if points is None:
+            points = evaluate(
+                self.rules,
+                lines,
+                total,
+                at=at,
+                tier=self.tiers.get(tier_id) if tier_id else None,
+                first_purchase=first,
+            ).points
+            if len(self.memo) >= MEMO_SIZE:
+                self.memo.clear()
+            self.memo[key] = points
+        return points
+
+
+def _boundaries(*rule_lists: list[Any]) -> list[datetime]:
+    return sorted({t for rules in rule_lists for r in rules for t in (r.starts_at, r.ends_at) if t})
+
+
 Progress = Callable[[int], Awaitable[bool]]
 
 
@@ -180,6 +227,9 @@ async def replay(
     batch with the purchases done so far) answers False: the simulation was cancelled."""
     live_rules = _active_in(live.rules, start, end)
     drafted_rules = _active_in(drafted.rules, start, end)
+    boundaries = _boundaries(live_rules, drafted_rules)
+    points_without = _Points(live_rules, live, boundaries)
+    points_with = _Points(drafted_rules, drafted, boundaries)
     tier_rules = TierRules.of(program)
     qualifying_from = end - tier_rules.window
 
@@ -192,22 +242,8 @@ async def replay(
 
     async for batch in purchases(program.id, start, end, batch_size):
         for p in batch:
-            a = evaluate(
-                live_rules,
-                p.lines,
-                p.total,
-                at=p.at,
-                tier=live.tiers_by_id.get(p.tier_id) if p.tier_id else None,
-                first_purchase=p.first,
-            ).points
-            b = evaluate(
-                drafted_rules,
-                p.lines,
-                p.total,
-                at=p.at,
-                tier=drafted.tiers_by_id.get(p.tier_id) if p.tier_id else None,
-                first_purchase=p.first,
-            ).points
+            a = points_without(p.lines, p.total, p.at, p.tier_id, p.first)
+            b = points_with(p.lines, p.total, p.at, p.tier_id, p.first)
             actual += p.points_earned
             without += a
             with_draft += b
@@ -219,7 +255,7 @@ async def replay(
             if a != b:
                 if p.at > qualifying_from:
                     totals[2] += b - a
-                _attribute(p, b - a, live, drafted, live_rules, drafted_rules, by_sku, by_category)
+                _attribute(p, b - a, points_without, points_with, by_sku, by_category)
         done += len(batch)
         if not await progress(done):
             return None
@@ -253,10 +289,8 @@ async def replay(
 def _attribute(
     p: _Purchase,
     difference: int,
-    live: Engine,
-    drafted: Engine,
-    live_rules: list[Any],
-    drafted_rules: list[Any],
+    points_without: _Points,
+    points_with: _Points,
     by_sku: dict[str, int],
     by_category: dict[str | None, int],
 ) -> None:
@@ -267,23 +301,9 @@ def _attribute(
     else:
         weights = []
         for line in p.lines:
-            alone = [line]
-            a = evaluate(
-                live_rules,
-                alone,
-                line.amount,
-                at=p.at,
-                tier=live.tiers_by_id.get(p.tier_id) if p.tier_id else None,
-                first_purchase=False,
-            ).points
-            b = evaluate(
-                drafted_rules,
-                alone,
-                line.amount,
-                at=p.at,
-                tier=drafted.tiers_by_id.get(p.tier_id) if p.tier_id else None,
-                first_purchase=False,
-            ).points
+            alone = (line,)
+            a = points_without(alone, line.amount, p.at, p.tier_id, False)
+            b = points_with(alone, line.amount, p.at, p.tier_id, False)
             weights.append(Decimal(b - a))
         if not any(weights):
             weights = [line.amount for line in p.lines]
