@@ -7,9 +7,10 @@ member's first purchase (`Purchase.first_purchase`) and the tier whose multiplie
 of an empty draft gives, purchase by purchase, the points the ledger credited, unless the rules
 changed since.
 
-Purchases are read in batches by keyset (`id > last`), only the columns the engine needs, lines
-joined, as plain rows: memory holds one batch and one small total per member, whatever the
-window. Nothing is written.
+Purchases are read in batches by keyset (`(occurred_at, id) > last`, along the index on the
+program and the time, so each batch reads only its own rows), only the columns the engine
+needs, lines joined, as plain rows: memory holds one batch and one small total per member,
+whatever the window. Nothing is written.
 
 What the report says (docs/simulations.md has the same text):
 - points without and with the draft, their difference, in points and in money (the program's
@@ -57,10 +58,11 @@ _BATCH = Statement(
     'SELECT p."id", p."member_id", p."occurred_at", p."total", p."first_purchase", p."tier_id",'
     ' p."points_earned", l."sku", l."category", l."quantity", l."unit_price" FROM'
     ' (SELECT "id", "member_id", "occurred_at", "total", "first_purchase", "tier_id",'
-    ' "points_earned" FROM "purchase" WHERE "program_id" = $1 AND "occurred_at" >= $2'
-    ' AND "occurred_at" < $3 AND "id" > $4 ORDER BY "id" LIMIT $5) AS p'
+    ' "points_earned" FROM "purchase" WHERE "program_id" = $1 AND "occurred_at" < $2'
+    ' AND "occurred_at" >= $3 AND ("occurred_at", "id") > ($3, $4)'
+    ' ORDER BY "occurred_at", "id" LIMIT $5) AS p'
     ' LEFT JOIN "purchase_line" AS l ON l."purchase_id" = p."id"'
-    ' ORDER BY p."id", l."position"',
+    ' ORDER BY p."occurred_at", p."id", l."position"',
 )
 _COUNT = Statement(
     Purchase,
@@ -107,10 +109,13 @@ def _time(value: Any) -> datetime:
 async def purchases(
     program_id: int, start: datetime, end: datetime, batch_size: int = BATCH_SIZE
 ) -> Any:
-    """The window's purchases with their lines, batch by batch (lists of `_Purchase`)."""
-    last = 0
+    """The window's purchases with their lines, batch by batch (lists of `_Purchase`), in
+    order of time."""
+    # The last time as the database gave it: text on SQLite compares as it is stored.
+    last_at: Any = start
+    last_id = 0
     while True:
-        rows = await _BATCH.rows(program_id, start, end, last, batch_size)
+        rows = await _BATCH.rows(program_id, end, last_at, last_id, batch_size)
         if not rows:
             return
         batch: list[_Purchase] = []
@@ -138,7 +143,7 @@ async def purchases(
                         unit_price=Decimal(str(row["unit_price"])),
                     ),
                 )
-        last = batch[-1].id
+        last_at, last_id = rows[-1]["occurred_at"], batch[-1].id
         yield batch
 
 
