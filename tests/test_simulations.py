@@ -32,6 +32,7 @@ from tests.builders import (
     staff_client,
 )
 from tests.graphql import GraphQLClient
+from tests.test_console import ORIGIN, signed_in
 from tests.workers import run_burst_worker
 
 SIMULATE = """
@@ -442,3 +443,73 @@ async def test_a_running_simulation_stops_at_its_next_batch_when_cancelled(
     row = await Simulation.get(id=int(simulation_id))
     assert row.status == "CANCELLED" and row.results is None
     assert row.purchases_done < row.purchases_total == 6
+
+
+async def test_the_console_asks_follows_shows_compares_and_exports_a_simulation(
+    gql: GraphQLClient, http: httpx.AsyncClient, redis_url: str
+) -> None:
+    # given a program with history and an analyst in the console
+    program = await _program()
+    await _shop(gql, program)
+    browser = await signed_in(http, program.slug, "ANALYST")
+    assert "/console/simulations/new" in (await browser.get("/console/simulations")).text
+    silver = (await tiers.tiers_of(program.id))[1]
+    now = clock.now()
+    form = {
+        "name": "Double coffee",
+        "startsAt": f"{now - timedelta(days=30):%Y-%m-%dT%H:%M}",
+        "endsAt": f"{now - timedelta(minutes=1):%Y-%m-%dT%H:%M}",
+        "rules.0.category": "coffee",
+        "rules.0.multiplier": "0",
+        "tiers.0.tierId": str(silver.id),
+        "tiers.0.qualifyingThreshold": "10",
+    }
+    # when the multiplier is refused, the API's message shows next to its field
+    refused = await browser.post("/console/simulations/new", data=form, headers=ORIGIN)
+    assert refused.status_code == 400 and 'id="e-rules.0.multiplier"' in refused.text
+    # when it is fixed, the page follows the job with a progress bar
+    asked = await browser.post(
+        "/console/simulations/new", data={**form, "rules.0.multiplier": "2"}, headers=ORIGIN
+    )
+    assert asked.status_code == 303
+    page_path = asked.headers["location"]
+    following = await browser.get(page_path)
+    assert f'hx-get="{page_path}/status"' in following.text and "<progress" in following.text
+    assert "HX-Refresh" not in (await browser.get(f"{page_path}/status")).headers
+    await run_burst_worker(redis_url)
+    assert (await browser.get(f"{page_path}/status")).headers["HX-Refresh"] == "true"
+    # then the report shows, in French too, with its CSV
+    shown = await browser.get(page_path)
+    assert "Extra points by category" in shown.text and "coffee" in shown.text
+    assert "<progress" not in shown.text
+    csv_answer = await browser.get(f"{page_path}.csv")
+    assert csv_answer.status_code == 200 and csv_answer.text.startswith("section,item,")
+    await browser.post("/console/language", data={"language": "fr"}, headers=ORIGIN)
+    assert "Points en plus par catégorie" in (await browser.get(page_path)).text
+    # and two simulations compare side by side
+    second = await browser.post(
+        "/console/simulations/new",
+        data={**form, "name": "Triple coffee", "rules.0.multiplier": "3"},
+        headers=ORIGIN,
+    )
+    await run_burst_worker(redis_url)
+    first_id, second_id = page_path.rsplit("/", 1)[1], second.headers["location"].rsplit("/", 1)[1]
+    compared = await browser.get(f"/console/simulations/compare?a={first_id}&b={second_id}")
+    assert compared.status_code == 200
+    assert "Double coffee" in compared.text and "Triple coffee" in compared.text
+    missing = await browser.get("/console/simulations/compare?a=999999&b=1")
+    assert missing.status_code == 404
+
+
+async def test_a_running_simulation_is_stopped_from_the_console(
+    gql: GraphQLClient, http: httpx.AsyncClient
+) -> None:
+    program = await _program()
+    manager = await staff_client(gql, program, "MANAGER")
+    simulation_id = await _simulate(manager)
+    browser = await signed_in(http, program.slug, "MANAGER")
+    page = await browser.get(f"/console/simulations/{simulation_id}")
+    assert f'action="/console/simulations/{simulation_id}/cancel"' in page.text
+    stopped = await browser.post(f"/console/simulations/{simulation_id}/cancel", headers=ORIGIN)
+    assert stopped.status_code == 303
+    assert (await Simulation.get(id=int(simulation_id))).status == "CANCELLED"

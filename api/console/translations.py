@@ -355,6 +355,63 @@ FRENCH = {
     "PENDING": "En attente",
     "DELIVERED": "Remis",
     "FAILED": "Échoué",
+    # Campaign simulations
+    "Simulations": "Simulations",
+    "New simulation": "Nouvelle simulation",
+    "No simulation yet.": "Aucune simulation pour l'instant.",
+    "No such simulation.": "Cette simulation n'existe pas.",
+    "Asked": "Demandée",
+    "To": "Au",
+    "to": "au",
+    "Compare two simulations": "Comparer deux simulations",
+    "First": "Première",
+    "Second": "Seconde",
+    "Compare": "Comparer",
+    "A draft replayed over past purchases, with the live rules and with the draft: nothing "
+    "changes in the program.": (
+        "Un projet rejoué sur les achats passés, avec les règles en vigueur et avec le projet : "
+        "rien ne change dans le programme."
+    ),
+    "From (UTC)": "Du (UTC)",
+    "To (UTC)": "Au (UTC)",
+    "In the past: the purchases replayed.": "Dans le passé : les achats rejoués.",
+    "A rule over the window": "Une règle sur la période",
+    "Category": "Catégorie",
+    "A campaign on every line of this category.": (
+        "Une campagne sur chaque ligne de cette catégorie."
+    ),
+    "SKU": "Référence",
+    "Or a rule on this SKU alone.": "Ou une règle sur cette seule référence.",
+    "Multiplier": "Multiplicateur",
+    "2 for double points.": "2 pour des points doublés.",
+    "A tier threshold": "Un seuil de niveau",
+    "No change": "Aucun changement",
+    "New threshold": "Nouveau seuil",
+    "Simulate": "Simuler",
+    "Purchases replayed": "Achats rejoués",
+    "Stop the simulation": "Arrêter la simulation",
+    "Finished.": "Terminée.",
+    "Download CSV": "Télécharger le CSV",
+    "All simulations": "Toutes les simulations",
+    "Without the draft": "Sans le projet",
+    "With the draft": "Avec le projet",
+    "Difference": "Différence",
+    "Outstanding points at the end": "Points en circulation à la fin",
+    "Buyers": "Acheteurs",
+    "Members affected": "Membres concernés",
+    "Moved up": "Montés",
+    "Moved down": "Descendus",
+    "Tiers at the end of the window": "Niveaux à la fin de la période",
+    "Extra points by category": "Points en plus par catégorie",
+    "Extra points by SKU": "Points en plus par référence",
+    "Extra points": "Points en plus",
+    "None.": "Aucun.",
+    "By segment": "Par segment",
+    "QUEUED": "En file d'attente",
+    "RUNNING": "En cours",
+    "DONE": "Terminée",
+    "CANCELLED": "Annulée",
+    "UNSCORED": "Non évalué",
 }
 
 # Texts shown under a name of the API in English (a check's name, a role, a status).
@@ -396,6 +453,11 @@ ENGLISH = {
     "PENDING": "Pending",
     "DELIVERED": "Delivered",
     "FAILED": "Failed",
+    "QUEUED": "Queued",
+    "RUNNING": "Running",
+    "DONE": "Done",
+    "CANCELLED": "Cancelled",
+    "UNSCORED": "Not scored",
 }
 
 
