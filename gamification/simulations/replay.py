@@ -31,9 +31,11 @@ What the report says (docs/simulations.md has the same text):
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -106,45 +108,64 @@ def _time(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
+def _decimal(value: Any) -> Decimal:
+    # PostgreSQL gives decimals; SQLite text or numbers.
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 async def purchases(
     program_id: int, start: datetime, end: datetime, batch_size: int = BATCH_SIZE
-) -> Any:
+) -> AsyncGenerator[list[_Purchase], None]:
     """The window's purchases with their lines, batch by batch (lists of `_Purchase`), in
-    order of time."""
+    order of time. The next batch is asked for before this one is handed over, so the database
+    reads it while the caller evaluates this one. Close it (`aclosing`) when stopping early."""
     # The last time as the database gave it: text on SQLite compares as it is stored.
-    last_at: Any = start
-    last_id = 0
-    while True:
-        rows = await _BATCH.rows(program_id, end, last_at, last_id, batch_size)
-        if not rows:
-            return
-        batch: list[_Purchase] = []
-        current: _Purchase | None = None
-        for row in rows:
-            if current is None or current.id != row["id"]:
-                current = _Purchase(
-                    id=row["id"],
-                    member_id=row["member_id"],
-                    at=_time(row["occurred_at"]),
-                    total=Decimal(str(row["total"])),
-                    first=bool(row["first_purchase"]),
-                    tier_id=row["tier_id"],
-                    points_earned=int(row["points_earned"]),
-                    lines=(),
-                )
-                batch.append(current)
-            if row["sku"] is not None:
-                # Tuples: a basket is a key of the evaluation memo.
-                current.lines += (
-                    BasketLine(
-                        sku=row["sku"],
-                        category=row["category"],
-                        quantity=int(row["quantity"]),
-                        unit_price=Decimal(str(row["unit_price"])),
-                    ),
-                )
-        last_at, last_id = rows[-1]["occurred_at"], batch[-1].id
-        yield batch
+    pending = asyncio.ensure_future(_BATCH.rows(program_id, end, start, 0, batch_size))
+    try:
+        while True:
+            rows = await pending
+            if not rows:
+                return
+            last = rows[-1]
+            pending = asyncio.ensure_future(
+                _BATCH.rows(program_id, end, last["occurred_at"], last["id"], batch_size)
+            )
+            yield _batch(rows)
+    finally:
+        if not pending.done():
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pending
+
+
+def _batch(rows: list[dict[str, Any]]) -> list[_Purchase]:
+    """Rows of the batch statement (a purchase per line, lines in order) as purchases."""
+    batch: list[_Purchase] = []
+    current: _Purchase | None = None
+    for row in rows:
+        if current is None or current.id != row["id"]:
+            current = _Purchase(
+                id=row["id"],
+                member_id=row["member_id"],
+                at=_time(row["occurred_at"]),
+                total=_decimal(row["total"]),
+                first=bool(row["first_purchase"]),
+                tier_id=row["tier_id"],
+                points_earned=int(row["points_earned"]),
+                lines=(),
+            )
+            batch.append(current)
+        if row["sku"] is not None:
+            # Tuples: a basket is a key of the evaluation memo.
+            current.lines += (
+                BasketLine(
+                    sku=row["sku"],
+                    category=row["category"],
+                    quantity=int(row["quantity"]),
+                    unit_price=_decimal(row["unit_price"]),
+                ),
+            )
+    return batch
 
 
 def _share(difference: int, weights: Sequence[Decimal]) -> list[int]:
@@ -245,25 +266,26 @@ async def replay(
     by_sku: dict[str, int] = defaultdict(int)
     by_category: dict[str | None, int] = defaultdict(int)
 
-    async for batch in purchases(program.id, start, end, batch_size):
-        for p in batch:
-            a = points_without(p.lines, p.total, p.at, p.tier_id, p.first)
-            b = points_with(p.lines, p.total, p.at, p.tier_id, p.first)
-            actual += p.points_earned
-            without += a
-            with_draft += b
-            totals = members.get(p.member_id)
-            if totals is None:
-                totals = members[p.member_id] = [0, 0, 0]
-            totals[0] += a
-            totals[1] += b
-            if a != b:
-                if p.at > qualifying_from:
-                    totals[2] += b - a
-                _attribute(p, b - a, points_without, points_with, by_sku, by_category)
-        done += len(batch)
-        if not await progress(done):
-            return None
+    async with contextlib.aclosing(purchases(program.id, start, end, batch_size)) as batches:
+        async for batch in batches:
+            for p in batch:
+                a = points_without(p.lines, p.total, p.at, p.tier_id, p.first)
+                b = points_with(p.lines, p.total, p.at, p.tier_id, p.first)
+                actual += p.points_earned
+                without += a
+                with_draft += b
+                totals = members.get(p.member_id)
+                if totals is None:
+                    totals = members[p.member_id] = [0, 0, 0]
+                totals[0] += a
+                totals[1] += b
+                if a != b:
+                    if p.at > qualifying_from:
+                        totals[2] += b - a
+                    _attribute(p, b - a, points_without, points_with, by_sku, by_category)
+            done += len(batch)
+            if not await progress(done):
+                return None
 
     point_value = Decimal(str((program.settings or {}).get("point_value", "0")))
     difference = with_draft - without
