@@ -76,5 +76,13 @@ bench-auctions: $(STAMP)
 	@command -v wrk >/dev/null || { echo "The bench drives its load with wrk: apt-get install wrk"; exit 1; }
 	$(PY) bench/place_bid.py $(BENCH_ARGS)
 
+# Issue #22: one API process holding 10,000 subscriptions, 1,000 of them following one board,
+# under purchases at half of the capacity measured first, against the same run without
+# subscribers (bench/live.py says what it prints). Needs wrk (the yardstick).
+.PHONY: bench-live
+bench-live: $(STAMP)
+	@command -v wrk >/dev/null || { echo "The bench's yardstick runs wrk: apt-get install wrk"; exit 1; }
+	$(PY) bench/live.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) data .pytest_cache $(GRAPHIQL)/node_modules $(CONSOLE)/node_modules tests/clients/node_modules

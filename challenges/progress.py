@@ -45,6 +45,7 @@ from gamification.events.models import Event
 from gamification.events.payloads import (
     ActionRecorded,
     ChallengeJoined,
+    ChallengeProgressed,
     PointsEarned,
     PurchaseRecorded,
 )
@@ -180,6 +181,9 @@ async def count_events(batch: list[Event], redis: RedisClient | None) -> None:
     )
     rows = {(p.member_id, p.challenge_id): p for p in locked}
     changed: dict[int, ChallengeParticipant] = {}
+    # The INDIVIDUAL challenges a member progressed on: one CHALLENGE_PROGRESSED each, with the
+    # progress the commit leaves (a batch of several purchases makes one).
+    progressed: dict[int, Challenge] = {}
     moved: list[boards.Move] = []
     completed: list[tuple[Challenge, int]] = []
     contributions: list[community.Contribution] = []
@@ -204,10 +208,24 @@ async def count_events(batch: list[Event], redis: RedisClient | None) -> None:
         if challenge.kind == ChallengeKind.COLLECTIVE:
             contributions.append(community.Contribution(event.id, challenge, amount))
         changed[participant.id] = participant
+        if challenge.kind == ChallengeKind.INDIVIDUAL:
+            progressed[participant.id] = challenge
         moved.append(boards.Move(event.id, member_id, challenge, amount, now))
     await write_back(
         ChallengeParticipant, list(changed.values()), ["progress", "progress_at", "completed_at"]
     )
+    for participant_id, challenge in progressed.items():
+        participant = changed[participant_id]
+        await events.emit(
+            ChallengeProgressed(
+                challenge_id=challenge.id,
+                name=challenge.name,
+                progress=participant.progress,
+                target=challenge.target,
+            ),
+            program_id=challenge.program_id,
+            member_id=participant.member_id,
+        )
     _after_commit(moved, contributions, redis)
     for challenge, member_id in completed:
         await rewarding.reward(challenge, member_id)

@@ -36,6 +36,15 @@ async def _is_taken(model: type[Model], program_id: int, name: str, own_id: int 
     return await query.exists()
 
 
+async def refuse_taken(
+    model: type[Model], program_id: int, name: str, *, what: str, own_id: int | None = None
+) -> None:
+    """NAME_TAKEN when another row of the program has `name` (the check `unique_name` makes
+    before its write, for a caller that only validates, such as a draft's preview)."""
+    if await _is_taken(model, program_id, name, own_id):
+        raise _taken(what, name)
+
+
 @asynccontextmanager
 async def unique_name(
     model: type[Model], program_id: int, name: str, *, what: str, own_id: int | None = None
@@ -44,8 +53,7 @@ async def unique_name(
     when another row of the program has it, before the write or, when a concurrent write won
     the race, from the constraint. Other integrity errors pass through. The write runs in a
     savepoint, so the transaction around it can still read after a refusal."""
-    if await _is_taken(model, program_id, name, own_id):
-        raise _taken(what, name)
+    await refuse_taken(model, program_id, name, what=what, own_id=own_id)
     try:
         async with in_transaction():
             yield

@@ -86,6 +86,7 @@ ACCESS: dict[str, set[str]] = {
     "updateMyProfile": MEMBER,
     "refundPurchase": INTEGRATION,
     "previewPurchase": MEMBER | INTEGRATION,
+    "previewEarningRule": MANAGER,
     # referrals
     "applyReferralCode": MEMBER,
     # rewards

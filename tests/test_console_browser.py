@@ -260,3 +260,70 @@ async def test_a_manager_runs_a_contest_end_to_end_and_an_analyst_only_reads(
             await context.close()
     assert checked.violations == []
     assert checked.errors == []
+
+
+async def test_a_manager_prices_a_sample_basket_with_a_new_earning_rule_then_saves_it(
+    app: Starlette, browser: Browser
+) -> None:
+    checked = Checked()
+    program = await new_program()
+    manager = f"{unique('manager')}@brand.example"
+    await create_staff(SYSTEM, program.slug, manager, PASSWORD, "MANAGER")
+    async with served(app) as base:
+        context, page = await checked.context(browser)
+        await _sign_in(page, base, program.slug, manager)
+        await page.get_by_role("link", name="Earning rules").click()
+        # The program's base rate first: 10 points per euro.
+        await page.get_by_role("link", name="New earning rule").click()
+        await expect(page.get_by_role("heading", name="New earning rule")).to_be_visible()
+        await page.get_by_label("Name", exact=True).fill("Base")
+        await page.get_by_label("Points per unit of currency").fill("10")
+        await expect(page.get_by_label("Multiplier")).to_be_hidden()
+        await page.get_by_role("button", name="Save").click()
+        await expect(page.get_by_role("cell", name="Base", exact=True)).to_be_visible()
+        await checked.look(page, "earning-rules")
+
+        # A coffee multiplier: only a product's fields show, and the basket is priced first.
+        await page.get_by_role("link", name="New earning rule").click()
+        await expect(page.get_by_role("heading", name="New earning rule")).to_be_visible()
+        await page.get_by_label("Name", exact=True).fill("Coffee x3")
+        await page.get_by_label("Kind").select_option("PRODUCT")
+        await expect(page.get_by_label("Points per unit of currency")).to_be_hidden()
+        await expect(page.get_by_label("Only for the tier")).to_be_hidden()
+        await page.get_by_label("Category", exact=True).fill("coffee")
+        await page.get_by_label("Multiplier").fill("3")
+        await page.get_by_label("SKU (line 1)").fill("LATTE")
+        await page.get_by_label("Category (line 1)").fill("coffee")
+        await page.get_by_label("Quantity (line 1)").fill("2")
+        await page.get_by_label("Unit price (line 1)").fill("4.50")
+        await page.get_by_label("SKU (line 2)").fill("MUG")
+        await page.get_by_label("Quantity (line 2)").fill("1")
+        await page.get_by_label("Unit price (line 2)").fill("12")
+        await page.get_by_role("button", name="Preview").click()
+        await expect(page.locator("[data-points-without]")).to_have_text("210")
+        await expect(page.locator("[data-points-with]")).to_have_text("390")
+        await expect(page.get_by_role("cell", name="Coffee x3 this rule")).to_be_visible()
+        await checked.look(page, "earning-rule-preview")
+        # Previewing saved nothing; saving now does.
+        await page.get_by_role("button", name="Save").click()
+        await expect(page.get_by_role("status")).to_have_text("Saved.")
+        await expect(page.get_by_role("cell", name="Coffee x3", exact=True)).to_be_visible()
+
+        # The other pages of the program's configuration, each checked and photographed.
+        for link, new, name in (
+            ("VIP plans", "New VIP plan", "vip-plans"),
+            ("Badges", "New badge", "badges"),
+            ("Challenges", "New challenge", "challenges"),
+        ):
+            await page.get_by_role("link", name=link, exact=True).click()
+            await expect(page.get_by_role("heading", level=1, name=link)).to_be_visible()
+            await checked.look(page, name)
+            await page.get_by_role("link", name=new).click()
+            await expect(page.get_by_role("heading", level=1, name=new)).to_be_visible()
+            await checked.look(page, f"{name}-form")
+        await page.get_by_label("Kind").select_option("COLLECTIVE")
+        await expect(page.get_by_text("Collective: when the community")).to_be_visible()
+        await expect(page.get_by_text("Individual: each member")).to_be_hidden()
+        await context.close()
+    assert checked.violations == []
+    assert checked.errors == []

@@ -39,6 +39,17 @@ async def test_the_demo_admin_signs_in_and_every_page_answers_and_the_demo_draw_
     game_id = re.findall(r'href="/console/games/(\d+)"', games.text)[0]
     game = await browser.get(f"/console/games/{game_id}")
     assert game.status_code == 200 and "data-prizes-left" in game.text
+    # the demo's rules, plans, badges and challenges, each with an edit form that opens
+    for path, item in (
+        ("/console/earning-rules", "earning-rules"),
+        ("/console/vip-plans", "vip-plans"),
+        ("/console/badges", "badges"),
+        ("/console/challenges", "challenges"),
+    ):
+        listed = await browser.get(path)
+        ids = re.findall(rf'href="/console/{item}/(\d+)"', listed.text)
+        assert listed.status_code == 200 and ids, path
+        assert (await browser.get(f"/console/{item}/{ids[0]}")).status_code == 200, path
     hooks = await browser.get("/console/webhooks")
     assert "/demo/webhook" in hooks.text
     contests = await browser.get("/console/contests")

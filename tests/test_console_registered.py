@@ -29,5 +29,13 @@ async def test_the_console_runs_on_its_registered_documents_only(
     assert done.returncode == 0, done.stderr
     browser = httpx.AsyncClient(transport=http._transport, base_url="http://testserver")
     assert (await browser.post("/console/sign-in", data=form, headers=ORIGIN)).status_code == 303
-    for path in ("/console/", "/console/members", "/console/rewards", "/console/contests"):
+    pages = ("/console/", "/console/members", "/console/rewards", "/console/contests")
+    for path in (*pages, "/console/earning-rules", "/console/vip-plans", "/console/badges"):
         assert (await browser.get(path)).status_code == 200, path
+    # the preview of a rule not saved yet runs on its registered document too
+    draft = {"name": "Base", "kind": "BASE_RATE", "pointsPerUnit": "1", "action": "preview"}
+    sample = {"lines.0.sku": "A", "lines.0.quantity": "1", "lines.0.unitPrice": "5"}
+    previewed = await browser.post(
+        "/console/earning-rules/new", data={**draft, **sample}, headers=ORIGIN
+    )
+    assert previewed.status_code == 200 and "data-points-with>5<" in previewed.text

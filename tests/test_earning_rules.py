@@ -274,3 +274,95 @@ async def test_hostile_numbers_get_codes_never_a_500(gql: GraphQLClient) -> None
             {"name": "T", "rank": 7, "earningMultiplier": value},
         )
         assert codes(tier) == ["INVALID_INPUT"], (value, tier)
+
+
+PREVIEW_RULE = """
+query($rule: CreateEarningRuleInput!, $basket: PreviewBasketInput!) {
+  previewEarningRule(rule: $rule, basket: $basket) {
+    withoutRule { pointsEarned breakdown { rule ruleId kind points } }
+    withRule { pointsEarned breakdown { rule ruleId kind points } }
+    errors { code field }
+  }
+}
+"""
+BASKET = {
+    "lines": [
+        {"sku": "LATTE", "category": "coffee", "quantity": 2, "unitPrice": "4.50"},
+        {"sku": "MUG", "category": "goods", "quantity": 1, "unitPrice": "12.00"},
+    ]
+}
+
+
+async def test_a_manager_prices_a_sample_basket_with_a_draft_rule_before_saving_it(
+    gql: GraphQLClient,
+) -> None:
+    # given a program that earns 10 points per euro
+    program = await new_program()
+    await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=10)
+    manager = await staff_client(gql, program, "MANAGER")
+    draft = {"name": "Coffee x3", "kind": "PRODUCT", "category": "coffee", "multiplier": "3"}
+    # when the manager previews a coffee multiplier on a sample basket
+    answer = await manager.query(PREVIEW_RULE, {"rule": draft, "basket": BASKET})
+    preview = answer["previewEarningRule"]
+    # then the basket is priced without it (210) and with it (90 coffee points x3 + 120)
+    assert preview["errors"] == []
+    assert preview["withoutRule"]["pointsEarned"] == 210
+    assert preview["withRule"]["pointsEarned"] == 390
+    drafted = [item for item in preview["withRule"]["breakdown"] if item["rule"] == "Coffee x3"]
+    assert drafted == [{"rule": "Coffee x3", "ruleId": None, "kind": "PRODUCT", "points": 180}]
+    # and nothing was saved
+    assert [r["name"] for r in (await manager.query(RULES, {"all": True}))["earningRules"]] == [
+        "Base"
+    ]
+
+
+async def test_a_draft_is_refused_as_create_refuses_it_and_analysts_cannot_preview(
+    gql: GraphQLClient,
+) -> None:
+    program = await new_program()
+    await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=10)
+    manager = await staff_client(gql, program, "MANAGER")
+    cases = [
+        (
+            {"name": "x", "kind": "CAMPAIGN", "multiplier": "2"},
+            BASKET,
+            ("INVALID_RULE", "startsAt"),
+        ),
+        (
+            {"name": "Base", "kind": "FIRST_PURCHASE", "fixedPoints": 5},
+            BASKET,
+            ("NAME_TAKEN", "name"),
+        ),
+        (
+            {"name": "y", "kind": "FIRST_PURCHASE", "fixedPoints": 5},
+            {"lines": [{"sku": "A", "quantity": 0, "unitPrice": "1"}]},
+            ("INVALID_QUANTITY", "lines.0.quantity"),
+        ),
+        (
+            {"name": "y", "kind": "FIRST_PURCHASE", "fixedPoints": 5},
+            {**BASKET, "memberTierId": "999999"},
+            ("TIER_NOT_FOUND", "memberTierId"),
+        ),
+    ]
+    for rule, basket, expected in cases:
+        answer = await manager.query(PREVIEW_RULE, {"rule": rule, "basket": basket})
+        preview = answer["previewEarningRule"]
+        assert [(e["code"], e["field"]) for e in preview["errors"]] == [expected], rule
+        assert preview["withRule"] is None
+        if expected[0] in ("INVALID_RULE", "NAME_TAKEN"):  # createEarningRule says the same
+            created = await manager.mutate(CREATE_RULE, rule)
+            assert [(e["code"], e["field"]) for e in created["errors"]] == [expected]
+    first = await manager.query(
+        PREVIEW_RULE,
+        {
+            "rule": {"name": "Welcome", "kind": "FIRST_PURCHASE", "fixedPoints": 50},
+            "basket": {**BASKET, "firstPurchase": True},
+        },
+    )
+    assert first["previewEarningRule"]["withRule"]["pointsEarned"] == 210 + 50
+    analyst = await staff_client(gql, program, "ANALYST")
+    variables = {
+        "rule": {"name": "z", "kind": "FIRST_PURCHASE", "fixedPoints": 5},
+        "basket": BASKET,
+    }
+    assert await analyst.error_code(PREVIEW_RULE, variables) == "FORBIDDEN"

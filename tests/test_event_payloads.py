@@ -26,6 +26,7 @@ from gamification.events.payloads import (
     BidPlaced,
     ChallengeCompleted,
     ChallengeJoined,
+    ChallengeProgressed,
     ContestEntered,
     GamePlayed,
     LineItem,
@@ -204,6 +205,10 @@ EXAMPLES: list[tuple[Payload, dict[str, Any]]] = [
     (
         ChallengeJoined(challenge_id=6, name="Ten coffees in March"),
         {"challenge_id": 6, "name": "Ten coffees in March"},
+    ),
+    (
+        ChallengeProgressed(challenge_id=6, name="Ten coffees in March", progress=4, target=10),
+        {"challenge_id": 6, "name": "Ten coffees in March", "progress": 4, "target": 10},
     ),
     (
         ChallengeCompleted(challenge_id=6, name="Ten coffees in March", points=100),

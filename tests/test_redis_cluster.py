@@ -1,11 +1,12 @@
 """The app on a real three-master Redis Cluster (started here from the redis-server binary),
 with the job queue on a plain Redis: boards (scores, reads, rebuilds, erasure), log-in and
-sign-up throttling, persisted queries and the collective challenges' counters give the same
-results as on one Redis, and every key the app touches carries a hash tag, so that no script or
-multi-key command ever spans two slots."""
+sign-up throttling, persisted queries, the collective challenges' counters and the live
+channels of subscriptions give the same results as on one Redis, and every key the app
+touches carries a hash tag, so that no script or multi-key command ever spans two slots."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,8 @@ from decimal import Decimal
 import httpx
 import pydantic
 import pytest
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
 from starlette.applications import Starlette
@@ -24,11 +27,14 @@ from challenges.models import ChallengeKind, ChallengeMetric, Enrolment
 from core.settings import Settings
 from gamification import events, leaderboards
 from gamification.audit import SYSTEM
+from gamification.events import live
 from gamification.events.models import Event
 from gamification.events.payloads import PurchaseRecorded, to_json
+from gamification.points.models import EarningRuleKind
 from tests.builders import (
     PASSWORD,
     RECORD_PURCHASE,
+    add_rule,
     challenge_board,
     give_points,
     integration_client,
@@ -38,6 +44,7 @@ from tests.builders import (
     sign_up,
 )
 from tests.graphql import GraphQLClient, codes
+from tests.live import ARRIVES_WITHIN, connected
 from tests.redis_cluster import (
     REDIS_CLI,
     REDIS_SERVER,
@@ -47,6 +54,7 @@ from tests.redis_cluster import (
     recording,
     running_cluster,
 )
+from tests.serving import served
 from workers.leaderboards import rebuild_leaderboards
 
 pytestmark = pytest.mark.skipif(
@@ -288,6 +296,50 @@ async def test_community_counters_count_on_the_cluster_even_in_a_batch_mixing_pr
     # then each program's counter counted its purchase (one script per program's slot)
     for program, challenge_id in zip(programs, challenges, strict=True):
         assert await redis.get(counter_key(program.id, challenge_id)) == "1"
+
+
+MY_BALANCE = "subscription { myBalance { pointsBalance eventId } }"
+
+
+async def test_a_subscriber_hears_a_purchase_through_the_cluster(
+    gql: GraphQLClient, app: Starlette, cluster: Cluster
+) -> None:
+    # given a member following their balance on the app served on a real socket, and a plain
+    # subscriber of the program's live channel on another node than the app's listener
+    program = await new_program()
+    await add_rule(
+        program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=Decimal("1")
+    )
+    till = await integration_client(gql, program)
+    member = await sign_up(gql, program)
+    other_node = Redis(port=cluster.ports[-1])
+    listener = other_node.pubsub()
+    await listener.subscribe(live.channel(program.id))
+    try:
+        async with served(app) as base_url, connected(base_url, member.access_token) as session:
+            balance = session.subscribe(MY_BALANCE)
+            assert (await balance.next())["myBalance"]["pointsBalance"] == 0
+            # when the till records a purchase (published to any node of the Cluster)
+            await till.mutate(
+                RECORD_PURCHASE, purchase_input(member.id, lines=[("A", "cup", 1, "12.00")])
+            )
+            # then the member hears the new balance, and the other node relayed the message
+            assert (await balance.next())["myBalance"]["pointsBalance"] == 12
+            heard = await heard_on(listener)
+            assert {e.type for e in heard.events} >= {"PURCHASE_RECORDED", "POINTS_EARNED"}
+            assert {e.member_id for e in heard.events} == {member.id}
+    finally:
+        await listener.aclose()
+        await other_node.aclose()
+
+
+async def heard_on(listener: PubSub) -> live.Message:
+    """The first message of a live channel that reaches `listener`."""
+    async with asyncio.timeout(ARRIVES_WITHIN):
+        while True:
+            message = await listener.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if message is not None:
+                return live.decode(message["data"])
 
 
 async def test_every_key_carries_a_hash_tag_and_no_command_spans_two_slots(

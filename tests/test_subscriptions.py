@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -28,7 +29,7 @@ from tests.builders import (
 from tests.graphql import GraphQLClient
 from tests.live import close_code, connected
 from tests.serving import served
-from tests.test_challenges import _collective
+from tests.test_challenges import JOIN, _collective, create_challenge
 from tests.test_contests import create_contest
 from tests.test_instant_win import HOUR, PLAY, T0, create_game
 
@@ -303,6 +304,37 @@ async def test_a_collective_challenge_sends_its_community_total(
         # then the total arrives
         change = (await progress.next())["challengeProgress"]
         assert (change["communityProgress"], change["participants"]) == ("1", 1)
+
+
+async def test_a_members_progress_on_an_individual_challenge_arrives_in_their_activity(
+    gql: GraphQLClient, base_url: str
+) -> None:
+    # given a member who joined an individual challenge of 3 purchases, following their activity
+    program, till = await shop(gql)
+    member = await sign_up(gql, program)
+    challenge = await create_challenge(await staff_client(gql, program, "MANAGER"), target="3")
+    assert (await member.client.mutate(JOIN, {"challengeId": challenge}))["errors"] == []
+    async with connected(base_url, member.access_token) as live:
+        activity = live.subscribe(MY_ACTIVITY)
+        await asyncio.sleep(0.5)  # subscribed (an event stream sends nothing first)
+        # when the till records three purchases
+        for _ in range(3):
+            await till.mutate(RECORD_PURCHASE, purchase_input(member.id))
+        # then each purchase's progress arrives, then the completion
+        heard: list[dict[str, Any]] = []
+        while not any(item["type"] == "CHALLENGE_COMPLETED" for item in heard):
+            heard.append((await activity.next())["myActivity"])
+        progress = [i for i in heard if i["type"] == "CHALLENGE_PROGRESSED"]
+        assert [(i["data"]["progress"], i["data"]["target"]) for i in progress] == [
+            (1, 3),
+            (2, 3),
+            (3, 3),
+        ]
+        assert {i["data"]["challenge_id"] for i in progress} == {int(challenge)}
+        assert progress[0]["text"].endswith(": 1 of 3.")
+        # and they are the activity list's items
+        listed = (await member.client.query(ACTIVITY))["me"]["activity"]["edges"]
+        assert progress[-1]["id"] in {e["node"]["id"] for e in listed}
 
 
 async def test_a_contest_draw_is_sent_once_then_the_subscription_ends(

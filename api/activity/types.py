@@ -42,6 +42,8 @@ EventType = graphql_enum(
         "REDEMPTION_EXPIRED": "A redemption code passed its validity without being used.",
         "BADGE_AWARDED": "The member earned a badge level.",
         "CHALLENGE_JOINED": "The member joined a challenge.",
+        "CHALLENGE_PROGRESSED": "The member's progress on an individual challenge grew "
+        "(`progress` of `target`, in the metric's unit); one per challenge and commit.",
         "CHALLENGE_COMPLETED": "The member completed a challenge (reached its target).",
         "REFERRAL_QUALIFIED": "A referred friend made a first qualifying purchase.",
         "REFERRAL_CAPPED": "A referral would have qualified, but the referrer had reached the "

@@ -7,6 +7,7 @@ time in UTC); every rule is the API's, and its message is what the page shows.""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -34,6 +35,19 @@ class Form:
         except ValueError:
             self.errors[name] = message
             return None
+
+    def decimal(self, name: str, message: str) -> str | None:
+        """A decimal number as the API's Decimal takes it (a string); its range is the API's."""
+        raw = self.values.get(name, "").replace(",", ".")
+        if raw == "":
+            return None
+        try:
+            if not Decimal(raw).is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            self.errors[name] = message
+            return None
+        return raw
 
     def time(self, name: str) -> str | None:
         """A datetime-local input (no zone), read as UTC as the page says."""

@@ -376,13 +376,10 @@ FRENCH = {
     "To (UTC)": "Au (UTC)",
     "In the past: the purchases replayed.": "Dans le passé : les achats rejoués.",
     "A rule over the window": "Une règle sur la période",
-    "Category": "Catégorie",
     "A campaign on every line of this category.": (
         "Une campagne sur chaque ligne de cette catégorie."
     ),
-    "SKU": "Référence",
     "Or a rule on this SKU alone.": "Ou une règle sur cette seule référence.",
-    "Multiplier": "Multiplicateur",
     "2 for double points.": "2 pour des points doublés.",
     "A tier threshold": "Un seuil de niveau",
     "No change": "Aucun changement",
@@ -412,10 +409,225 @@ FRENCH = {
     "DONE": "Terminée",
     "CANCELLED": "Annulée",
     "UNSCORED": "Non évalué",
+    # Earning rules
+    "Earning rules": "Règles de gain",
+    "New earning rule": "Nouvelle règle de gain",
+    "Edit earning rule": "Modifier la règle de gain",
+    "No earning rule yet.": "Aucune règle de gain pour l'instant.",
+    "No such earning rule.": "Cette règle de gain n'existe pas.",
+    "Show archived rules": "Afficher les règles archivées",
+    "Hide archived rules": "Masquer les règles archivées",
+    "Pages of earning rules": "Pages de règles de gain",
+    "Priority": "Priorité",
+    "What it gives": "Ce qu'elle donne",
+    "Applies to": "S'applique à",
+    "points per unit of currency": "points par unité de monnaie",
+    "Nothing below": "Rien en dessous de",
+    "Shown to members in their points breakdown.": (
+        "Montré aux membres dans le détail de leurs points."
+    ),
+    "Higher applies first, from -1000 to 1000.": (
+        "La plus haute s'applique d'abord, de -1000 à 1000."
+    ),
+    "Active from (UTC)": "Active à partir du (UTC)",
+    "Active until (UTC)": "Active jusqu'au (UTC)",
+    "Empty: already active. Required for a campaign.": (
+        "Vide : déjà active. Obligatoire pour une campagne."
+    ),
+    "Empty: no end. Required for a campaign.": "Vide : sans fin. Obligatoire pour une campagne.",
+    "Points per unit of currency": "Points par unité de monnaie",
+    "A decimal, such as 1 or 2.5.": "Un nombre décimal, comme 1 ou 2,5.",
+    "Rounding": "Arrondi",
+    "SKU": "Référence (SKU)",
+    "A SKU or a category, not both.": "Une référence ou une catégorie, pas les deux.",
+    "Category": "Catégorie",
+    "For a campaign: only lines of this category, or empty for all.": (
+        "Pour une campagne : seules les lignes de cette catégorie, ou vide pour toutes."
+    ),
+    "Multiplier": "Multiplicateur",
+    "A decimal above 0, at most 100. For a product: a multiplier or fixed points.": (
+        "Un nombre décimal au-dessus de 0, au plus 100. Pour un produit : un multiplicateur "
+        "ou des points fixes."
+    ),
+    "Fixed points": "Points fixes",
+    "For a product: per unit, instead of its base points.": (
+        "Pour un produit : par unité, à la place de ses points de base."
+    ),
+    "Minimum basket total": "Total minimum du panier",
+    "A purchase below this total earns nothing.": "Un achat sous ce total ne rapporte rien.",
+    "Only for the tier": "Seulement pour le niveau",
+    "Every member": "Tous les membres",
+    "A decimal number.": "Un nombre décimal.",
+    "A decimal number, such as 1.5.": "Un nombre décimal, comme 1,5.",
+    "Sample basket": "Panier d'essai",
+    "Preview the points this basket earns with the rule and without it, before saving.": (
+        "Voyez les points que ce panier rapporte avec la règle et sans elle, avant d'enregistrer."
+    ),
+    "Lines of the sample basket": "Lignes du panier d'essai",
+    "Line": "Ligne",
+    "line": "ligne",
+    "Quantity": "Quantité",
+    "Unit price": "Prix unitaire",
+    "Bought at (UTC)": "Acheté le (UTC)",
+    "Empty: now.": "Vide : maintenant.",
+    "Member's tier": "Niveau du membre",
+    "The member's first purchase": "Le premier achat du membre",
+    "Give at least one line.": "Donnez au moins une ligne.",
+    "Preview": "Aperçu",
+    "Points without this rule": "Points sans cette règle",
+    "Points with this rule": "Points avec cette règle",
+    "bonus points": "points de bonus",
+    "points per unit": "points par unité",
+    "Breakdown with this rule": "Détail avec cette règle",
+    "Rule": "Règle",
+    "this rule": "cette règle",
+    "No rule gives points to this basket.": "Aucune règle ne donne de points à ce panier.",
+    "BASE_RATE": "Taux de base",
+    "PRODUCT": "Produit ou catégorie",
+    "CAMPAIGN": "Campagne",
+    "FIRST_PURCHASE": "Bonus de premier achat",
+    "MINIMUM_BASKET": "Panier minimum",
+    "TIER": "Multiplicateur de niveau",
+    "FLOOR": "Vers le bas",
+    "HALF_UP": "Au plus proche",
+    "CEIL": "Vers le haut",
+    # VIP plans
+    "VIP plans": "Formules VIP",
+    "New VIP plan": "Nouvelle formule VIP",
+    "Edit VIP plan": "Modifier la formule VIP",
+    "No VIP plan yet.": "Aucune formule VIP pour l'instant.",
+    "No such VIP plan.": "Cette formule VIP n'existe pas.",
+    "Show archived plans": "Afficher les formules archivées",
+    "Hide archived plans": "Masquer les formules archivées",
+    "Pages of VIP plans": "Pages de formules VIP",
+    "A paid membership grants its tier for a fixed term; the integration that takes the "
+    "payment activates it.": (
+        "Une adhésion payante donne son niveau pour une durée fixe ; l'intégration qui "
+        "encaisse le paiement l'active."
+    ),
+    "Days": "Jours",
+    "Price": "Prix",
+    "Tier it grants": "Niveau accordé",
+    "Days it lasts": "Durée en jours",
+    "1 to 3660 days.": "De 1 à 3660 jours.",
+    "A decimal amount in the program's currency, such as 49.90.": (
+        "Un montant décimal dans la monnaie du programme, comme 49,90."
+    ),
+    "Changes apply to later activations; live memberships keep theirs.": (
+        "Les changements valent pour les activations à venir ; les adhésions en cours gardent "
+        "les leurs."
+    ),
+    # Badges
+    "New badge": "Nouveau badge",
+    "Edit badge": "Modifier le badge",
+    "No badge yet.": "Aucun badge pour l'instant.",
+    "No such badge.": "Ce badge n'existe pas.",
+    "Pages of badges": "Pages de badges",
+    "What it counts": "Ce qui est compté",
+    "Levels": "Niveaux",
+    "Points per level": "Points par niveau",
+    "hidden": "caché",
+    "Icon address (https://…)": "Adresse de l'icône (https://…)",
+    "Empty: no icon.": "Vide : sans icône.",
+    "Event counted": "Événement compté",
+    "Only this action (its code)": "Seulement cette action (son code)",
+    "For an ACTION_RECORDED count, such as review; empty: every action.": (
+        "Pour un compte de ACTION_RECORDED, comme review ; vide : toutes les actions."
+    ),
+    "Thresholds, one per level": "Seuils, un par niveau",
+    "In what it counts: a number of events, an amount spent, points, units, weeks, a tier "
+    "rank. Increasing; empty levels are left out.": (
+        "Dans l'unité de ce qui est compté : un nombre d'événements, un montant dépensé, des "
+        "points, des unités, des semaines, un rang de niveau. Croissants ; les niveaux vides "
+        "sont ignorés."
+    ),
+    "Bronze": "Bronze",
+    "Silver": "Argent",
+    "Gold": "Or",
+    "A number.": "Un nombre.",
+    "Points granted at each level": "Points donnés à chaque niveau",
+    "Hidden until earned": "Caché jusqu'à son obtention",
+    "Counts events from (UTC)": "Compte les événements à partir du (UTC)",
+    "Counts events until (UTC)": "Compte les événements jusqu'au (UTC)",
+    "Empty: no start.": "Vide : sans début.",
+    "Empty: no end.": "Vide : sans fin.",
+    "EVENT_COUNT": "Nombre d'événements",
+    "POINTS_EARNED": "Points gagnés",
+    "PRODUCT_QUANTITY": "Quantité d'un produit",
+    "WEEKLY_STREAK": "Semaines d'affilée",
+    "TIER_REACHED": "Niveau atteint",
+    "CHALLENGES_COMPLETED": "Défis réussis",
+    "REFERRALS_QUALIFIED": "Parrainages validés",
+    "MANUAL": "Attribué par un défi",
+    # Challenges
+    "Challenges": "Défis",
+    "New challenge": "Nouveau défi",
+    "Edit challenge": "Modifier le défi",
+    "No challenge yet.": "Aucun défi pour l'instant.",
+    "No such challenge.": "Ce défi n'existe pas.",
+    "Pages of challenges": "Pages de défis",
+    "Target": "Objectif",
+    "Participants": "Participants",
+    "Community total": "Total de la communauté",
+    "reached": "atteint",
+    "How members take part": "Comment les membres participent",
+    "Action counted (its code)": "Action comptée (son code)",
+    "Individual: each member who reaches the target on their own is rewarded.": (
+        "Individuel : chaque membre qui atteint l'objectif seul est récompensé."
+    ),
+    "Collective: when the community's total reaches the target, every contributor is rewarded.": (
+        "Collectif : quand le total de la communauté atteint l'objectif, chaque contributeur "
+        "est récompensé."
+    ),
+    "Starts (UTC)": "Début (UTC)",
+    "Ends (UTC)": "Fin (UTC)",
+    "Lowest tier rank that may take part": "Rang de niveau minimum pour participer",
+    "Empty: everyone.": "Vide : tout le monde.",
+    "Most participants": "Participants au plus",
+    "Points for each rewarded member": "Points pour chaque membre récompensé",
+    "Badge for each rewarded member": "Badge pour chaque membre récompensé",
+    "No badge": "Aucun badge",
+    "INDIVIDUAL": "Individuel",
+    "COLLECTIVE": "Collectif",
+    "PURCHASES": "Achats",
+    "QUANTITY": "Quantité d'un produit ou d'une catégorie",
+    "REFERRALS": "Parrainages",
+    "ACTIONS": "Actions",
+    "OPT_IN": "En s'inscrivant",
+    "AUTOMATIC": "Automatiquement",
+    "ACTIVE": "En cours",
+    "ARCHIVED": "Archivé",
 }
 
 # Texts shown under a name of the API in English (a check's name, a role, a status).
 ENGLISH = {
+    "EVENT_COUNT": "Number of events",
+    "POINTS_EARNED": "Points earned",
+    "PRODUCT_QUANTITY": "Quantity of a product",
+    "WEEKLY_STREAK": "Weeks in a row",
+    "TIER_REACHED": "Tier reached",
+    "CHALLENGES_COMPLETED": "Challenges completed",
+    "REFERRALS_QUALIFIED": "Referrals qualified",
+    "MANUAL": "Given by a challenge",
+    "INDIVIDUAL": "Individual",
+    "COLLECTIVE": "Collective",
+    "PURCHASES": "Purchases",
+    "QUANTITY": "Quantity of a product or category",
+    "REFERRALS": "Referrals",
+    "ACTIONS": "Actions",
+    "OPT_IN": "By joining",
+    "AUTOMATIC": "Automatically",
+    "ACTIVE": "Active",
+    "ARCHIVED": "Archived",
+    "BASE_RATE": "Base rate",
+    "PRODUCT": "Product or category",
+    "CAMPAIGN": "Campaign",
+    "FIRST_PURCHASE": "First purchase bonus",
+    "MINIMUM_BASKET": "Minimum basket",
+    "TIER": "Tier multiplier",
+    "FLOOR": "Round down",
+    "HALF_UP": "Round to the nearest",
+    "CEIL": "Round up",
     "commitmentMatches": "The seed matches the commitment published at opening",
     "entryListHashMatches": "The entry list matches its published hash",
     "winnersMatch": "The recomputed winners are the published winners",

@@ -12,13 +12,18 @@ from api.earning_rules.types import (
     CreateEarningRuleInput,
     EarningRule,
     EarningRulePayload,
+    EarningRulePreview,
+    PreviewBasketInput,
     UpdateEarningRuleInput,
 )
 from api.errors import returns_user_errors
 from api.ids import parse_id
 from api.permissions import staff_only
+from api.purchases.types import PointsBreakdown, PurchasePreview
 from gamification.accounts.models import StaffRole
-from gamification.points import earning_rules
+from gamification.points import earning_rules, purchases
+from gamification.points.earning_rules import Evaluation
+from gamification.programs.models import Program
 
 
 def rule_values(input: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -116,3 +121,43 @@ class EarningRuleQueries:
     ) -> list[EarningRule]:
         rules = await earning_rules.list_rules(info.context.program_id, include_archived)
         return [EarningRule.from_model(r) for r in rules]
+
+    @strawberry.field(
+        extensions=staff_only(StaffRole.MANAGER),
+        description="Price a sample basket with a rule before saving it: the program's saved "
+        "rules alone, then with the draft, through the engine recordPurchase uses. Writes "
+        "nothing. Staff, MANAGER role or higher. Codes: those of createEarningRule for the "
+        "rule; INVALID_INPUT, INVALID_AMOUNT, INVALID_QUANTITY, CURRENCY_MISMATCH, "
+        "TOO_MANY_LINES, TIER_NOT_FOUND (memberTierId) for the basket.",
+    )
+    @returns_user_errors(EarningRulePreview)
+    async def preview_earning_rule(
+        self,
+        info: Info,
+        rule: Annotated[
+            CreateEarningRuleInput,
+            strawberry.argument(description="The rule as createEarningRule would take it."),
+        ],
+        basket: Annotated[PreviewBasketInput, strawberry.argument(description="What to price.")],
+    ) -> EarningRulePreview:
+        tier_id = basket.member_tier_id
+        preview = await purchases.preview_draft_rule(
+            await Program.get(id=info.context.program_id),
+            rule_values(rule, earning_rules.RULE_FIELDS),
+            lines=[line.to_line() for line in basket.lines],
+            currency=basket.currency,
+            total=basket.total,
+            occurred_at=basket.occurred_at,
+            tier_id=parse_id(tier_id, "memberTierId") if tier_id is not None else None,
+            first_purchase=basket.first_purchase,
+        )
+        return EarningRulePreview(
+            without_rule=_priced(preview.without_draft), with_rule=_priced(preview.with_draft)
+        )
+
+
+def _priced(evaluation: Evaluation) -> PurchasePreview:
+    return PurchasePreview(
+        points_earned=evaluation.points,
+        breakdown=[PointsBreakdown.from_item(item) for item in evaluation.breakdown],
+    )

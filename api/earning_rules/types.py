@@ -9,6 +9,7 @@ import strawberry
 
 from api.enums import graphql_enum
 from api.errors import UserError
+from api.purchases.types import PurchaseLineInput, PurchasePreview
 from gamification.points import models as points_models
 
 EarningRuleKind = graphql_enum(
@@ -250,4 +251,56 @@ class EarningRulePayload:
     errors: list[UserError] = strawberry.field(
         default_factory=list,
         description="Why it was refused (empty on success).",
+    )
+
+
+@strawberry.input(
+    description="A sample basket to price, as a member of a tier (or of none) would buy it."
+)
+class PreviewBasketInput:
+    lines: list[PurchaseLineInput] = strawberry.field(
+        description="The basket's lines (as for recordPurchase).",
+    )
+    total: Decimal | None = strawberry.field(
+        default=None,
+        description="Optional: the total (default: the lines' sum).",
+    )
+    currency: str | None = strawberry.field(
+        default=None,
+        description="Optional: the program's currency code.",
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None,
+        description="Optional: price it as of this time (ISO-8601 with a zone; default now), "
+        "e.g. inside a campaign's window.",
+    )
+    member_tier_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Optional: price it for a member of this tier (TIER_NOT_FOUND); null: a "
+        "member of no tier.",
+    )
+    first_purchase: bool = strawberry.field(
+        default=False,
+        description="Price it as the member's first purchase (FIRST_PURCHASE rules apply).",
+    )
+
+
+@strawberry.type(
+    description="A sample basket priced by the program's saved rules, with and without a rule "
+    "not saved yet, or why the rule or the basket is refused."
+)
+class EarningRulePreview:
+    without_rule: PurchasePreview | None = strawberry.field(
+        default=None,
+        description="What the basket earns under the saved rules alone; null when refused.",
+    )
+    with_rule: PurchasePreview | None = strawberry.field(
+        default=None,
+        description="What it would earn once the rule is saved (the draft's breakdown line has "
+        "no ruleId); null when refused.",
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why the rule (as createEarningRule would refuse it) or the basket is "
+        "refused (empty on success).",
     )

@@ -41,7 +41,9 @@ class PointsBreakdown:
     rule: str = strawberry.field(
         description="The rule's name (for the tier multiplier: `Tier <name> x<multiplier>`).",
     )
-    rule_id: strawberry.ID | None = strawberry.field(description="Null for the tier multiplier.")
+    rule_id: strawberry.ID | None = strawberry.field(
+        description="Null for the tier multiplier, and for a draft rule in previewEarningRule."
+    )
     kind: PointsBreakdownKind = strawberry.field(description="What the line comes from.")  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     points: int = strawberry.field(
         description="The points it contributed (0 or more; 0 for a MINIMUM_BASKET that stopped "

@@ -258,6 +258,17 @@ class ChallengeJoined(Payload):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ChallengeProgressed(Payload):
+    """A member's progress on an INDIVIDUAL challenge grew: one per challenge and commit (the
+    events of one commit that count for it make one), the completing one included."""
+
+    challenge_id: int
+    name: str  # the challenge's name then
+    progress: int  # the member's progress after it, in the metric's unit (cents for SPEND)
+    target: int  # the challenge's target, in the same unit
+
+
+@dataclass(frozen=True, kw_only=True)
 class ChallengeCompleted(Payload):
     challenge_id: int
     name: str  # the challenge's name when completed
@@ -400,6 +411,7 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.REDEMPTION_EXPIRED: RedemptionExpired,
     EventType.BADGE_AWARDED: BadgeAwarded,
     EventType.CHALLENGE_JOINED: ChallengeJoined,
+    EventType.CHALLENGE_PROGRESSED: ChallengeProgressed,
     EventType.CHALLENGE_COMPLETED: ChallengeCompleted,
     EventType.REFERRAL_QUALIFIED: ReferralQualified,
     EventType.REFERRAL_CAPPED: ReferralCapped,

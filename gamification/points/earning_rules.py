@@ -38,7 +38,7 @@ from tortoise.transactions import in_transaction
 
 from core.clock import clock, in_utc
 from core.errors import ErrorCode, NotFound, ValidationFailed
-from core.unique_names import unique_name
+from core.unique_names import refuse_taken, unique_name
 from gamification.audit import Actor, AuditAction, trail
 from gamification.points import engine_snapshot
 from gamification.points.error_codes import PointsErrorCode
@@ -224,11 +224,19 @@ RULE_FIELDS = (
 )
 
 
-async def create_rule(actor: Actor, program_id: int, **values: Any) -> EarningRule:
+async def draft_rule(program_id: int, **values: Any) -> EarningRule:
+    """The rule `create_rule` would save with `values`, validated as it validates (its name
+    free in the program included), and not saved."""
     rule = EarningRule(program_id=program_id, created_at=clock.now())
     rule.rounding = Rounding.FLOOR
     rule.priority = 0
     await _apply(rule, values)
+    await refuse_taken(EarningRule, program_id, rule.name, what="earning rule")
+    return rule
+
+
+async def create_rule(actor: Actor, program_id: int, **values: Any) -> EarningRule:
+    rule = await draft_rule(program_id, **values)
     async with unique_name(EarningRule, program_id, rule.name, what="earning rule"):
         await rule.save()
         await trail.created(actor, AuditAction.EARNING_RULE_CREATED, rule)
@@ -266,7 +274,7 @@ async def rule_in_program(program_id: int, rule_id: int) -> EarningRule:
     return rule
 
 
-async def draft_rule(
+async def simulated_rule(
     program_id: int, values: dict[str, Any], based_on: EarningRule | None = None
 ) -> EarningRule:
     """A rule checked as `create_rule` (or, `based_on` a rule, `update_rule`) checks it, never

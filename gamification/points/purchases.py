@@ -30,7 +30,7 @@ from gamification.points import earning_rules, engine_snapshot, ledger, tiers
 from gamification.points.amounts import check_quantity, money
 from gamification.points.earning_rules import BasketLine, Evaluation, RulePoints
 from gamification.points.error_codes import PointsErrorCode
-from gamification.points.models import LedgerKind, Purchase, PurchaseLine, Tier
+from gamification.points.models import EarningRule, LedgerKind, Purchase, PurchaseLine, Tier
 from gamification.programs.models import Program
 
 MAX_LINES = 500
@@ -318,6 +318,20 @@ def _same_purchase(previous: Purchase, print_: str) -> Purchase:
     return previous
 
 
+async def _priced_basket(
+    program: Program,
+    lines: Sequence[BasketLine],
+    currency: str | None,
+    total: Decimal | None,
+    occurred_at: datetime | None,
+) -> tuple[datetime, Decimal, engine_snapshot.EngineSnapshot]:
+    """A basket checked as `record_purchase` checks it: its time, its total, and the snapshot
+    of rules and tiers that `record_purchase` reads."""
+    at = _check_time(occurred_at) if occurred_at else clock.now()
+    total = validate_basket(program, currency or program.currency, total, lines)
+    return at, total, await engine_snapshot.snapshot(program.id)
+
+
 async def preview_purchase(
     program: Program,
     member: Member,
@@ -328,12 +342,68 @@ async def preview_purchase(
     occurred_at: datetime | None = None,
 ) -> Evaluation:
     """What `record_purchase` would earn for this basket now. Writes nothing."""
-    at = _check_time(occurred_at) if occurred_at else clock.now()
-    total = validate_basket(program, currency or program.currency, total, lines)
-    # The same snapshot of rules and tiers as record_purchase reads.
-    engine = await engine_snapshot.snapshot(program.id)
+    at, total, engine = await _priced_basket(program, lines, currency, total, occurred_at)
     rules, program_tiers = engine.rules, list(engine.tiers)
     first = member.first_purchase_at is None
     return earning_rules.evaluate(
         rules, lines, total, at=at, tier=_member_tier(member, program_tiers), first_purchase=first
+    )
+
+
+# A draft sorts after every saved rule of its priority, as the id a new rule gets would.
+DRAFT_RULE_ID = 2**62
+
+
+@dataclass(frozen=True)
+class DraftPreview:
+    """A basket priced by the program's saved rules, then by the same rules and a draft. In
+    `with_draft`'s breakdown the draft's contribution has no rule id (it has none yet)."""
+
+    without_draft: Evaluation
+    with_draft: Evaluation
+
+
+async def preview_draft_rule(
+    program: Program,
+    rule: dict[str, object],
+    *,
+    lines: Sequence[BasketLine],
+    currency: str | None = None,
+    total: Decimal | None = None,
+    occurred_at: datetime | None = None,
+    tier_id: int | None = None,
+    first_purchase: bool = False,
+) -> DraftPreview:
+    """What a basket would earn with and without an unsaved rule (`rule`: create_rule's
+    values, refused as create_rule refuses them), for a member of `tier_id` (or of no tier)
+    and on their first purchase or not. Writes nothing."""
+    draft = await earning_rules.draft_rule(program.id, **rule)
+    draft.id = DRAFT_RULE_ID
+    at, total, engine = await _priced_basket(program, lines, currency, total, occurred_at)
+    tier = None
+    if tier_id is not None:
+        tier = next((t for t in engine.tiers if t.id == tier_id), None)
+        if tier is None:
+            raise NotFound(
+                PointsErrorCode.TIER_NOT_FOUND, "No such tier in this program.", "memberTierId"
+            )
+    saved = list(engine.rules)
+
+    def price(rules: Sequence[EarningRule]) -> Evaluation:
+        return earning_rules.evaluate(
+            rules, lines, total, at=at, tier=tier, first_purchase=first_purchase
+        )
+
+    with_draft = price([*saved, draft])
+    return DraftPreview(
+        without_draft=price(saved),
+        with_draft=Evaluation(
+            with_draft.points,
+            tuple(
+                RulePoints(None, item.rule, item.kind, item.points)
+                if item.rule_id == DRAFT_RULE_ID
+                else item
+                for item in with_draft.breakdown
+            ),
+        ),
     )

@@ -13,6 +13,7 @@ from gamification.events.payloads import (
     BidPlaced,
     ChallengeCompleted,
     ChallengeJoined,
+    ChallengeProgressed,
     ContestEntered,
     GamePlayed,
     MemberSignedUp,
@@ -75,6 +76,8 @@ def describe(event: Event) -> str:
             return f"You earned the badge {name or 'a badge'}{suffix}."
         case ChallengeJoined(name=name):
             return f"You joined the challenge {name}".rstrip() + "."
+        case ChallengeProgressed(name=name, progress=progress, target=target):
+            return f"Your progress on the challenge {name}: {progress} of {target}."
         case ChallengeCompleted(name=name):
             return f"You completed the challenge {name}".rstrip() + "."
         case ReferralQualified():

@@ -3,7 +3,7 @@
 A draft holds earning rules to add (bonus campaigns are rules of the CAMPAIGN kind), rules to
 edit (by id, only the fields given change) and rules to remove, and tier changes (a threshold,
 an earning multiplier). Every rule is checked exactly as `create_rule` / `update_rule` check
-it (`earning_rules.draft_rule`), and nothing is saved: the draft lives in the simulation's row
+it (`earning_rules.simulated_rule`), and nothing is saved: the draft lives in the simulation's row
 as JSON. `engines` turns it into the program's live rules and tiers, and the same with the
 draft applied: the pure `earning_rules.evaluate` runs on both.
 
@@ -185,7 +185,7 @@ async def engines(program_id: int, draft: Draft) -> tuple[Engine, Engine]:
                     f"rules.{index}.ruleId",
                 )
         try:
-            rule = await earning_rules.draft_rule(program_id, dict(rule_draft.values), based_on)
+            rule = await earning_rules.simulated_rule(program_id, dict(rule_draft.values), based_on)
         except DomainError as error:
             raise _at(error, f"rules.{index}") from None
         except (ValueError, TypeError, InvalidOperation):
