@@ -427,9 +427,12 @@ async def test_a_cancelled_simulation_is_never_run_and_cannot_be_cancelled_twice
 async def test_a_running_simulation_stops_at_its_next_batch_when_cancelled(
     gql: GraphQLClient,
 ) -> None:
-    # given a window of six purchases replayed one per batch
+    # given a window of 30 purchases replayed one per batch
     program = await _program()
-    await _shop(gql, program)
+    (buyer, *_) = await _shop(gql, program)
+    till = await integration_client(gql, program)
+    for day in range(24):
+        await _buy(till, buyer, day + 0.5, [("CAKE", "bakery", 1, "4.20")])
     manager = await staff_client(gql, program, "MANAGER")
     simulation_id = await _simulate(manager)
     run = asyncio.create_task(simulations.run_simulation(int(simulation_id), batch_size=1))
@@ -442,7 +445,7 @@ async def test_a_running_simulation_stops_at_its_next_batch_when_cancelled(
     assert await run == "CANCELLED"
     row = await Simulation.get(id=int(simulation_id))
     assert row.status == "CANCELLED" and row.results is None
-    assert row.purchases_done < row.purchases_total == 6
+    assert row.purchases_done < row.purchases_total == 30
 
 
 async def test_the_console_asks_follows_shows_compares_and_exports_a_simulation(
