@@ -15,6 +15,7 @@ from tortoise import Tortoise
 
 from core.clock import clock
 from gamification.audit import SYSTEM
+from gamification.audit.models import AuditEntry
 from gamification.points import tiers
 from gamification.points.models import EarningRuleKind, LedgerEntry, LedgerKind, Purchase
 from gamification.programs.models import Program
@@ -406,6 +407,25 @@ async def test_managers_and_analysts_simulate_and_members_and_tills_cannot(
     assert (await other.query(SIMULATION, {"id": some_id}))["simulation"] is None
     refused = await other.mutate(CANCEL, {"simulationId": some_id})
     assert refused["errors"] == [{"code": "SIMULATION_NOT_FOUND", "field": "simulationId"}]
+
+
+async def test_asking_and_cancelling_are_in_the_audit_trail_with_the_draft(
+    gql: GraphQLClient,
+) -> None:
+    program = await _program()
+    manager = await staff_client(gql, program, "MANAGER")
+    rule = {"name": "Tea x3", "kind": "PRODUCT", "category": "tea", "multiplier": "3"}
+    simulation_id = await _simulate(manager, rules=[rule])
+    await manager.mutate(CANCEL, {"simulationId": simulation_id})
+    entries = await AuditEntry.filter(
+        program_id=program.id, target_type="simulation", target_id=int(simulation_id)
+    ).order_by("id")
+    assert [e.action for e in entries] == ["simulation.requested", "simulation.cancelled"]
+    assert all(e.actor_staff_id is not None for e in entries)
+    requested = entries[0].after or {}
+    assert requested["name"] == "Draft"
+    assert requested["draft"]["rules"][0]["values"]["category"] == "tea"
+    assert entries[1].before == {"status": "QUEUED"} and entries[1].after == {"status": "CANCELLED"}
 
 
 async def test_a_cancelled_simulation_is_never_run_and_cannot_be_cancelled_twice(
