@@ -23,7 +23,7 @@ from api import console, graphiql
 from api.context import Services
 from api.demo.webhooks import SINK_PATH
 from api.errors import http_error
-from api.exports import members_csv, report_csv
+from api.exports import members_csv, report_csv, simulation_csv
 from api.graphql_view import GraphQLView
 from api.metrics import scrape
 from api.middleware import Authentication, BodySizeLimit, OutageAnswers
@@ -181,6 +181,7 @@ def create_app(
         WebSocketRoute("/graphql", graphql),
         Route("/exports/members.csv", members_csv),
         Route("/exports/report.csv", report_csv),
+        Route("/exports/simulations/{simulation_id}.csv", simulation_csv),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]

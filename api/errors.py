@@ -29,6 +29,7 @@ from gamification.points.error_codes import PointsErrorCode
 from gamification.programs.error_codes import ProgramErrorCode
 from gamification.referrals.error_codes import ReferralErrorCode
 from gamification.rewards.error_codes import RewardErrorCode
+from gamification.simulations.error_codes import SimulationErrorCode
 from gamification.webhooks.error_codes import WebhookErrorCode
 
 # Every feature's codes, in the order of the layers: a new feature adds its enum here.
@@ -44,6 +45,7 @@ FEATURE_CODES: tuple[type[StrEnum], ...] = (
     GameErrorCode,
     LeaderboardErrorCode,
     WebhookErrorCode,
+    SimulationErrorCode,
     BadgeErrorCode,
     ChallengeErrorCode,
 )
@@ -152,6 +154,13 @@ CODE_DESCRIPTIONS = {
     "UNKNOWN_LEADERBOARD": "Not a board name: referrals, points or challenge:<id>.",
     # webhooks
     "DELIVERY_NOT_FAILED": "Only a FAILED webhook delivery can be replayed.",
+    # simulations
+    "SIMULATION_NOT_FOUND": "No simulation of this program has this id.",
+    "INVALID_DRAFT": "The simulation's draft names a rule or tier the program does not have live, "
+    "has too many changes, or a tier change out of range; `field` names it inside the input.",
+    "SIMULATION_FINISHED": "The simulation has already finished (done, failed or cancelled).",
+    "SIMULATION_NOT_DONE": "The simulation has no results yet (queued, running, cancelled or "
+    "failed): its CSV export waits for DONE.",
     # badges
     "INVALID_CRITERIA": "The badge's or challenge's criteria fields do not fit its kind or "
     "metric (thresholds, target, SKU or category).",

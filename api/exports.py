@@ -22,6 +22,8 @@ from core.clock import parse_time
 from core.errors import DomainError, ErrorCode, ValidationFailed
 from gamification.programs.models import Program
 from gamification.reporting import member_search, reports, segments
+from gamification.simulations import simulations
+from gamification.simulations.error_codes import SimulationErrorCode
 
 MEMBER_COLUMNS = [
     "id",
@@ -168,4 +170,82 @@ async def report_csv(request: Request) -> Response:
         rows(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="report.csv"'},
+    )
+
+
+SIMULATION_COLUMNS = ["section", "item", "without", "with", "difference"]
+
+
+def _simulation_rows(results: dict[str, Any]) -> list[list[Any]]:
+    """A simulation's report, one figure per row: without the draft, with it, the difference."""
+
+    def row(section: str, item: Any, without: Any, with_: Any, difference: Any = "") -> list[Any]:
+        return [section, "" if item is None else item, without, with_, difference]
+
+    points = ("points", results["points_without"], results["points_with"])
+    outstanding = (results["outstanding_points_at_end"], results["outstanding_points_with"])
+    tiers = results["tiers"]
+    rows = [
+        row("summary", "purchases", results["purchases"], results["purchases"], 0),
+        row("summary", "buyers", results["buyers"], results["buyers"], 0),
+        row("summary", "points_actual", results["points_actual"], results["points_actual"], 0),
+        row("summary", *points, results["points_difference"]),
+        row("summary", "money", "", "", results["money_difference"]),
+        row("summary", "outstanding_points", *outstanding, results["points_difference"]),
+        row("summary", "liability", results["liability_at_end"], results["liability_with"]),
+        row("summary", "members_affected", "", "", results["members_affected"]),
+        row("summary", "moved_up", "", "", tiers["moved_up"]),
+        row("summary", "moved_down", "", "", tiers["moved_down"]),
+    ]
+    for tier in tiers["per_tier"]:
+        rows.append(
+            row(
+                "tier",
+                tier["name"] or "(none)",
+                tier["members_without"],
+                tier["members_with"],
+                tier["members_with"] - tier["members_without"],
+            )
+        )
+    for sku in results["top_skus"]:
+        rows.append(row("sku", sku["sku"], "", "", sku["extra_points"]))
+    for category in results["top_categories"]:
+        rows.append(row("category", category["category"], "", "", category["extra_points"]))
+    for segment in results["segments"]:
+        rows.append(
+            row(
+                "segment",
+                segment["segment"],
+                segment["points_without"],
+                segment["points_with"],
+                segment["points_difference"],
+            )
+        )
+    return rows
+
+
+async def simulation_csv(request: Request) -> Response:
+    """A finished simulation's report as CSV (staff, any role): 404 for another program's or
+    an unknown id, 409 while it has no results."""
+    caller = await _staff_or_error(request)
+    if isinstance(caller, Response):
+        return caller
+    assert caller.program_id is not None
+    try:
+        simulation = await simulations.simulation_in_program(
+            caller.program_id, parse_id(request.path_params["simulation_id"], "simulationId")
+        )
+    except DomainError as error:
+        return http_error(404, error.code.value, error.message, error.field)
+    if simulation.results is None:
+        return http_error(
+            409,
+            SimulationErrorCode.SIMULATION_NOT_DONE.value,
+            "This simulation has no results yet.",
+            "simulationId",
+        )
+    return Response(
+        _csv_chunk([SIMULATION_COLUMNS, *_simulation_rows(simulation.results)]),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="simulation-{simulation.id}.csv"'},
     )

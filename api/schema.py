@@ -44,6 +44,8 @@ from api.reports.queries import ReportQueries
 from api.reports.segments import SegmentMutations, SegmentQueries
 from api.rewards.mutations import RewardMutations
 from api.rewards.queries import RewardQueries
+from api.simulations.mutations import SimulationMutations
+from api.simulations.queries import SimulationQueries
 from api.subscriptions.subscriptions import Subscriptions
 from api.text_values import NoNulInStringsRule
 from api.tiers.mutations import TierMutations, TierQueries
@@ -74,6 +76,7 @@ class Query(
     EarningRuleQueries,
     SegmentQueries,
     ReferralQueries,
+    SimulationQueries,
     BadgeQueries,
     ChallengeQueries,
     WebhookQueries,
@@ -102,6 +105,7 @@ class Mutation(
     TierMutations,
     EarningRuleMutations,
     SegmentMutations,
+    SimulationMutations,
     BadgeMutations,
     ChallengeMutations,
     WebhookMutations,

@@ -28,6 +28,7 @@ APPS: dict[str, dict[str, Any]] = {
             "gamification.games.models",
             "gamification.leaderboards.models",
             "gamification.reporting.models",
+            "gamification.simulations.models",
             "gamification.webhooks.models",
         ],
         "migrations": "gamification.migrations",

@@ -59,6 +59,8 @@ AUDITED: dict[str, AuditAction] = {
     "updateAuction": AuditAction.AUCTION_UPDATED,
     "archiveAuction": AuditAction.AUCTION_ARCHIVED,
     "computeSegments": AuditAction.SEGMENTS_COMPUTE_REQUESTED,
+    "simulateCampaign": AuditAction.SIMULATION_REQUESTED,
+    "cancelSimulation": AuditAction.SIMULATION_CANCELLED,
     "createBadge": AuditAction.BADGE_CREATED,
     "updateBadge": AuditAction.BADGE_UPDATED,
     "archiveBadge": AuditAction.BADGE_ARCHIVED,

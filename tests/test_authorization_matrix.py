@@ -130,6 +130,10 @@ ACCESS: dict[str, set[str]] = {
     "segments": ANALYST,
     "ambassadors": ANALYST,
     "computeSegments": MANAGER,
+    "simulateCampaign": ANALYST,
+    "cancelSimulation": ANALYST,
+    "simulation": ANALYST,
+    "simulations": ANALYST,
     # badges and challenges
     "badges": AUTHENTICATED,
     "createBadge": MANAGER,

@@ -253,6 +253,11 @@ async def test_a_manager_runs_a_contest_end_to_end_and_an_analyst_only_reads(
                 await page.get_by_role("link", name=link, exact=True).click()
                 await expect(page.get_by_role("heading", level=1)).to_be_visible()
                 await checked.look(page, name)
+            await page.get_by_role("link", name="Simulations", exact=True).click()
+            await checked.look(page, "simulations")
+            await page.get_by_role("link", name="New simulation").click()
+            await expect(page.get_by_role("heading", level=1)).to_have_text("New simulation")
+            await checked.look(page, "simulation-form")
             await context.close()
     assert checked.violations == []
     assert checked.errors == []

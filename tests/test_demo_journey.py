@@ -119,6 +119,7 @@ query($from: DateTime!, $to: DateTime!) {
   programReport(from: $from, to: $to) { pointsOutstanding liability { amount } }
   members(first: 50) { edges { node { email tier { name } } } }
   webhooks { url deliveries(first: 5) { edges { node { status } } } }
+  simulations(first: 5) { edges { node { name status results { pointsDifference } } } }
 }
 """
 
@@ -170,3 +171,6 @@ async def test_every_feature_shows_right_after_seed_demo(gql: GraphQLClient) -> 
     (webhook,) = report["webhooks"]
     assert webhook["url"].startswith("http://127.0.0.1:")
     assert webhook["deliveries"]["edges"] != []
+    # and a campaign simulation has priced its draft
+    (simulation,) = [edge["node"] for edge in report["simulations"]["edges"]]
+    assert simulation["status"] == "DONE" and simulation["results"]["pointsDifference"] > 0

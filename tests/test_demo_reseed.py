@@ -16,6 +16,7 @@ from gamification.games.models import Contest, InstantWinGame
 from gamification.points.models import EarningRule, MembershipPlan, Purchase, Tier
 from gamification.programs.models import Program
 from gamification.rewards.models import Reward
+from gamification.simulations.models import Simulation
 from gamification.webhooks.models import Webhook
 from tests.graphql import GraphQLClient, codes
 
@@ -86,6 +87,7 @@ DEMO_TABLES: tuple[type[Model], ...] = (
     Contest,
     Webhook,
     Purchase,
+    Simulation,
 )
 
 

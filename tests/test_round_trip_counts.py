@@ -25,6 +25,8 @@ from gamification.points.models import EarningRuleKind
 from gamification.programs.models import Program
 from gamification.rewards import catalog
 from gamification.rewards.models import RewardKind
+from gamification.simulations import simulations
+from gamification.simulations.drafts import Draft
 from gamification.webhooks.webhooks import create_webhook
 from tests.builders import (
     add_rule,
@@ -104,6 +106,15 @@ async def world(app: Starlette, gql: GraphQLClient) -> World:
     )
     for i, m in enumerate(members):
         await instant_win.play(m, game.id, f"play-{i}")
+    for i in range(MEMBERS):
+        await simulations.request_simulation(
+            SYSTEM,
+            program.id,
+            name=f"Simulation {i}",
+            starts_at=now - timedelta(days=30),
+            ends_at=now - timedelta(minutes=1),
+            draft=Draft(),
+        )
     return World(
         program=program,
         members=members,
@@ -216,6 +227,10 @@ STAFF_LISTS = {
         first: $first) { edges { node { id memberId won prize { name } } } } }""",
     "auditTrail": """query($first: Int) { auditTrail(first: $first) { edges { node {
         id action targetId after actor { kind staff { email } } } } } }""",
+    "simulations": """query($first: Int) { simulations(first: $first) { edges { node {
+        id name status progress purchasesDone purchasesTotal draft requestedById
+        results { pointsDifference tiers { name } topSkus { sku } segments { segment } }
+        } } } }""",
 }
 
 

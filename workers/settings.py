@@ -33,6 +33,7 @@ from workers.points import expire_points, remind_expiring_points
 from workers.rewards import expire_redemptions
 from workers.segments import compute_all_segments, compute_segments
 from workers.sessions import purge_refresh_tokens
+from workers.simulations import requeue_lost_simulations, run_simulation
 from workers.tiers import end_memberships, review_tiers
 from workers.webhooks import deliver_webhook, requeue_lost_webhook_deliveries
 
@@ -54,6 +55,9 @@ JOBS: list[WorkerCoroutine | Function] = [
     # A big program takes longer than the default job timeout.
     func(observed(compute_segments), timeout=900),
     func(observed(compute_all_segments)),
+    # A replay of a long window of a big program takes minutes.
+    func(observed(run_simulation), timeout=900),
+    func(observed(requeue_lost_simulations)),
     func(observed(retry_event_handlers)),
     # Our own attempt count ends the retries (webhook_max_attempts); arq's is a backstop above it.
     func(observed(deliver_webhook), max_tries=50, timeout=60),
@@ -116,6 +120,8 @@ CRONS = [
     # Every minute: a failed event handler is re-run about a minute later.
     cron(observed(retry_event_handlers), timeout=300),
     cron(observed(requeue_lost_webhook_deliveries), minute=set(range(2, 60, 5)), timeout=120),
+    # Every five minutes: a simulation whose job Redis lost starts at most that late.
+    cron(observed(requeue_lost_simulations), minute=set(range(1, 60, 5)), timeout=120),
     # Every minute: a challenge closes at most a minute after its end.
     cron(observed(close_challenges), second={30}, timeout=300),
 ]

@@ -60,6 +60,8 @@ AuditAction = graphql_enum(
         "AUCTION_ARCHIVED": "An auction was archived: its holds are released at its end.",
         "AUCTION_SETTLED": "The worker settled an auction: winners paid, the rest released.",
         "SEGMENTS_COMPUTE_REQUESTED": "Staff asked for the segments to be computed again.",
+        "SIMULATION_REQUESTED": "Staff asked for a campaign simulation (its draft and window).",
+        "SIMULATION_CANCELLED": "Staff cancelled a campaign simulation.",
         "BADGE_CREATED": "A badge was created.",
         "BADGE_UPDATED": "A badge was changed.",
         "BADGE_ARCHIVED": "A badge was archived.",

@@ -23,6 +23,7 @@ from api.demo import (
     referrals,
     rewards,
     segments,
+    simulations,
     webhooks,
 )
 from core.redis import create_redis
@@ -35,7 +36,8 @@ async def seed_demo() -> None:
     program, member = await accounts.seed()
     # The webhook first, so the demo's events are delivered to it; then points: tiers, rules and
     # purchases are what the other parts build on; badges and challenges come before the
-    # purchases of the referrals part, so those count toward them; segments last, over it all.
+    # purchases of the referrals part, so those count toward them; segments over it all, then
+    # a simulation, whose report splits by segment.
     parts = (
         webhooks,
         points,
@@ -47,6 +49,7 @@ async def seed_demo() -> None:
         referrals,
         draws,
         segments,
+        simulations,
     )
     for part in parts:
         await part.seed(program, member)

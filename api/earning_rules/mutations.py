@@ -26,7 +26,7 @@ from gamification.points.earning_rules import Evaluation
 from gamification.programs.models import Program
 
 
-def _values(input: Any, names: tuple[str, ...]) -> dict[str, Any]:
+def rule_values(input: Any, names: tuple[str, ...]) -> dict[str, Any]:
     values = {}
     for name in names:
         value = getattr(input, name, strawberry.UNSET)
@@ -59,7 +59,9 @@ class EarningRuleMutations:
         ],
     ) -> EarningRulePayload:
         rule = await earning_rules.create_rule(
-            info.context.actor, info.context.program_id, **_values(input, earning_rules.RULE_FIELDS)
+            info.context.actor,
+            info.context.program_id,
+            **rule_values(input, earning_rules.RULE_FIELDS),
         )
         return EarningRulePayload(earning_rule=EarningRule.from_model(rule))
 
@@ -82,7 +84,7 @@ class EarningRuleMutations:
             info.context.actor,
             info.context.program_id,
             parse_id(input.rule_id, "ruleId"),
-            **_values(input, earning_rules.RULE_FIELDS),
+            **rule_values(input, earning_rules.RULE_FIELDS),
         )
         return EarningRulePayload(earning_rule=EarningRule.from_model(rule))
 
@@ -141,7 +143,7 @@ class EarningRuleQueries:
         tier_id = basket.member_tier_id
         preview = await purchases.preview_draft_rule(
             await Program.get(id=info.context.program_id),
-            _values(rule, earning_rules.RULE_FIELDS),
+            rule_values(rule, earning_rules.RULE_FIELDS),
             lines=[line.to_line() for line in basket.lines],
             currency=basket.currency,
             total=basket.total,

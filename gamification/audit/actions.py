@@ -47,6 +47,8 @@ class AuditAction(StrEnum):
     AUCTION_ARCHIVED = "auction.archived"
     AUCTION_SETTLED = "auction.settled"
     SEGMENTS_COMPUTE_REQUESTED = "segments.compute_requested"
+    SIMULATION_REQUESTED = "simulation.requested"
+    SIMULATION_CANCELLED = "simulation.cancelled"
     BADGE_CREATED = "badge.created"
     BADGE_UPDATED = "badge.updated"
     BADGE_ARCHIVED = "badge.archived"

@@ -279,6 +279,22 @@ async def rule_in_program(program_id: int, rule_id: int) -> EarningRule:
     return rule
 
 
+async def simulated_rule(
+    program_id: int, values: dict[str, Any], based_on: EarningRule | None = None
+) -> EarningRule:
+    """A rule checked as `create_rule` (or, `based_on` a rule, `update_rule`) checks it, never
+    saved: what a campaign simulation replays. Its name need not be unique."""
+    rule = EarningRule(program_id=program_id, created_at=clock.now())
+    rule.rounding = Rounding.FLOOR
+    rule.priority = 0
+    if based_on is not None:
+        rule.id = based_on.id
+        for name in RULE_FIELDS:
+            setattr(rule, name, getattr(based_on, name))
+    await _apply(rule, values)
+    return rule
+
+
 _TIMES = {"starts_at": "startsAt", "ends_at": "endsAt"}
 
 

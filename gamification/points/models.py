@@ -132,6 +132,9 @@ class Purchase(Model):
     total = fields.DecimalField(max_digits=14, decimal_places=2)
     points_earned = fields.BigIntField(default=0)
     first_purchase = fields.BooleanField(default=False)
+    # The tier whose multiplier the engine applied (None: no tier), so a simulation replays the
+    # purchase as it was earned. Not a relation: it is a record of the moment.
+    tier_id = fields.BigIntField(null=True)
     # Per-rule breakdown: [{rule_id, rule, kind, points}].
     breakdown: list = fields.JSONField(default=list)
     refunded_amount = fields.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))

@@ -211,13 +211,9 @@ async def record_purchase(
                 }
             )
             first = member.first_purchase_at is None
+            tier = _member_tier(member, program_tiers)
             evaluation = earning_rules.evaluate(
-                rules,
-                lines,
-                total,
-                at=occurred_at,
-                tier=_member_tier(member, program_tiers),
-                first_purchase=first,
+                rules, lines, total, at=occurred_at, tier=tier, first_purchase=first
             )
             now = clock.now()
             purchase = await insert_row(
@@ -232,6 +228,7 @@ async def record_purchase(
                 total=total,
                 points_earned=evaluation.points,
                 first_purchase=first,
+                tier_id=tier.id if tier else None,
                 breakdown=[item.as_json() for item in evaluation.breakdown],
             )
             # After the insert, so that a retry of an earlier purchase still replays it.
