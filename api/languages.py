@@ -18,6 +18,10 @@ LOCALE_ARGUMENT = (
     "as fr-BE names its language); it beats Accept-Language. Missing texts fall back to the "
     "program's default language. INVALID_LOCALE as a top-level error for an unknown code."
 )
+TRANSLATIONS_READ = (
+    "Every translation staff gave (the stored name and description are in the program's "
+    "default language)."
+)
 TRANSLATIONS = (
     "The name and description in other languages, all of them (what is not given is "
     "removed); omit to keep them as they are. Codes: INVALID_LOCALE (unknown or repeated "
@@ -87,8 +91,20 @@ def translated_description(description: str = "The description, in the caller's 
 
 
 def translations_field() -> Any:
-    return strawberry.field(
-        resolver=translations_of,
-        description="Every translation staff gave (the stored name and description are in the "
-        "program's default language).",
+    return strawberry.field(resolver=translations_of, description=TRANSLATIONS_READ)
+
+
+async def text_of(info: Info, row: Any, key: str) -> str:
+    """A row's `key` ("name" or "description") in the language `info`'s request reads."""
+    return languages.pick(
+        row.translations, await info.context.languages(info), key, getattr(row, key) or ""
     )
+
+
+def translations_of_row(row: Any) -> list[Translation]:
+    return translations_of(_Rooted(Texts.of(row)))
+
+
+@dataclass(frozen=True)
+class _Rooted:
+    texts: Texts
