@@ -5,7 +5,10 @@ French or English with the same code."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import httpx
 
 from gamification.audit.models import AuditEntry
 from tests.builders import new_program, sign_up, staff_client
@@ -202,3 +205,117 @@ async def test_a_french_program_refuses_in_french_when_nothing_is_asked(
         REDEEM, {"rewardId": reward["id"], "idempotencyKey": "k2"}
     )
     assert english["errors"][0]["message"] == "Not enough points."
+
+
+def fr(name: str, description: str = "") -> list[dict[str, str]]:
+    return [{"locale": "fr", "name": name, "description": description}]
+
+
+async def test_every_kind_of_the_catalog_answers_in_french(gql: GraphQLClient) -> None:
+    program = await new_program()
+    staff = await staff_client(gql, program, "ADMIN")
+    now = datetime.now(UTC)
+    window = {"startsAt": (now - timedelta(hours=1)).isoformat()}
+    window["endsAt"] = (now + timedelta(days=3)).isoformat()
+    prize = [{"name": "Mug", "kind": "PRIZE", "quantity": 1}]
+    made = {
+        "createTier": ("TierPayload", {"name": "Gold", "rank": 0}, "tier", fr("Or", "Café")),
+        "createBadge": (
+            "CreateBadgePayload",
+            {"name": "Regular", "criteria": "MANUAL"},
+            "badge",
+            fr("Habitué", "Fidèle"),
+        ),
+        "createChallenge": (
+            "CreateChallengePayload",
+            {"name": "Buy three", "metric": "PURCHASES", "kind": "INDIVIDUAL", "target": "3"}
+            | {"enrolment": "OPT_IN", **window},
+            "challenge",
+            fr("Trois achats"),
+        ),
+        "createActionType": (
+            "ActionTypePayload",
+            {"code": "review", "name": "Review", "points": 5, "selfService": True},
+            "actionType",
+            fr("Avis"),
+        ),
+        "createInstantWinGame": (
+            "InstantWinGamePayload",
+            {"name": "Scratch", "prizes": prize, **window},
+            "game",
+            fr("Grattage"),
+        ),
+        "createContest": (
+            "ContestPayload",
+            {"name": "Draw", "prizes": prize, "opensAt": window["startsAt"]}
+            | {"closesAt": window["endsAt"]},
+            "contest",
+            fr("Tirage"),
+        ),
+        "createAuction": (
+            "AuctionPayload",
+            {"name": "Bike", "prizeKind": "PRIZE", "startingBid": 10, **window},
+            "auction",
+            fr("Vélo", "Un vélo"),
+        ),
+    }
+    for mutation, (_, values, field, translations) in made.items():
+        input_type = mutation[0].upper() + mutation[1:] + "Input"
+        document = (
+            f"mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ "
+            f"{field} {{ name translations {{ locale name }} }} errors {{ code field }} }} }}"
+        )
+        payload = await staff.mutate(document, {**values, "translations": translations})
+        assert payload["errors"] == [], (mutation, payload["errors"])
+        assert payload[field]["translations"] == [{"locale": "fr", "name": translations[0]["name"]}]
+
+    member = await sign_up(gql, program)
+    data = await member.client.speaking("fr").query(
+        """query {
+          tiers { name perks } badges { name description } challenges { name }
+          actionTypes { name } instantWinGames { name } contests { name }
+          auctions { name description }
+        }"""
+    )
+    assert data == {
+        "tiers": [{"name": "Or", "perks": "Café"}],
+        "badges": [{"name": "Habitué", "description": "Fidèle"}],
+        "challenges": [{"name": "Trois achats"}],
+        "actionTypes": [{"name": "Avis"}],
+        "instantWinGames": [{"name": "Grattage"}],
+        "contests": [{"name": "Tirage"}],
+        "auctions": [{"name": "Vélo", "description": "Un vélo"}],
+    }
+    english = await member.client.query('query { tiers(locale: "en") { name } }')
+    assert english == {"tiers": [{"name": "Gold"}]}
+    me = await member.client.query('query { me(locale: "fr") { id } }')
+    assert me["me"]["id"]
+
+
+async def test_the_default_language_is_a_validated_setting(gql: GraphQLClient) -> None:
+    program = await new_program()
+    admin = await staff_client(gql, program, "ADMIN")
+    document = """mutation($input: UpdateProgramSettingsInput!) {
+      updateProgramSettings(input: $input) { settings { defaultLanguage } errors { code field } }
+    }"""
+    refused = await admin.mutate(document, {"defaultLanguage": "xx"})
+    assert refused["errors"] == [{"code": "INVALID_INPUT", "field": "defaultLanguage"}]
+    changed = await admin.mutate(document, {"defaultLanguage": "NL"})
+    assert changed["settings"] == {"defaultLanguage": "nl"}
+
+
+async def test_exports_keep_the_programs_language_whatever_is_asked(
+    gql: GraphQLClient, http: httpx.AsyncClient
+) -> None:
+    program, _, _, _ = await catalog_of_one(gql)
+    analyst = await staff_client(gql, program, "ANALYST")
+    answers = []
+    for language in ("en", "fr", "nl;q=0.9"):
+        response = await http.get(
+            "/exports/members.csv",
+            headers={"Authorization": f"Bearer {analyst.token}", "Accept-Language": language},
+        )
+        assert response.status_code == 200
+        answers.append(response.text)
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0].startswith("id,email,display_name")
