@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from api.demo import seed_demo
+from api.demo.accounts import DEMO_MEMBER_EMAIL, DEMO_MEMBER_PASSWORD, DEMO_SLUG
 from gamification.audit.models import AuditEntry
 from tests.builders import new_program, sign_up, staff_client
 from tests.graphql import GraphQLClient, codes
@@ -319,3 +321,28 @@ async def test_exports_keep_the_programs_language_whatever_is_asked(
         answers.append(response.text)
     assert answers[0] == answers[1] == answers[2]
     assert answers[0].startswith("id,email,display_name")
+
+
+async def test_the_demo_catalog_speaks_french_and_dutch(gql: GraphQLClient) -> None:
+    await seed_demo()
+    login = await gql.mutate(
+        "mutation($input: LogInInput!) { logIn(input: $input) { accessToken } }",
+        {"program": DEMO_SLUG, "email": DEMO_MEMBER_EMAIL, "password": DEMO_MEMBER_PASSWORD},
+    )
+    member = gql.as_token(login["accessToken"])
+    screens = """query($locale: String) {
+      rewards(first: 20, locale: $locale) { edges { node { name } } }
+      tiers(locale: $locale) { name }
+      badges(locale: $locale) { name }
+      instantWinGames(locale: $locale) { name }
+    }"""
+    french = await member.query(screens, {"locale": "fr"})
+    dutch = await member.speaking("nl-BE,nl;q=0.9").query(screens)
+    english = await member.query(screens)
+    assert "Café offert" in [e["node"]["name"] for e in french["rewards"]["edges"]]
+    assert "Gratis koffie" in [e["node"]["name"] for e in dutch["rewards"]["edges"]]
+    assert "Free coffee" in [e["node"]["name"] for e in english["rewards"]["edges"]]
+    assert [t["name"] for t in french["tiers"]] == ["Bronze", "Argent", "Or"]
+    assert [t["name"] for t in dutch["tiers"]] == ["Brons", "Zilver", "Goud"]
+    assert "Première gorgée" in [b["name"] for b in french["badges"]]
+    assert "Kraskaart" in [g["name"] for g in dutch["instantWinGames"]]
