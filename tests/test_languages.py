@@ -10,8 +10,10 @@ from typing import Any
 
 import httpx
 
+from api import error_messages
 from api.demo import seed_demo
 from api.demo.accounts import DEMO_MEMBER_EMAIL, DEMO_MEMBER_PASSWORD, DEMO_SLUG
+from api.errors import ErrorCode
 from gamification.audit.models import AuditEntry
 from tests.builders import new_program, sign_up, staff_client
 from tests.graphql import GraphQLClient, codes
@@ -346,3 +348,9 @@ async def test_the_demo_catalog_speaks_french_and_dutch(gql: GraphQLClient) -> N
     assert [t["name"] for t in dutch["tiers"]] == ["Brons", "Zilver", "Goud"]
     assert "Première gorgée" in [b["name"] for b in french["badges"]]
     assert "Kraskaart" in [g["name"] for g in dutch["instantWinGames"]]
+
+
+def test_every_french_message_is_for_a_code_clients_know() -> None:
+    known = {member.value for member in ErrorCode}
+    assert set(error_messages.FRENCH) - known == set()
+    assert {"INSUFFICIENT_POINTS", "OUT_OF_STOCK", "GAME_CLOSED"} <= set(error_messages.FRENCH)
