@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 import strawberry
@@ -11,6 +12,7 @@ from starlette.websockets import WebSocket
 
 from api.caller import Caller
 from api.loaders import Loaders
+from api.locales import Locales
 from api.persisted_queries import PersistedQueries
 from api.rate_limits import RateLimiter
 from api.subscriptions.connections import Connection, Connections
@@ -20,6 +22,7 @@ from core.settings import Settings
 from gamification.accounts.login_throttle import LoginThrottle
 from gamification.accounts.sessions import TokenIssuer
 from gamification.audit import Actor
+from gamification.programs.languages import program_language
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ class Context:
     loaders: Loaders = field(default_factory=Loaders)
     # A WebSocket's connection (its staff role read again by the session check).
     connection: Connection | None = None
+    # The languages the caller asked for (Accept-Language, `locale` arguments), read once.
+    locales: Locales = field(default_factory=Locales)
+    # The program's default language, read once per request however many texts need it.
+    _default_language: asyncio.Task[str] | None = field(default=None, repr=False)
 
     @property
     def client_address(self) -> str:
@@ -61,6 +68,17 @@ class Context:
     def actor(self) -> Actor:
         """Who the audit trail names for a staff action; only called behind a staff permission."""
         return Actor.staff(self.caller.staff_id)
+
+    async def languages(self, info: Info) -> tuple[str, ...]:
+        """The languages to answer `info`'s field in, most wanted first, ending with the
+        program's default (none for a caller outside any program)."""
+        wanted = self.locales.wanted(info)
+        program_id = self.caller.program_id
+        if program_id is None:
+            return wanted
+        if self._default_language is None:
+            self._default_language = asyncio.ensure_future(program_language(program_id))
+        return (*wanted, await self._default_language)
 
 
 Info = strawberry.Info[Context, None]

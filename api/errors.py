@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from enum import StrEnum
 from typing import ParamSpec, TypeVar
 
@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from starlette.responses import JSONResponse
 
 from api.enums import graphql_enum
+from api.error_messages import message_in
 from api.observability import record_outcome
 from badges.error_codes import BadgeErrorCode
 from challenges.error_codes import ChallengeErrorCode
@@ -85,6 +86,10 @@ CODE_DESCRIPTIONS = {
     "INVALID_CURRENCY": "Not a three-letter ISO-4217 currency code.",
     "PROGRAM_NOT_FOUND": "No program has this slug.",
     "PROGRAM_EXISTS": "A program with this slug exists already.",
+    "INVALID_LOCALE": "Not a language the service knows (fr, nl, en, de, es, it), or one given "
+    "twice in `translations`; `field` names it.",
+    "INVALID_TRANSLATION": "A translation's name is empty or over 120 characters, or its "
+    "description over 4000; `field` names it.",
     # accounts
     "INVALID_EMAIL": "Not a valid email address.",
     "PASSWORD_TOO_SHORT": "The password is shorter than the minimum length (the message says it).",
@@ -189,7 +194,9 @@ class UserError:
         description="What went wrong, as a stable code to switch on."
     )
     message: str = strawberry.field(
-        description="A sentence in English saying what went wrong, for logs or a fallback text."
+        description="A sentence saying what went wrong, in French for a member-facing code "
+        "when the request's language (Accept-Language, else the program's default) is, and in "
+        "English otherwise: for display or logs, never to switch on."
     )
     field: str | None = strawberry.field(
         default=None,
@@ -234,10 +241,16 @@ def http_error(status: int, code: str, message: str, field: str | None = None) -
     return JSONResponse({"errors": [{"message": message, "extensions": extensions}]}, status)
 
 
-def user_errors(error: DomainError) -> list[UserError]:
+def user_errors(error: DomainError, languages: Sequence[str] = ()) -> list[UserError]:
+    """The error's `UserError`s, their messages in the first of `languages` that has them."""
     errors = error.errors if isinstance(error, ValidationErrors) else [error]
     return [
-        UserError(code=ErrorCode(e.code.value), message=e.message, field=e.field) for e in errors
+        UserError(
+            code=ErrorCode(e.code.value),
+            message=message_in(str(e.code.value), e.message, languages),
+            field=e.field,
+        )
+        for e in errors
     ]
 
 
@@ -257,9 +270,11 @@ def returns_user_errors(
                 return await resolver(*args, **kwargs)
             except DomainError as error:
                 info = kwargs.get("info")
+                languages: Sequence[str] = ()
                 if info is not None:
                     record_outcome(info.context.request.scope, str(error.code.value))
-                return payload(errors=user_errors(error))
+                    languages = await info.context.languages(info)
+                return payload(errors=user_errors(error, languages))
 
         return wrapper
 

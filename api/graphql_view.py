@@ -29,6 +29,7 @@ from api import graphiql
 from api.caller import ANONYMOUS
 from api.context import Context, Services
 from api.errors import UNEXPECTED, graphql_error_code, http_error
+from api.locales import Locales
 from api.observability import OPERATION, OUTCOME, record_outcome
 from api.persisted_queries import NOT_FOUND, UNAVAILABLE, PersistedQueryRefused
 from api.subscriptions.transport import LiveTransport, LiveWebSocket
@@ -208,6 +209,7 @@ class GraphQLView(GraphQL[Context, None]):
             # A WebSocket's caller is set by its connection_init (api/subscriptions/transport.py).
             caller=request.scope.get("state", {}).get("caller", ANONYMOUS),
             services=self.services,
+            locales=Locales.of_header(request.headers.get("accept-language")),
         )
 
     def decode_json(self, data: str | bytes) -> object:

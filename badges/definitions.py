@@ -28,6 +28,7 @@ from gamification.audit import Actor, AuditAction, trail
 from gamification.events import EventType, caches
 from gamification.events.error_codes import EventErrorCode
 from gamification.points.ledger import MAX_POINTS
+from gamification.programs import languages
 
 MAX_LEVELS = 3  # bronze, silver, gold
 MAX_THRESHOLD = 10**12
@@ -45,6 +46,8 @@ class BadgeFields:
     hidden: bool | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+    # Names and descriptions in other languages: Translations or objects alike (languages.py).
+    translations: list[Any] | None = None
 
 
 def _check_icon(url: str) -> str:
@@ -138,6 +141,11 @@ def _validate(badge: Badge, fields: BadgeFields) -> None:
                 )
             )
         badge.description = fields.description.strip()
+    if fields.translations is not None:
+        try:
+            badge.translations = languages.clean_translations(fields.translations)
+        except ValidationErrors as error:
+            errors.extend(error.errors)
     if fields.icon_url is not None:
         badge.icon_url = check(_check_icon, fields.icon_url) or ""
     if fields.thresholds is not None:

@@ -31,6 +31,9 @@ class Badge(Model):
     program_id: int
     name = fields.CharField(max_length=80)
     description = fields.CharField(max_length=500, default="")
+    # Names and descriptions in other languages (gamification/programs/languages.py); rows made
+    # before it have none.
+    translations: dict = fields.JSONField(default=dict, db_default="{}")
     icon_url = fields.CharField(max_length=500, default="")
     criteria = fields.CharEnumField(BadgeCriteria, max_length=24)
     params: dict = fields.JSONField(default=dict)

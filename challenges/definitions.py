@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -33,6 +34,7 @@ from core.unique_names import unique_name
 from gamification.audit import Actor, AuditAction, trail
 from gamification.events import EventType, caches
 from gamification.points.ledger import MAX_POINTS
+from gamification.programs import languages
 from gamification.rewards.eligibility import check_rank_input
 
 MONEY_SCALE = 100
@@ -79,6 +81,8 @@ class ChallengeFields:
     reward_points: int | None = None
     reward_badge_id: int | None = None
     max_participants: int | None = None
+    # Names and descriptions in other languages: Translations or objects alike (languages.py).
+    translations: list[Any] | None = None
 
 
 async def _apply(challenge: Challenge, fields: ChallengeFields) -> None:
@@ -95,6 +99,11 @@ async def _apply(challenge: Challenge, fields: ChallengeFields) -> None:
         challenge.description = fields.description.strip()
         if len(challenge.description) > 500:
             fail(ErrorCode.INVALID_INPUT, "A description is at most 500.", "description")
+    if fields.translations is not None:
+        try:
+            challenge.translations = languages.clean_translations(fields.translations)
+        except ValidationErrors as error:
+            errors.extend(error.errors)
     if fields.target is not None:
         units = to_units(challenge.metric, fields.target)
         if units is None:

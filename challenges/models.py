@@ -45,6 +45,9 @@ class Challenge(Model):
     program_id: int
     name = fields.CharField(max_length=80)
     description = fields.CharField(max_length=500, default="")
+    # Names and descriptions in other languages (gamification/programs/languages.py); rows made
+    # before it have none.
+    translations: dict = fields.JSONField(default=dict, db_default="{}")
     metric = fields.CharEnumField(ChallengeMetric, max_length=16)
     sku = fields.CharField(max_length=64, null=True)
     category = fields.CharField(max_length=64, null=True)

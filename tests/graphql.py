@@ -13,14 +13,23 @@ class GraphQLError(AssertionError):
 
 class GraphQLClient:
     def __init__(
-        self, http: httpx.AsyncClient, token: str | None = None, api_key: str | None = None
+        self,
+        http: httpx.AsyncClient,
+        token: str | None = None,
+        api_key: str | None = None,
+        accept_language: str | None = None,
     ) -> None:
         self.http = http
         self.token = token
         self.api_key = api_key
+        self.accept_language = accept_language
 
     def as_token(self, token: str) -> GraphQLClient:
         return GraphQLClient(self.http, token=token)
+
+    def speaking(self, accept_language: str) -> GraphQLClient:
+        """The same caller, sending this Accept-Language header."""
+        return GraphQLClient(self.http, self.token, self.api_key, accept_language)
 
     def as_api_key(self, key: str) -> GraphQLClient:
         return GraphQLClient(self.http, api_key=key)
@@ -31,6 +40,8 @@ class GraphQLClient:
             headers["Authorization"] = f"Bearer {self.token}"
         if self.api_key:
             headers["X-Api-Key"] = self.api_key
+        if self.accept_language:
+            headers["Accept-Language"] = self.accept_language
         return headers
 
     async def raw(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:

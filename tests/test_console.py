@@ -181,6 +181,36 @@ async def test_a_manager_sees_the_api_errors_next_to_their_fields_then_saves(
     assert name in listed.text and "250" in listed.text
 
 
+async def test_a_manager_writes_a_reward_in_french_dutch_and_english(
+    http: httpx.AsyncClient, gql: GraphQLClient
+) -> None:
+    program = await new_program()
+    browser = await signed_in(http, program.slug, "MANAGER")
+    form = {"name": "Mug", "kind": "MERCHANDISE", "pointsCost": "100"}
+    refused = await browser.post(
+        "/console/rewards/new",
+        data={**form, "description_nl": "Een mok zonder naam."},
+        headers=ORIGIN,
+    )
+    assert refused.status_code == 400
+    assert re.search(r'id="f-name_nl"[^>]*aria-invalid="true"', refused.text)
+    saved = await browser.post(
+        "/console/rewards/new",
+        data={**form, "name_fr": "Tasse", "description_fr": "En grès.", "name_nl": "Mok"},
+        headers=ORIGIN,
+    )
+    assert saved.status_code == 303
+    member = await sign_up(gql, program)
+    rewards = "query { rewards { edges { node { id name description } } } }"
+    (french,) = (await member.client.speaking("fr").query(rewards))["rewards"]["edges"]
+    assert french["node"] | {"id": ""} == {"id": "", "name": "Tasse", "description": "En grès."}
+    (dutch,) = (await member.client.speaking("nl").query(rewards))["rewards"]["edges"]
+    assert dutch["node"]["name"] == "Mok"
+    edit = await browser.get(f"/console/rewards/{french['node']['id']}")
+    assert edit.status_code == 200
+    assert 'value="Tasse"' in edit.text and 'value="Mok"' in edit.text
+
+
 async def test_a_manager_adjusts_a_member_s_points_once_per_form(
     http: httpx.AsyncClient, gql: GraphQLClient
 ) -> None:

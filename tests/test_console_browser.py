@@ -138,7 +138,7 @@ async def test_a_manager_runs_a_contest_end_to_end_and_an_analyst_only_reads(
             await page.get_by_role("link", name="Rewards").click()
             await page.get_by_role("link", name="New reward").click()
             reward = unique("Hamper")
-            await page.get_by_label("Name").fill(reward)
+            await page.get_by_label("Name", exact=True).fill(reward)
             await page.get_by_label("Kind").select_option("VOUCHER")
             await page.get_by_label("Cost in points").fill("-1")
             await page.get_by_role("button", name="Save").click()

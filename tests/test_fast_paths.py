@@ -20,6 +20,7 @@ from gamification.accounts.members import register_member
 from gamification.audit import SYSTEM
 from gamification.points import engine_snapshot, tiers
 from gamification.points.models import EarningRuleKind, Purchase, Tier
+from gamification.programs.languages import Translation
 from gamification.rewards import catalog
 from gamification.rewards.models import RewardKind
 from tests.builders import (
@@ -71,7 +72,13 @@ async def test_a_catalog_page_is_the_catalog_queryset_newest_first(app: Starlett
     program = await new_program()
     for i in range(7):
         reward = await catalog.create_reward(
-            SYSTEM, program.id, name=f"Reward {i}", kind=RewardKind.VOUCHER, points_cost=5 + i
+            SYSTEM,
+            program.id,
+            name=f"Reward {i}",
+            kind=RewardKind.VOUCHER,
+            points_cost=5 + i,
+            # A translated catalog: the JSON column reads back alike on both paths.
+            translations=[Translation("fr", f"Récompense {i}", "Décrite")] if i % 2 else [],
         )
         if i == 3:
             await catalog.archive_reward(SYSTEM, reward)
@@ -80,6 +87,11 @@ async def test_a_catalog_page_is_the_catalog_queryset_newest_first(app: Starlett
 
     assert [columns(r) for r in await catalog.catalog_page(program.id, 4)] == [
         columns(r) for r in everything[:4]
+    ]
+    assert [r.translations for r in await catalog.catalog_page(program.id, 3)] == [
+        {},
+        {"fr": {"name": "Récompense 5", "description": "Décrite"}},
+        {},
     ]
     assert [columns(r) for r in await catalog.catalog_page(program.id, 10, below)] == [
         columns(r) for r in everything if r.id < below

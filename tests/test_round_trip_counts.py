@@ -22,6 +22,7 @@ from gamification.games.models import PrizeKind
 from gamification.leaderboards.scores import add_score
 from gamification.points import memberships, tiers
 from gamification.points.models import EarningRuleKind
+from gamification.programs.languages import Translation
 from gamification.programs.models import Program
 from gamification.rewards import catalog
 from gamification.rewards.models import RewardKind
@@ -88,7 +89,12 @@ async def world(app: Starlette, gql: GraphQLClient) -> World:
             await grant(badge, members[1].id)
     for i in range(MEMBERS):
         await catalog.create_reward(
-            SYSTEM, program.id, name=f"Reward {i}", kind=RewardKind.VOUCHER, points_cost=10 + i
+            SYSTEM,
+            program.id,
+            name=f"Reward {i}",
+            kind=RewardKind.VOUCHER,
+            points_cost=10 + i,
+            translations=[Translation("fr", f"Récompense {i}")] if i % 2 else [],
         )
     redis = app.state.services.redis
     for i, m in enumerate(members):
@@ -168,6 +174,28 @@ async def test_a_rewards_page_costs_the_same_at_five_and_fifty(
     five = await round_trips(monkeypatch, world.member, REWARDS, {"first": 5})
     fifty = await round_trips(monkeypatch, world.member, REWARDS, {"first": 50})
     assert five == fifty
+
+
+TRANSLATED_REWARDS = """
+query($first: Int, $locale: String) {
+  rewards(first: $first, locale: $locale) {
+    edges { node { id name description translations { locale name } available } }
+  }
+}
+"""
+
+
+async def test_a_translated_rewards_page_costs_what_the_plain_page_costs(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = await round_trips(monkeypatch, world.member, REWARDS, {"first": 50})
+    french = await round_trips(
+        monkeypatch, world.member, TRANSLATED_REWARDS, {"first": 50, "locale": "fr"}
+    )
+    dutch = await round_trips(
+        monkeypatch, world.member.speaking("nl;q=0.9, fr;q=0.5"), TRANSLATED_REWARDS, {"first": 5}
+    )
+    assert plain == french == dutch
 
 
 LEADERBOARD = """

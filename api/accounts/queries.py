@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from graphql import GraphQLError
 
 from api.accounts.types import ApiKey, Member, Program, StaffUser
 from api.context import Info
+from api.languages import LOCALE_ARGUMENT
 from api.permissions import authenticated, member_only, staff_only
 from gamification.accounts import api_keys
 from gamification.accounts.models import StaffRole
@@ -20,7 +23,12 @@ class AccountQueries:
         extensions=member_only(),
         description="The calling member, with their points, tier and engagement. Member only.",
     )
-    async def me(self, info: Info) -> Member:
+    async def me(
+        self,
+        info: Info,
+        locale: Annotated[str | None, strawberry.argument(description=LOCALE_ARGUMENT)] = None,
+    ) -> Member:
+        info.context.locales.choose(info, locale)
         member = await info.context.loaders.member.load(info.context.caller.member_id)
         if member is None:
             # The token outlived its member: the session is over.

@@ -8,7 +8,16 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.accounts.types import Member
+from api.context import Info
 from api.errors import UserError
+from api.languages import (
+    TRANSLATIONS,
+    TRANSLATIONS_READ,
+    Translation,
+    TranslationInput,
+    text_of,
+    translations_of_row,
+)
 from api.purchases.types import MemberRefInput
 from gamification.actions import models as actions_models
 
@@ -29,9 +38,13 @@ class ActionType:
     def code(self) -> str:
         return self.model.code
 
-    @strawberry.field(description="Its name, as members read it.")
-    def name(self) -> str:
-        return self.model.name
+    @strawberry.field(description="Its name, as members read it, in the caller's language.")
+    async def name(self, info: Info) -> str:
+        return await text_of(info, self.model, "name")
+
+    @strawberry.field(description=TRANSLATIONS_READ)
+    def translations(self) -> list[Translation]:
+        return translations_of_row(self.model)
 
     @strawberry.field(description="Points it earns each time it counts (0 or more).")
     def points(self) -> int:
@@ -113,6 +126,9 @@ class CreateActionTypeInput:
         "unique in the program (NAME_TAKEN)."
     )
     name: str = strawberry.field(description="1 to 120 characters, unique in the program.")
+    translations: list[TranslationInput] | None = strawberry.field(
+        default=None, description=TRANSLATIONS
+    )
     points: int = strawberry.field(description="Points each time it counts, 0 or more.")
     per_day: int | None = strawberry.field(default=None, description=f"Per day: {_LIMITS}")
     per_week: int | None = strawberry.field(default=None, description=f"Per week: {_LIMITS}")
@@ -138,6 +154,9 @@ class CreateActionTypeInput:
 class UpdateActionTypeInput:
     action_type_id: strawberry.ID = strawberry.field(description="The action type.")
     name: str | None = strawberry.field(default=strawberry.UNSET, description="A new name.")
+    translations: list[TranslationInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=TRANSLATIONS
+    )
     points: int | None = strawberry.field(default=strawberry.UNSET, description="New points.")
     per_day: int | None = strawberry.field(default=strawberry.UNSET, description=_LIMITS)
     per_week: int | None = strawberry.field(default=strawberry.UNSET, description=_LIMITS)

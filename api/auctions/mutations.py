@@ -92,6 +92,7 @@ class AuctionMutations:
             required_badge_id=parse_id(input.required_badge_id, "requiredBadgeId")
             if input.required_badge_id
             else None,
+            translations=input.translations or (),
         )
         (auction,) = await auction_views(info, [model])
         return AuctionPayload(auction=auction)
@@ -118,6 +119,7 @@ class AuctionMutations:
             name=input.name,
             description=input.description,
             extension_minutes=input.extension_minutes,
+            translations=input.translations,
         )
         (auction,) = await auction_views(info, [model])
         return AuctionPayload(auction=auction)

@@ -9,6 +9,7 @@ import strawberry
 from api.auctions.types import Auction, AuctionView
 from api.context import Info
 from api.ids import parse_id
+from api.languages import LOCALE_ARGUMENT
 from api.permissions import authenticated
 from gamification.games import auctions
 from gamification.games import models as games_models
@@ -43,7 +44,12 @@ class AuctionQueries:
         description="The program's auctions, soonest end first: archived ones for staff only. "
         "Any caller of the program.",
     )
-    async def auctions(self, info: Info) -> list[Auction]:
+    async def auctions(
+        self,
+        info: Info,
+        locale: Annotated[str | None, strawberry.argument(description=LOCALE_ARGUMENT)] = None,
+    ) -> list[Auction]:
+        info.context.locales.choose(info, locale)
         staff = info.context.caller.kind == "staff"
         models = await auctions.auctions_of(info.context.program_id, include_archived=staff)
         return await auction_views(info, models)
@@ -56,7 +62,9 @@ class AuctionQueries:
         self,
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The auction's id.")],
+        locale: Annotated[str | None, strawberry.argument(description=LOCALE_ARGUMENT)] = None,
     ) -> Auction:
+        info.context.locales.choose(info, locale)
         model = await auctions.auction_in_program(info.context.program_id, parse_id(id, "id"))
         (view,) = await auction_views(info, [model])
         return view

@@ -9,8 +9,17 @@ from typing import Annotated
 import strawberry
 
 from api.accounts.types import Member
+from api.context import Info
 from api.enums import graphql_enum
 from api.errors import UserError
+from api.languages import (
+    TRANSLATIONS,
+    TRANSLATIONS_READ,
+    Translation,
+    TranslationInput,
+    text_of,
+    translations_of_row,
+)
 from core.clock import clock
 from gamification.games import auctions
 from gamification.games import models as games_models
@@ -107,13 +116,19 @@ class Auction:
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.view.model.id))
 
-    @strawberry.field(description="The auction's name.")
-    def name(self) -> str:
-        return self.view.model.name
+    @strawberry.field(description="The auction's name, in the caller's language.")
+    async def name(self, info: Info) -> str:
+        return await text_of(info, self.view.model, "name")
 
-    @strawberry.field(description="What is offered, in the brand's words.")
-    def description(self) -> str:
-        return self.view.model.description
+    @strawberry.field(description=TRANSLATIONS_READ)
+    def translations(self) -> list[Translation]:
+        return translations_of_row(self.view.model)
+
+    @strawberry.field(
+        description="What is offered, in the brand's words and the caller's language."
+    )
+    async def description(self, info: Info) -> str:
+        return await text_of(info, self.view.model, "description")
 
     @strawberry.field(description="A catalog reward or a physical prize.")
     def prize_kind(self) -> AuctionPrizeKind:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
@@ -257,6 +272,9 @@ class PlaceBidPayload:
 @strawberry.input(description="A new auction.")
 class CreateAuctionInput:
     name: str = strawberry.field(description="1 to 120 characters, unique in the program.")
+    translations: list[TranslationInput] | None = strawberry.field(
+        default=None, description=TRANSLATIONS
+    )
     prize_kind: AuctionPrizeKind = strawberry.field(  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         description="A catalog reward (give rewardId) or a physical prize."
     )
@@ -294,6 +312,9 @@ class CreateAuctionInput:
 class UpdateAuctionInput:
     auction_id: strawberry.ID = strawberry.field(description="The auction.")
     name: str | None = strawberry.field(default=None, description="A new name.")
+    translations: list[TranslationInput] | None = strawberry.field(
+        default=None, description=TRANSLATIONS
+    )
     description: str | None = strawberry.field(default=None, description="A new description.")
     extension_minutes: int | None = strawberry.field(
         default=None, description="A new anti-sniping extension, 0 to 1440 minutes."

@@ -52,6 +52,7 @@ class BadgeMutations:
                 hidden=input.hidden,
                 starts_at=input.starts_at,
                 ends_at=input.ends_at,
+                translations=input.translations,
             ),
             event_type=input.event_type,
             sku=input.sku,
@@ -87,6 +88,7 @@ class BadgeMutations:
                 hidden=input.hidden,
                 starts_at=input.starts_at,
                 ends_at=input.ends_at,
+                translations=input.translations,
             ),
         )
         return UpdateBadgePayload(badge=Badge.from_model(badge))

@@ -8,8 +8,17 @@ from decimal import Decimal
 import strawberry
 
 from api.activity.types import EventType
+from api.context import Info
 from api.enums import graphql_enum
 from api.errors import UserError
+from api.languages import (
+    TRANSLATIONS,
+    TRANSLATIONS_READ,
+    Translation,
+    TranslationInput,
+    text_of,
+    translations_of_row,
+)
 from badges import criteria as kinds
 from badges import models
 
@@ -68,13 +77,17 @@ class Badge:
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.model.id))
 
-    @strawberry.field(description="1 to 80 characters.")
-    def name(self) -> str:
-        return self.model.name
+    @strawberry.field(description="1 to 80 characters, in the caller's language.")
+    async def name(self, info: Info) -> str:
+        return await text_of(info, self.model, "name")
 
-    @strawberry.field(description="At most 500 characters.")
-    def description(self) -> str:
-        return self.model.description
+    @strawberry.field(description="At most 500 characters, in the caller's language.")
+    async def description(self, info: Info) -> str:
+        return await text_of(info, self.model, "description")
+
+    @strawberry.field(description=TRANSLATIONS_READ)
+    def translations(self) -> list[Translation]:
+        return translations_of_row(self.model)
 
     @strawberry.field(description="An http(s) image URL, or empty.")
     def icon_url(self) -> str:
@@ -174,6 +187,9 @@ class CreateBadgeInput:
         "with up to 2 decimals, else whole numbers); not needed for MANUAL (INVALID_CRITERIA).",
     )
     description: str = strawberry.field(default="", description="At most 500 characters.")
+    translations: list[TranslationInput] | None = strawberry.field(
+        default=None, description=TRANSLATIONS
+    )
     icon_url: str = strawberry.field(
         default="",
         description="An http(s) URL up to 500 characters, or empty (INVALID_URL).",
@@ -225,6 +241,9 @@ class UpdateBadgeInput:
     badge_id: strawberry.ID = strawberry.field(description="The badge to change.")
     name: str | None = strawberry.field(default=None, description="1 to 80 characters.")
     description: str | None = strawberry.field(default=None, description="At most 500 characters.")
+    translations: list[TranslationInput] | None = strawberry.field(
+        default=None, description=TRANSLATIONS
+    )
     icon_url: str | None = strawberry.field(default=None, description="An http(s) URL, or empty.")
     thresholds: list[Decimal] | None = strawberry.field(
         default=None,

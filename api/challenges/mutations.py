@@ -90,6 +90,7 @@ class ChallengeMutations:
                 reward_points=input.reward_points,
                 reward_badge_id=_badge_id(input.reward_badge_id),
                 max_participants=input.max_participants,
+                translations=input.translations,
             ),
             sku=input.sku,
             category=input.category,
@@ -124,6 +125,7 @@ class ChallengeMutations:
                 reward_points=input.reward_points,
                 reward_badge_id=_badge_id(input.reward_badge_id),
                 max_participants=input.max_participants,
+                translations=input.translations,
             ),
         )
         return UpdateChallengePayload(challenge=Challenge.from_model(challenge))

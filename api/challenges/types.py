@@ -8,8 +8,17 @@ from decimal import Decimal
 import strawberry
 from strawberry.scalars import JSON
 
+from api.context import Info
 from api.enums import graphql_enum
 from api.errors import UserError
+from api.languages import (
+    TRANSLATIONS,
+    TRANSLATIONS_READ,
+    Translation,
+    TranslationInput,
+    text_of,
+    translations_of_row,
+)
 from challenges import community, models
 from challenges.definitions import from_units
 
@@ -94,13 +103,17 @@ class Challenge:
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.model.id))
 
-    @strawberry.field(description="1 to 80 characters.")
-    def name(self) -> str:
-        return self.model.name
+    @strawberry.field(description="1 to 80 characters, in the caller's language.")
+    async def name(self, info: Info) -> str:
+        return await text_of(info, self.model, "name")
 
-    @strawberry.field(description="At most 500 characters.")
-    def description(self) -> str:
-        return self.model.description
+    @strawberry.field(description=TRANSLATIONS_READ)
+    def translations(self) -> list[Translation]:
+        return translations_of_row(self.model)
+
+    @strawberry.field(description="At most 500 characters, in the caller's language.")
+    async def description(self, info: Info) -> str:
+        return await text_of(info, self.model, "description")
 
     @strawberry.field(description="Who is rewarded: INDIVIDUAL or COLLECTIVE.")
     def kind(self) -> ChallengeKind:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
@@ -210,6 +223,9 @@ class Challenge:
 )
 class CreateChallengeInput:
     name: str = strawberry.field(description="1 to 80 characters (INVALID_INPUT).")
+    translations: list[TranslationInput] | None = strawberry.field(
+        default=None, description=TRANSLATIONS
+    )
     metric: ChallengeMetric = strawberry.field(  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         description="What is counted; it cannot change later.",
     )
@@ -262,6 +278,9 @@ class CreateChallengeInput:
 class UpdateChallengeInput:
     challenge_id: strawberry.ID = strawberry.field(description="The challenge to change.")
     name: str | None = strawberry.field(default=None, description="1 to 80 characters.")
+    translations: list[TranslationInput] | None = strawberry.field(
+        default=None, description=TRANSLATIONS
+    )
     description: str | None = strawberry.field(default=None, description="At most 500 characters.")
     target: Decimal | None = strawberry.field(
         default=None,

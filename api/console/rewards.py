@@ -35,6 +35,10 @@ FIELDS = (
     "refundOnExpiry",
     "donationAmount",
 )
+# The languages the form offers translations in (the API takes more: docs/languages.md).
+LANGUAGES = ("fr", "nl", "en")
+IN_LANGUAGE = {"fr": "in French", "nl": "in Dutch", "en": "in English"}
+TRANSLATED = tuple(f"{part}_{code}" for code in LANGUAGES for part in ("name", "description"))
 
 
 @signed_in
@@ -81,11 +85,36 @@ def _variables(form: Form, visit: Visit, creating: bool) -> dict[str, Any]:
     else:
         variables["redemptionValidityDays"] = form.integer("redemptionValidityDays", whole)
         variables["refundOnExpiry"] = form.flag("refundOnExpiry")
+    # A language left blank is no translation; a description without a name is refused.
+    variables["translations"] = [
+        {
+            "locale": code,
+            "name": form.text(f"name_{code}"),
+            "description": form.text(f"description_{code}"),
+        }
+        for code in LANGUAGES
+        if form.text(f"name_{code}") or form.text(f"description_{code}")
+    ]
     if creating:
         variables["stock"] = form.integer("stock", whole)
     if variables["pointsCost"] is None and "pointsCost" not in form.errors:
         form.errors["pointsCost"] = _("Required.")
     return variables
+
+
+def _take(form: Form, variables: dict[str, Any], errors: list[dict[str, Any]]) -> None:
+    """The API's errors on the form, a translation's (`translations.1.name`) on its input."""
+    locales = [item["locale"] for item in variables.get("translations", [])]
+    placed = []
+    for error in errors:
+        parts = str(error.get("field") or "").split(".")
+        if parts[0] == "translations" and len(parts) == 3 and parts[1].isdigit():
+            index = int(parts[1])
+            part = "description" if parts[2] == "description" else "name"
+            if index < len(locales):
+                error = {**error, "field": f"{part}_{locales[index]}"}
+        placed.append(error)
+    form.take(placed, (*FIELDS, *TRANSLATED))
 
 
 def _form_page(
@@ -99,6 +128,7 @@ def _form_page(
         reward_id=reward_id,
         kinds=[(kind, visit.texts(kind)) for kind in KINDS],
         choices=choices,
+        languages=[(code, visit.texts(IN_LANGUAGE[code])) for code in LANGUAGES],
     )
 
 
@@ -112,7 +142,7 @@ async def new_reward(visit: Visit) -> Response:
     if not form.errors:
         answer = await visit.run("ConsoleCreateReward", {"input": variables})
         payload = answer.payload("createReward")
-        form.take(payload["errors"], FIELDS)
+        _take(form, variables, payload["errors"])
         if not form.errors:
             return RedirectResponse(f"{PATH}/rewards?created=1", status_code=303)
     return _form_page(visit, form, None, choices, 400)
@@ -131,6 +161,10 @@ async def edit_reward(visit: Visit) -> Response:
         values["startsAt"] = local_time(reward["startsAt"])
         values["endsAt"] = local_time(reward["endsAt"])
         values["refundOnExpiry"] = "on" if reward["refundOnExpiry"] else ""
+        for item in reward["translations"]:
+            if item["locale"] in LANGUAGES:
+                values[f"name_{item['locale']}"] = item["name"]
+                values[f"description_{item['locale']}"] = item["description"]
         return _form_page(visit, Form(values), reward_id, choices)
     form = Form(await visit.request.form())
     variables = _variables(form, visit, creating=False)
@@ -138,7 +172,7 @@ async def edit_reward(visit: Visit) -> Response:
         answer = await visit.run(
             "ConsoleUpdateReward", {"input": {"rewardId": reward_id, **variables}}
         )
-        form.take(answer.payload("updateReward")["errors"], FIELDS)
+        _take(form, variables, answer.payload("updateReward")["errors"])
         if not form.errors:
             return RedirectResponse(f"{PATH}/rewards?updated=1", status_code=303)
     return _form_page(visit, form, reward_id, choices, 400)

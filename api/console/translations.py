@@ -145,6 +145,13 @@ FRENCH = {
     "Saved.": "Enregistré.",
     "New reward": "Nouvelle récompense",
     "Edit reward": "Modifier la récompense",
+    "Translations": "Traductions",
+    "What members read in their language; blank: the name and description above.": (
+        "Ce que les membres lisent dans leur langue ; vide : le nom et la description ci-dessus."
+    ),
+    "in French": "en français",
+    "in Dutch": "en néerlandais",
+    "in English": "en anglais",
     "Show archived rewards": "Afficher les récompenses archivées",
     "Hide archived rewards": "Masquer les récompenses archivées",
     "Stock": "Stock",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from api.demo import languages
 from api.demo.actor import DEMO
 from core.clock import clock
 from gamification.accounts.api_keys import create_api_key
@@ -29,7 +30,11 @@ DEMO_API_KEY_SECRET = "demo-integration-secret-not-for-production"
 DEMO_API_KEY = f"lk_{DEMO_API_KEY_PREFIX}_{DEMO_API_KEY_SECRET}"
 # Points last a year and are worth a cent each, so the report shows a liability and the member
 # sees points about to expire. Set once: what staff change afterwards stays.
-DEMO_SETTINGS = {"points_validity_days": 365, "point_value": "0.01"}
+DEMO_SETTINGS = {
+    "points_validity_days": 365,
+    "point_value": "0.01",
+    "default_language": languages.DEMO_LANGUAGE,
+}
 SETTINGS_KEY = "settings:demo"
 # The demo member joined a while ago: their oldest points are close to expiring.
 MEMBER_SINCE_DAYS = 400

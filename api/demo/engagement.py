@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import bootstrap
-from api.demo import keys
+from api.demo import keys, languages
 from api.demo.actor import DEMO
 from badges.definitions import BadgeFields, create_badge
 from badges.models import Badge, BadgeCriteria
@@ -31,7 +31,7 @@ async def _badge(
     program: Program, key: str, name: str, criteria: BadgeCriteria, **kwargs: Any
 ) -> Badge:
     async def make() -> Badge:
-        fields = BadgeFields(name=name, **kwargs)
+        fields = BadgeFields(name=name, translations=languages.of(key), **kwargs)
         return await create_badge(
             DEMO,
             program.id,

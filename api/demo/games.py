@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from api.demo import keys
+from api.demo import keys, languages
 from api.demo.actor import DEMO
 from core.clock import clock
 from gamification.accounts.models import Member
@@ -28,6 +28,7 @@ async def seed(program: Program, member: Member) -> None:
             ends_at=now + timedelta(days=30),
             play_cost=0,
             max_plays_per_day=3,
+            translations=languages.of("game:scratch-card"),
             prizes_in=[
                 prizes.PrizeInput("25 points", PrizeKind.POINTS, quantity=50, points=25),
                 prizes.PrizeInput("100 points", PrizeKind.POINTS, quantity=10, points=100),
@@ -46,6 +47,7 @@ async def seed(program: Program, member: Member) -> None:
             closes_at=now + timedelta(days=14),
             entry_cost=10,
             max_entries_per_member=10,
+            translations=languages.of("contest:monthly"),
             prizes_in=[
                 prizes.PrizeInput("Weekend for two", PrizeKind.PRIZE, quantity=1),
                 prizes.PrizeInput("1,000 points", PrizeKind.POINTS, quantity=5, points=1000),

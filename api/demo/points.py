@@ -13,7 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from api.demo import keys
+from api.demo import keys, languages
 from api.demo.actor import DEMO
 from core.clock import clock
 from gamification.accounts.models import Member
@@ -89,7 +89,9 @@ async def _tier(
         return await Tier.get_or_none(program_id=program.id, rank=rank)
 
     async def make() -> Tier:
-        return await tiers.create_tier(DEMO, program.id, name, rank, threshold, x)
+        return await tiers.create_tier(
+            DEMO, program.id, name, rank, threshold, x, translations=languages.of(key)
+        )
 
     return await keys.ensure(program, key, Tier, make, adopt)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from api.demo import keys
+from api.demo import keys, languages
 from api.demo.actor import DEMO
 from gamification.accounts.models import Member
 from gamification.points.models import Tier
@@ -62,8 +62,10 @@ async def seed(program: Program, member: Member) -> None:
     for values in demo_rewards:
         key = values.pop("key")
 
-        async def make(values: dict[str, Any] = values) -> Reward:
-            return await catalog.create_reward(DEMO, program.id, **values)
+        async def make(values: dict[str, Any] = values, key: str = key) -> Reward:
+            return await catalog.create_reward(
+                DEMO, program.id, translations=languages.of(key), **values
+            )
 
         reward = await keys.ensure(
             program, key, Reward, make, keys.by_name(Reward, program, values["name"])

@@ -174,6 +174,7 @@ class GameMutations:
             max_plays_total=input.max_plays_total,
             min_tier_rank=input.min_tier_rank,
             required_badge_id=_optional_id(input.required_badge_id, "requiredBadgeId"),
+            translations=input.translations or (),
         )
         return InstantWinGamePayload(game=await _game_node(game.id, game.program_id))
 
@@ -214,6 +215,7 @@ class GameMutations:
             max_plays_total=given(input.max_plays_total),
             min_tier_rank=given(input.min_tier_rank),
             required_badge_id=_optional_id(badge, "requiredBadgeId"),
+            translations=input.translations,
             clear=clear,
         )
         return InstantWinGamePayload(game=await _game_node(game.id, game.program_id))
@@ -262,6 +264,7 @@ class GameMutations:
             min_tier_rank=input.min_tier_rank,
             required_badge_id=_optional_id(input.required_badge_id, "requiredBadgeId"),
             allow_multiple_wins=input.allow_multiple_wins,
+            translations=input.translations or (),
         )
         return ContestPayload(contest=Contest.from_model(contest))
 
@@ -284,6 +287,7 @@ class GameMutations:
             parse_id(input.contest_id, "contestId"),
             name=input.name,
             max_entries_per_member=input.max_entries_per_member,
+            translations=input.translations,
         )
         return ContestPayload(contest=Contest.from_model(contest))
 

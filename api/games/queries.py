@@ -15,6 +15,7 @@ from api.games.types import (
     WinningMoment,
 )
 from api.ids import parse_id
+from api.languages import LOCALE_ARGUMENT
 from api.pagination import AFTER, FIRST, Connection, paginate
 from api.permissions import authenticated, staff_only
 from gamification.games import contests, instant_win
@@ -27,7 +28,12 @@ class GameQueries:
         extensions=authenticated(),
         description="Games of the program not archived and not over. Any caller of the program.",
     )
-    async def instant_win_games(self, info: Info) -> list[InstantWinGame]:
+    async def instant_win_games(
+        self,
+        info: Info,
+        locale: Annotated[str | None, strawberry.argument(description=LOCALE_ARGUMENT)] = None,
+    ) -> list[InstantWinGame]:
+        info.context.locales.choose(info, locale)
         games = await instant_win.games_of(info.context.program_id)
         left = await instant_win.prizes_left(games)
         return [InstantWinGame.from_model(g, left[g.id]) for g in games]
@@ -41,7 +47,9 @@ class GameQueries:
         self,
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The game's id.")],
+        locale: Annotated[str | None, strawberry.argument(description=LOCALE_ARGUMENT)] = None,
     ) -> InstantWinGame:
+        info.context.locales.choose(info, locale)
         game = await instant_win.game_in_program(info.context.program_id, parse_id(id, "id"))
         left = await instant_win.prizes_left([game])
         return InstantWinGame.from_model(game, left[game.id])
@@ -106,7 +114,12 @@ class GameQueries:
         description="Contests of the program not archived, by closing time. Any caller of the "
         "program.",
     )
-    async def contests(self, info: Info) -> list[Contest]:
+    async def contests(
+        self,
+        info: Info,
+        locale: Annotated[str | None, strawberry.argument(description=LOCALE_ARGUMENT)] = None,
+    ) -> list[Contest]:
+        info.context.locales.choose(info, locale)
         return [Contest.from_model(c) for c in await contests.contests_of(info.context.program_id)]
 
     @strawberry.field(
@@ -117,7 +130,9 @@ class GameQueries:
         self,
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The contest's id.")],
+        locale: Annotated[str | None, strawberry.argument(description=LOCALE_ARGUMENT)] = None,
     ) -> Contest:
+        info.context.locales.choose(info, locale)
         return Contest.from_model(
             await contests.contest_in_program(info.context.program_id, parse_id(id, "id"))
         )

@@ -13,6 +13,14 @@ from api.context import Info
 from api.enums import graphql_enum
 from api.errors import UserError
 from api.ids import parse_id
+from api.languages import (
+    TRANSLATIONS,
+    TRANSLATIONS_READ,
+    Translation,
+    TranslationInput,
+    text_of,
+    translations_of_row,
+)
 from gamification.games import contests
 from gamification.games import models as games_models
 
@@ -92,9 +100,13 @@ class InstantWinGame:
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.model.id))
 
-    @strawberry.field(description="The game's name.")
-    def name(self) -> str:
-        return self.model.name
+    @strawberry.field(description="The game's name, in the caller's language.")
+    async def name(self, info: Info) -> str:
+        return await text_of(info, self.model, "name")
+
+    @strawberry.field(description=TRANSLATIONS_READ)
+    def translations(self) -> list[Translation]:
+        return translations_of_row(self.model)
 
     @strawberry.field(description="How winners are decided: MOMENTS or PROBABILITY.")
     def mode(self) -> GameMode:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
@@ -248,6 +260,9 @@ class PrizeInput:
 @strawberry.input(description="A new instant-win game.")
 class CreateInstantWinGameInput:
     name: str = strawberry.field(description="1 to 120 characters.")
+    translations: list[TranslationInput] | None = strawberry.field(
+        default=None, description=TRANSLATIONS
+    )
     starts_at: datetime = strawberry.field(
         description="When plays open (ISO-8601 with a zone; at most a year long).",
     )
@@ -290,6 +305,9 @@ class UpdateInstantWinGameInput:
     name: str | None = strawberry.field(
         default=strawberry.UNSET,
         description="1 to 120 characters.",
+    )
+    translations: list[TranslationInput] | None = strawberry.field(
+        default=None, description=TRANSLATIONS
     )
     max_plays_per_day: int | None = strawberry.field(
         default=strawberry.UNSET,
@@ -425,9 +443,13 @@ class Contest:
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.model.id))
 
-    @strawberry.field(description="The contest's name.")
-    def name(self) -> str:
-        return self.model.name
+    @strawberry.field(description="The contest's name, in the caller's language.")
+    async def name(self, info: Info) -> str:
+        return await text_of(info, self.model, "name")
+
+    @strawberry.field(description=TRANSLATIONS_READ)
+    def translations(self) -> list[Translation]:
+        return translations_of_row(self.model)
 
     @strawberry.field(description="SCHEDULED, OPEN, CLOSED or DRAWN.")
     def status(self) -> ContestStatus:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
@@ -560,6 +582,9 @@ class Contest:
 @strawberry.input(description="A new contest.")
 class CreateContestInput:
     name: str = strawberry.field(description="1 to 120 characters.")
+    translations: list[TranslationInput] | None = strawberry.field(
+        default=None, description=TRANSLATIONS
+    )
     opens_at: datetime = strawberry.field(
         description="When entries open (ISO-8601 with a zone; at most a year long).",
     )
@@ -593,6 +618,9 @@ class CreateContestInput:
 class UpdateContestInput:
     contest_id: strawberry.ID = strawberry.field(description="The contest to change.")
     name: str | None = strawberry.field(default=None, description="1 to 120 characters.")
+    translations: list[TranslationInput] | None = strawberry.field(
+        default=None, description=TRANSLATIONS
+    )
     max_entries_per_member: int | None = strawberry.field(
         default=None,
         description="A higher cap (it can only be raised: INVALID_INPUT).",

@@ -10,6 +10,7 @@ import strawberry
 from api.accounts.types import StaffRole, StaffUser
 from api.errors import UserError
 from gamification.points.tiers import TierRules
+from gamification.programs import languages
 from gamification.programs import models as programs_models
 from gamification.programs.settings import expiry_reminder_days
 from gamification.referrals.referrals import ReferralRules
@@ -69,6 +70,10 @@ class ProgramSettings:
     referral_refund_window_days: int = strawberry.field(
         description="Days after qualifying during which refunds can reverse a referral."
     )
+    default_language: str = strawberry.field(
+        description="The language of the catalog's stored names and descriptions (an ISO 639-1 "
+        "code): what members read when their language has no translation."
+    )
 
     @classmethod
     def from_model(cls, program: programs_models.Program) -> ProgramSettings:
@@ -90,6 +95,7 @@ class ProgramSettings:
             referral_monthly_cap=referral.monthly_cap,
             referral_apply_days=referral.apply_window.days,
             referral_refund_window_days=referral.refund_window.days,
+            default_language=languages.default_language(program),
         )
 
 
@@ -148,6 +154,11 @@ class UpdateProgramSettingsInput:
     )
     referral_refund_window_days: int | None = strawberry.field(
         default=strawberry.UNSET, description=f"0 to 3650 days. {_KEEP} (30)."
+    )
+    default_language: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="fr, nl, en, de, es or it: the language staff write the stored names in "
+        f"and members fall back to. {_KEEP} (en).",
     )
 
 

@@ -8,6 +8,7 @@ import strawberry
 
 from api.context import Info
 from api.ids import parse_id
+from api.languages import LOCALE_ARGUMENT
 from api.pagination import (
     AFTER,
     FIRST,
@@ -36,7 +37,9 @@ class RewardQueries:
         info: Info,
         first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        locale: Annotated[str | None, strawberry.argument(description=LOCALE_ARGUMENT)] = None,
     ) -> Connection[Reward]:
+        info.context.locales.choose(info, locale)
         size = page_size(first)
         rows = await catalog.catalog_page(
             info.context.program_id, size + 1, None if after is None else decode_cursor(after)
@@ -66,7 +69,9 @@ class RewardQueries:
         include_archived: Annotated[
             bool, strawberry.argument(description="Also list archived rewards (default false).")
         ] = False,
+        locale: Annotated[str | None, strawberry.argument(description=LOCALE_ARGUMENT)] = None,
     ) -> Connection[Reward]:
+        info.context.locales.choose(info, locale)
         return await paginate(
             catalog.catalog(info.context.program_id, include_archived),
             Reward.from_model,
@@ -83,7 +88,9 @@ class RewardQueries:
         self,
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The reward's id.")],
+        locale: Annotated[str | None, strawberry.argument(description=LOCALE_ARGUMENT)] = None,
     ) -> Reward:
+        info.context.locales.choose(info, locale)
         reward = await catalog.reward_in_program(info.context.program_id, parse_id(id, "id"))
         return Reward.from_model(reward)
 

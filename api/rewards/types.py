@@ -9,6 +9,15 @@ import strawberry
 from api.context import Info
 from api.enums import graphql_enum
 from api.errors import UserError
+from api.languages import (
+    TRANSLATIONS,
+    Texts,
+    Translation,
+    TranslationInput,
+    translated_description,
+    translated_name,
+    translations_field,
+)
 from gamification.rewards import catalog
 from gamification.rewards import models as rewards_models
 
@@ -54,9 +63,11 @@ UnavailableReason = graphql_enum(
 
 @strawberry.type(description="An item of the catalog, priced in points.")
 class Reward:
+    texts: strawberry.Private[Texts]
     id: strawberry.ID = strawberry.field(description="The reward's id (for redeemReward).")
-    name: str = strawberry.field(description="The reward's name.")
-    description: str = strawberry.field(description="Shown to members.")
+    name: str = translated_name("The reward's name, in the caller's language.")
+    description: str = translated_description("Shown to members, in the caller's language.")
+    translations: list[Translation] = translations_field()
     kind: RewardKind = strawberry.field(description="What it is.")  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     points_cost: int = strawberry.field(description="Points one redemption costs (0: free).")
     stock: int | None = strawberry.field(description="Units left; null means unlimited.")
@@ -106,9 +117,8 @@ class Reward:
         cls, reward: rewards_models.Reward, availability: catalog.Availability | None = None
     ) -> Reward:
         return cls(
+            texts=Texts.of(reward),
             id=strawberry.ID(str(reward.id)),
-            name=reward.name,
-            description=reward.description,
             kind=reward.kind,
             points_cost=reward.points_cost,
             stock=reward.stock,
@@ -264,6 +274,9 @@ class CreateRewardInput:
         description="DONATION only: the money each redemption gives, a decimal string of 0 to "
         "1,000,000 with up to 2 places, in the program's currency.",
     )
+    translations: list[TranslationInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=TRANSLATIONS
+    )
 
 
 @strawberry.input(description="Only the fields given change; a field given as null is cleared.")
@@ -329,6 +342,9 @@ class UpdateRewardInput:
         default=strawberry.UNSET,
         description="DONATION only: the money each redemption gives, a decimal string of 0 to "
         "1,000,000 with up to 2 places, in the program's currency.",
+    )
+    translations: list[TranslationInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=TRANSLATIONS
     )
 
 

@@ -9,6 +9,7 @@ import strawberry
 from api.context import Info
 from api.errors import returns_user_errors
 from api.ids import parse_id
+from api.languages import LOCALE_ARGUMENT
 from api.permissions import authenticated, staff_only
 from api.tiers.types import (
     ArchiveMembershipPlanInput,
@@ -49,6 +50,7 @@ class TierMutations:
             input.qualifying_threshold,
             input.earning_multiplier,
             input.perks,
+            input.translations,
         )
         return TierPayload(tier=Tier.from_model(tier))
 
@@ -75,6 +77,7 @@ class TierMutations:
             qualifying_threshold=input.qualifying_threshold,
             earning_multiplier=input.earning_multiplier,
             perks=input.perks,
+            translations=input.translations,
         )
         return TierPayload(tier=Tier.from_model(tier))
 
@@ -170,7 +173,9 @@ class TierQueries:
         include_archived: Annotated[
             bool, strawberry.argument(description="Also list archived ones (default false).")
         ] = False,
+        locale: Annotated[str | None, strawberry.argument(description=LOCALE_ARGUMENT)] = None,
     ) -> list[Tier]:
+        info.context.locales.choose(info, locale)
         rows = TierModel.filter(program_id=info.context.program_id)
         if not include_archived:
             rows = rows.filter(archived=False)

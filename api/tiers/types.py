@@ -8,6 +8,15 @@ from decimal import Decimal
 import strawberry
 
 from api.errors import UserError
+from api.languages import (
+    TRANSLATIONS,
+    Texts,
+    Translation,
+    TranslationInput,
+    translated_description,
+    translated_name,
+    translations_field,
+)
 from gamification.points import models as points_models
 
 
@@ -16,8 +25,10 @@ from gamification.points import models as points_models
     "window; higher rank is better.",
 )
 class Tier:
+    texts: strawberry.Private[Texts]
     id: strawberry.ID = strawberry.field(description="The tier's id.")
-    name: str = strawberry.field(description="1 to 60 characters.")
+    name: str = translated_name("1 to 60 characters, in the caller's language.")
+    translations: list[Translation] = translations_field()
     rank: int = strawberry.field(
         description="Its order: 0 to 1000, unique in the program, higher is better.",
     )
@@ -28,21 +39,23 @@ class Tier:
     earning_multiplier: Decimal = strawberry.field(
         description="Multiplies the points purchases earn (1: none; above 0, at most 100).",
     )
-    perks: str = strawberry.field(description="A text describing its benefits, for the app.")
+    perks: str = translated_description(
+        "A text describing its benefits, for the app, in the caller's language (a "
+        "translation's description)."
+    )
     archived: bool = strawberry.field(description="Archived tiers are no longer reached.")
 
     @classmethod
     def from_model(cls, tier: points_models.Tier) -> Tier:
         return cls(
+            texts=Texts(tier.name, tier.perks, tier.translations or {}),
             id=strawberry.ID(str(tier.id)),
-            name=tier.name,
             rank=tier.rank,
             qualifying_threshold=tier.qualifying_threshold,
             # Trailing zeros of the column's scale say nothing: "1.5", not "1.500".
             earning_multiplier=Decimal(
                 format(Decimal(str(tier.earning_multiplier)).normalize(), "f")
             ),
-            perks=tier.perks,
             archived=tier.archived,
         )
 
@@ -127,6 +140,11 @@ class CreateTierInput:
         description="A decimal above 0, at most 100 (default 1).",
     )
     perks: str = strawberry.field(default="", description="A text of its benefits (default empty).")
+    translations: list[TranslationInput] = strawberry.field(
+        default_factory=list,
+        description="The name and, as the description, the perks in other languages. Codes: "
+        "INVALID_LOCALE, INVALID_TRANSLATION naming the item.",
+    )
 
 
 @strawberry.input(description="Changes to a tier; left out or null stays.")
@@ -143,6 +161,9 @@ class UpdateTierInput:
         description="Above 0, at most 100.",
     )
     perks: str | None = strawberry.field(default=None, description="A text of its benefits.")
+    translations: list[TranslationInput] | None = strawberry.field(
+        default=None, description=TRANSLATIONS
+    )
 
 
 @strawberry.input(description="The tier to archive.")

@@ -18,6 +18,7 @@ from gamification.actions.error_codes import ActionErrorCode
 from gamification.actions.models import ActionType
 from gamification.audit import Actor, AuditAction, trail
 from gamification.points import ledger
+from gamification.programs import languages
 from gamification.rewards.eligibility import check_rank_input
 
 EDITABLE = (
@@ -32,6 +33,7 @@ EDITABLE = (
     "min_tier_rank",
     "self_service",
     "check_in_code",
+    "translations",
 )
 _FIELDS = {
     "per_day": "perDay",
@@ -47,6 +49,8 @@ def _invalid(message: str, field: str) -> ValidationFailed:
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
     clean = dict(values)
+    if "translations" in clean:
+        clean["translations"] = languages.clean_translations(clean["translations"] or ())
     if "name" in clean:
         clean["name"] = " ".join(str(clean["name"]).split())
         if not 1 <= len(clean["name"]) <= 120:

@@ -22,6 +22,9 @@ class ActionType(Model):
     program_id: int
     code = fields.CharField(max_length=40)
     name = fields.CharField(max_length=120)
+    # Names and descriptions in other languages (gamification/programs/languages.py); rows made
+    # before it have none.
+    translations: dict = fields.JSONField(default=dict, db_default="{}")
     points = fields.BigIntField()
     per_day = fields.IntField(null=True)
     per_week = fields.IntField(null=True)

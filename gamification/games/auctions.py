@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -49,6 +50,7 @@ from gamification.games.models import (
 )
 from gamification.points import holds, ledger
 from gamification.points.models import HoldStatus, LedgerKind, PointsHold
+from gamification.programs import languages
 from gamification.rewards.eligibility import (
     check_eligibility,
     check_gate_input,
@@ -58,7 +60,7 @@ from gamification.rewards.eligibility import (
 MAX_QUANTITY = 1000
 MAX_EXTENSION_MINUTES = 24 * 60
 # What staff may change once an auction exists: nothing that moves a bid already placed.
-EDITABLE = ("name", "description", "extension_minutes", "archived")
+EDITABLE = ("name", "description", "extension_minutes", "archived", "translations")
 
 
 def reference(auction_id: int) -> str:
@@ -93,8 +95,10 @@ async def create_auction(
     extension_minutes: int = 0,
     min_tier_rank: int | None = None,
     required_badge_id: int | None = None,
+    translations: Iterable[Any] = (),
 ) -> Auction:
     name = prizes.check_name(name)
+    translated = languages.clean_translations(translations)
     starts_at, ends_at = prizes.check_window(starts_at, ends_at, "startsAt", "endsAt")
     _check_amount(starting_bid, "startingBid")
     _check_amount(min_increment, "minIncrement")
@@ -126,6 +130,7 @@ async def create_auction(
             program_id=program_id,
             name=name,
             description=description.strip(),
+            translations=translated,
             prize_kind=prize_kind,
             prize_name=label,
             reward_id=reward_id,
@@ -170,6 +175,8 @@ async def update_auction(actor: Actor, program_id: int, auction_id: int, **chang
             if len(changes["description"]) > 1000:
                 raise _invalid("A description has at most 1000 characters.", "description")
             auction.description = changes["description"].strip()
+        if changes.get("translations") is not None:
+            auction.translations = languages.clean_translations(changes["translations"])
         if changes.get("extension_minutes") is not None:
             if not 0 <= changes["extension_minutes"] <= MAX_EXTENSION_MINUTES:
                 raise _invalid("An extension is 0 to 1440 minutes.", "extensionMinutes")
@@ -181,7 +188,13 @@ async def update_auction(actor: Actor, program_id: int, auction_id: int, **chang
             Auction, program_id, auction.name, what="auction", own_id=auction.id
         ):
             await auction.save(
-                update_fields=["name", "description", "extension_minutes", "archived"]
+                update_fields=[
+                    "name",
+                    "description",
+                    "extension_minutes",
+                    "archived",
+                    "translations",
+                ]
             )
         action = AuditAction.AUCTION_ARCHIVED if archiving else AuditAction.AUCTION_UPDATED
         await trail.changed(actor, action, auction, before)

@@ -18,10 +18,11 @@ Drawing (idempotent, safe in several workers at once, resumable after a crash):
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
@@ -49,6 +50,7 @@ from gamification.games.models import (
 )
 from gamification.points import ledger
 from gamification.points.models import LedgerKind
+from gamification.programs import languages
 from gamification.rewards.eligibility import (
     check_eligibility,
     check_gate_input,
@@ -99,8 +101,10 @@ async def create_contest(
     min_tier_rank: int | None = None,
     required_badge_id: int | None = None,
     allow_multiple_wins: bool = False,
+    translations: Iterable[Any] = (),
 ) -> Contest:
     name = prizes.check_name(name)
+    translated = languages.clean_translations(translations)
     opens_at, closes_at = prizes.check_window(opens_at, closes_at, "opensAt", "closesAt")
     prizes.check_cost(entry_cost, "entryCost")
     _check_cap(max_entries_per_member)
@@ -121,6 +125,7 @@ async def create_contest(
             allow_multiple_wins=allow_multiple_wins,
             seed=seed.hex(),
             seed_commitment=draws.commitment(seed),
+            translations=translated,
             created_at=clock.now(),
         )
         for position, (prize_in, prize_name) in enumerate(zip(prizes_in, names, strict=True)):
@@ -157,12 +162,16 @@ async def update_contest(
     *,
     name: str | None = None,
     max_entries_per_member: int | None = None,
+    translations: Iterable[Any] | None = None,
 ) -> Contest:
-    """Rename, or raise the cap (lowering it would strand entries already made)."""
+    """Rename (in any language), or raise the cap (lowering it would strand entries already
+    made)."""
     contest = await contest_in_program(program_id, contest_id)
     before = trail.snapshot(contest)
     if name is not None:
         contest.name = prizes.check_name(name)
+    if translations is not None:
+        contest.translations = languages.clean_translations(translations)
     if max_entries_per_member is not None:
         _check_cap(max_entries_per_member)
         if max_entries_per_member < contest.max_entries_per_member:
@@ -171,7 +180,7 @@ async def update_contest(
             )
         contest.max_entries_per_member = max_entries_per_member
     async with unique_name(Contest, program_id, contest.name, what="contest", own_id=contest.id):
-        await contest.save(update_fields=["name", "max_entries_per_member"])
+        await contest.save(update_fields=["name", "max_entries_per_member", "translations"])
         await trail.changed(actor, AuditAction.CONTEST_UPDATED, contest, before)
     return contest
 

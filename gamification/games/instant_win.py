@@ -18,9 +18,10 @@ A refusal at any step rolls the whole play back: nothing is spent, nothing count
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -50,6 +51,7 @@ from gamification.games.models import (
 )
 from gamification.points import ledger
 from gamification.points.models import LedgerKind
+from gamification.programs import languages
 from gamification.rewards.eligibility import (
     check_eligibility,
     check_gate_input,
@@ -93,8 +95,10 @@ async def create_game(
     max_plays_total: int | None = None,
     min_tier_rank: int | None = None,
     required_badge_id: int | None = None,
+    translations: Iterable[Any] = (),
 ) -> InstantWinGame:
     name = prizes.check_name(name)
+    translated = languages.clean_translations(translations)
     starts_at, ends_at = prizes.check_window(starts_at, ends_at, "startsAt", "endsAt")
     prizes.check_cost(play_cost, "playCost")
     _check_optional_positive(max_plays_per_day, "maxPlaysPerDay")
@@ -123,6 +127,7 @@ async def create_game(
             max_plays_total=max_plays_total,
             min_tier_rank=min_tier_rank,
             required_badge_id=required_badge_id,
+            translations=translated,
             created_at=clock.now(),
         )
         for prize_in, prize_name in zip(prizes_in, names, strict=True):
@@ -234,6 +239,7 @@ async def update_game(
     max_plays_total: int | None = None,
     min_tier_rank: int | None = None,
     required_badge_id: int | None = None,
+    translations: Iterable[Any] | None = None,
     clear: frozenset[str] = frozenset(),
 ) -> InstantWinGame:
     """Change what can change without redrawing moments: name, limits, eligibility. Fields in
@@ -242,6 +248,8 @@ async def update_game(
     before = trail.snapshot(game)
     if name is not None:
         game.name = prizes.check_name(name)
+    if translations is not None:
+        game.translations = languages.clean_translations(translations)
     _check_optional_positive(max_plays_per_day, "maxPlaysPerDay")
     _check_optional_positive(max_plays_total, "maxPlaysTotal")
     check_gate_input(min_tier_rank, required_badge_id)

@@ -34,6 +34,9 @@ class InstantWinGame(Model):
     )
     program_id: int
     name = fields.CharField(max_length=120)
+    # Names and descriptions in other languages (gamification/programs/languages.py); rows made
+    # before it have none.
+    translations: dict = fields.JSONField(default=dict, db_default="{}")
     mode = fields.CharEnumField(GameMode, max_length=16, default=GameMode.MOMENTS)
     # Odds of a win per play in PROBABILITY mode, in parts per million.
     win_odds_ppm = fields.IntField(default=0)
@@ -171,6 +174,9 @@ class Contest(Model):
     )
     program_id: int
     name = fields.CharField(max_length=120)
+    # Names and descriptions in other languages (gamification/programs/languages.py); rows made
+    # before it have none.
+    translations: dict = fields.JSONField(default=dict, db_default="{}")
     opens_at = fields.DatetimeField()
     closes_at = fields.DatetimeField(db_index=True)
     entry_cost = fields.BigIntField(default=0)
@@ -294,6 +300,9 @@ class Auction(Model):
     program_id: int
     name = fields.CharField(max_length=120)
     description = fields.CharField(max_length=1000, default="")
+    # Names and descriptions in other languages (gamification/programs/languages.py); rows made
+    # before it have none.
+    translations: dict = fields.JSONField(default=dict, db_default="{}")
     prize_kind = fields.CharEnumField(AuctionPrizeKind, max_length=10)
     prize_name = fields.CharField(max_length=120)
     reward_id = fields.BigIntField(null=True)

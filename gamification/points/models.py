@@ -201,6 +201,9 @@ class Tier(Model):
     )
     program_id: int
     name = fields.CharField(max_length=60)
+    # Names and descriptions in other languages (gamification/programs/languages.py); rows made
+    # before it have none.
+    translations: dict = fields.JSONField(default=dict, db_default="{}")
     rank = fields.IntField()
     qualifying_threshold = fields.BigIntField(default=0)
     earning_multiplier = fields.DecimalField(max_digits=6, decimal_places=3, default=Decimal(1))

@@ -3,6 +3,7 @@ for them over a rolling window, and reviewing them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -24,6 +25,7 @@ from gamification.events.payloads import TierChanged
 from gamification.points import engine_snapshot
 from gamification.points.error_codes import PointsErrorCode
 from gamification.points.models import Membership, MemberTierStatus, Purchase, Tier
+from gamification.programs import languages
 from gamification.programs.models import Program
 
 
@@ -35,8 +37,12 @@ async def create_tier(
     qualifying_threshold: int = 0,
     earning_multiplier: Decimal = Decimal(1),
     perks: str = "",
+    translations: Iterable[Any] = (),
 ) -> Tier:
+    """A new tier; `translations` give its name (and, as their description, its perks) in
+    other languages (programs/languages.py)."""
     name = name.strip()
+    translated = languages.clean_translations(translations)
     if not 1 <= len(name) <= 60:
         raise ValidationFailed(
             ErrorCode.INVALID_INPUT, "A tier name has 1 to 60 characters.", "name"
@@ -64,6 +70,7 @@ async def create_tier(
                 qualifying_threshold=qualifying_threshold,
                 earning_multiplier=earning_multiplier,
                 perks=perks,
+                translations=translated,
                 created_at=clock.now(),
             )
             await trail.created(actor, AuditAction.TIER_CREATED, tier)
@@ -317,6 +324,8 @@ async def update_tier(actor: Actor, program_id: int, tier_id: int, **changes: An
     for name in ("name", "rank", "qualifying_threshold", "earning_multiplier", "perks"):
         if name in changes and changes[name] is not None:
             setattr(tier, name, changes[name])
+    if changes.get("translations") is not None:
+        tier.translations = languages.clean_translations(changes["translations"])
     _check_tier(tier.name, tier.rank, tier.qualifying_threshold, Decimal(tier.earning_multiplier))
     tier.name = tier.name.strip()
     try:

@@ -11,7 +11,9 @@ Each setting is read by the feature it governs, with its default when unset:
   is reviewed, and whether a member keeps a tier one more period;
 - `referral_points`, `referee_bonus`, `referral_min_purchase`, `referral_window_days`,
   `referral_monthly_cap`, `referral_apply_days`, `referral_refund_window_days`
-  (referrals/referrals.py, docs/referrals.md).
+  (referrals/referrals.py, docs/referrals.md);
+- `default_language` (programs/languages.py): the language of the catalog's stored names and
+  what a member falls back to; unset: "en".
 
 `update_settings` validates every change (all errors at once, each naming its field), writes
 them under a lock on the program row (two admins changing different settings both keep theirs),
@@ -31,6 +33,7 @@ from tortoise.transactions import in_transaction
 from core.errors import DomainError, ErrorCode, NotFound, ValidationErrors, ValidationFailed
 from gamification.audit import Actor, AuditAction, trail
 from gamification.events import caches
+from gamification.programs import languages
 from gamification.programs.error_codes import ProgramErrorCode
 from gamification.programs.models import Program
 
@@ -120,6 +123,13 @@ def _flag(value: Any) -> Any:
     return value
 
 
+def _language(value: Any) -> Any:
+    code = languages.language_code(value)
+    if code is None:
+        raise ValueError(f"Give a language code: one of {', '.join(languages.LANGUAGES)}.")
+    return code
+
+
 # Each setting: the API field that names it in errors, and the check that cleans its value.
 SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "points_validity_days": ("pointsValidityDays", _days(1)),
@@ -136,6 +146,7 @@ SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "referral_monthly_cap": ("referralMonthlyCap", _cap),
     "referral_apply_days": ("referralApplyDays", _days(0)),
     "referral_refund_window_days": ("referralRefundWindowDays", _days(0)),
+    "default_language": ("defaultLanguage", _language),
 }
 
 

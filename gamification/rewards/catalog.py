@@ -30,6 +30,7 @@ from gamification.audit import Actor, AuditAction, trail
 from gamification.points.error_codes import PointsErrorCode
 from gamification.points.ledger import MAX_POINTS
 from gamification.points.models import Tier
+from gamification.programs import languages
 from gamification.rewards.eligibility import (
     MAX_RANK,
     check_required_badge,
@@ -287,6 +288,7 @@ EDITABLE = (
     "redemption_validity_days",
     "refund_on_expiry",
     "donation_amount",
+    "translations",
 )
 
 
@@ -314,6 +316,8 @@ async def _clean(program_id: int, values: dict[str, Any]) -> dict[str, Any]:
         clean["description"] = (clean["description"] or "").strip()
         if len(clean["description"]) > 4000:
             raise _invalid("A description has at most 4000 characters.", "description")
+    if "translations" in clean:
+        clean["translations"] = languages.clean_translations(clean["translations"] or ())
     if "kind" in clean:
         clean["kind"] = RewardKind(clean["kind"])
     if "points_cost" in clean:

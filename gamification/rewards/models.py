@@ -38,6 +38,9 @@ class Reward(Model):
     program_id: int
     name = fields.CharField(max_length=120)
     description = fields.TextField(default="")
+    # Names and descriptions in other languages (gamification/programs/languages.py); rows made
+    # before it have none.
+    translations: dict = fields.JSONField(default=dict, db_default="{}")
     kind = fields.CharEnumField(RewardKind, max_length=16)
     points_cost = fields.BigIntField()
     stock = fields.BigIntField(null=True)
