@@ -17,6 +17,7 @@ from api.auctions.types import (
     PlaceBidPayload,
     UpdateAuctionInput,
 )
+from api.audiences import audience_values
 from api.context import Info
 from api.errors import returns_user_errors
 from api.ids import parse_id
@@ -92,6 +93,7 @@ class AuctionMutations:
             required_badge_id=parse_id(input.required_badge_id, "requiredBadgeId")
             if input.required_badge_id
             else None,
+            **audience_values(input),
         )
         (auction,) = await auction_views(info, [model])
         return AuctionPayload(auction=auction)
@@ -118,6 +120,7 @@ class AuctionMutations:
             name=input.name,
             description=input.description,
             extension_minutes=input.extension_minutes,
+            **audience_values(input),
         )
         (auction,) = await auction_views(info, [model])
         return AuctionPayload(auction=auction)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from api.audiences import audience_values
 from api.context import Info
 from api.earning_rules.types import (
     ArchiveEarningRuleInput,
@@ -54,7 +55,10 @@ class EarningRuleMutations:
         ],
     ) -> EarningRulePayload:
         rule = await earning_rules.create_rule(
-            info.context.actor, info.context.program_id, **_values(input, earning_rules.RULE_FIELDS)
+            info.context.actor,
+            info.context.program_id,
+            **_values(input, earning_rules.RULE_FIELDS),
+            **audience_values(input),
         )
         return EarningRulePayload(earning_rule=EarningRule.from_model(rule))
 
@@ -78,6 +82,7 @@ class EarningRuleMutations:
             info.context.program_id,
             parse_id(input.rule_id, "ruleId"),
             **_values(input, earning_rules.RULE_FIELDS),
+            **audience_values(input),
         )
         return EarningRulePayload(earning_rule=EarningRule.from_model(rule))
 

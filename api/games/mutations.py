@@ -8,6 +8,7 @@ from typing import Annotated, TypeVar
 import strawberry
 
 from api.accounts.types import Member
+from api.audiences import audience_values
 from api.context import Info
 from api.errors import returns_user_errors
 from api.games.types import (
@@ -174,6 +175,7 @@ class GameMutations:
             max_plays_total=input.max_plays_total,
             min_tier_rank=input.min_tier_rank,
             required_badge_id=_optional_id(input.required_badge_id, "requiredBadgeId"),
+            **audience_values(input),
         )
         return InstantWinGamePayload(game=await _game_node(game.id, game.program_id))
 
@@ -215,6 +217,7 @@ class GameMutations:
             min_tier_rank=given(input.min_tier_rank),
             required_badge_id=_optional_id(badge, "requiredBadgeId"),
             clear=clear,
+            **audience_values(input),
         )
         return InstantWinGamePayload(game=await _game_node(game.id, game.program_id))
 
@@ -262,6 +265,7 @@ class GameMutations:
             min_tier_rank=input.min_tier_rank,
             required_badge_id=_optional_id(input.required_badge_id, "requiredBadgeId"),
             allow_multiple_wins=input.allow_multiple_wins,
+            **audience_values(input),
         )
         return ContestPayload(contest=Contest.from_model(contest))
 
@@ -284,6 +288,7 @@ class GameMutations:
             parse_id(input.contest_id, "contestId"),
             name=input.name,
             max_entries_per_member=input.max_entries_per_member,
+            **audience_values(input),
         )
         return ContestPayload(contest=Contest.from_model(contest))
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from api.audiences import offered
 from api.context import Info
 from api.games.types import (
     Contest,
@@ -25,10 +26,11 @@ from gamification.games.models import GamePrize
 class GameQueries:
     @strawberry.field(
         extensions=authenticated(),
-        description="Games of the program not archived and not over. Any caller of the program.",
+        description="Games of the program not archived and not over (for a member, those aimed "
+        "at them: see `audience`). Any caller of the program.",
     )
     async def instant_win_games(self, info: Info) -> list[InstantWinGame]:
-        games = await instant_win.games_of(info.context.program_id)
+        games = await offered(info, await instant_win.games_of(info.context.program_id))
         left = await instant_win.prizes_left(games)
         return [InstantWinGame.from_model(g, left[g.id]) for g in games]
 
@@ -103,11 +105,12 @@ class GameQueries:
 
     @strawberry.field(
         extensions=authenticated(),
-        description="Contests of the program not archived, by closing time. Any caller of the "
-        "program.",
+        description="Contests of the program not archived, by closing time (for a member, those "
+        "aimed at them: see `audience`). Any caller of the program.",
     )
     async def contests(self, info: Info) -> list[Contest]:
-        return [Contest.from_model(c) for c in await contests.contests_of(info.context.program_id)]
+        listed = await offered(info, await contests.contests_of(info.context.program_id))
+        return [Contest.from_model(c) for c in listed]
 
     @strawberry.field(
         extensions=authenticated(),
