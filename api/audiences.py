@@ -48,7 +48,10 @@ class Audience:
 
     @classmethod
     def of(cls, offer: Any) -> Audience:
-        audience = audiences.Audience.of(offer)
+        return cls.from_audience(audiences.Audience.of(offer))
+
+    @classmethod
+    def from_audience(cls, audience: audiences.Audience) -> Audience:
         return cls(
             segments=sorted(audience.segments),
             abc_classes=sorted(audience.classes),

@@ -310,3 +310,81 @@ async def test_a_change_of_audience_is_audited_with_the_change(gql: GraphQLClien
         ({"target_classes": ""}, {"target_classes": ",A,B,"}),
         ({"target_classes": ",A,B,"}, {"target_classes": ""}),
     ]
+
+
+COMPARISON = """
+query($id: ID!) {
+  campaignComparison(earningRuleId: $id) {
+    name audience { segments }
+    targeted { ...Group }
+    rest { ...Group }
+  }
+}
+fragment Group on CampaignGroup {
+  members buyers purchases revenue { amount } pointsIssued repeatPurchaseRate purchasesPerMember
+}
+"""
+
+
+async def test_a_campaign_comparison_counts_its_audience_against_the_rest_exactly(
+    gql: GraphQLClient,
+) -> None:
+    # given an AT_RISK member, a NEW one with an old purchase and a NEW one who never bought,
+    # and a double-points campaign for AT_RISK members that started an hour ago
+    program = await new_program()
+    staff = await staff_client(gql, program, role="MANAGER")
+    analyst = await staff_client(gql, program, role="ANALYST")
+    till = await integration_client(gql, program)
+    await add_rule(program, name="Base", kind=EarningRuleKind.BASE_RATE, points_per_unit=1)
+    lapsed, newcomer = await lapsed_and_newcomer(gql, program, till)
+    await sign_up(gql, program, display_name="Idle")
+    await compute_segments(program)
+    created = await staff.mutate(
+        CREATE_RULE,
+        {
+            "name": "Come back",
+            "kind": "CAMPAIGN",
+            "multiplier": "2",
+            "targetSegments": ["AT_RISK"],
+            **window(),
+        },
+    )
+    rule_id = created["earningRule"]["id"]
+    # another program's purchases never count
+    elsewhere = await new_program()
+    stranger = await sign_up(gql, elsewhere)
+    await buy(await integration_client(gql, elsewhere), stranger, 0, "99.00")
+
+    # when the lapsed member buys twice in the window and the newcomer once
+    assert await buy(till, lapsed, 0, "10.00") == 20
+    assert await buy(till, lapsed, 0, "15.00") == 30
+    assert await buy(till, newcomer, 0, "10.00") == 10
+
+    # then the analyst reads the audience against the rest
+    report = (await analyst.query(COMPARISON, {"id": rule_id}))["campaignComparison"]
+    assert report["name"] == "Come back"
+    assert report["audience"] == {"segments": ["AT_RISK"]}
+    assert report["targeted"] == {
+        "members": 1,
+        "buyers": 1,
+        "purchases": 2,
+        "revenue": {"amount": "25.00"},
+        "pointsIssued": 50,
+        "repeatPurchaseRate": "1.0000",
+        "purchasesPerMember": "2.0000",
+    }
+    assert report["rest"] == {
+        "members": 2,
+        "buyers": 1,
+        "purchases": 1,
+        "revenue": {"amount": "10.00"},
+        "pointsIssued": 10,
+        "repeatPurchaseRate": "0.0000",
+        "purchasesPerMember": "0.5000",
+    }
+    # and another program's rule is not found
+    foreign = await add_rule(
+        elsewhere, name="Theirs", kind=EarningRuleKind.BASE_RATE, points_per_unit=1
+    )
+    code = await analyst.error_code(COMPARISON, {"id": str(foreign)})
+    assert code == "NOT_FOUND"

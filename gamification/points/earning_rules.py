@@ -282,10 +282,10 @@ async def archive_rule(actor: Actor, program_id: int, rule_id: int) -> EarningRu
     return rule
 
 
-async def rule_in_program(program_id: int, rule_id: int) -> EarningRule:
+async def rule_in_program(program_id: int, rule_id: int, field: str = "ruleId") -> EarningRule:
     rule = await EarningRule.get_or_none(id=rule_id, program_id=program_id)
     if rule is None:
-        raise NotFound(ErrorCode.NOT_FOUND, "No such earning rule.", "ruleId")
+        raise NotFound(ErrorCode.NOT_FOUND, "No such earning rule.", field)
     return rule
 
 
