@@ -7,15 +7,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from api.demo import seed_demo
+from api.demo.accounts import DEMO_SLUG
 from core.clock import clock
 from gamification import events
 from gamification.accounts.models import Member
 from gamification.audit import SYSTEM
 from gamification.audit.models import AuditEntry
 from gamification.points import tiers
-from gamification.points.models import EarningRuleKind
+from gamification.points.audiences import Audience
+from gamification.points.models import EarningRule, EarningRuleKind
 from gamification.programs.models import Program
 from gamification.reporting.segments import compute_segments
+from gamification.rewards.models import Reward
 from tests.builders import (
     RECORD_PURCHASE,
     SignedUpMember,
@@ -388,3 +392,16 @@ async def test_a_campaign_comparison_counts_its_audience_against_the_rest_exactl
     )
     code = await analyst.error_code(COMPARISON, {"id": str(foreign)})
     assert code == "NOT_FOUND"
+
+
+async def test_the_demo_has_a_segment_campaign_and_a_class_a_reward(gql: GraphQLClient) -> None:
+    await seed_demo()
+    program = await Program.get(slug=DEMO_SLUG)
+
+    campaigns = await EarningRule.filter(
+        program_id=program.id, kind=EarningRuleKind.CAMPAIGN, archived=False
+    )
+    rewards = await Reward.filter(program_id=program.id, archived=False)
+
+    assert any(Audience.of(r).segments == {"AT_RISK", "HIBERNATING"} for r in campaigns)
+    assert any(Audience.of(r).classes == {"A"} for r in rewards)
