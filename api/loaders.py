@@ -11,13 +11,12 @@ from badges.awarding import awards_of_members
 from badges.models import Badge, BadgeAward
 from core.errors import NotFound
 from gamification.accounts.members import members_by_id
-from gamification.accounts.models import Member, StaffUser
+from gamification.accounts.models import Member, MemberSegment, StaffUser
 from gamification.games import contests, instant_win
 from gamification.games.models import ContestPrize, ContestWinner, GamePrize, InstantWinGame
 from gamification.points.models import Tier
 from gamification.programs.models import Program
 from gamification.programs.programs import program_by_slug
-from gamification.reporting.models import MemberSegment
 from gamification.rewards.models import Reward
 
 

@@ -27,7 +27,6 @@ APPS: dict[str, dict[str, Any]] = {
             "gamification.actions.models",
             "gamification.games.models",
             "gamification.leaderboards.models",
-            "gamification.reporting.models",
             "gamification.simulations.models",
             "gamification.webhooks.models",
         ],

@@ -19,6 +19,7 @@ from gamification import events
 from gamification.accounts.members import register_member
 from gamification.audit import SYSTEM
 from gamification.points import engine_snapshot, tiers
+from gamification.points.audiences import Standing
 from gamification.points.models import EarningRuleKind, Purchase, Tier
 from gamification.programs.languages import Translation
 from gamification.rewards import catalog
@@ -68,9 +69,23 @@ async def test_one_members_badges_are_those_the_batch_reads(app: Starlette) -> N
     ]
 
 
-async def test_a_catalog_page_is_the_catalog_queryset_newest_first(app: Starlette) -> None:
+async def test_a_catalog_page_is_the_members_catalog_queryset_newest_first(
+    app: Starlette,
+) -> None:
     program = await new_program()
-    for i in range(7):
+    gold = await tiers.create_tier(SYSTEM, program.id, "Gold", 1, 0)
+    silver = await tiers.create_tier(SYSTEM, program.id, "Silver", 2, 100)
+    audiences = [
+        {},
+        {"target_segments": ["AT_RISK"]},
+        {"target_segments": ["AT_RISK", "LOYAL"], "target_classes": ["A"]},
+        {"target_classes": ["B", "C"]},
+        {"target_tier_ids": [gold.id]},
+        {"target_tier_ids": [silver.id, gold.id], "target_segments": ["NEEDS_ATTENTION"]},
+        {},
+        {"target_segments": ["NEW"]},
+    ]
+    for i, audience in enumerate(audiences):
         reward = await catalog.create_reward(
             SYSTEM,
             program.id,
@@ -79,22 +94,44 @@ async def test_a_catalog_page_is_the_catalog_queryset_newest_first(app: Starlett
             points_cost=5 + i,
             # A translated catalog: the JSON column reads back alike on both paths.
             translations=[Translation("fr", f"Récompense {i}", "Décrite")] if i % 2 else [],
+            **audience,
         )
         if i == 3:
             await catalog.archive_reward(SYSTEM, reward)
-    everything = await catalog.catalog(program.id).order_by("-id")
-    below = everything[2].id
+    standings = [
+        Standing(None),
+        Standing(gold.id),
+        Standing(None, "AT_RISK", "A"),
+        Standing(gold.id, "NEEDS_ATTENTION", "B"),
+        Standing(silver.id, "LOYAL", "C"),
+        Standing(None, "NEW", "C"),
+    ]
+    seen = set()
+    for standing in standings:
+        everything = await catalog.members_catalog(program.id, standing).order_by("-id")
+        seen.update(r.id for r in everything)
+        assert everything, standing
+        below = everything[len(everything) // 2].id
 
-    assert [columns(r) for r in await catalog.catalog_page(program.id, 4)] == [
-        columns(r) for r in everything[:4]
-    ]
-    assert [r.translations for r in await catalog.catalog_page(program.id, 3)] == [
+        assert [columns(r) for r in await catalog.catalog_page(program.id, standing, 3)] == [
+            columns(r) for r in everything[:3]
+        ]
+        assert [
+            columns(r) for r in await catalog.catalog_page(program.id, standing, 10, below)
+        ] == [columns(r) for r in everything if r.id < below]
+    # every live reward is someone's, and the standings tell them apart
+    assert len(seen) == len(audiences) - 1
+    nobody = await catalog.members_catalog(program.id, Standing(None))
+    assert sorted(r.name for r in nobody) == ["Reward 0", "Reward 6"]
+    at_risk_a = await catalog.members_catalog(program.id, Standing(None, "AT_RISK", "A"))
+    assert sorted(r.name for r in at_risk_a) == ["Reward 0", "Reward 1", "Reward 2", "Reward 6"]
+    at_risk_a_page = await catalog.catalog_page(program.id, Standing(None, "AT_RISK", "A"), 4)
+    # A translated catalog: the JSON column reads back alike on both paths.
+    assert [r.translations for r in at_risk_a_page] == [
         {},
-        {"fr": {"name": "Récompense 5", "description": "Décrite"}},
         {},
-    ]
-    assert [columns(r) for r in await catalog.catalog_page(program.id, 10, below)] == [
-        columns(r) for r in everything if r.id < below
+        {"fr": {"name": "Récompense 1", "description": "Décrite"}},
+        {},
     ]
 
 

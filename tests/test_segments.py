@@ -8,8 +8,8 @@ from decimal import Decimal
 from starlette.applications import Starlette
 
 from core.clock import clock
+from gamification.accounts.models import MemberSegment
 from gamification.points.models import EarningRuleKind
-from gamification.reporting.models import MemberSegment
 from gamification.reporting.segments import abc_classes, quintile_scores, segment_of
 from tests.builders import (
     RECORD_PURCHASE,

@@ -17,6 +17,7 @@ from api.auctions.types import (
     PlaceBidPayload,
     UpdateAuctionInput,
 )
+from api.audiences import audience_values
 from api.context import Info
 from api.errors import returns_user_errors
 from api.ids import parse_id
@@ -93,6 +94,7 @@ class AuctionMutations:
             if input.required_badge_id
             else None,
             translations=input.translations or (),
+            **audience_values(input),
         )
         (auction,) = await auction_views(info, [model])
         return AuctionPayload(auction=auction)
@@ -120,6 +122,7 @@ class AuctionMutations:
             description=input.description,
             extension_minutes=input.extension_minutes,
             translations=input.translations,
+            **audience_values(input),
         )
         (auction,) = await auction_views(info, [model])
         return AuctionPayload(auction=auction)

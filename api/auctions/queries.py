@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from api.auctions.types import Auction, AuctionView
+from api.audiences import offered
 from api.context import Info
 from api.ids import parse_id
 from api.languages import LOCALE_ARGUMENT
@@ -41,7 +42,8 @@ async def auction_views(info: Info, models: list[games_models.Auction]) -> list[
 class AuctionQueries:
     @strawberry.field(
         extensions=authenticated(),
-        description="The program's auctions, soonest end first: archived ones for staff only. "
+        description="The program's auctions, soonest end first: archived ones for staff only, "
+        "and for a member those aimed at them (see `audience`). "
         "Any caller of the program.",
     )
     async def auctions(
@@ -51,7 +53,9 @@ class AuctionQueries:
     ) -> list[Auction]:
         info.context.locales.choose(info, locale)
         staff = info.context.caller.kind == "staff"
-        models = await auctions.auctions_of(info.context.program_id, include_archived=staff)
+        models = await offered(
+            info, await auctions.auctions_of(info.context.program_id, include_archived=staff)
+        )
         return await auction_views(info, models)
 
     @strawberry.field(

@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 
 from api.accounts.types import Member
+from api.audiences import Audience, AudienceChanges, AudienceInput
 from api.context import Info
 from api.enums import graphql_enum
 from api.errors import UserError
@@ -191,6 +192,10 @@ class Auction:
         badge = self.view.model.required_badge_id
         return strawberry.ID(str(badge)) if badge is not None else None
 
+    @strawberry.field(description="Who may bid: RFM segments, ABC classes, tiers.")
+    def audience(self) -> Audience:
+        return Audience.of(self.view.model)
+
     @strawberry.field(description="SCHEDULED, OPEN, ENDED or SETTLED.")
     def phase(self) -> AuctionPhase:  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         return auctions.phase_of(self.view.model, clock.now())
@@ -270,7 +275,7 @@ class PlaceBidPayload:
 
 
 @strawberry.input(description="A new auction.")
-class CreateAuctionInput:
+class CreateAuctionInput(AudienceInput):
     name: str = strawberry.field(description="1 to 120 characters, unique in the program.")
     translations: list[TranslationInput] | None = strawberry.field(
         default=None, description=TRANSLATIONS
@@ -309,7 +314,7 @@ class CreateAuctionInput:
 
 
 @strawberry.input(description="What changes in an auction (bids already placed stay).")
-class UpdateAuctionInput:
+class UpdateAuctionInput(AudienceChanges):
     auction_id: strawberry.ID = strawberry.field(description="The auction.")
     name: str | None = strawberry.field(default=None, description="A new name.")
     translations: list[TranslationInput] | None = strawberry.field(

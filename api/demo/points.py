@@ -78,6 +78,17 @@ def _rules() -> dict[str, tuple[str, dict[str, Any]]]:
                 "ends_at": now + timedelta(days=7),
             },
         ),
+        # Aimed at segments: members who used to buy often and have not lately.
+        "rule:come-back": (
+            "Come back: triple points for At risk members",
+            {
+                "kind": EarningRuleKind.CAMPAIGN,
+                "multiplier": Decimal(3),
+                "starts_at": now - timedelta(days=7),
+                "ends_at": now + timedelta(days=21),
+                "target_segments": ["AT_RISK", "HIBERNATING"],
+            },
+        ),
     }
 
 

@@ -1,6 +1,6 @@
 """A small demo catalog: a coffee voucher, a tote bag with stock, an experience for the best tier
-(if the program has tiers) and a charity donation. Found by key (api/demo/keys.py), so a rerun
-adds nothing whatever staff renamed or added."""
+(if the program has tiers), one for class A members and a charity donation. Found by key
+(api/demo/keys.py), so a rerun adds nothing whatever staff renamed or added."""
 
 from __future__ import annotations
 
@@ -49,6 +49,16 @@ async def seed(program: Program, member: Member) -> None:
             "minimum_tier_id": top_tier.id if top_tier else None,
             "description": "A morning at our roastery, with a tasting.",
             "redemption_validity_days": 180,
+        },
+        {
+            "key": "reward:barista-class",
+            "name": "Barista masterclass",
+            "kind": RewardKind.EXPERIENCE,
+            "points_cost": 1200,
+            "stock": 12,
+            "target_classes": ["A"],
+            "description": "For our best customers (class A): an evening with our head barista.",
+            "redemption_validity_days": 120,
         },
         {
             "key": "reward:plant-a-tree",

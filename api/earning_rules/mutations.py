@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from api.audiences import audience_values
 from api.context import Info
 from api.earning_rules.types import (
     ArchiveEarningRuleInput,
@@ -62,6 +63,7 @@ class EarningRuleMutations:
             info.context.actor,
             info.context.program_id,
             **rule_values(input, earning_rules.RULE_FIELDS),
+            **audience_values(input),
         )
         return EarningRulePayload(earning_rule=EarningRule.from_model(rule))
 
@@ -85,6 +87,7 @@ class EarningRuleMutations:
             info.context.program_id,
             parse_id(input.rule_id, "ruleId"),
             **rule_values(input, earning_rules.RULE_FIELDS),
+            **audience_values(input),
         )
         return EarningRulePayload(earning_rule=EarningRule.from_model(rule))
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
+from api.audiences import Audience, AudienceChanges, AudienceInput
 from api.enums import graphql_enum
 from api.errors import UserError
 from api.purchases.types import PurchaseLineInput, PurchasePreview
@@ -77,6 +78,9 @@ class EarningRule:
     tier_id: strawberry.ID | None = strawberry.field(
         description="CAMPAIGN: the only tier it boosts; null: every member.",
     )
+    audience: Audience = strawberry.field(
+        description="Who the rule applies to: RFM segments, ABC classes, tiers (any kind of rule)."
+    )
     archived: bool = strawberry.field(description="Archived rules no longer apply.")
 
     @classmethod
@@ -102,6 +106,7 @@ class EarningRule:
             fixed_points=rule.fixed_points,
             min_total=dec(rule.min_total),
             tier_id=strawberry.ID(str(rule.tier_id)) if rule.tier_id else None,
+            audience=Audience.of(rule),
             archived=rule.archived,
         )
 
@@ -111,7 +116,7 @@ class EarningRule:
     "category, and multiplier or fixedPoints (per unit); CAMPAIGN multiplier, startsAt, endsAt, "
     "maybe tierId and category; FIRST_PURCHASE fixedPoints; MINIMUM_BASKET minTotal."
 )
-class CreateEarningRuleInput:
+class CreateEarningRuleInput(AudienceInput):
     name: str = strawberry.field(description="1 to 100 characters; shown in purchase breakdowns.")
     kind: EarningRuleKind = strawberry.field(  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
         description="How the rule makes points; it cannot change later.",
@@ -173,7 +178,7 @@ class CreateEarningRuleInput:
 
 
 @strawberry.input(description="Fields left out stay as they are; null clears an optional one.")
-class UpdateEarningRuleInput:
+class UpdateEarningRuleInput(AudienceChanges):
     rule_id: strawberry.ID = strawberry.field(description="The rule to change (its kind stays).")
     name: str | None = strawberry.field(
         default=strawberry.UNSET,

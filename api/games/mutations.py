@@ -8,6 +8,7 @@ from typing import Annotated, TypeVar
 import strawberry
 
 from api.accounts.types import Member
+from api.audiences import audience_values
 from api.context import Info
 from api.errors import returns_user_errors
 from api.games.types import (
@@ -175,6 +176,7 @@ class GameMutations:
             min_tier_rank=input.min_tier_rank,
             required_badge_id=_optional_id(input.required_badge_id, "requiredBadgeId"),
             translations=input.translations or (),
+            **audience_values(input),
         )
         return InstantWinGamePayload(game=await _game_node(game.id, game.program_id))
 
@@ -217,6 +219,7 @@ class GameMutations:
             required_badge_id=_optional_id(badge, "requiredBadgeId"),
             translations=input.translations,
             clear=clear,
+            **audience_values(input),
         )
         return InstantWinGamePayload(game=await _game_node(game.id, game.program_id))
 
@@ -265,6 +268,7 @@ class GameMutations:
             required_badge_id=_optional_id(input.required_badge_id, "requiredBadgeId"),
             allow_multiple_wins=input.allow_multiple_wins,
             translations=input.translations or (),
+            **audience_values(input),
         )
         return ContestPayload(contest=Contest.from_model(contest))
 
@@ -288,6 +292,7 @@ class GameMutations:
             name=input.name,
             max_entries_per_member=input.max_entries_per_member,
             translations=input.translations,
+            **audience_values(input),
         )
         return ContestPayload(contest=Contest.from_model(contest))
 

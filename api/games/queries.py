@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from api.audiences import offered
 from api.context import Info
 from api.games.types import (
     Contest,
@@ -26,7 +27,8 @@ from gamification.games.models import GamePrize
 class GameQueries:
     @strawberry.field(
         extensions=authenticated(),
-        description="Games of the program not archived and not over. Any caller of the program.",
+        description="Games of the program not archived and not over (for a member, those aimed "
+        "at them: see `audience`). Any caller of the program.",
     )
     async def instant_win_games(
         self,
@@ -34,7 +36,7 @@ class GameQueries:
         locale: Annotated[str | None, strawberry.argument(description=LOCALE_ARGUMENT)] = None,
     ) -> list[InstantWinGame]:
         info.context.locales.choose(info, locale)
-        games = await instant_win.games_of(info.context.program_id)
+        games = await offered(info, await instant_win.games_of(info.context.program_id))
         left = await instant_win.prizes_left(games)
         return [InstantWinGame.from_model(g, left[g.id]) for g in games]
 
@@ -111,8 +113,8 @@ class GameQueries:
 
     @strawberry.field(
         extensions=authenticated(),
-        description="Contests of the program not archived, by closing time. Any caller of the "
-        "program.",
+        description="Contests of the program not archived, by closing time (for a member, those "
+        "aimed at them: see `audience`). Any caller of the program.",
     )
     async def contests(
         self,
@@ -120,7 +122,8 @@ class GameQueries:
         locale: Annotated[str | None, strawberry.argument(description=LOCALE_ARGUMENT)] = None,
     ) -> list[Contest]:
         info.context.locales.choose(info, locale)
-        return [Contest.from_model(c) for c in await contests.contests_of(info.context.program_id)]
+        listed = await offered(info, await contests.contests_of(info.context.program_id))
+        return [Contest.from_model(c) for c in listed]
 
     @strawberry.field(
         extensions=authenticated(),

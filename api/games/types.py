@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 
 from api.accounts.types import Member
+from api.audiences import Audience, AudienceChanges, AudienceInput
 from api.context import Info
 from api.enums import graphql_enum
 from api.errors import UserError
@@ -148,6 +149,10 @@ class InstantWinGame:
     def required_badge_id(self) -> strawberry.ID | None:
         return _id(self.model.required_badge_id)
 
+    @strawberry.field(description="Who may play: RFM segments, ABC classes, tiers.")
+    def audience(self) -> Audience:
+        return Audience.of(self.model)
+
     @strawberry.field(description="Archived games take no plays and are not listed.")
     def archived(self) -> bool:
         return self.model.archived
@@ -258,7 +263,7 @@ class PrizeInput:
 
 
 @strawberry.input(description="A new instant-win game.")
-class CreateInstantWinGameInput:
+class CreateInstantWinGameInput(AudienceInput):
     name: str = strawberry.field(description="1 to 120 characters.")
     translations: list[TranslationInput] | None = strawberry.field(
         default=None, description=TRANSLATIONS
@@ -300,7 +305,7 @@ class CreateInstantWinGameInput:
 
 
 @strawberry.input(description="Absent fields stay; an explicit null clears a limit.")
-class UpdateInstantWinGameInput:
+class UpdateInstantWinGameInput(AudienceChanges):
     game_id: strawberry.ID = strawberry.field(description="The game to change.")
     name: str | None = strawberry.field(
         default=strawberry.UNSET,
@@ -479,6 +484,10 @@ class Contest:
     def required_badge_id(self) -> strawberry.ID | None:
         return _id(self.model.required_badge_id)
 
+    @strawberry.field(description="Who may enter: RFM segments, ABC classes, tiers.")
+    def audience(self) -> Audience:
+        return Audience.of(self.model)
+
     @strawberry.field(description="Whether one member may win several prizes.")
     def allow_multiple_wins(self) -> bool:
         return self.model.allow_multiple_wins
@@ -580,7 +589,7 @@ class Contest:
 
 
 @strawberry.input(description="A new contest.")
-class CreateContestInput:
+class CreateContestInput(AudienceInput):
     name: str = strawberry.field(description="1 to 120 characters.")
     translations: list[TranslationInput] | None = strawberry.field(
         default=None, description=TRANSLATIONS
@@ -615,7 +624,7 @@ class CreateContestInput:
 
 
 @strawberry.input(description="Changes to a contest; left out or null stays.")
-class UpdateContestInput:
+class UpdateContestInput(AudienceChanges):
     contest_id: strawberry.ID = strawberry.field(description="The contest to change.")
     name: str | None = strawberry.field(default=None, description="1 to 120 characters.")
     translations: list[TranslationInput] | None = strawberry.field(

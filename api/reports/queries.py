@@ -8,10 +8,11 @@ from typing import Annotated
 import strawberry
 
 from api.context import Info
+from api.ids import parse_id
 from api.permissions import staff_only
-from api.reports.types import ProgramReport, ReportInterval
+from api.reports.types import CampaignComparison, ProgramReport, ReportInterval
 from gamification.programs.models import Program
-from gamification.reporting import reports
+from gamification.reporting import campaigns, reports
 
 
 @strawberry.type
@@ -55,3 +56,22 @@ class ReportQueries:
             else []
         )
         return ProgramReport.from_report(whole, series)
+
+    @strawberry.field(
+        extensions=staff_only(),
+        description="A targeted earning rule's audience against the rest of the program over "
+        "the rule's window: points issued, purchases, revenue, repeat rate (docs/reports.md). "
+        "Staff, any role (ANALYST and up). NOT_FOUND as a top-level error.",
+    )
+    async def campaign_comparison(
+        self,
+        info: Info,
+        earning_rule_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The earning rule (a campaign).")
+        ],
+    ) -> CampaignComparison:
+        program = await Program.get(id=info.context.program_id)
+        comparison = await campaigns.campaign_comparison(
+            program.id, parse_id(earning_rule_id, "earningRuleId")
+        )
+        return CampaignComparison.of(comparison, program.currency)

@@ -7,8 +7,9 @@ from enum import Enum
 
 import strawberry
 
+from api.audiences import Audience
 from api.money import Money
-from gamification.reporting import reports
+from gamification.reporting import campaigns, reports
 
 
 @strawberry.enum(description="The length of each report of a series (calendar intervals, UTC).")
@@ -127,3 +128,63 @@ class ProgramReport:
 
 def _ratio(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+@strawberry.type(
+    description="What one group of members did over a campaign's window (docs/reports.md)."
+)
+class CampaignGroup:
+    members: int = strawberry.field(description="Members in the group (erased accounts left out).")
+    buyers: int = strawberry.field(description="Members with a purchase in the window.")
+    purchases: int = strawberry.field(description="Their purchases in the window, by own time.")
+    revenue: Money = strawberry.field(description="Those purchases' totals less refunds.")
+    points_issued: int = strawberry.field(
+        description="Points those purchases earned, less what refunds took back."
+    )
+    repeat_purchase_rate: str | None = strawberry.field(
+        description="Members with 2+ purchases / buyers, a decimal string 0 to 1 (4 places); "
+        "null without buyers."
+    )
+    purchases_per_member: str | None = strawberry.field(
+        description="Purchases / members, a decimal string (4 places); null for an empty group."
+    )
+
+    @classmethod
+    def of(cls, figures: campaigns.GroupFigures, currency: str) -> CampaignGroup:
+        return cls(
+            members=figures.members,
+            buyers=figures.buyers,
+            purchases=figures.purchases,
+            revenue=Money.of(figures.revenue, currency),
+            points_issued=figures.points_issued,
+            repeat_purchase_rate=_ratio(figures.repeat_purchase_rate),
+            purchases_per_member=_ratio(figures.purchases_per_member),
+        )
+
+
+@strawberry.type(
+    description="A targeted earning rule's audience against the rest of the program, over the "
+    "rule's window (audience as last computed: segments and classes of the last run, tiers now)."
+)
+class CampaignComparison:
+    earning_rule_id: strawberry.ID = strawberry.field(description="The rule compared.")
+    name: str = strawberry.field(description="The rule's name.")
+    audience: Audience = strawberry.field(description="Who the rule is aimed at.")
+    start: datetime = strawberry.field(
+        description="The window's start: the rule's, or its creation (ISO-8601, UTC)."
+    )
+    end: datetime = strawberry.field(description="The window's end, excluded: the rule's or now.")
+    targeted: CampaignGroup = strawberry.field(description="The members its audience admits.")
+    rest: CampaignGroup = strawberry.field(description="The program's other members.")
+
+    @classmethod
+    def of(cls, comparison: campaigns.CampaignComparison, currency: str) -> CampaignComparison:
+        return cls(
+            earning_rule_id=strawberry.ID(str(comparison.rule_id)),
+            name=comparison.rule_name,
+            audience=Audience.from_audience(comparison.audience),
+            start=comparison.start,
+            end=comparison.end,
+            targeted=CampaignGroup.of(comparison.targeted, currency),
+            rest=CampaignGroup.of(comparison.rest, currency),
+        )

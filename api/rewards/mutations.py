@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import strawberry
 
 from api.accounts.types import Member
+from api.audiences import audience_values
 from api.context import Info
 from api.errors import UserError, returns_user_errors
 from api.ids import parse_id
@@ -52,11 +53,11 @@ class RedeemRewardPayload:
 
 
 def _values(input: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    """The fields the caller gave (UNSET ones left out), ids parsed."""
-    values = {}
+    """The fields the caller gave (UNSET ones left out), ids parsed, the audience's too."""
+    values = audience_values(input)
     for name in names:
         value = getattr(input, name, strawberry.UNSET)
-        if value is strawberry.UNSET:
+        if value is strawberry.UNSET or name in values:
             continue
         if name in _ID_FIELDS and value is not None:
             value = parse_id(value, _ID_FIELDS[name])

@@ -22,15 +22,16 @@ from api.pagination import (
 from api.permissions import authenticated, integration_only, member_only, staff_only
 from api.rewards.types import DonationTotal, Redemption, Reward
 from gamification.programs.models import Program as ProgramModel
-from gamification.rewards import catalog, redemptions
+from gamification.rewards import catalog, eligibility, redemptions
 
 
 @strawberry.type
 class RewardQueries:
     @strawberry.field(
         extensions=member_only(),
-        description="The catalog as the calling member sees it (not archived, newest first), with "
-        "what they can redeem now. Member only.",
+        description="The catalog as the calling member sees it (not archived, newest first; a "
+        "reward aimed at other RFM segments, ABC classes or tiers is left out), with what they "
+        "can redeem now. Member only.",
     )
     async def rewards(
         self,
@@ -41,14 +42,20 @@ class RewardQueries:
     ) -> Connection[Reward]:
         info.context.locales.choose(info, locale)
         size = page_size(first)
-        rows = await catalog.catalog_page(
-            info.context.program_id, size + 1, None if after is None else decode_cursor(after)
-        )
-        page = connection_of(rows, size, lambda r: r)
         # The caller's row, read once per request by the permission check.
         member = await info.context.loaders.member.load(info.context.caller.member_id)
         assert member is not None  # the permission let an active member through
-        availability = await catalog.availability(member, [edge.node for edge in page.edges])
+        standing = await eligibility.member_standing_now(member)
+        rows = await catalog.catalog_page(
+            info.context.program_id,
+            standing,
+            size + 1,
+            None if after is None else decode_cursor(after),
+        )
+        page = connection_of(rows, size, lambda r: r)
+        availability = await catalog.availability(
+            member, [edge.node for edge in page.edges], standing
+        )
         return Connection(
             edges=[
                 Edge(node=Reward.from_model(e.node, availability[e.node.id]), cursor=e.cursor)

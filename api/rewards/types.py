@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from api.audiences import Audience, AudienceChanges, AudienceInput
 from api.context import Info
 from api.enums import graphql_enum
 from api.errors import UserError
@@ -54,6 +55,7 @@ UnavailableReason = graphql_enum(
         "ENDED": "Its window has ended.",
         "TIER_REQUIRED": "It needs a higher tier.",
         "BADGE_REQUIRED": "It needs a badge the member does not hold.",
+        "NOT_IN_AUDIENCE": "It is aimed at other RFM segments, ABC classes or tiers.",
         "OUT_OF_STOCK": "No unit is left.",
         "LIMIT_REACHED": "The member redeemed it as often as its limits allow.",
         "NOT_ENOUGH_POINTS": "The balance does not cover its cost.",
@@ -102,6 +104,10 @@ class Reward:
     donation_amount: str | None = strawberry.field(
         description="For a donation: the money each redemption gives, a decimal string."
     )
+    audience: Audience = strawberry.field(
+        description="Who may redeem it: RFM segments, ABC classes, tiers (members outside it do "
+        "not see it in `rewards`)."
+    )
     archived: bool = strawberry.field(
         description="Hidden from members; codes already issued stay valid.",
     )
@@ -133,6 +139,7 @@ class Reward:
             redemption_validity_days=reward.redemption_validity_days,
             refund_on_expiry=reward.refund_on_expiry,
             donation_amount=None if reward.donation_amount is None else str(reward.donation_amount),
+            audience=Audience.of(reward),
             archived=reward.archived,
             available=availability.available if availability else None,
             unavailable_reason=availability.reason if availability else None,
@@ -215,7 +222,7 @@ class DonationTotal:
 
 
 @strawberry.input(description="A new reward.")
-class CreateRewardInput:
+class CreateRewardInput(AudienceInput):
     name: str = strawberry.field(description="1 to 120 printable characters.")
     kind: RewardKind = strawberry.field(description="What it is.")  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
     points_cost: int = strawberry.field(
@@ -280,7 +287,7 @@ class CreateRewardInput:
 
 
 @strawberry.input(description="Only the fields given change; a field given as null is cleared.")
-class UpdateRewardInput:
+class UpdateRewardInput(AudienceChanges):
     reward_id: strawberry.ID = strawberry.field(description="The reward to change.")
     name: str | None = strawberry.field(
         default=strawberry.UNSET,

@@ -48,7 +48,8 @@ from gamification.games.models import (
     BidStatus,
     PrizeKind,
 )
-from gamification.points import holds, ledger
+from gamification.points import audiences, holds, ledger
+from gamification.points.audiences import Audience
 from gamification.points.models import HoldStatus, LedgerKind, PointsHold
 from gamification.programs import languages
 from gamification.rewards.eligibility import (
@@ -60,7 +61,14 @@ from gamification.rewards.eligibility import (
 MAX_QUANTITY = 1000
 MAX_EXTENSION_MINUTES = 24 * 60
 # What staff may change once an auction exists: nothing that moves a bid already placed.
-EDITABLE = ("name", "description", "extension_minutes", "archived", "translations")
+EDITABLE = (
+    "name",
+    "description",
+    "extension_minutes",
+    "archived",
+    "translations",
+    *audiences.INPUTS,
+)
 
 
 def reference(auction_id: int) -> str:
@@ -96,6 +104,9 @@ async def create_auction(
     min_tier_rank: int | None = None,
     required_badge_id: int | None = None,
     translations: Iterable[Any] = (),
+    target_segments: list[str] | None = None,
+    target_classes: list[str] | None = None,
+    target_tier_ids: list[int] | None = None,
 ) -> Auction:
     name = prizes.check_name(name)
     translated = languages.clean_translations(translations)
@@ -111,6 +122,9 @@ async def create_auction(
         raise _invalid("A description has at most 1000 characters.", "description")
     check_gate_input(min_tier_rank, required_badge_id)
     await check_required_badge(program_id, required_badge_id)
+    audience = await audiences.input_columns(
+        program_id, target_segments, target_classes, target_tier_ids
+    )
     if prize_kind == AuctionPrizeKind.REWARD:
         if reward_id is None:
             raise _invalid("A reward auction names its reward.", "rewardId")
@@ -143,6 +157,7 @@ async def create_auction(
             extension_minutes=extension_minutes,
             min_tier_rank=min_tier_rank,
             required_badge_id=required_badge_id,
+            **audience,
             created_at=clock.now(),
         )
         await trail.created(actor, AuditAction.AUCTION_CREATED, auction)
@@ -169,6 +184,11 @@ async def update_auction(actor: Actor, program_id: int, auction_id: int, **chang
         if auction is None:
             raise NotFound(ErrorCode.NOT_FOUND, "No such auction.", "auctionId")
         before = trail.snapshot(auction)
+        await audiences.apply_input(
+            auction,
+            program_id,
+            {k: v for k, v in changes.items() if k in audiences.INPUTS and v is not None},
+        )
         if changes.get("name") is not None:
             auction.name = prizes.check_name(changes["name"])
         if changes.get("description") is not None:
@@ -194,6 +214,7 @@ async def update_auction(actor: Actor, program_id: int, auction_id: int, **chang
                     "extension_minutes",
                     "archived",
                     "translations",
+                    *audiences.COLUMNS,
                 ]
             )
         action = AuditAction.AUCTION_ARCHIVED if archiving else AuditAction.AUCTION_UPDATED
@@ -269,7 +290,10 @@ async def place_bid(
         return await _replay(previous, auction_id, points)
     auction = await auction_in_program(member.program_id, auction_id)
     await check_eligibility(
-        member, min_tier_rank=auction.min_tier_rank, required_badge_id=auction.required_badge_id
+        member,
+        min_tier_rank=auction.min_tier_rank,
+        required_badge_id=auction.required_badge_id,
+        audience=Audience.of(auction),
     )
     try:
         async with events.atomic():

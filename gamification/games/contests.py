@@ -48,7 +48,8 @@ from gamification.games.models import (
     ContestPrize,
     ContestWinner,
 )
-from gamification.points import ledger
+from gamification.points import audiences, ledger
+from gamification.points.audiences import Audience
 from gamification.points.models import LedgerKind
 from gamification.programs import languages
 from gamification.rewards.eligibility import (
@@ -100,6 +101,9 @@ async def create_contest(
     max_entries_per_member: int = 1,
     min_tier_rank: int | None = None,
     required_badge_id: int | None = None,
+    target_segments: list[str] | None = None,
+    target_classes: list[str] | None = None,
+    target_tier_ids: list[int] | None = None,
     allow_multiple_wins: bool = False,
     translations: Iterable[Any] = (),
 ) -> Contest:
@@ -110,6 +114,9 @@ async def create_contest(
     _check_cap(max_entries_per_member)
     check_gate_input(min_tier_rank, required_badge_id)
     await check_required_badge(program_id, required_badge_id)
+    audience = await audiences.input_columns(
+        program_id, target_segments, target_classes, target_tier_ids
+    )
     names = await prizes.check_prizes(program_id, prizes_in, "contest")
     seed = secrets.token_bytes(draws.SEED_BYTES)
     async with events.atomic(), unique_name(Contest, program_id, name, what="contest"):
@@ -122,6 +129,7 @@ async def create_contest(
             max_entries_per_member=max_entries_per_member,
             min_tier_rank=min_tier_rank,
             required_badge_id=required_badge_id,
+            **audience,
             allow_multiple_wins=allow_multiple_wins,
             seed=seed.hex(),
             seed_commitment=draws.commitment(seed),
@@ -163,11 +171,18 @@ async def update_contest(
     name: str | None = None,
     max_entries_per_member: int | None = None,
     translations: Iterable[Any] | None = None,
+    target_segments: list[str] | None = None,
+    target_classes: list[str] | None = None,
+    target_tier_ids: list[int] | None = None,
 ) -> Contest:
-    """Rename (in any language), or raise the cap (lowering it would strand entries already
-    made)."""
+    """Rename (in any language), raise the cap (lowering it would strand entries already made)
+    or change the audience (an audience list left None stays, an empty one lifts that limit;
+    entries already made stay)."""
     contest = await contest_in_program(program_id, contest_id)
     before = trail.snapshot(contest)
+    await audiences.apply_input(
+        contest, program_id, audiences.given(target_segments, target_classes, target_tier_ids)
+    )
     if name is not None:
         contest.name = prizes.check_name(name)
     if translations is not None:
@@ -180,7 +195,9 @@ async def update_contest(
             )
         contest.max_entries_per_member = max_entries_per_member
     async with unique_name(Contest, program_id, contest.name, what="contest", own_id=contest.id):
-        await contest.save(update_fields=["name", "max_entries_per_member", "translations"])
+        await contest.save(
+            update_fields=["name", "max_entries_per_member", "translations", *audiences.COLUMNS]
+        )
         await trail.changed(actor, AuditAction.CONTEST_UPDATED, contest, before)
     return contest
 
@@ -234,7 +251,10 @@ async def enter(member: Member, contest_id: int, entries: int, idempotency_key: 
             GameErrorCode.CONTEST_CLOSED, "This contest is not open for entries.", "contestId"
         )
     await check_eligibility(
-        member, min_tier_rank=contest.min_tier_rank, required_badge_id=contest.required_badge_id
+        member,
+        min_tier_rank=contest.min_tier_rank,
+        required_badge_id=contest.required_badge_id,
+        audience=Audience.of(contest),
     )
     await ContestMemberEntries.bulk_create(
         [ContestMemberEntries(contest_id=contest.id, member_id=member.id)], ignore_conflicts=True

@@ -49,7 +49,8 @@ from gamification.games.models import (
     InstantWinGame,
     WinningMoment,
 )
-from gamification.points import ledger
+from gamification.points import audiences, ledger
+from gamification.points.audiences import Audience
 from gamification.points.models import LedgerKind
 from gamification.programs import languages
 from gamification.rewards.eligibility import (
@@ -96,6 +97,9 @@ async def create_game(
     min_tier_rank: int | None = None,
     required_badge_id: int | None = None,
     translations: Iterable[Any] = (),
+    target_segments: list[str] | None = None,
+    target_classes: list[str] | None = None,
+    target_tier_ids: list[int] | None = None,
 ) -> InstantWinGame:
     name = prizes.check_name(name)
     translated = languages.clean_translations(translations)
@@ -105,6 +109,9 @@ async def create_game(
     _check_optional_positive(max_plays_total, "maxPlaysTotal")
     check_gate_input(min_tier_rank, required_badge_id)
     await check_required_badge(program_id, required_badge_id)
+    audience = await audiences.input_columns(
+        program_id, target_segments, target_classes, target_tier_ids
+    )
     if mode == GameMode.PROBABILITY and not 0 < win_odds_ppm <= 1_000_000:
         raise ValidationFailed(
             ErrorCode.INVALID_INPUT, "Odds are above 0 and at most 1.", "winProbability"
@@ -128,6 +135,7 @@ async def create_game(
             min_tier_rank=min_tier_rank,
             required_badge_id=required_badge_id,
             translations=translated,
+            **audience,
             created_at=clock.now(),
         )
         for prize_in, prize_name in zip(prizes_in, names, strict=True):
@@ -240,12 +248,19 @@ async def update_game(
     min_tier_rank: int | None = None,
     required_badge_id: int | None = None,
     translations: Iterable[Any] | None = None,
+    target_segments: list[str] | None = None,
+    target_classes: list[str] | None = None,
+    target_tier_ids: list[int] | None = None,
     clear: frozenset[str] = frozenset(),
 ) -> InstantWinGame:
-    """Change what can change without redrawing moments: name, limits, eligibility. Fields in
-    `clear` are set back to null (no limit, no requirement)."""
+    """Change what can change without redrawing moments: name, limits, eligibility, audience.
+    Fields in `clear` are set back to null (no limit, no requirement); an audience list left
+    None stays, an empty one lifts that limit."""
     game = await game_in_program(program_id, game_id)
     before = trail.snapshot(game)
+    await audiences.apply_input(
+        game, program_id, audiences.given(target_segments, target_classes, target_tier_ids)
+    )
     if name is not None:
         game.name = prizes.check_name(name)
     if translations is not None:
@@ -363,7 +378,10 @@ async def play(member: Member, game_id: int, idempotency_key: str) -> PlayResult
             if game.archived or not game.starts_at <= now < game.ends_at:
                 raise Refused(GameErrorCode.GAME_CLOSED, "This game is not open now.", "gameId")
             await check_eligibility(
-                member, min_tier_rank=game.min_tier_rank, required_badge_id=game.required_badge_id
+                member,
+                min_tier_rank=game.min_tier_rank,
+                required_badge_id=game.required_badge_id,
+                audience=Audience.of(game),
             )
             await _count_play(game, member.id, day)
             if game.play_cost:

@@ -47,6 +47,11 @@ class InstantWinGame(Model):
     max_plays_total = fields.IntField(null=True)
     min_tier_rank = fields.IntField(null=True)
     required_badge_id = fields.BigIntField(null=True)
+    # Its audience (gamification/points/audiences.py): the RFM segments, ABC classes and tier
+    # ids it is limited to, each a comma-framed list (",AT_RISK,"), empty for no limit.
+    target_segments = fields.CharField(max_length=255, default="")
+    target_classes = fields.CharField(max_length=8, default="")
+    target_tier_ids = fields.CharField(max_length=255, default="")
     archived = fields.BooleanField(default=False)
     created_at = fields.DatetimeField()
 
@@ -183,6 +188,11 @@ class Contest(Model):
     max_entries_per_member = fields.IntField(default=1)
     min_tier_rank = fields.IntField(null=True)
     required_badge_id = fields.BigIntField(null=True)
+    # Its audience (gamification/points/audiences.py): the RFM segments, ABC classes and tier
+    # ids it is limited to, each a comma-framed list (",AT_RISK,"), empty for no limit.
+    target_segments = fields.CharField(max_length=255, default="")
+    target_classes = fields.CharField(max_length=8, default="")
+    target_tier_ids = fields.CharField(max_length=255, default="")
     allow_multiple_wins = fields.BooleanField(default=False)
     seed = fields.CharField(max_length=64)
     seed_commitment = fields.CharField(max_length=64)
@@ -315,6 +325,11 @@ class Auction(Model):
     extension_minutes = fields.IntField(default=0)
     min_tier_rank = fields.IntField(null=True)
     required_badge_id = fields.BigIntField(null=True)
+    # Its audience (gamification/points/audiences.py): the RFM segments, ABC classes and tier
+    # ids it is limited to, each a comma-framed list (",AT_RISK,"), empty for no limit.
+    target_segments = fields.CharField(max_length=255, default="")
+    target_classes = fields.CharField(max_length=8, default="")
+    target_tier_ids = fields.CharField(max_length=255, default="")
     status = fields.CharEnumField(AuctionStatus, max_length=10, default=AuctionStatus.OPEN)
     bids_count = fields.IntField(default=0)
     archived = fields.BooleanField(default=False)

@@ -4,7 +4,9 @@
 How rules combine (the same text is in docs/points.md):
 
 1. Active rules: not archived, `starts_at <= at < ends_at` (a missing bound is open), where `at`
-   is the purchase's `occurredAt`. They are taken in order of priority (highest first), then id.
+   is the purchase's `occurredAt`, whose audience (segments, ABC classes, tiers:
+   gamification/points/audiences.py) admits the member. They are taken in order of priority
+   (highest first), then id.
 2. MINIMUM_BASKET: if the basket total is below the `min_total` of any active one, the purchase
    earns nothing at all (the breakdown names that rule, with 0 points).
 3. BASE_RATE: only the first active one counts. Each line earns
@@ -40,7 +42,8 @@ from core.clock import clock, in_utc
 from core.errors import ErrorCode, NotFound, ValidationFailed
 from core.unique_names import refuse_taken, unique_name
 from gamification.audit import Actor, AuditAction, trail
-from gamification.points import engine_snapshot
+from gamification.points import audiences, engine_snapshot
+from gamification.points.audiences import Audience, Standing
 from gamification.points.error_codes import PointsErrorCode
 from gamification.points.models import EarningRule, EarningRuleKind, Rounding, Tier
 
@@ -102,6 +105,18 @@ def is_active(rule: EarningRule, at: datetime) -> bool:
     )
 
 
+def admits(rule: EarningRule, standing: Standing) -> bool:
+    """Whether the rule's audience admits a member of this standing."""
+    if not (rule.target_segments or rule.target_classes or rule.target_tier_ids):
+        return True
+    return Audience.of(rule).admits(standing)
+
+
+def needs_segment(rules: Iterable[EarningRule]) -> bool:
+    """Whether evaluating these rules needs the member's computed segment or class."""
+    return any(rule.target_segments or rule.target_classes for rule in rules)
+
+
 def evaluate(
     rules: Iterable[EarningRule],
     lines: Sequence[BasketLine],
@@ -110,10 +125,18 @@ def evaluate(
     at: datetime,
     tier: Tier | None,
     first_purchase: bool,
+    segment: str | None = None,
+    abc_class: str | None = None,
 ) -> Evaluation:
-    """The points a basket earns under `rules`, with one breakdown entry per contributing rule.
-    Pure and deterministic: the same arguments always give the same result."""
-    active = sorted((r for r in rules if is_active(r, at)), key=lambda r: (-r.priority, r.id))
+    """The points a basket earns under `rules`, with one breakdown entry per contributing rule,
+    for a member of `tier` whose last computed segment and ABC class are `segment` and
+    `abc_class` (None before any computation). Pure and deterministic: the same arguments
+    always give the same result."""
+    standing = Standing(tier.id if tier else None, segment, abc_class)
+    active = sorted(
+        (r for r in rules if is_active(r, at) and admits(r, standing)),
+        key=lambda r: (-r.priority, r.id),
+    )
     of_kind = {kind: [r for r in active if r.kind == kind] for kind in EarningRuleKind}
 
     for rule in of_kind[EarningRuleKind.MINIMUM_BASKET]:
@@ -272,10 +295,10 @@ async def archive_rule(actor: Actor, program_id: int, rule_id: int) -> EarningRu
     return rule
 
 
-async def rule_in_program(program_id: int, rule_id: int) -> EarningRule:
+async def rule_in_program(program_id: int, rule_id: int, field: str = "ruleId") -> EarningRule:
     rule = await EarningRule.get_or_none(id=rule_id, program_id=program_id)
     if rule is None:
-        raise NotFound(ErrorCode.NOT_FOUND, "No such earning rule.", "ruleId")
+        raise NotFound(ErrorCode.NOT_FOUND, "No such earning rule.", field)
     return rule
 
 
@@ -299,6 +322,7 @@ _TIMES = {"starts_at": "startsAt", "ends_at": "endsAt"}
 
 
 async def _apply(rule: EarningRule, values: dict[str, Any]) -> None:
+    await audiences.apply_input(rule, rule.program_id, values)
     for name, value in values.items():
         if name not in RULE_FIELDS:
             raise ValueError(f"unknown rule field {name}")

@@ -102,6 +102,11 @@ class EarningRule(Model):
         "gamification.Tier", related_name=False, null=True, on_delete=fields.RESTRICT
     )
     tier_id: int | None
+    # Its audience (gamification/points/audiences.py): the RFM segments, ABC classes and tier
+    # ids it is limited to, each a comma-framed list (",AT_RISK,"), empty for no limit.
+    target_segments = fields.CharField(max_length=255, default="")
+    target_classes = fields.CharField(max_length=8, default="")
+    target_tier_ids = fields.CharField(max_length=255, default="")
     archived = fields.BooleanField(default=False)
     created_at = fields.DatetimeField()
 

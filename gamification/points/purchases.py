@@ -26,7 +26,7 @@ from gamification.accounts.error_codes import AccountErrorCode
 from gamification.accounts.models import EMAIL_WIDTH, REFERRAL_CODE_WIDTH, Member
 from gamification.events.models import Event
 from gamification.events.payloads import LineItem, PurchaseRecorded
-from gamification.points import earning_rules, engine_snapshot, ledger, tiers
+from gamification.points import audiences, earning_rules, engine_snapshot, ledger, tiers
 from gamification.points.amounts import check_quantity, money
 from gamification.points.earning_rules import BasketLine, Evaluation, RulePoints
 from gamification.points.error_codes import PointsErrorCode
@@ -212,8 +212,21 @@ async def record_purchase(
             )
             first = member.first_purchase_at is None
             tier = _member_tier(member, program_tiers)
+            # The segment is read only when a rule targets one (most programs: never).
+            segment, abc_class = (
+                await audiences.segment_of(member.id)
+                if earning_rules.needs_segment(rules)
+                else (None, None)
+            )
             evaluation = earning_rules.evaluate(
-                rules, lines, total, at=occurred_at, tier=tier, first_purchase=first
+                rules,
+                lines,
+                total,
+                at=occurred_at,
+                tier=tier,
+                first_purchase=first,
+                segment=segment,
+                abc_class=abc_class,
             )
             now = clock.now()
             purchase = await insert_row(
@@ -345,8 +358,20 @@ async def preview_purchase(
     at, total, engine = await _priced_basket(program, lines, currency, total, occurred_at)
     rules, program_tiers = engine.rules, list(engine.tiers)
     first = member.first_purchase_at is None
+    segment, abc_class = (
+        await audiences.segment_of(member.id)
+        if earning_rules.needs_segment(rules)
+        else (None, None)
+    )
     return earning_rules.evaluate(
-        rules, lines, total, at=at, tier=_member_tier(member, program_tiers), first_purchase=first
+        rules,
+        lines,
+        total,
+        at=at,
+        tier=_member_tier(member, program_tiers),
+        first_purchase=first,
+        segment=segment,
+        abc_class=abc_class,
     )
 
 

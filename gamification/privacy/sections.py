@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gamification.accounts.models import Member
+from gamification.accounts.models import Member, MemberSegment
 from gamification.games.models import (
     Auction,
     AuctionBid,
@@ -31,7 +31,6 @@ from gamification.points.models import (
 )
 from gamification.privacy.personal_data import names_by_id, register_exporter
 from gamification.referrals.models import Referral
-from gamification.reporting.models import MemberSegment
 from gamification.rewards.models import Redemption, Reward
 
 

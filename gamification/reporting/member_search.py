@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from gamification.accounts.models import Member
-from gamification.reporting.models import MemberSegment
+from gamification.accounts.models import Member, MemberSegment
 
 
 @dataclass(frozen=True)

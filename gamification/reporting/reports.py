@@ -106,7 +106,7 @@ def ratio(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | Non
     return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
 
 
-async def _rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+async def raw_rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
     """Raw SQL written with `?` placeholders (PostgreSQL gets $1, $2...): the report's scans are
     shaped by hand so each table is read once."""
     connection = connections.get("default")
@@ -127,7 +127,7 @@ async def _ledger_sums(
     `outstanding_before` (the outstanding points at `start`), one scan of everything before `end`
     gives both; with it, only the period is read."""
     if outstanding_before is None:
-        rows = await _rows(
+        rows = await raw_rows(
             "SELECT kind, SUM(CASE WHEN created_at >= ? THEN delta ELSE 0 END) AS period,"
             " SUM(delta) AS upto FROM ledger_entry WHERE program_id = ? AND created_at < ?"
             " GROUP BY kind",
@@ -135,7 +135,7 @@ async def _ledger_sums(
         )
         outstanding = sum(int(row["upto"] or 0) for row in rows)
     else:
-        rows = await _rows(
+        rows = await raw_rows(
             "SELECT kind, SUM(delta) AS period FROM ledger_entry"
             " WHERE program_id = ? AND created_at >= ? AND created_at < ? GROUP BY kind",
             [program_id, start, end],
@@ -170,7 +170,7 @@ async def _member_counts(
 
 
 async def _active_members(program_id: int, start: datetime, end: datetime) -> int:
-    rows = await _rows(
+    rows = await raw_rows(
         "SELECT COUNT(*) AS n FROM (SELECT member_id FROM purchase"
         " WHERE program_id = ? AND occurred_at >= ? AND occurred_at < ?"
         " UNION SELECT member_id FROM event"
@@ -191,7 +191,7 @@ class _Sales:
 
 async def _sales(program_id: int, start: datetime, end: datetime) -> _Sales:
     """Purchases, money and repeat buyers in one scan of the period's purchases."""
-    rows = await _rows(
+    rows = await raw_rows(
         "SELECT COUNT(*) AS buyers, SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END) AS repeaters,"
         " SUM(n) AS purchases, SUM(gross) AS gross, SUM(refunded) AS refunded FROM"
         " (SELECT member_id, COUNT(*) AS n, SUM(total) AS gross, SUM(refunded_amount) AS refunded"
@@ -344,7 +344,7 @@ async def _series_rows(
     sql: str, buckets: list[tuple[datetime, datetime]], params: list[Any]
 ) -> list[dict[str, Any]]:
     text, bucket_params = _bucketed(sql, buckets)
-    return await _rows(text, bucket_params + params)
+    return await raw_rows(text, bucket_params + params)
 
 
 async def _series_members(
@@ -407,7 +407,7 @@ async def _series_ledger(
     program_id: int, buckets: list[tuple[datetime, datetime]]
 ) -> tuple[int, dict[int, dict[str, int]]]:
     """The outstanding points at the first bucket's start, and per bucket what moved, by kind."""
-    before = await _rows(
+    before = await raw_rows(
         "SELECT SUM(delta) AS n FROM ledger_entry WHERE program_id = ? AND created_at < ?",
         [program_id, buckets[0][0]],
     )

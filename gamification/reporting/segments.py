@@ -35,28 +35,14 @@ from tortoise.functions import Count, Max, Sum
 from tortoise.transactions import in_transaction
 
 from core.clock import clock
-from gamification.accounts.models import Member
+from gamification.accounts.models import ABC_CLASSES, SEGMENTS, Member, MemberSegment
 from gamification.audit import Actor, AuditAction, trail
 from gamification.points.models import Purchase
 from gamification.programs.models import Program
-from gamification.reporting.models import MemberSegment
 
 DEFAULT_LOOKBACK_DAYS = 365
 NEW_MEMBER_DAYS = 30
 WRITE_BATCH = 2_000
-
-SEGMENTS = (
-    "CHAMPIONS",
-    "LOYAL",
-    "POTENTIAL_LOYALIST",
-    "NEW",
-    "PROMISING",
-    "NEEDS_ATTENTION",
-    "AT_RISK",
-    "HIBERNATING",
-    "INACTIVE",
-)
-ABC_CLASSES = ("A", "B", "C")
 
 
 def quintile_scores(values: list[float], higher_is_better: bool = True) -> list[int]:

@@ -2,7 +2,8 @@
 can redeem and, when they cannot, why.
 
 Availability is checked in a fixed order, the first failing rule giving the reason: the validity
-window (NOT_STARTED, ENDED), eligibility (TIER_REQUIRED, BADGE_REQUIRED), stock (OUT_OF_STOCK),
+window (NOT_STARTED, ENDED), eligibility (TIER_REQUIRED, BADGE_REQUIRED, NOT_IN_AUDIENCE), stock
+(OUT_OF_STOCK),
 the member's limits (LIMIT_REACHED), then the balance (NOT_ENOUGH_POINTS). The same rules guard a
 redemption (redemptions.py), where stock, limits and points are rechecked inside the transaction
 under the member's row lock.
@@ -27,6 +28,8 @@ from core.statements import Statement
 from core.unique_names import unique_name
 from gamification.accounts.models import Member
 from gamification.audit import Actor, AuditAction, trail
+from gamification.points import audiences
+from gamification.points.audiences import EVERYONE, Audience, Standing
 from gamification.points.error_codes import PointsErrorCode
 from gamification.points.ledger import MAX_POINTS
 from gamification.points.models import Tier
@@ -35,7 +38,9 @@ from gamification.rewards.eligibility import (
     MAX_RANK,
     check_required_badge,
     held_badges,
+    in_audience,
     meets_rank,
+    member_standing,
     member_tier_rank,
     tier_ranks,
 )
@@ -56,6 +61,7 @@ class UnavailableReason(StrEnum):
     ENDED = "ENDED"
     TIER_REQUIRED = "TIER_REQUIRED"
     BADGE_REQUIRED = "BADGE_REQUIRED"
+    NOT_IN_AUDIENCE = "NOT_IN_AUDIENCE"
     OUT_OF_STOCK = "OUT_OF_STOCK"
     LIMIT_REACHED = "LIMIT_REACHED"
     NOT_ENOUGH_POINTS = "NOT_ENOUGH_POINTS"
@@ -67,6 +73,7 @@ REFUSAL_CODES = {
     UnavailableReason.ENDED: RewardErrorCode.REWARD_ENDED,
     UnavailableReason.TIER_REQUIRED: RewardErrorCode.TIER_REQUIRED,
     UnavailableReason.BADGE_REQUIRED: RewardErrorCode.BADGE_REQUIRED,
+    UnavailableReason.NOT_IN_AUDIENCE: RewardErrorCode.NOT_ELIGIBLE,
     UnavailableReason.OUT_OF_STOCK: RewardErrorCode.OUT_OF_STOCK,
     UnavailableReason.LIMIT_REACHED: RewardErrorCode.LIMIT_REACHED,
     UnavailableReason.NOT_ENOUGH_POINTS: PointsErrorCode.INSUFFICIENT_POINTS,
@@ -79,6 +86,7 @@ def refusal(reason: UnavailableReason) -> Refused:
         UnavailableReason.ENDED: "This reward is no longer available.",
         UnavailableReason.TIER_REQUIRED: "This reward needs a higher tier.",
         UnavailableReason.BADGE_REQUIRED: "This reward needs a badge you do not have yet.",
+        UnavailableReason.NOT_IN_AUDIENCE: "This reward is for other members.",
         UnavailableReason.OUT_OF_STOCK: "This reward is out of stock.",
         UnavailableReason.LIMIT_REACHED: "You have redeemed this reward as often as allowed.",
         UnavailableReason.NOT_ENOUGH_POINTS: "Not enough points.",
@@ -173,10 +181,14 @@ class Availability:
     reason: UnavailableReason | None
 
 
-async def availability(member: Member, rewards: list[Reward]) -> dict[int, Availability]:
+async def availability(
+    member: Member, rewards: list[Reward], standing: Standing | None = None
+) -> dict[int, Availability]:
     """Whether the member could redeem each reward now, and if not, why. A fixed number of
-    queries whatever the number of rewards."""
+    queries whatever the number of rewards (`standing`, when the caller has it, saves one)."""
     now = clock.now()
+    if standing is None:
+        standing = await member_standing(member, rewards)
     member_rank = await member_tier_rank(member)
     ranks = await tier_ranks(r.minimum_tier_id for r in rewards)
     usages = await usages_of(member.id, rewards, now)
@@ -191,6 +203,7 @@ async def availability(member: Member, rewards: list[Reward]) -> dict[int, Avail
                 if reward.required_badge_id is not None and reward.required_badge_id not in held
                 else None
             )
+            or (None if in_audience(reward, standing) else UnavailableReason.NOT_IN_AUDIENCE)
             or (
                 UnavailableReason.OUT_OF_STOCK
                 if reward.stock is not None and reward.stock <= 0
@@ -215,27 +228,37 @@ def catalog(program_id: int, include_archived: bool = False) -> QuerySet[Reward]
     return rewards if include_archived else rewards.filter(archived=False)
 
 
+def members_catalog(program_id: int, standing: Standing) -> QuerySet[Reward]:
+    """The live rewards a member of this standing is offered: those whose audience admits them
+    (a reward aimed at other segments, classes or tiers is not shown)."""
+    return audiences.admitted(catalog(program_id), standing)
+
+
 # A member's catalog page, newest first (the mobile app's rewards screen, on every visit), as
-# fixed text: the same rows as `catalog(program_id)` ordered by descending id, without building
-# the statement anew.
+# fixed text: the same rows as `members_catalog(program_id, standing)` ordered by descending id,
+# without building the statement anew.
+_ADMITTED = audiences.SQL_ADMITTED.format("$4", "$5", "$6")
 _PAGE = Statement(
     Reward,
-    'SELECT * FROM "reward" WHERE "program_id" = $1 AND "archived" = $2 ORDER BY "id" DESC'
-    " LIMIT $3",
+    f'SELECT * FROM "reward" WHERE "program_id" = $1 AND "archived" = $2 AND {_ADMITTED}'
+    ' ORDER BY "id" DESC LIMIT $3',
 )
 _PAGE_BELOW = Statement(
     Reward,
-    'SELECT * FROM "reward" WHERE "program_id" = $1 AND "archived" = $2 AND "id" < $4'
-    ' ORDER BY "id" DESC LIMIT $3',
+    f'SELECT * FROM "reward" WHERE "program_id" = $1 AND "archived" = $2 AND {_ADMITTED}'
+    ' AND "id" < $7 ORDER BY "id" DESC LIMIT $3',
 )
 
 
-async def catalog_page(program_id: int, limit: int, below_id: int | None = None) -> list[Reward]:
-    """The first `limit` live rewards of the catalog, newest first, with an id below `below_id`
-    when given."""
+async def catalog_page(
+    program_id: int, standing: Standing, limit: int, below_id: int | None = None
+) -> list[Reward]:
+    """The first `limit` rewards of the member's catalog (`members_catalog`), newest first,
+    with an id below `below_id` when given."""
+    patterns = audiences.like_patterns(standing)
     if below_id is None:
-        return await _PAGE.instances(program_id, False, limit)
-    return await _PAGE_BELOW.instances(program_id, False, limit, below_id)
+        return await _PAGE.instances(program_id, False, limit, *patterns)
+    return await _PAGE_BELOW.instances(program_id, False, limit, *patterns, below_id)
 
 
 async def reward_in_program(program_id: int, reward_id: int) -> Reward:
@@ -289,6 +312,7 @@ EDITABLE = (
     "refund_on_expiry",
     "donation_amount",
     "translations",
+    *audiences.INPUTS,
 )
 
 
@@ -301,9 +325,21 @@ def _int_range(value: Any, low: int, high: int, field: str, what: str) -> None:
         raise _invalid(f"{what} is between {low} and {high}.", field)
 
 
-async def _clean(program_id: int, values: dict[str, Any]) -> dict[str, Any]:
-    """Validate and normalise each given field (GraphQL field names in errors)."""
+async def _clean(
+    program_id: int, values: dict[str, Any], current: Audience = EVERYONE
+) -> dict[str, Any]:
+    """Validate and normalise each given field (GraphQL field names in errors); an audience
+    field left out keeps `current`'s."""
     clean = dict(values)
+    given = {key: clean.pop(key) for key in audiences.INPUTS if key in clean}
+    if given:
+        audience = await audiences.audience_input(
+            program_id,
+            given.get("target_segments", current.segments),
+            given.get("target_classes", current.classes),
+            given.get("target_tier_ids", current.tier_ids),
+        )
+        clean.update(audience.columns())
     for key in ("name", "kind", "points_cost", "refund_on_expiry"):
         if key in clean and clean[key] is None:
             raise _invalid("This field cannot be cleared.", _camel(key))
@@ -405,7 +441,7 @@ async def update_reward(actor: Actor, reward: Reward, **changes: Any) -> Reward:
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
     before = trail.snapshot(reward, without=("updated_at",))
-    clean = await _clean(reward.program_id, changes)
+    clean = await _clean(reward.program_id, changes, Audience.of(reward))
     for key, value in clean.items():
         setattr(reward, key, value)
     _check_whole(reward)

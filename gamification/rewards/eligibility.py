@@ -1,5 +1,6 @@
-"""Who may redeem a reward, play a game or enter a contest: the one tier gate and the one badge
-gate.
+"""Who may redeem a reward, play a game, enter a contest or bid in an auction: the one tier
+gate, the one badge gate and the one audience gate (segments, ABC classes, tiers:
+gamification/points/audiences.py).
 
 Badges are a feature built on the core, so the core cannot ask them directly: it asks a
 `BadgeHolders` that the badges package registers at start-up (bootstrap). Without one, no
@@ -9,16 +10,19 @@ badge exists and nobody holds one.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from core.bulk import column
 from core.errors import ErrorCode, NotFound, Refused, ValidationFailed
 from gamification.accounts.models import Member
 from gamification.points import engine_snapshot
+from gamification.points.audiences import EVERYONE, Audience, Standing, standing_of
 from gamification.points.models import Tier
 from gamification.rewards.error_codes import RewardErrorCode
 
 MAX_RANK = 1000
+
+Offer = TypeVar("Offer")
 
 
 class BadgeHolders(Protocol):
@@ -129,12 +133,48 @@ async def check_required_badge(program_id: int, badge_id: int | None) -> None:
         raise NotFound(ErrorCode.NOT_FOUND, "No such badge in this program.", "requiredBadgeId")
 
 
+# --- the audience gate ---
+
+
+async def member_standing(member: Member, offers: Iterable[Any]) -> Standing:
+    """The member's standing for these offers' audiences (the segment read only when one of
+    them is limited by segment or class): one query at most for a whole page."""
+    needs = any(Audience.of(offer).needs_segment for offer in offers)
+    return await standing_of(member, with_segment=needs)
+
+
+async def member_standing_now(member: Member) -> Standing:
+    """The member's full standing (segment read), for a list filtered before it is read."""
+    return await standing_of(member)
+
+
+async def offered_to(member: Member, offers: list[Offer]) -> list[Offer]:
+    """Those of `offers` whose audience admits the member (a member's list of games, contests
+    or auctions), with one query at most."""
+    standing = await member_standing(member, offers)
+    return [offer for offer in offers if in_audience(offer, standing)]
+
+
+def in_audience(offer: Any, standing: Standing) -> bool:
+    """Whether the offer's audience admits a member of this standing."""
+    return Audience.of(offer).admits(standing)
+
+
 async def check_eligibility(
-    member: Member, *, min_tier_rank: int | None, required_badge_id: int | None
+    member: Member,
+    *,
+    min_tier_rank: int | None,
+    required_badge_id: int | None,
+    audience: Audience = EVERYONE,
 ) -> None:
-    """NOT_ELIGIBLE unless the member's tier is at least `min_tier_rank` and the member holds
-    `required_badge_id` (when set)."""
+    """NOT_ELIGIBLE unless the member's tier is at least `min_tier_rank`, the member holds
+    `required_badge_id` (when set) and the offer's `audience` admits them (their segment and
+    class as last computed)."""
     if min_tier_rank is not None and not meets_rank(await member_tier_rank(member), min_tier_rank):
         raise Refused(RewardErrorCode.NOT_ELIGIBLE, "Your tier is not high enough for this.")
     if not await member_has_badge(member.id, required_badge_id):
         raise Refused(RewardErrorCode.NOT_ELIGIBLE, "This needs a badge you do not hold yet.")
+    if not audience.is_everyone:
+        standing = await standing_of(member, with_segment=audience.needs_segment)
+        if not audience.admits(standing):
+            raise Refused(RewardErrorCode.NOT_ELIGIBLE, "This offer is for other members.")

@@ -49,7 +49,13 @@ from gamification.rewards.catalog import (
     usage_of,
     window_reason,
 )
-from gamification.rewards.eligibility import member_has_badge, member_tier_rank, tier_ranks
+from gamification.rewards.eligibility import (
+    in_audience,
+    member_has_badge,
+    member_standing,
+    member_tier_rank,
+    tier_ranks,
+)
 from gamification.rewards.error_codes import RewardErrorCode
 from gamification.rewards.models import Redemption, RedemptionStatus, Reward, RewardKind
 
@@ -164,6 +170,8 @@ async def _redeem_once(member_id: int, reward_id: int, idempotency_key: str) -> 
         )
         if reason is None and not await member_has_badge(member.id, reward.required_badge_id):
             reason = UnavailableReason.BADGE_REQUIRED
+        if reason is None and not in_audience(reward, await member_standing(member, [reward])):
+            reason = UnavailableReason.NOT_IN_AUDIENCE
         if reason is None:
             reason = limit_reason(reward, await usage_of(member.id, reward, now))
         if reason is not None:

@@ -42,12 +42,11 @@ from decimal import Decimal
 from typing import Any
 
 from core.statements import Statement
-from gamification.accounts.models import Member
-from gamification.points.earning_rules import BasketLine, evaluate
+from gamification.accounts.models import Member, MemberSegment
+from gamification.points.earning_rules import BasketLine, evaluate, needs_segment
 from gamification.points.models import LedgerEntry, Purchase, Tier
 from gamification.points.tiers import TierRules, tier_for
 from gamification.programs.models import Program
-from gamification.reporting.models import MemberSegment
 from gamification.simulations.drafts import Engine
 
 BATCH_SIZE = 5_000
@@ -215,8 +214,9 @@ class _Points:
         at: datetime,
         tier_id: int | None,
         first: bool,
+        standing: tuple[str | None, str | None] = (None, None),
     ) -> int:
-        key = (lines, total, bisect_right(self.boundaries, at), tier_id, first)
+        key = (lines, total, bisect_right(self.boundaries, at), tier_id, first, standing)
         points = self.memo.get(key)
         if points is None:
             points = evaluate(
@@ -226,11 +226,24 @@ class _Points:
                 at=at,
                 tier=self.tiers.get(tier_id) if tier_id else None,
                 first_purchase=first,
+                segment=standing[0],
+                abc_class=standing[1],
             ).points
             if len(self.memo) >= MEMO_SIZE:
                 self.memo.clear()
             self.memo[key] = points
         return points
+
+
+NO_STANDING: tuple[str | None, str | None] = (None, None)
+
+
+async def _standings(program_id: int) -> dict[int, tuple[str | None, str | None]]:
+    """Each member's last computed segment and ABC class."""
+    rows = await MemberSegment.filter(program_id=program_id).values_list(
+        "member_id", "segment", "abc_class"
+    )
+    return {member_id: (segment, abc_class) for member_id, segment, abc_class in rows}
 
 
 def _boundaries(*rule_lists: list[Any]) -> list[datetime]:
@@ -258,6 +271,8 @@ async def replay(
     points_with = _Points(drafted_rules, drafted, boundaries)
     tier_rules = TierRules.of(program)
     qualifying_from = end - tier_rules.window
+    # Segments have no history: a purchase counts under its member's last computed segment.
+    standings = await _standings(program.id) if needs_segment([*live_rules, *drafted_rules]) else {}
 
     done = 0
     actual = without = with_draft = 0
@@ -269,8 +284,9 @@ async def replay(
     async with contextlib.aclosing(purchases(program.id, start, end, batch_size)) as batches:
         async for batch in batches:
             for p in batch:
-                a = points_without(p.lines, p.total, p.at, p.tier_id, p.first)
-                b = points_with(p.lines, p.total, p.at, p.tier_id, p.first)
+                standing = standings.get(p.member_id, NO_STANDING)
+                a = points_without(p.lines, p.total, p.at, p.tier_id, p.first, standing)
+                b = points_with(p.lines, p.total, p.at, p.tier_id, p.first, standing)
                 actual += p.points_earned
                 without += a
                 with_draft += b
@@ -282,7 +298,7 @@ async def replay(
                 if a != b:
                     if p.at > qualifying_from:
                         totals[2] += b - a
-                    _attribute(p, b - a, points_without, points_with, by_sku, by_category)
+                    _attribute(p, b - a, standing, points_without, points_with, by_sku, by_category)
             done += len(batch)
             if not await progress(done):
                 return None
@@ -316,6 +332,7 @@ async def replay(
 def _attribute(
     p: _Purchase,
     difference: int,
+    standing: tuple[str | None, str | None],
     points_without: _Points,
     points_with: _Points,
     by_sku: dict[str, int],
@@ -329,8 +346,8 @@ def _attribute(
         weights = []
         for line in p.lines:
             alone = (line,)
-            a = points_without(alone, line.amount, p.at, p.tier_id, False)
-            b = points_with(alone, line.amount, p.at, p.tier_id, False)
+            a = points_without(alone, line.amount, p.at, p.tier_id, False, standing)
+            b = points_with(alone, line.amount, p.at, p.tier_id, False, standing)
             weights.append(Decimal(b - a))
         if not any(weights):
             weights = [line.amount for line in p.lines]
