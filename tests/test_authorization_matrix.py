@@ -129,6 +129,7 @@ ACCESS: dict[str, set[str]] = {
     "programReport": ANALYST,
     "segments": ANALYST,
     "ambassadors": ANALYST,
+    "campaignComparison": ANALYST,
     "computeSegments": MANAGER,
     "simulateCampaign": ANALYST,
     "cancelSimulation": ANALYST,

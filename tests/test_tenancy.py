@@ -22,6 +22,7 @@ from gamification.points.models import EarningRule, LedgerEntry, MembershipPlan,
 from gamification.programs.models import Program
 from gamification.rewards import redemptions
 from gamification.rewards.models import Redemption, Reward
+from gamification.simulations.models import Simulation
 from gamification.webhooks.models import Webhook, WebhookDelivery
 from tests.authorization import call, id_names, operations
 from tests.graphql import GraphQLClient
@@ -42,6 +43,7 @@ OWNED: dict[str, type[Model]] = {
     "rewardId": Reward,
     "redemptionId": Redemption,
     "ruleId": EarningRule,
+    "earningRuleId": EarningRule,
     "tierId": Tier,
     "minimumTierId": Tier,
     "webhookId": Webhook,
@@ -58,6 +60,7 @@ BY_ID = {
     "auction": Auction,
     "catalogReward": Reward,
     "memberData": Member,
+    "simulation": Simulation,
 }
 SNAPSHOT: tuple[type[Model], ...] = (
     Member,

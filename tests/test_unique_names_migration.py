@@ -2,12 +2,15 @@
 duplicates (a demo database seeded, or edited by staff, before names were unique): every
 duplicate but the first gets its id appended, nothing is lost, and the constraint holds after.
 
-The duplicates are written with the models directly: no service can make them any more."""
+The duplicates are written as rows (no service can make them any more), with the columns the
+old tables have: the models have since gained columns."""
 
 from __future__ import annotations
 
 import pytest
-from tortoise import Tortoise
+from typing import Any
+
+from tortoise import Tortoise, connections
 from tortoise.exceptions import IntegrityError
 from tortoise.migrations.api import migrate as tortoise_migrate
 
@@ -32,6 +35,42 @@ async def _migrate_to_before(database_url: str) -> None:
     await Tortoise.close_connections()
 
 
+async def _columns(table: str) -> set[str]:
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "sqlite":
+        _, rows = await connection.execute_query(f'PRAGMA table_info("{table}")')
+        return {row["name"] for row in rows}
+    _, rows = await connection.execute_query(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = $1", [table]
+    )
+    return {row["column_name"] for row in rows}
+
+
+async def _old_row(model: Any, **values: Any) -> Any:
+    """A row of `model` as the table holds it before the migrations: the model's values (its
+    defaults included) for the columns the old table has."""
+    instance = model(**values)
+    meta = model._meta
+    present = await _columns(meta.db_table)
+    row = {
+        column: meta.fields_map[name].to_db_value(getattr(instance, name), instance)
+        for name, column in meta.fields_db_projection.items()
+        if column in present and name != meta.pk_attr
+    }
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "sqlite":
+        marks = ", ".join("?" for _ in row)
+    else:
+        marks = ", ".join(f"${i}" for i in range(1, len(row) + 1))
+    columns = ", ".join(f'"{column}"' for column in row)
+    _, rows = await connection.execute_query(
+        f'INSERT INTO "{meta.db_table}" ({columns}) VALUES ({marks}) RETURNING "id"',
+        list(row.values()),
+    )
+    instance.id = rows[0]["id"]
+    return instance
+
+
 async def test_duplicates_are_renamed_and_the_constraint_added(database_url: str) -> None:
     # given a database at the migrations before, with two programs and duplicates in one
     await _migrate_to_before(database_url)
@@ -41,7 +80,7 @@ async def test_duplicates_are_renamed_and_the_constraint_added(database_url: str
     other = await Program.create(slug="other", name="Other", currency="EUR", created_at=now)
     long_name = "A" * 80
     badges = [
-        await Badge.create(program=p, name=n, criteria=BadgeCriteria.MANUAL, created_at=now)
+        await _old_row(Badge, program=p, name=n, criteria=BadgeCriteria.MANUAL, created_at=now)
         for p, n in (
             (program, "First sip"),
             (program, "First sip"),
@@ -51,13 +90,17 @@ async def test_duplicates_are_renamed_and_the_constraint_added(database_url: str
         )
     ]
     rules = [
-        await EarningRule.create(
-            program=program, name="Base", kind=EarningRuleKind.BASE_RATE, created_at=now
+        await _old_row(
+            EarningRule,
+            program=program,
+            name="Base",
+            kind=EarningRuleKind.BASE_RATE,
+            created_at=now,
         )
         for _ in range(3)
     ]
     tiers = [
-        await Tier.create(program=program, name="Bronze", rank=rank, created_at=now)
+        await _old_row(Tier, program=program, name="Bronze", rank=rank, created_at=now)
         for rank in (0, 1)
     ]
     await close_database()
