@@ -197,6 +197,9 @@ class _Object:
         pending: list[tuple[str, Awaitable[Any]]] | None = None
         try:
             for field in self.fields:
+                if field.leaf is not None:
+                    result[field.key] = field.leaf(source)
+                    continue
                 value = field.run(source, run, path)
                 if is_awaitable(value):
                     result[field.key] = None  # keeps the selection's order
@@ -248,10 +251,12 @@ class _Field:
         self.nodes: list[FieldNode] = [d.node for d in details]
         self.name = self.nodes[0].name.value
         self.resolve: Callable[[Any, Run, Path | None], Any]
+        # A value read from the source alone (an attribute, a plain method), or None.
+        self.get: Callable[[Any], Any] | None = None
         if self.name == "__typename":
             typename = parent.name
             self.definition = GraphQLField(GraphQLNonNull(_string(plan.schema)))
-            self.resolve = lambda source, run, path: typename
+            self.get = lambda source: typename
             self.needs_info = False
         elif self.name.startswith("__"):
             raise NotPlanned("introspection")
@@ -263,6 +268,11 @@ class _Field:
             self._choose_resolver(definition)
         self.complete = _completer(plan, self.definition.type, details)
         self.needs_path = self.needs_info or _needs_path(self.complete)
+        if self.get is not None:
+            get = self.get
+            self.resolve = lambda source, run, path: get(source)
+        # A scalar or an enum read from the source: one step, the most common field of all.
+        self.leaf = None if self.get is None else _leaf_step(self.get, self.definition.type)
 
     def _choose_resolver(self, definition: GraphQLField) -> None:
         resolve = definition.resolve
@@ -272,12 +282,10 @@ class _Field:
         self.needs_info = False
         if getattr(resolve, "_is_default", False) and isinstance(field, StrawberryField):
             # strawberry's basic field: an attribute of the source.
-            getter = operator.attrgetter(field.python_name)
-            self.resolve = lambda source, run, path: getter(source)
+            self.get = operator.attrgetter(field.python_name)
             return
         if isinstance(field, StrawberryField) and _is_plain_method(field, self.plan):
-            method = field.base_resolver.wrapped_func  # type: ignore[union-attr]  # _is_plain_method checked it
-            self.resolve = lambda source, run, path: method(source)
+            self.get = field.base_resolver.wrapped_func  # type: ignore[union-attr]  # _is_plain_method checked it
             return
         # The field's own resolver, called as graphql-core calls it.
         self.needs_info = True
@@ -317,6 +325,9 @@ def _is_plain_method(field: StrawberryField, plan: Plan) -> bool:
     resolver = field.base_resolver
     if resolver is None or field.extensions or field.arguments or resolver.is_async:
         return False
+    strawberry_schema = getattr(plan.schema, "_strawberry_schema", None)
+    if strawberry_schema is None or strawberry_schema.schema_converter._exception_handler_specs:
+        return False
     return resolver.self_parameter is not None and set(resolver.reserved_parameters) == {
         SELF_PARAMSPEC
     }
@@ -342,6 +353,28 @@ def _string(schema: GraphQLSchema) -> GraphQLScalarType:
 
 def _needs_path(complete: Complete) -> bool:
     return bool(getattr(complete, "needs_path", False))
+
+
+def _leaf_step(get: Callable[[Any], Any], type_: GraphQLOutputType) -> Callable[[Any], Any] | None:
+    """`get` and the completion of its scalar or enum in one call; None for other types."""
+    non_null = isinstance(type_, GraphQLNonNull)
+    leaf = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if not isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
+        return None
+    serialize = leaf.serialize
+
+    def step(source: Any) -> Any:
+        value = get(source)
+        if value is None:
+            if non_null:
+                raise Abandoned("null for a non-null type")
+            return None
+        serialized = serialize(value)
+        if serialized is None:
+            raise Abandoned("a leaf serialised to null")
+        return serialized
+
+    return step
 
 
 def _completer(plan: Plan, type_: GraphQLOutputType, details: list[FieldDetails]) -> Complete:
