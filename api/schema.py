@@ -146,7 +146,12 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         execution_context_class=AcyclicExecutionContext,
         scalar_overrides=SCALAR_OVERRIDES,
     )
-    documents = DocumentCache(built._schema, tuple(rules), settings.max_tokens)
+    documents = DocumentCache(
+        built._schema,
+        tuple(rules),
+        settings.max_tokens,
+        compiled_plans=settings.graphql_compiled_plans,
+    )
     built.documents = documents  # type: ignore[attr-defined]  # for the app's state and tests
     install_input_plans(built)
     return built

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # GraphQL operations run at once per process; the rest queue in arrival order (0: no limit).
     # See GraphQLView (api/graphql_view.py) for why; bench/README.md has the runs behind 12.
     graphql_concurrency: int = Field(default=12, ge=0)
+    # Queries run from plans compiled once per document (api/compiled_plans.py); false: every
+    # operation through graphql-core (to compare the two, or to rule the plans out).
+    graphql_compiled_plans: bool = True
 
     # Automatic persisted queries (api/persisted_queries.py): Redis keys start with the prefix
     # (one per deployment sharing a Redis); each kept document lives ttl seconds, at most
