@@ -79,7 +79,9 @@ def parser() -> argparse.ArgumentParser:
         "rebuild-leaderboards", help="recompute leaderboards from the database (atomic swap)"
     )
     rebuild.add_argument("--program", help="program slug (default: every program)")
-    rebuild.add_argument("--board", help="referrals, points or challenge:<id> (default: all)")
+    rebuild.add_argument(
+        "--board", help="referrals, points, challenge:<id> or action:<code> (default: all)"
+    )
     rebuild.add_argument("--period", choices=["ALL_TIME", "MONTH", "WEEK"])
     rebuild.add_argument(
         "--at",

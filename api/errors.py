@@ -156,7 +156,8 @@ CODE_DESCRIPTIONS = {
     "AUCTION_CLOSED": "The auction is not taking bids now (not started, ended or archived).",
     "BID_TOO_LOW": "The bid is under the auction's minimumBid (the message says how much).",
     # leaderboards
-    "UNKNOWN_LEADERBOARD": "Not a board name: referrals, points or challenge:<id>.",
+    "UNKNOWN_LEADERBOARD": "Not a board of the program: referrals, points, "
+    "challenge:<id> or action:<action type code>.",
     # webhooks
     "DELIVERY_NOT_FAILED": "Only a FAILED webhook delivery can be replayed.",
     # simulations

@@ -45,6 +45,11 @@ async def test_the_demo_admin_signs_in_and_every_page_answers_and_the_demo_draw_
         found = re.findall(rf'href="/console/{name}/(\d+)"', listed.text)
         assert listed.status_code == 200 and found, path
         assert (await browser.get(f"/console/{name}/{found[0]}")).status_code == 200, path
+    # the leaderboards page offers the demo's reviews board, with Dana's review on it
+    boards = await browser.get("/console/leaderboards")
+    assert 'value="action:review"' in boards.text and "Actions: Product review" in boards.text
+    reviews = await browser.get("/console/leaderboards", params={"board": "action:review"})
+    assert reviews.status_code == 200 and "Nobody on this board yet." not in reviews.text
     ambassadors = await browser.get("/console/ambassadors")
     assert ambassadors.status_code == 200 and "data-qualified>" in ambassadors.text
     assert game.status_code == 200 and "data-prizes-left" in game.text

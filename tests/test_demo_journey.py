@@ -44,6 +44,7 @@ query {
     entries { rank score member { displayName } }
     me { rank score }
   }
+  reviews: leaderboard(board: "action:review", period: MONTH) { me { rank score } }
 }
 """
 DRAW_RECORD = """
@@ -92,6 +93,8 @@ async def test_the_demo_seeded_twice_answers_every_member_screen(
     board = data["leaderboard"]
     assert board["entries"] != [] and board["me"] is not None
     assert board["me"]["score"] > 0
+    # and the demo member's review puts them on this month's reviews board
+    assert data["reviews"]["me"] == {"rank": 1, "score": 1}
 
 
 STAFF_LOG_IN = """

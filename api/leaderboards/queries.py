@@ -26,8 +26,9 @@ class LeaderboardQueries:
         board: Annotated[
             str,
             strawberry.argument(
-                description="`points` (points earned), `referrals` (referrals qualified) or "
-                "`challenge:<id>` (progress in that challenge)."
+                description="`points` (points earned), `referrals` (referrals qualified), "
+                "`challenge:<id>` (progress in that challenge) or `action:<action type code>` "
+                "(actions of that type, such as `action:review`)."
             ),
         ],
         period: Annotated[  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes

@@ -66,6 +66,7 @@ _POINTS_TYPES = frozenset(
 )
 
 _BOARD_MOVES = {
+    "action": frozenset({EventType.ACTION_RECORDED.value, EventType.MEMBER_ANONYMISED.value}),
     "points": frozenset(
         {
             EventType.POINTS_EARNED.value,
@@ -299,7 +300,8 @@ class Subscriptions:
         board: Annotated[
             str,
             strawberry.argument(
-                description="`points`, `referrals` or `challenge:<id>`, as for `leaderboard`."
+                description="`points`, `referrals`, `challenge:<id>` or `action:<code>`, as for "
+                "`leaderboard`."
             ),
         ],
         period: Annotated[  # type: ignore[valid-type]  # a strawberry.enum(...) value, used as the type it makes
@@ -340,9 +342,9 @@ class Subscriptions:
                 [(e.rank, e.score, e.member.member_id) for e in b.around],
             )
 
-        # The events that move the board (as its feeds take them: gamification.leaderboards);
-        # a challenge's board moves with whatever its metric counts.
-        moving = _BOARD_MOVES.get(board)
+        # The events that move the board's family (as its feeds take them:
+        # gamification.leaderboards); a challenge's board moves with whatever its metric counts.
+        moving = _BOARD_MOVES.get(board.split(":", 1)[0])
         feed = ChangeFeed(
             lambda e: e.member_id is not None and (moving is None or e.type in moving)
         )

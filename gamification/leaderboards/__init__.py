@@ -14,6 +14,7 @@ This package's public names are re-exported here: callers write `leaderboards.re
 """
 
 from gamification.leaderboards.boards import (
+    ACTIONS,
     ALL_TIME_ORIGIN,
     BOARD_PATTERN,
     KEY_MARGIN,
@@ -23,6 +24,7 @@ from gamification.leaderboards.boards import (
     Period,
     PeriodSpec,
     Window,
+    action_board,
     board_key,
     check_board,
     erased_key,
@@ -43,6 +45,7 @@ from gamification.leaderboards.reads import (
 from gamification.leaderboards.rebuilds import (
     CATCH_UP,
     POINTS_KINDS,
+    ActionsSource,
     BoardSource,
     Change,
     PointsSource,
@@ -69,6 +72,7 @@ from gamification.leaderboards.scores import (
 )
 
 __all__ = [
+    "ACTIONS",
     "ALL_TIME_ORIGIN",
     "BOARD_PATTERN",
     "CATCH_UP",
@@ -80,6 +84,7 @@ __all__ = [
     "POINTS_KINDS",
     "REFERRALS",
     "SEEN_WINDOW",
+    "ActionsSource",
     "BoardFeeds",
     "BoardSource",
     "BoardView",
@@ -92,6 +97,7 @@ __all__ = [
     "Standing",
     "Total",
     "Window",
+    "action_board",
     "add_score",
     "add_scores",
     "board_key",

@@ -33,7 +33,11 @@ REFERRALS = "referrals"
 POINTS = "points"
 
 
-BOARD_PATTERN = re.compile(r"^(referrals|points|challenge:[0-9]{1,18})$")
+# `action:<action type code>`: how many actions of that type a member did (see action_board).
+ACTIONS = "action"
+
+
+BOARD_PATTERN = re.compile(r"^(referrals|points|challenge:[0-9]{1,18}|action:[a-z0-9_-]{1,40})$")
 
 
 KEY_MARGIN = timedelta(days=7)
@@ -67,9 +71,10 @@ ALL_TIME_SECONDS = PeriodSpec(1, 32)
 
 
 # The families whose boards use another spec than PERIOD_SPECS for a period, with the tag suffix
-# that keeps their keys apart from boards scored with the default.
+# that keeps their keys apart from boards scored with the default. Action counts are small too.
 FAMILY_SPECS: dict[str, dict[Period, tuple[PeriodSpec, str]]] = {
     REFERRALS: {Period.ALL_TIME: (ALL_TIME_SECONDS, "-s")},
+    ACTIONS: {Period.ALL_TIME: (ALL_TIME_SECONDS, "-s")},
 }
 
 
@@ -133,10 +138,15 @@ def check_board(board: str) -> str:
     if not BOARD_PATTERN.match(board):
         raise ValidationFailed(
             LeaderboardErrorCode.UNKNOWN_LEADERBOARD,
-            "Boards are referrals, points or challenge:<id>.",
+            "Boards are referrals, points, challenge:<id> or action:<action type code>.",
             "board",
         )
     return board
+
+
+def action_board(code: str) -> str:
+    """The board of an action type, named by the code integrations report it by."""
+    return f"{ACTIONS}:{code}"
 
 
 def board_key(program_id: int, board: str, win: Window) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from core.redis import RedisClient
 from gamification.leaderboards.boards import erased_key
 
@@ -16,7 +18,12 @@ async def remove_member(redis: RedisClient, program_id: int, member_id: int) -> 
     removed = 0
     async for key in redis.scan_iter(match=f"lb:{{p{program_id}}}:*", count=1000):
         name = key.decode() if isinstance(key, bytes) else key
-        if name.endswith((":seen", ":erased")) or ":rebuild:" in name:
+        if name.endswith((":seen", ":erased")) or _REBUILDING.search(name):
             continue
         removed += await redis.zrem(name, str(member_id))
     return removed
+
+
+# A rebuild's keys in the making (rebuilds.rebuild): matched by their whole suffix, since a board's
+# own name may hold ":rebuild:" (the board of an action type of code "rebuild").
+_REBUILDING = re.compile(r":rebuild:[0-9a-f]{32}$")

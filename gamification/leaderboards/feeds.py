@@ -7,12 +7,19 @@ from __future__ import annotations
 from core.redis import RedisClient
 from gamification import events
 from gamification.accounts.models import Member
+from gamification.actions.models import MemberAction
 from gamification.events import EventType
 from gamification.events.models import Event
-from gamification.events.payloads import PointsAdjusted, PointsEarned, PointsMoved, ReferralChanged
-from gamification.leaderboards.boards import POINTS, REFERRALS
+from gamification.events.payloads import (
+    ActionRecorded,
+    PointsAdjusted,
+    PointsEarned,
+    PointsMoved,
+    ReferralChanged,
+)
+from gamification.leaderboards.boards import POINTS, REFERRALS, action_board
 from gamification.leaderboards.erasure import remove_member
-from gamification.leaderboards.rebuilds import POINTS_KINDS, Change, aware
+from gamification.leaderboards.rebuilds import POINTS_KINDS, Change, action_change, aware
 from gamification.leaderboards.repairs import update_or_mark_stale
 from gamification.leaderboards.scores import add_score
 from gamification.points import ledger
@@ -108,6 +115,34 @@ class BoardFeeds:
             min(change.at, change.period_at),
         )
 
+    async def on_action_event(self, event: Event) -> None:
+        """ACTION_RECORDED: one more on the board of its type. The action's row gives the time
+        it was recorded, the one a rebuild reads back (the event carries when it occurred)."""
+        if self.redis is None:
+            return
+        payload = ActionRecorded.of(event)
+        rows = await MemberAction.filter(id=payload.action_id).values_list(
+            "member_id", "recorded_at", "occurred_at", "member__anonymised_at"
+        )
+        if not rows or rows[0][3] is not None:
+            return  # an anonymised member stays off the boards
+        member_id, recorded_at, occurred_at, _ = rows[0]
+        change = action_change(payload.action_id, member_id, aware(recorded_at), aware(occurred_at))
+        await update_or_mark_stale(
+            add_score(
+                self.redis,
+                event.program_id,
+                action_board(payload.code),
+                change.member_id,
+                change.delta,
+                change.at,
+                change.id,
+                change.period_at,
+            ),
+            {event.program_id},
+            min(change.at, change.period_at),
+        )
+
     async def on_member_anonymised(self, event: Event) -> None:
         if self.redis is None or event.member_id is None:
             return
@@ -138,6 +173,7 @@ class BoardFeeds:
             events.subscribe_effect(event_type, self.on_points_event, self.wants)
         events.subscribe_effect(EventType.REFERRAL_QUALIFIED, self.on_referral_event, self.wants)
         events.subscribe_effect(EventType.REFERRAL_REVERSED, self.on_referral_event, self.wants)
+        events.subscribe_effect(EventType.ACTION_RECORDED, self.on_action_event, self.wants)
         events.subscribe_effect(EventType.MEMBER_ANONYMISED, self.on_member_anonymised, self.wants)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from tortoise.functions import Max, Sum
+from tortoise.functions import Count, Max, Sum
 from tortoise.queryset import QuerySet
 
 from core.bulk import column
@@ -16,11 +16,14 @@ from core.clock import clock
 from core.errors import NotFound
 from core.redis import RedisClient, script
 from gamification.accounts.models import Member
+from gamification.actions.models import ActionType, MemberAction
 from gamification.leaderboards.boards import (
+    ACTIONS,
     POINTS,
     REFERRALS,
     Period,
     Window,
+    action_board,
     board_key,
     check_board,
     erased_key,
@@ -184,8 +187,63 @@ class ReferralsSource:
         return True
 
 
+class ActionsSource:
+    """`action:<code>`: the member's actions of that type, each in the period of its
+    `occurred_at` (what "most reviews this month" counts), at the time it was recorded (an
+    integration may report an action days late: its change is made when it is recorded, which is
+    when the live board hears of it, and what settles it for a rebuild)."""
+
+    async def totals(
+        self, program_id: int, board: str, win: Window, before: datetime
+    ) -> list[Total]:
+        rows = (
+            await _actions(program_id, board, win)
+            .filter(recorded_at__lt=before)
+            .annotate(total=Count("id"), last=Max("recorded_at"))
+            .group_by("member_id")
+            .values_list("member_id", "total", "last")
+        )
+        return [Total(m, int(total), aware(last)) for m, total, last in rows]
+
+    async def changes_since(
+        self, program_id: int, board: str, win: Window, since: datetime
+    ) -> list[Change]:
+        rows = await (
+            _actions(program_id, board, win)
+            .filter(recorded_at__gte=since)
+            .values_list("id", "member_id", "recorded_at", "occurred_at")
+        )
+        return [action_change(i, m, aware(at), aware(on)) for i, m, at, on in rows]
+
+    async def boards(self, program_id: int) -> list[str]:
+        codes = await column(ActionType.filter(program_id=program_id, archived=False), "code")
+        return [action_board(code) for code in codes]
+
+    async def holds(self, program_id: int, board: str) -> bool:
+        # An archived type keeps its board readable (its actions still happened).
+        return await ActionType.exists(program_id=program_id, code=board.split(":", 1)[1])
+
+
+def action_change(
+    action_id: int, member_id: int, recorded_at: datetime, occurred_at: datetime
+) -> Change:
+    """The change an action makes to its type's board (the live feed and the rebuild agree)."""
+    return Change(f"a{action_id}", member_id, 1, recorded_at, occurred_at)
+
+
+def _actions(program_id: int, board: str, win: Window) -> QuerySet[MemberAction]:
+    actions = MemberAction.filter(program_id=program_id, action_type__code=board.split(":", 1)[1])
+    if win.start is not None:
+        actions = actions.filter(occurred_at__gte=win.start, occurred_at__lt=win.end)
+    return actions
+
+
 # Board families by the part of the name before ":"; the challenges feature registers its own.
-_sources: dict[str, BoardSource] = {POINTS: PointsSource(), REFERRALS: ReferralsSource()}
+_sources: dict[str, BoardSource] = {
+    POINTS: PointsSource(),
+    REFERRALS: ReferralsSource(),
+    ACTIONS: ActionsSource(),
+}
 
 
 def register_source(
