@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.responses import RedirectResponse, Response
 
+from api.console import translated_fields
 from api.console.forms import Form, local_time
 from api.console.paging import page_of
 from api.console.rendering import render
@@ -78,6 +79,7 @@ def _variables(form: Form, visit: Visit, criteria: str, creating: bool) -> dict[
         "hidden": form.flag("hidden"),
         "startsAt": form.time("startsAt"),
         "endsAt": form.time("endsAt"),
+        "translations": translated_fields.read(form),
     }
     if criteria != "MANUAL" and (creating or thresholds):
         variables["thresholds"] = thresholds
@@ -101,6 +103,7 @@ def _form_page(visit: Visit, form: Form, badge_id: str | None, status: int = 200
         levels=[
             (level, visit.texts(name)) for level, name in enumerate(("Bronze", "Silver", "Gold"))
         ],
+        languages=translated_fields.languages(visit),
     )
 
 
@@ -113,7 +116,8 @@ async def new_badge(visit: Visit) -> Response:
     variables = _variables(form, visit, criteria, creating=True)
     if not form.errors:
         answer = await visit.run("ConsoleCreateBadge", {"input": variables})
-        form.take(answer.payload("createBadge")["errors"], FIELDS)
+        errors = answer.payload("createBadge")["errors"]
+        translated_fields.take(form, variables["translations"], errors, FIELDS)
         if not form.errors:
             return RedirectResponse(f"{PATH}/badges?saved=1", status_code=303)
     return _form_page(visit, form, None, 400)
@@ -134,6 +138,7 @@ async def edit_badge(visit: Visit) -> Response:
         values["hidden"] = "on" if badge["hidden"] else ""
         values["startsAt"] = local_time(badge["startsAt"])
         values["endsAt"] = local_time(badge["endsAt"])
+        values.update(translated_fields.prefilled(badge["translations"]))
         return _form_page(visit, Form(values), badge_id)
     form = Form({**dict(await visit.request.form()), "criteria": badge["criteria"]})
     variables = _variables(form, visit, badge["criteria"], creating=False)
@@ -141,7 +146,8 @@ async def edit_badge(visit: Visit) -> Response:
         answer = await visit.run(
             "ConsoleUpdateBadge", {"input": {"badgeId": badge_id, **variables}}
         )
-        form.take(answer.payload("updateBadge")["errors"], FIELDS)
+        errors = answer.payload("updateBadge")["errors"]
+        translated_fields.take(form, variables["translations"], errors, FIELDS)
         if not form.errors:
             return RedirectResponse(f"{PATH}/badges?saved=1", status_code=303)
     return _form_page(visit, form, badge_id, 400)

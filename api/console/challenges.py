@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.responses import RedirectResponse, Response
 
+from api.console import translated_fields
 from api.console.forms import Form, local_time
 from api.console.paging import page_of
 from api.console.rendering import render
@@ -72,6 +73,7 @@ def _variables(form: Form, visit: Visit, metric: str, creating: bool) -> dict[st
         "rewardPoints": form.integer("rewardPoints", whole) or 0,
         "rewardBadgeId": form.optional_text("rewardBadgeId"),
         "maxParticipants": form.integer("maxParticipants", whole),
+        "translations": translated_fields.read(form),
     }
     if creating:
         kind, enrolment = form.text("kind"), form.text("enrolment")
@@ -101,6 +103,7 @@ def _form_page(
         metrics=[(metric, _(metric)) for metric in METRICS],
         enrolments=[(enrolment, _(enrolment)) for enrolment in ENROLMENTS],
         badges=[("", _("No badge"))] + [(badge["id"], badge["name"]) for badge in badges],
+        languages=translated_fields.languages(visit),
     )
 
 
@@ -116,7 +119,8 @@ async def new_challenge(visit: Visit) -> Response:
     variables = _variables(form, visit, metric, creating=True)
     if not form.errors:
         answer = await visit.run("ConsoleCreateChallenge", {"input": variables})
-        form.take(answer.payload("createChallenge")["errors"], FIELDS)
+        errors = answer.payload("createChallenge")["errors"]
+        translated_fields.take(form, variables["translations"], errors, FIELDS)
         if not form.errors:
             return RedirectResponse(f"{PATH}/challenges?saved=1", status_code=303)
     return _form_page(visit, form, None, badges, 400)
@@ -135,6 +139,7 @@ async def edit_challenge(visit: Visit) -> Response:
         values = {key: "" if challenge.get(key) is None else str(challenge[key]) for key in FIELDS}
         values["startsAt"] = local_time(challenge["startsAt"])
         values["endsAt"] = local_time(challenge["endsAt"])
+        values.update(translated_fields.prefilled(challenge["translations"]))
         return _form_page(visit, Form(values), challenge_id, badges)
     fixed = {name: challenge[name] for name in ("kind", "metric", "enrolment")}
     form = Form({**dict(await visit.request.form()), **fixed})
@@ -143,7 +148,8 @@ async def edit_challenge(visit: Visit) -> Response:
         answer = await visit.run(
             "ConsoleUpdateChallenge", {"input": {"challengeId": challenge_id, **variables}}
         )
-        form.take(answer.payload("updateChallenge")["errors"], FIELDS)
+        errors = answer.payload("updateChallenge")["errors"]
+        translated_fields.take(form, variables["translations"], errors, FIELDS)
         if not form.errors:
             return RedirectResponse(f"{PATH}/challenges?saved=1", status_code=303)
     return _form_page(visit, form, challenge_id, badges, 400)

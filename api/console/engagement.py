@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.responses import RedirectResponse, Response
 
+from api.console import translated_fields
 from api.console.choices import Choices, choices_of
 from api.console.forms import Form, local_time
 from api.console.rendering import render
@@ -43,6 +44,7 @@ ACTION_FIELDS = (
     "selfService",
     "checkInCode",
 )
+NAME_ONLY = ("name",)  # an action type has no description
 
 
 def _page_of(visit: Visit, everything: list[dict[str, Any]]) -> dict[str, Any]:
@@ -207,6 +209,7 @@ def _action_variables(form: Form, visit: Visit, creating: bool) -> dict[str, Any
         "endsAt": form.time("endsAt"),
         "selfService": self_service,
         "checkInCode": form.optional_text("checkInCode") if self_service else None,
+        "translations": translated_fields.read(form, NAME_ONLY),
     }
     if creating:
         variables["code"] = form.text("code")
@@ -219,7 +222,13 @@ def _action_form(
     visit: Visit, form: Form, choices: Choices, action_id: str | None, status: int = 200
 ) -> Response:
     return render(
-        visit, "action_type_form.html", status, form=form, action_id=action_id, choices=choices
+        visit,
+        "action_type_form.html",
+        status,
+        form=form,
+        action_id=action_id,
+        choices=choices,
+        languages=translated_fields.languages(visit),
     )
 
 
@@ -232,7 +241,8 @@ async def new_action_type(visit: Visit) -> Response:
     variables = _action_variables(form, visit, creating=True)
     if not form.errors:
         answer = await visit.run("ConsoleCreateActionType", {"input": variables})
-        form.take(answer.payload("createActionType")["errors"], ACTION_FIELDS)
+        errors = answer.payload("createActionType")["errors"]
+        translated_fields.take(form, variables["translations"], errors, ACTION_FIELDS, NAME_ONLY)
         if not form.errors:
             return RedirectResponse(f"{PATH}/actions?created=1", status_code=303)
     return _action_form(visit, form, choices, None, 400)
@@ -258,6 +268,7 @@ async def edit_action_type(visit: Visit) -> Response:
             local_time(action["endsAt"]),
         )
         values["selfService"] = "on" if action["selfService"] else ""
+        values.update(translated_fields.prefilled(action["translations"], NAME_ONLY))
         return _action_form(visit, Form(values), choices, action_id)
     form = Form(await visit.request.form())
     variables = _action_variables(form, visit, creating=False)
@@ -265,7 +276,8 @@ async def edit_action_type(visit: Visit) -> Response:
         answer = await visit.run(
             "ConsoleUpdateActionType", {"input": {"actionTypeId": action_id, **variables}}
         )
-        form.take(answer.payload("updateActionType")["errors"], ACTION_FIELDS)
+        errors = answer.payload("updateActionType")["errors"]
+        translated_fields.take(form, variables["translations"], errors, ACTION_FIELDS, NAME_ONLY)
         if not form.errors:
             return RedirectResponse(f"{PATH}/actions?updated=1", status_code=303)
     return _action_form(visit, form, choices, action_id, 400)

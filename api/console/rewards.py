@@ -10,6 +10,7 @@ from typing import Any
 
 from starlette.responses import RedirectResponse, Response
 
+from api.console import translated_fields
 from api.console.choices import Choices, choices_of
 from api.console.forms import Form, local_time
 from api.console.rendering import render
@@ -35,10 +36,6 @@ FIELDS = (
     "refundOnExpiry",
     "donationAmount",
 )
-# The languages the form offers translations in (the API takes more: docs/languages.md).
-LANGUAGES = ("fr", "nl", "en")
-IN_LANGUAGE = {"fr": "in French", "nl": "in Dutch", "en": "in English"}
-TRANSLATED = tuple(f"{part}_{code}" for code in LANGUAGES for part in ("name", "description"))
 
 
 @signed_in
@@ -85,36 +82,12 @@ def _variables(form: Form, visit: Visit, creating: bool) -> dict[str, Any]:
     else:
         variables["redemptionValidityDays"] = form.integer("redemptionValidityDays", whole)
         variables["refundOnExpiry"] = form.flag("refundOnExpiry")
-    # A language left blank is no translation; a description without a name is refused.
-    variables["translations"] = [
-        {
-            "locale": code,
-            "name": form.text(f"name_{code}"),
-            "description": form.text(f"description_{code}"),
-        }
-        for code in LANGUAGES
-        if form.text(f"name_{code}") or form.text(f"description_{code}")
-    ]
+    variables["translations"] = translated_fields.read(form)
     if creating:
         variables["stock"] = form.integer("stock", whole)
     if variables["pointsCost"] is None and "pointsCost" not in form.errors:
         form.errors["pointsCost"] = _("Required.")
     return variables
-
-
-def _take(form: Form, variables: dict[str, Any], errors: list[dict[str, Any]]) -> None:
-    """The API's errors on the form, a translation's (`translations.1.name`) on its input."""
-    locales = [item["locale"] for item in variables.get("translations", [])]
-    placed = []
-    for error in errors:
-        parts = str(error.get("field") or "").split(".")
-        if parts[0] == "translations" and len(parts) == 3 and parts[1].isdigit():
-            index = int(parts[1])
-            part = "description" if parts[2] == "description" else "name"
-            if index < len(locales):
-                error = {**error, "field": f"{part}_{locales[index]}"}
-        placed.append(error)
-    form.take(placed, (*FIELDS, *TRANSLATED))
 
 
 def _form_page(
@@ -128,7 +101,7 @@ def _form_page(
         reward_id=reward_id,
         kinds=[(kind, visit.texts(kind)) for kind in KINDS],
         choices=choices,
-        languages=[(code, visit.texts(IN_LANGUAGE[code])) for code in LANGUAGES],
+        languages=translated_fields.languages(visit),
     )
 
 
@@ -142,7 +115,7 @@ async def new_reward(visit: Visit) -> Response:
     if not form.errors:
         answer = await visit.run("ConsoleCreateReward", {"input": variables})
         payload = answer.payload("createReward")
-        _take(form, variables, payload["errors"])
+        translated_fields.take(form, variables["translations"], payload["errors"], FIELDS)
         if not form.errors:
             return RedirectResponse(f"{PATH}/rewards?created=1", status_code=303)
     return _form_page(visit, form, None, choices, 400)
@@ -161,10 +134,7 @@ async def edit_reward(visit: Visit) -> Response:
         values["startsAt"] = local_time(reward["startsAt"])
         values["endsAt"] = local_time(reward["endsAt"])
         values["refundOnExpiry"] = "on" if reward["refundOnExpiry"] else ""
-        for item in reward["translations"]:
-            if item["locale"] in LANGUAGES:
-                values[f"name_{item['locale']}"] = item["name"]
-                values[f"description_{item['locale']}"] = item["description"]
+        values.update(translated_fields.prefilled(reward["translations"]))
         return _form_page(visit, Form(values), reward_id, choices)
     form = Form(await visit.request.form())
     variables = _variables(form, visit, creating=False)
@@ -172,7 +142,8 @@ async def edit_reward(visit: Visit) -> Response:
         answer = await visit.run(
             "ConsoleUpdateReward", {"input": {"rewardId": reward_id, **variables}}
         )
-        _take(form, variables, answer.payload("updateReward")["errors"])
+        errors = answer.payload("updateReward")["errors"]
+        translated_fields.take(form, variables["translations"], errors, FIELDS)
         if not form.errors:
             return RedirectResponse(f"{PATH}/rewards?updated=1", status_code=303)
     return _form_page(visit, form, reward_id, choices, 400)

@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.responses import RedirectResponse, Response
 
+from api.console import translated_fields
 from api.console.forms import Form
 from api.console.rendering import render
 from api.console.session import PATH, Visit, signed_in
@@ -39,24 +40,38 @@ def _variables(form: Form, visit: Visit) -> dict[str, Any]:
         "qualifyingThreshold": form.integer("qualifyingThreshold", whole) or 0,
         "earningMultiplier": form.text("earningMultiplier") or "1",
         "perks": form.text("perks"),
+        # A translation's description is the tier's perks in that language.
+        "translations": translated_fields.read(form),
     }
+
+
+def _form_page(visit: Visit, form: Form, tier_id: str | None, status: int = 200) -> Response:
+    return render(
+        visit,
+        "tier_form.html",
+        status,
+        form=form,
+        tier_id=tier_id,
+        languages=translated_fields.languages(visit),
+    )
 
 
 @signed_in
 async def new_tier(visit: Visit) -> Response:
     if visit.request.method == "GET":
         defaults = {"qualifyingThreshold": "0", "earningMultiplier": "1"}
-        return render(visit, "tier_form.html", form=Form(defaults), tier_id=None)
+        return _form_page(visit, Form(defaults), None)
     form = Form(await visit.request.form())
     variables = _variables(form, visit)
     if variables["rank"] is None and "rank" not in form.errors:
         form.errors["rank"] = visit.texts("Required.")
     if not form.errors:
         answer = await visit.run("ConsoleCreateTier", {"input": variables})
-        form.take(answer.payload("createTier")["errors"], FIELDS)
+        errors = answer.payload("createTier")["errors"]
+        translated_fields.take(form, variables["translations"], errors, FIELDS)
         if not form.errors:
             return RedirectResponse(f"{PATH}/tiers?saved=1", status_code=303)
-    return render(visit, "tier_form.html", 400, form=form, tier_id=None)
+    return _form_page(visit, form, None, 400)
 
 
 @signed_in
@@ -68,15 +83,17 @@ async def edit_tier(visit: Visit) -> Response:
         if not found:
             return render(visit, "error.html", 404, message=visit.texts("No such tier."))
         values = {name: str(found[0][name]) for name in FIELDS}
-        return render(visit, "tier_form.html", form=Form(values), tier_id=tier_id)
+        values.update(translated_fields.prefilled(found[0]["translations"]))
+        return _form_page(visit, Form(values), tier_id)
     form = Form(await visit.request.form())
     variables = _variables(form, visit)
     if not form.errors:
         answer = await visit.run("ConsoleUpdateTier", {"input": {"tierId": tier_id, **variables}})
-        form.take(answer.payload("updateTier")["errors"], FIELDS)
+        errors = answer.payload("updateTier")["errors"]
+        translated_fields.take(form, variables["translations"], errors, FIELDS)
         if not form.errors:
             return RedirectResponse(f"{PATH}/tiers?saved=1", status_code=303)
-    return render(visit, "tier_form.html", 400, form=form, tier_id=tier_id)
+    return _form_page(visit, form, tier_id, 400)
 
 
 @signed_in

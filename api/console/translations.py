@@ -149,6 +149,12 @@ FRENCH = {
     "What members read in their language; blank: the name and description above.": (
         "Ce que les membres lisent dans leur langue ; vide : le nom et la description ci-dessus."
     ),
+    "What members read in their language; blank: the name and perks above.": (
+        "Ce que les membres lisent dans leur langue ; vide : le nom et les avantages ci-dessus."
+    ),
+    "What members read in their language; blank: the name above.": (
+        "Ce que les membres lisent dans leur langue ; vide : le nom ci-dessus."
+    ),
     "in French": "en français",
     "in Dutch": "en néerlandais",
     "in English": "en anglais",
