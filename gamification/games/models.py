@@ -49,9 +49,9 @@ class InstantWinGame(Model):
     required_badge_id = fields.BigIntField(null=True)
     # Its audience (gamification/points/audiences.py): the RFM segments, ABC classes and tier
     # ids it is limited to, each a comma-framed list (",AT_RISK,"), empty for no limit.
-    target_segments = fields.CharField(max_length=255, default="")
-    target_classes = fields.CharField(max_length=8, default="")
-    target_tier_ids = fields.CharField(max_length=255, default="")
+    target_segments = fields.CharField(max_length=255, default="", db_default="")
+    target_classes = fields.CharField(max_length=8, default="", db_default="")
+    target_tier_ids = fields.CharField(max_length=255, default="", db_default="")
     archived = fields.BooleanField(default=False)
     created_at = fields.DatetimeField()
 
@@ -190,9 +190,9 @@ class Contest(Model):
     required_badge_id = fields.BigIntField(null=True)
     # Its audience (gamification/points/audiences.py): the RFM segments, ABC classes and tier
     # ids it is limited to, each a comma-framed list (",AT_RISK,"), empty for no limit.
-    target_segments = fields.CharField(max_length=255, default="")
-    target_classes = fields.CharField(max_length=8, default="")
-    target_tier_ids = fields.CharField(max_length=255, default="")
+    target_segments = fields.CharField(max_length=255, default="", db_default="")
+    target_classes = fields.CharField(max_length=8, default="", db_default="")
+    target_tier_ids = fields.CharField(max_length=255, default="", db_default="")
     allow_multiple_wins = fields.BooleanField(default=False)
     seed = fields.CharField(max_length=64)
     seed_commitment = fields.CharField(max_length=64)
@@ -327,9 +327,9 @@ class Auction(Model):
     required_badge_id = fields.BigIntField(null=True)
     # Its audience (gamification/points/audiences.py): the RFM segments, ABC classes and tier
     # ids it is limited to, each a comma-framed list (",AT_RISK,"), empty for no limit.
-    target_segments = fields.CharField(max_length=255, default="")
-    target_classes = fields.CharField(max_length=8, default="")
-    target_tier_ids = fields.CharField(max_length=255, default="")
+    target_segments = fields.CharField(max_length=255, default="", db_default="")
+    target_classes = fields.CharField(max_length=8, default="", db_default="")
+    target_tier_ids = fields.CharField(max_length=255, default="", db_default="")
     status = fields.CharEnumField(AuctionStatus, max_length=10, default=AuctionStatus.OPEN)
     bids_count = fields.IntField(default=0)
     archived = fields.BooleanField(default=False)

@@ -104,9 +104,9 @@ class EarningRule(Model):
     tier_id: int | None
     # Its audience (gamification/points/audiences.py): the RFM segments, ABC classes and tier
     # ids it is limited to, each a comma-framed list (",AT_RISK,"), empty for no limit.
-    target_segments = fields.CharField(max_length=255, default="")
-    target_classes = fields.CharField(max_length=8, default="")
-    target_tier_ids = fields.CharField(max_length=255, default="")
+    target_segments = fields.CharField(max_length=255, default="", db_default="")
+    target_classes = fields.CharField(max_length=8, default="", db_default="")
+    target_tier_ids = fields.CharField(max_length=255, default="", db_default="")
     archived = fields.BooleanField(default=False)
     created_at = fields.DatetimeField()
 

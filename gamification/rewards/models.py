@@ -56,9 +56,9 @@ class Reward(Model):
     required_badge_id = fields.BigIntField(null=True)
     # Its audience (gamification/points/audiences.py): the RFM segments, ABC classes and tier
     # ids it is limited to, each a comma-framed list (",AT_RISK,"), empty for no limit.
-    target_segments = fields.CharField(max_length=255, default="")
-    target_classes = fields.CharField(max_length=8, default="")
-    target_tier_ids = fields.CharField(max_length=255, default="")
+    target_segments = fields.CharField(max_length=255, default="", db_default="")
+    target_classes = fields.CharField(max_length=8, default="", db_default="")
+    target_tier_ids = fields.CharField(max_length=255, default="", db_default="")
     image_url = fields.CharField(max_length=500, null=True)
     # Days a code stays usable after it is issued (null: forever), and whether an expired code
     # gives its points and its unit of stock back.
