@@ -25,6 +25,8 @@ from gamification.points import tiers
 from gamification.points.models import EarningRuleKind
 from gamification.rewards import catalog
 from gamification.rewards.models import RewardKind
+from gamification.simulations import simulations
+from gamification.simulations.drafts import Draft
 from tests.builders import (
     RECORD_PURCHASE,
     add_rule,
@@ -120,7 +122,7 @@ async def seed(gql: GraphQLClient) -> dict[str, Any]:
         closes_at=now + timedelta(days=3),
         prizes_in=[prizes.PrizeInput("Trip", PrizeKind.PRIZE, quantity=1)],
     )
-    await auctions.create_auction(
+    auction = await auctions.create_auction(
         SYSTEM,
         program.id,
         name="Bid",
@@ -129,6 +131,14 @@ async def seed(gql: GraphQLClient) -> dict[str, Any]:
         starts_at=now - timedelta(hours=1),
         ends_at=now + timedelta(days=3),
         starting_bid=10,
+    )
+    simulation = await simulations.request_simulation(
+        SYSTEM,
+        program.id,
+        name="Nothing changed",
+        starts_at=now - timedelta(days=7),
+        ends_at=now,
+        draft=Draft(),
     )
     till = await integration_client(gql, program)
     members = [await sign_up(gql, program, display_name=f"Member {i}") for i in range(3)]
@@ -151,6 +161,15 @@ async def seed(gql: GraphQLClient) -> dict[str, Any]:
         },
         "variables": {
             "ConsoleAuditTrail": {"first": 10},
+            "ConsoleAmbassadors": {"first": 10},
+            "ConsoleAuction": {"id": str(auction.id)},
+            "ConsoleEarningRules": {"includeArchived": True},
+            "ConsoleMembershipPlans": {"includeArchived": True},
+            "ConsolePreviewEarningRule": {
+                "rule": {"name": "Draft", "kind": "BASE_RATE", "pointsPerUnit": "2"},
+                "basket": {"lines": [{"sku": "SKU", "quantity": 1, "unitPrice": "3.00"}]},
+            },
+            "ConsoleSimulation": {"id": str(simulation.id)},
             "ConsoleContest": {"id": str(contest.id)},
             "ConsoleDrawRecord": {"id": str(contest.id), "first": 10},
             "ConsoleDrawRecordPage": {"id": str(contest.id), "after": "0", "first": 10},

@@ -7,9 +7,9 @@ old tables have: the models have since gained columns."""
 
 from __future__ import annotations
 
-import pytest
 from typing import Any
 
+import pytest
 from tortoise import Tortoise, connections
 from tortoise.exceptions import IntegrityError
 from tortoise.migrations.api import migrate as tortoise_migrate
