@@ -63,10 +63,11 @@ async def _old_row(model: Any, **values: Any) -> Any:
     else:
         marks = ", ".join(f"${i}" for i in range(1, len(row) + 1))
     columns = ", ".join(f'"{column}"' for column in row)
-    _, rows = await connection.execute_query(
-        f'INSERT INTO "{meta.db_table}" ({columns}) VALUES ({marks}) RETURNING "id"',
-        list(row.values()),
-    )
+    insert = f'INSERT INTO "{meta.db_table}" ({columns}) VALUES ({marks}) RETURNING "id"'
+    if connection.capabilities.dialect != "sqlite":
+        # The asyncpg client returns rows only for a statement that reads.
+        insert = f'WITH inserted AS ({insert}) SELECT "id" FROM inserted'
+    _, rows = await connection.execute_query(insert, list(row.values()))
     instance.id = rows[0]["id"]
     return instance
 
